@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// Node 22.18+ strips TypeScript types itself (the code is erasable syntax only, see tsconfig),
+// so the package runs from source with no build step and no transpiler.
+await import('../src/cli.ts');

@@ -1,0 +1,150 @@
+/**
+ * The contracts between the pipeline and the vendor connectors. Connectors import from here and from
+ * `src/model.ts`, `src/errors.ts`, `src/http/`, `src/log.ts`, `mappings/`; never from the pipeline,
+ * the store or jobs.
+ */
+import type { RateLimiter } from '../src/http/rate-limiter.ts';
+import type { Logger } from '../src/log.ts';
+import type {
+  Contact,
+  EngagementEvent,
+  HandoffRecord,
+  HandoffResult,
+  SalesOutcome,
+  StageChange,
+  Vendor,
+  WriteResult,
+} from '../src/model.ts';
+
+/** A flat, JSON-safe position in a stream, stored per connection and stream. */
+export type Cursor = Record<string, string | number | null>;
+
+export interface Page<T> {
+  records: T[];
+  /** Position after this page: persisted once the page's writes have succeeded. */
+  cursor: Cursor;
+}
+
+export type Credentials =
+  | {
+      kind: 'oauth2';
+      accessToken: string;
+      refreshToken?: string;
+      /** ISO-8601. */
+      expiresAt?: string;
+      scopes?: string[];
+      /** Salesforce's `instance_url` from the token response. */
+      instanceUrl?: string;
+      /** ISO-8601 of the last successful refresh (Mautic refresh tokens die after 14 idle days). */
+      refreshedAt?: string;
+    }
+  | { kind: 'private_app'; token: string }
+  | { kind: 'basic'; username: string; password: string };
+
+/** Decrypted credentials of one connection; the store keeps them encrypted at rest. */
+export interface CredentialStore {
+  read(): Promise<Credentials>;
+  /**
+   * Runs `refresh` under a per-connection lock (one refresh at a time, even across workers) with the
+   * latest stored credentials; saves and returns what it returns. When another holder refreshed
+   * meanwhile, `refresh` sees the fresh credentials and may return them unchanged.
+   */
+  refresh(refresh: (current: Credentials) => Promise<Credentials>): Promise<Credentials>;
+  /** Marks the connection `needs_reconnect` with a message for the admin. */
+  markNeedsReconnect(reason: string): Promise<void>;
+}
+
+/** Counts API calls per vendor for the run summary and metrics. */
+export interface ApiCallCounter {
+  count(vendor: Vendor, endpoint: string, n?: number): void;
+}
+
+export interface ConnectionInfo {
+  id: string;
+  vendor: Vendor;
+  /** Base URL of the vendor API: HubSpot's default or a sandbox, the Mautic host, Salesforce instance. */
+  baseUrl: string;
+  accountId?: string;
+  /** Vendor-specific settings, validated by the connector's `configSchema`. */
+  config: Record<string, unknown>;
+}
+
+export interface ConnectorContext {
+  connection: ConnectionInfo;
+  credentials: CredentialStore;
+  limiter: RateLimiter;
+  calls: ApiCallCounter;
+  log: Logger;
+  /** Injected clock, so tests control token expiry and windows. */
+  now?: () => Date;
+}
+
+/** What the model needs to exist in the vendor: stages and one score property per dimension. */
+export interface SchemaSpec {
+  stages: { key: string; label: string }[];
+  dimensions: string[];
+}
+
+export interface SourceConnector {
+  readonly vendor: Vendor;
+  /** Contacts changed since `since` (null: everything), oldest first, in pages. */
+  pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>>;
+  /** Engagement events since `since` (null: everything), in pages. */
+  pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>>;
+  /** Contacts by id (webhook-driven re-qualification). Missing ids are left out. */
+  fetchContacts(ids: string[]): Promise<Contact[]>;
+  /** Writes stage, scores, reason and model version back; one outcome per record. */
+  writeBack(changes: StageChange[]): Promise<WriteResult>;
+  /** Creates custom properties / stages the model needs when missing. */
+  ensureSchema(spec: SchemaSpec): Promise<void>;
+}
+
+export interface CrmConnector {
+  readonly vendor: Vendor;
+  /** Upserts by external id; one outcome per record. */
+  handoff(records: HandoffRecord[]): Promise<HandoffResult>;
+  /** What sales did since `since` (null: everything), in pages. */
+  pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
+  /** Checks the external id and custom fields exist; returns what is missing, in words. */
+  ensureSchema(spec: SchemaSpec): Promise<string[]>;
+}
+
+/** An OAuth app's registration, from the environment. */
+export interface OAuthApp {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export interface OAuthFlow {
+  /** Where to send the admin's browser. `codeChallenge` is the S256 PKCE challenge where supported. */
+  authorizeUrl(app: OAuthApp, params: { state: string; codeChallenge?: string; baseUrl?: string }): string;
+  /** Exchanges the callback's code for credentials. */
+  exchangeCode(
+    app: OAuthApp,
+    params: { code: string; codeVerifier?: string; baseUrl?: string },
+  ): Promise<{ credentials: Credentials; accountId: string; baseUrl: string }>;
+  /** Revokes the tokens on disconnect. */
+  revoke?(app: OAuthApp, credentials: Credentials, baseUrl: string): Promise<void>;
+}
+
+export interface SourceConnectorDefinition {
+  vendor: Vendor;
+  kind: 'source';
+  /** Default API base URL (overridable per connection, e.g. for the sandbox). */
+  defaultBaseUrl: string;
+  scopes: string[];
+  oauth: OAuthFlow;
+  create(ctx: ConnectorContext): SourceConnector;
+}
+
+export interface CrmConnectorDefinition {
+  vendor: Vendor;
+  kind: 'crm';
+  defaultBaseUrl: string;
+  scopes: string[];
+  oauth: OAuthFlow;
+  create(ctx: ConnectorContext): CrmConnector;
+}
+
+export type ConnectorDefinition = SourceConnectorDefinition | CrmConnectorDefinition;

@@ -1,0 +1,15 @@
+/** Entry point of the `leadstage` command line. */
+import { buildProgram } from './cli/program.ts';
+
+// `leadstage score ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`leadstage: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = process.exitCode || 1;
+}

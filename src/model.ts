@@ -1,0 +1,187 @@
+/**
+ * The canonical shapes every part of leadstage speaks. Connectors map vendor shapes to these;
+ * the engine, the pipeline and the store never see a vendor's field names.
+ */
+
+export type Vendor = 'hubspot' | 'mautic' | 'salesforce';
+export type SourceVendor = 'hubspot' | 'mautic';
+export type CrmVendor = 'salesforce';
+
+/** Vendors send most values as strings ("200", "true"); the engine compares by value either way. */
+export type PropertyValue = string | number | boolean | null;
+export type Properties = Record<string, PropertyValue>;
+
+/** A contact as the source system holds it, after field mapping. */
+export interface Contact {
+  /** The source system's contact id (HubSpot `hs_object_id`, Mautic contact id). */
+  id: string;
+  properties: Properties;
+  /** ISO-8601 time of the last change the source reported. */
+  updatedAt: string;
+  /** The stage key the source currently shows, mapped through `mappings/` (absent when unknown). */
+  stage?: string;
+}
+
+/** Event types the connectors emit. Models may name others; they simply never match. */
+export const EVENT_TYPES = [
+  'email_open',
+  'email_click',
+  'email_bounce',
+  'email_unsubscribe',
+  'form_submit',
+  'page_view',
+  'meeting_booked',
+  'meeting_held',
+  'points_change',
+] as const;
+export type CanonicalEventType = (typeof EVENT_TYPES)[number];
+
+export interface EngagementEvent {
+  /** Stable across pulls: the same vendor event always gets the same id (dedup key). */
+  id: string;
+  contactId: string;
+  type: string;
+  /** ISO-8601. */
+  at: string;
+  properties: Properties;
+}
+
+/** What the engine scores: one contact with its events. Also the `leadstage score` input line. */
+export interface ContactInput {
+  id: string;
+  properties: Properties;
+  events: { type: string; at: string; properties?: Properties }[];
+  /** Current stage key; a contact never falls below it except through a recycle rule. */
+  stage?: string;
+}
+
+/**
+ * Facts sales produces in the CRM, merged into the contact's properties by the closed loop so that
+ * the qualification model can express sales-owned stages as data (e.g. Customer requires
+ * `{ property: sales_opportunity, equals: won }`, a recycle rule fires on `sales_status: disqualified`).
+ */
+export const SALES_FACTS = {
+  /** open | working | accepted | disqualified | converted */
+  status: 'sales_status',
+  /** none | open | won | lost */
+  opportunity: 'sales_opportunity',
+  amount: 'sales_amount',
+  closeDate: 'sales_close_date',
+} as const;
+
+export type Scores = Record<string, number>;
+
+/** One fact behind a decision, readable (`text`) and structured (the rest). */
+export interface Reason {
+  /** Stable machine code: `points`, `requirement_met`, `requirement_missing`, `recycled`, `held`, … */
+  code: string;
+  text: string;
+  stage?: string;
+  dimension?: string;
+  rule?: string;
+  points?: number;
+  count?: number;
+  met?: boolean;
+  have?: PropertyValue;
+  need?: string;
+}
+
+export interface Decision {
+  contactId: string;
+  stage: string;
+  /** The stage the contact had before (input `stage`), when known. */
+  previousStage?: string;
+  /** One entry per dimension, plus `total`. */
+  scores: Scores;
+  reasons: Reason[];
+  /** One line for humans and for vendor "reason" fields. */
+  summary: string;
+  /** True when the stage moved backwards through an explicit recycle rule. */
+  recycled: boolean;
+  modelVersion: string;
+}
+
+export type StageOwner = 'marketing' | 'sales';
+
+export interface StageInfo {
+  key: string;
+  label: string;
+  owner: StageOwner;
+  /** Reaching this stage hands the contact to the CRM. */
+  handoff: boolean;
+  /** Position in the ordered stage list, first is 0. */
+  index: number;
+}
+
+/** A qualification model compiled into plain functions; pure, no I/O. */
+export interface CompiledModel {
+  readonly name: string;
+  /** Content hash of the normalised model: changes whenever scoring or stages change. */
+  readonly version: string;
+  /** Score dimensions, without `total` (which always exists). */
+  readonly dimensions: readonly string[];
+  readonly stages: readonly StageInfo[];
+  /** Key of the first stage marked `handoff: true`, or null when the model hands nothing off. */
+  readonly handoffStage: string | null;
+  qualify(contact: ContactInput, now: Date): Decision;
+}
+
+/** A stage and score update to write back to the source system. */
+export interface StageChange {
+  contactId: string;
+  stage: string;
+  previousStage?: string;
+  scores: Scores;
+  summary: string;
+  modelVersion: string;
+  /** Moving backwards: HubSpot needs the lifecycle stage cleared first. */
+  recycled: boolean;
+}
+
+/** A contact handed to the CRM, upserted by an external id built from source system and id. */
+export interface HandoffRecord {
+  sourceSystem: SourceVendor;
+  sourceContactId: string;
+  /** `${sourceSystem}:${sourceContactId}`: the CRM's external id value. */
+  externalId: string;
+  properties: Properties;
+  stage: string;
+  scores: Scores;
+  summary: string;
+  /** Set when an earlier handoff was converted in the CRM: later updates follow that record. */
+  convertedContactId?: string;
+}
+
+/** What sales did, as read back from the CRM. */
+export interface SalesOutcome {
+  /** The external id the record was handed off with, when it carries one. */
+  externalId: string | null;
+  crmObject: 'Lead' | 'Contact' | 'Opportunity';
+  crmId: string;
+  /** Canonical facts (see SALES_FACTS) after mapping the CRM's picklists. */
+  facts: Properties;
+  /** Lead converted: the Contact and Opportunity it became. */
+  convertedContactId?: string;
+  convertedOpportunityId?: string;
+  /** ISO-8601, the CRM's LastModifiedDate. */
+  modifiedAt: string;
+}
+
+/** Per-record outcome of a write; a failed record never fails the batch. */
+export interface RecordFailure {
+  id: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+  fields?: string[];
+}
+
+export interface WriteResult {
+  ok: string[];
+  failed: RecordFailure[];
+}
+
+export interface HandoffResult {
+  ok: { externalId: string; crmId: string; created: boolean }[];
+  failed: RecordFailure[];
+}

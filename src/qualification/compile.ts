@@ -1,0 +1,369 @@
+/**
+ * Turns a validated model into a CompiledModel: scores per dimension, the stage, and the reasons
+ * for both. Pure: the same contact, model and `now` always give the same decision.
+ *
+ * Two evaluators share the stage logic: the fast path (`fast-path.ts`) decides scores and stage;
+ * the explained path (`conditions.ts`) recomputes them with every reason, only when a caller reads
+ * `reasons` or `summary`.
+ */
+import { createHash } from 'node:crypto';
+
+import type { CompiledModel, ContactInput, Decision, Reason, StageInfo } from '../model.ts';
+import {
+  compileCondition,
+  compileEventMatcher,
+  type Check,
+  type CompiledCondition,
+  type EvalContext,
+  type ScoredEvent,
+} from './conditions.ts';
+import {
+  compileFast,
+  decayWeight,
+  parseIsoMs,
+  SlotPlan,
+  type FastContext,
+  type FastTest,
+} from './fast-path.ts';
+import type { ModelFile } from './schema.ts';
+import { round2 } from './values.ts';
+
+const DAY_MS = 86_400_000;
+
+type Rule = ModelFile['scoring'][number];
+
+interface ExplainedRule {
+  id: string;
+  dimension: string;
+  score: (ctx: EvalContext) => { points: number; count: number };
+  describe: () => string;
+}
+
+function capper(rule: Rule): (p: number) => number {
+  const { max, points } = rule;
+  if (max === undefined) return (p) => p;
+  return points >= 0 ? (p) => Math.min(p, max) : (p) => Math.max(p, max);
+}
+
+/** Points for `count` matching events: per event (decayed when asked), or once for the latest. */
+function eventPoints(rule: Rule, count: number, weight: number, latestMs: number, nowMs: number): number {
+  if (count === 0) return 0;
+  if (!rule.decay) return rule.once ? rule.points : rule.points * count;
+  if (rule.once) return rule.points * decayWeight(latestMs, nowMs, rule.decay.halfLifeDays * DAY_MS);
+  return rule.points * weight;
+}
+
+function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRule {
+  const cap = capper(rule);
+  if ('event' in rule.when) {
+    const matcher = compileEventMatcher(rule.when);
+    const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
+    return {
+      id: rule.id,
+      dimension: rule.dimension,
+      describe: matcher.describe,
+      score(ctx) {
+        const events: ScoredEvent[] = matcher.matching(ctx);
+        let weight = 0;
+        let latest = -Infinity;
+        for (const e of events) {
+          if (rule.decay) weight += decayWeight(e.atMs, ctx.nowMs, halfLifeMs);
+          if (e.atMs > latest) latest = e.atMs;
+        }
+        const points = cap(eventPoints(rule, events.length, weight, latest, ctx.nowMs));
+        return { points, count: rule.once ? Math.min(1, events.length) : events.length };
+      },
+    };
+  }
+  const condition = compileCondition(rule.when, named);
+  const given = cap(rule.points);
+  return {
+    id: rule.id,
+    dimension: rule.dimension,
+    describe: condition.describe,
+    score: (ctx) => (condition.test(ctx) ? { points: given, count: 1 } : { points: 0, count: 0 }),
+  };
+}
+
+export function modelVersion(model: ModelFile): string {
+  return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 12);
+}
+
+/** Groups events by type for the explained path. */
+export function evalContext(contact: ContactInput, nowMs: number): EvalContext {
+  const events = new Map<string, ScoredEvent[]>();
+  for (const e of contact.events) {
+    let list = events.get(e.type);
+    if (!list) events.set(e.type, (list = []));
+    list.push({ atMs: parseIsoMs(e.at), properties: e.properties ?? {} });
+  }
+  return { properties: contact.properties, events, nowMs, scores: {} };
+}
+
+interface StageOutcome {
+  final: number;
+  reached: number;
+  current: number | undefined;
+  recycledBy: number | undefined;
+}
+
+export function compileModel(model: ModelFile): CompiledModel {
+  const named = model.conditions;
+  const dimensions = model.dimensions;
+  const stages: StageInfo[] = model.stages.map((s, index) => ({
+    key: s.key,
+    label: s.label,
+    owner: s.owner,
+    handoff: s.handoff,
+    index,
+  }));
+  const stageIndex = new Map(stages.map((s) => [s.key, s.index]));
+  const recycleTargets = model.recycle.map((r) => ({
+    to: stageIndex.get(r.to)!,
+    from: r.from ? new Set(r.from.map((f) => stageIndex.get(f)!)) : undefined,
+  }));
+
+  // Fast path.
+  const plan = new SlotPlan();
+  const fastRules = model.scoring.map((rule) => {
+    const cap = capper(rule);
+    const dim = rule.dimension;
+    if ('event' in rule.when) {
+      const slot = plan.add(rule.when, rule.decay?.halfLifeDays);
+      return {
+        dim,
+        points: (ctx: FastContext, nowMs: number) =>
+          cap(
+            eventPoints(
+              rule,
+              ctx.slots.count[slot]!,
+              ctx.slots.weight[slot]!,
+              ctx.slots.latest[slot]!,
+              nowMs,
+            ),
+          ),
+      };
+    }
+    const test = compileFast(rule.when, named, plan);
+    const given = cap(rule.points);
+    return { dim, points: (ctx: FastContext) => (test(ctx) ? given : 0) };
+  });
+  const fastRequirements: (FastTest | undefined)[] = model.stages.map((s) =>
+    s.requires ? compileFast(s.requires, named, plan) : undefined,
+  );
+  const fastRecycle = model.recycle.map((r) => compileFast(r.when, named, plan));
+  const state = plan.newState();
+
+  // Explained path.
+  const rules = model.scoring.map((r) => explainedRule(r, named));
+  const requirements: (CompiledCondition | undefined)[] = model.stages.map((s) =>
+    s.requires ? compileCondition(s.requires, named) : undefined,
+  );
+  const recycle = model.recycle.map((r) => ({ id: r.id, when: compileCondition(r.when, named) }));
+
+  /** Shared by both paths: highest stage that holds, never below the current one unless recycled. */
+  function decideStage(
+    contact: ContactInput,
+    fast: FastContext | undefined,
+    slow: EvalContext | undefined,
+  ): StageOutcome {
+    const holds = (i: number) =>
+      fast ? (fastRequirements[i]?.(fast) ?? true) : (requirements[i]?.test(slow!) ?? true);
+    const recycleHolds = (r: number) => (fast ? fastRecycle[r]!(fast) : recycle[r]!.when.test(slow!));
+    let reached = 0;
+    for (let i = stages.length - 1; i >= 0; i--) {
+      if (holds(i)) {
+        reached = i;
+        break;
+      }
+    }
+    const current = contact.stage !== undefined ? stageIndex.get(contact.stage) : undefined;
+    let final = Math.max(reached, current ?? 0);
+    let recycledBy: number | undefined;
+    for (let r = 0; r < recycleTargets.length; r++) {
+      const { to, from } = recycleTargets[r]!;
+      if (final <= to) continue;
+      if (from && !from.has(current ?? final)) continue;
+      if (!recycleHolds(r)) continue;
+      final = to;
+      recycledBy = r;
+      break;
+    }
+    return { final, reached, current, recycledBy };
+  }
+
+  const version = modelVersion(model);
+  const handoffStage = stages.find((s) => s.handoff)?.key ?? null;
+
+  function explain(contact: ContactInput, nowMs: number): { reasons: Reason[]; summary: string } {
+    const ctx = evalContext(contact, nowMs);
+    const reasons: Reason[] = [];
+    const raw: Record<string, number> = {};
+    for (const d of dimensions) raw[d] = 0;
+    for (const rule of rules) {
+      const { points, count } = rule.score(ctx);
+      if (points === 0) continue;
+      raw[rule.dimension]! += points;
+      const p = round2(points);
+      reasons.push({
+        code: 'points',
+        rule: rule.id,
+        dimension: rule.dimension,
+        points: p,
+        count,
+        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.describe()}${count > 1 ? ` ×${count}` : ''}`,
+      });
+    }
+    ctx.scores = totals(raw);
+    const { final, reached, current, recycledBy } = decideStage(contact, undefined, ctx);
+    if (contact.stage !== undefined && current === undefined) {
+      reasons.push({
+        code: 'unknown_stage',
+        text: `current stage "${contact.stage}" is not in this model; ignored`,
+      });
+    }
+    let recycledReason: Reason | undefined;
+    if (recycledBy !== undefined) {
+      const back = stages[final]!;
+      recycledReason = {
+        code: 'recycled',
+        rule: recycle[recycledBy]!.id,
+        stage: back.key,
+        text: `recycled to ${back.label}: ${recycle[recycledBy]!.when.describe()}`,
+      };
+      reasons.push(recycledReason);
+    } else if (current !== undefined && current > reached) {
+      const held = stages[current]!;
+      reasons.push({
+        code: 'held',
+        stage: held.key,
+        text: `stays ${held.label}: stages never move back without a recycle rule`,
+      });
+    }
+    const stage = stages[final]!;
+    const met = requirements[final]?.explain(ctx) ?? [];
+    for (const c of met) reasons.push(checkReason('requirement_met', stage.key, c));
+    const next = stages[final + 1];
+    const missing = next ? (requirements[final + 1]?.explain(ctx) ?? []).filter((c) => !c.met) : [];
+    for (const c of missing) reasons.push(checkReason('requirement_missing', next!.key, c));
+    return { reasons, summary: summarize(stage, met, next, missing, recycledReason) };
+  }
+
+  function totals(raw: Record<string, number>): Record<string, number> {
+    let total = 0;
+    for (const d of dimensions) {
+      raw[d] = round2(raw[d]!);
+      total += raw[d];
+    }
+    raw.total = round2(total);
+    return raw;
+  }
+
+  function qualify(contact: ContactInput, now: Date): Decision {
+    const nowMs = now.getTime();
+    plan.pass(contact, nowMs, state);
+    const raw: Record<string, number> = {};
+    for (const d of dimensions) raw[d] = 0;
+    const ctx: FastContext = { properties: contact.properties, slots: state, scores: raw };
+    for (const rule of fastRules) raw[rule.dim]! += rule.points(ctx, nowMs);
+    ctx.scores = totals(raw);
+    const { final, current, recycledBy } = decideStage(contact, ctx, undefined);
+    return new LazyDecision(
+      contact,
+      nowMs,
+      stages[final]!.key,
+      ctx.scores,
+      recycledBy !== undefined && current !== undefined && current > final,
+      version,
+      explain,
+    );
+  }
+
+  return { name: model.name, version, dimensions, stages, handoffStage, qualify };
+}
+
+/**
+ * A decision whose reasons and summary are computed on first read: the pipeline and the bench
+ * often need only the stage and scores. Serialises (toJSON) with everything.
+ */
+type Explanation = { reasons: Reason[]; summary: string };
+type Explainer = (c: ContactInput, nowMs: number) => Explanation;
+
+class LazyDecision implements Decision {
+  readonly contactId: string;
+  readonly previousStage?: string;
+  readonly stage: string;
+  readonly scores: Record<string, number>;
+  readonly recycled: boolean;
+  readonly modelVersion: string;
+  private readonly contact: ContactInput;
+  private readonly nowMs: number;
+  private readonly explainer: Explainer;
+  private explained: Explanation | undefined;
+
+  constructor(
+    contact: ContactInput,
+    nowMs: number,
+    stage: string,
+    scores: Record<string, number>,
+    recycled: boolean,
+    modelVersion: string,
+    explainer: Explainer,
+  ) {
+    this.contact = contact;
+    this.nowMs = nowMs;
+    this.stage = stage;
+    this.scores = scores;
+    this.recycled = recycled;
+    this.modelVersion = modelVersion;
+    this.explainer = explainer;
+    this.contactId = contact.id;
+    if (contact.stage !== undefined) this.previousStage = contact.stage;
+  }
+
+  get reasons(): Reason[] {
+    return (this.explained ??= this.explainer(this.contact, this.nowMs)).reasons;
+  }
+
+  get summary(): string {
+    return (this.explained ??= this.explainer(this.contact, this.nowMs)).summary;
+  }
+
+  toJSON(): Decision {
+    return {
+      contactId: this.contactId,
+      stage: this.stage,
+      ...(this.previousStage !== undefined ? { previousStage: this.previousStage } : {}),
+      scores: this.scores,
+      reasons: this.reasons,
+      summary: this.summary,
+      recycled: this.recycled,
+      modelVersion: this.modelVersion,
+    };
+  }
+}
+
+function checkReason(code: 'requirement_met' | 'requirement_missing', stage: string, c: Check): Reason {
+  return {
+    code,
+    stage,
+    met: c.met,
+    text: c.text,
+    ...(c.dimension ? { dimension: c.dimension } : {}),
+    ...(c.have !== undefined ? { have: c.have } : {}),
+    ...(c.need !== undefined ? { need: c.need } : {}),
+  };
+}
+
+function summarize(
+  stage: StageInfo,
+  met: Check[],
+  next: StageInfo | undefined,
+  missing: Check[],
+  recycled?: Reason,
+): string {
+  const why = recycled ? recycled.text : met.length ? met.map((c) => c.text).join('; ') : 'entry stage';
+  const ahead =
+    next && missing.length ? ` | ${next.label} needs ${missing.map((c) => c.text).join('; ')}` : '';
+  return `${stage.label}: ${why}${ahead}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * Comparing vendor values the way marketers expect: text case-insensitively, and numbers and
+ * booleans by value whether they arrive as `200` or `"200"`, `true` or `"true"`.
+ */
+import type { PropertyValue } from '../model.ts';
+import type { NumericTest } from './schema.ts';
+
+export type Scalar = string | number | boolean;
+
+const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function isMissing(v: PropertyValue | undefined): v is null | undefined | '' {
+  return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+}
+
+export function toNumber(v: PropertyValue | undefined): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (NUMERIC.test(s)) return Number(s);
+  }
+  return undefined;
+}
+
+export function toBoolean(v: PropertyValue | undefined): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (s === 'true' || s === 'yes' || s === '1') return true;
+    if (s === 'false' || s === 'no' || s === '0' || s === '') return false;
+  }
+  return undefined;
+}
+
+export function toText(v: PropertyValue | undefined): string {
+  return v === null || v === undefined ? '' : String(v).trim().toLowerCase();
+}
+
+/** Epoch ms for ISO dates and for epoch-ms numbers (HubSpot sends dates both ways). */
+export function toTime(v: PropertyValue | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (NUMERIC.test(s)) return Number(s);
+    if (ISO_DATE.test(s)) {
+      const t = Date.parse(s);
+      return Number.isNaN(t) ? undefined : t;
+    }
+  }
+  return undefined;
+}
+
+export function isDateText(v: unknown): v is string {
+  return typeof v === 'string' && ISO_DATE.test(v.trim()) && !Number.isNaN(Date.parse(v));
+}
+
+/** Builds an `equals` test once per rule, so scoring does no type dispatch on the expected value. */
+export function equalsTest(expected: Scalar): (v: PropertyValue | undefined) => boolean {
+  if (typeof expected === 'number') return (v) => toNumber(v) === expected;
+  if (typeof expected === 'boolean') return (v) => toBoolean(v) === expected;
+  const text = expected.trim().toLowerCase();
+  const asNumber = toNumber(expected);
+  if (asNumber !== undefined) return (v) => toNumber(v) === asNumber || toText(v) === text;
+  const asBoolean = text === 'true' || text === 'false' ? text === 'true' : undefined;
+  if (asBoolean !== undefined) return (v) => toBoolean(v) === asBoolean;
+  return textTest(`^\\s*${escapeRegExp(text)}\\s*$`);
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Case-insensitive text test as a regular expression: no lower-cased copy of the value per call,
+ * which matters on the hot path (every event's url against every `where`).
+ */
+export function textTest(pattern: string): (v: PropertyValue | undefined) => boolean {
+  const re = new RegExp(pattern, 'i');
+  return (v) => v !== null && v !== undefined && re.test(typeof v === 'string' ? v : String(v));
+}
+
+export type Ordering = 'gt' | 'gte' | 'lt' | 'lte';
+
+/** Numbers compare as numbers; an ISO date as the expected value makes it a date comparison. */
+export function orderingTest(
+  op: Ordering,
+  expected: number | string,
+): (v: PropertyValue | undefined) => boolean {
+  const dated = typeof expected === 'string';
+  const bound = dated ? Date.parse(expected) : expected;
+  const read = dated ? toTime : toNumber;
+  switch (op) {
+    case 'gt':
+      return (v) => {
+        const n = read(v);
+        return n !== undefined && n > bound;
+      };
+    case 'gte':
+      return (v) => {
+        const n = read(v);
+        return n !== undefined && n >= bound;
+      };
+    case 'lt':
+      return (v) => {
+        const n = read(v);
+        return n !== undefined && n < bound;
+      };
+    case 'lte':
+      return (v) => {
+        const n = read(v);
+        return n !== undefined && n <= bound;
+      };
+  }
+}
+
+export function formatValue(v: PropertyValue | undefined): string {
+  if (v === undefined || v === null || v === '') return 'nothing';
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function numberTest(test: NumericTest): (n: number) => boolean {
+  const { equals, gt, gte, lt, lte } = test;
+  return (n) =>
+    (equals === undefined || n === equals) &&
+    (gt === undefined || n > gt) &&
+    (gte === undefined || n >= gte) &&
+    (lt === undefined || n < lt) &&
+    (lte === undefined || n <= lte);
+}

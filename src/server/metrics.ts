@@ -1,0 +1,54 @@
+/** Prometheus metrics: runs, records by outcome, API calls and budget per vendor, queues, transitions. */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'leadstage_process_' });
+  return {
+    registry,
+    syncRuns: new Counter({
+      name: 'leadstage_sync_runs_total',
+      help: 'Sync runs by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    records: new Counter({
+      name: 'leadstage_records_total',
+      help: 'Records processed, by step and outcome',
+      labelNames: ['step', 'outcome'] as const,
+      registers: [registry],
+    }),
+    apiCalls: new Counter({
+      name: 'leadstage_api_calls_total',
+      help: 'Vendor API calls',
+      labelNames: ['vendor'] as const,
+      registers: [registry],
+    }),
+    apiBudgetRemaining: new Gauge({
+      name: 'leadstage_api_budget_remaining',
+      help: 'Remaining vendor API budget as last reported by the vendor',
+      labelNames: ['vendor'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'leadstage_queue_depth',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [registry],
+    }),
+    stageTransitions: new Counter({
+      name: 'leadstage_stage_transitions_total',
+      help: 'Contacts entering a stage',
+      labelNames: ['to'] as const,
+      registers: [registry],
+    }),
+    webhooks: new Counter({
+      name: 'leadstage_webhooks_total',
+      help: 'Webhook deliveries by vendor and outcome',
+      labelNames: ['vendor', 'outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

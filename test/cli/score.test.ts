@@ -1,0 +1,125 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.ts';
+
+const model = 'examples/seed-003.yaml';
+const now = ['--now', '2026-11-10T00:00:00Z'];
+
+describe('leadstage score', () => {
+  it('scores the shipped example: the worked contact comes out Lead with 25/30/10 = 65', async () => {
+    const r = await runCli(['score', '--model', model, '--input', 'examples/contacts.jsonl', ...now]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; stage: string; scores: unknown; reasons: unknown[] });
+    expect(lines.map((l) => l.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(lines[0]).toMatchObject({
+      stage: 'lead',
+      scores: { contact: 25, activity: 30, engagement: 10, total: 65 },
+    });
+    expect(lines[0]!.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('reports a malformed line with its number, scores the others and exits non-zero', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-score-'));
+    const input = join(dir, 'in.jsonl');
+    await writeFile(
+      input,
+      [
+        '{"id":"a","properties":{"email":"a@x.example"},"events":[]}',
+        '{"id":"b",',
+        '{"id":"c","events":[{"type":"page_view","at":"yesterday"}]}',
+        '{"id":"d"}',
+      ].join('\n'),
+    );
+    const r = await runCli(['score', '--model', model, '--input', input, ...now]);
+    expect(r.code).toBe(1);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(['a', 'd']);
+    expect(r.stderr).toContain(`${input}:2: not JSON`);
+    expect(r.stderr).toContain(`${input}:3: events.0.at: must be an ISO-8601 date`);
+  });
+
+  it('reads stdin and uses the default preset', async () => {
+    const r = await runCli(['score', '--input', '-', ...now], {
+      input:
+        '{"id":"x","properties":{"email":"x@y.example"},"events":[{"type":"form_submit","at":"2026-11-09T00:00:00Z"}]}\n',
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 'x', stage: 'lead' });
+  });
+});
+
+describe('leadstage explain', () => {
+  it('gives a readable account with what the next stage is missing', async () => {
+    const r = await runCli([
+      'explain',
+      '--model',
+      model,
+      '--input',
+      'examples/contacts.jsonl',
+      '--id',
+      'c3',
+      ...now,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Contact c3: Prospect');
+    expect(r.stdout).toContain('+20 activity: page_view ×4');
+    expect(r.stdout).toContain('✗ Lead needs email is set (has nothing)');
+  });
+
+  it('says so when the id is not in the file', async () => {
+    const r = await runCli([
+      'explain',
+      '--model',
+      model,
+      '--input',
+      'examples/contacts.jsonl',
+      '--id',
+      'nobody',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no contact with id "nobody"');
+  });
+});
+
+describe('leadstage rules', () => {
+  it('check passes a valid file and lists every problem of a bad one with line and column', async () => {
+    expect((await runCli(['rules', 'check', model])).code).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-rules-'));
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(
+      bad,
+      'name: bad\ndimensions: [fit]\nstages:\n  - key: a\n    requires: { score: fti, gte: 1 }\nscoring:\n  - { dimension: fit, when: { property: t, matches: "(" }, points: 1 }\n',
+    );
+    const r = await runCli(['rules', 'check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:5:17: stages[0].requires.score: unknown dimension "fti"`);
+    expect(r.stderr).toContain(`${bad}:7:`);
+    expect(r.stderr).toContain('2 problem(s)');
+  });
+
+  it('schema prints a JSON Schema describing stages and conditions', async () => {
+    const r = await runCli(['rules', 'schema']);
+    const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['dimensions', 'stages', 'scoring', 'recycle', 'conditions']),
+    );
+    expect(r.stdout).toContain('"withinDays"');
+  });
+
+  it('check names a missing file clearly', async () => {
+    const r = await runCli(['rules', 'check', 'nope.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('model file nope.yaml does not exist');
+  });
+});

@@ -1,0 +1,44 @@
+import type { ContactInput } from '../../../src/model.ts';
+import { compileModelText } from '../../../src/qualification/index.ts';
+
+export const NOW = new Date('2026-11-10T00:00:00Z');
+
+export function daysAgo(n: number): string {
+  return new Date(NOW.getTime() - n * 86_400_000).toISOString();
+}
+
+export function contact(
+  properties: ContactInput['properties'],
+  events: [type: string, ageDays: number, props?: ContactInput['properties']][] = [],
+  stage?: string,
+): ContactInput {
+  return {
+    id: 'c',
+    properties,
+    events: events.map(([type, age, props]) => ({
+      type,
+      at: daysAgo(age),
+      ...(props ? { properties: props } : {}),
+    })),
+    ...(stage ? { stage } : {}),
+  };
+}
+
+/** A one-stage-gate model around a single condition, to test the condition language alone. */
+export function gate(condition: string) {
+  return compileModelText(
+    `name: gate
+dimensions: [d]
+stages:
+  - key: out
+  - key: in
+    requires: ${condition}
+scoring: []
+`,
+    'gate.yaml',
+  );
+}
+
+export function passes(condition: string, c: ContactInput): boolean {
+  return gate(condition).qualify(c, NOW).stage === 'in';
+}
