@@ -1,4 +1,134 @@
-import type { Command } from 'commander';
+/**
+ * `leadstage salesforce check`: asks the org (or an in-process sandbox) whether the fields a
+ * handoff writes exist, and prints what to create when they don't.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
-/** Arrives with its issue: registers nothing yet. */
-export function registerSalesforceCommands(_program: Command): void {}
+import type { Command } from 'commander';
+import express from 'express';
+
+import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
+import { createSalesforceSandbox } from '../../connectors/salesforce/sandbox/index.ts';
+import { MemoryRateLimiter } from '../http/rate-limiter.ts';
+import { createLogger } from '../log.ts';
+
+export interface SalesforceCheckOptions {
+  instanceUrl?: string | undefined;
+  accessToken?: string | undefined;
+  object: 'Lead' | 'Contact';
+  dimensions: string[];
+  sandbox?: boolean | undefined;
+}
+
+/** Prints the check's result through `write`; returns the exit code (1 when something is missing). */
+export async function runSalesforceCheck(
+  options: SalesforceCheckOptions,
+  write: (line: string) => void,
+): Promise<number> {
+  const target = options.sandbox ? await startCheckSandbox() : undefined;
+  try {
+    const instanceUrl = target?.url ?? options.instanceUrl;
+    const accessToken = target?.token ?? options.accessToken;
+    if (!instanceUrl || !accessToken) {
+      write(
+        'salesforce check needs --instance-url and an access token (--access-token or SALESFORCE_ACCESS_TOKEN), or --sandbox',
+      );
+      return 2;
+    }
+    const connector = createSalesforceConnector({
+      connection: {
+        id: 'cli-check',
+        vendor: 'salesforce',
+        baseUrl: instanceUrl,
+        config: { handoffObject: options.object },
+      },
+      credentials: {
+        read: () => Promise.resolve({ kind: 'oauth2', accessToken, instanceUrl }),
+        refresh: (fn) => fn({ kind: 'oauth2', accessToken, instanceUrl }),
+        markNeedsReconnect: () => Promise.resolve(),
+      },
+      limiter: new MemoryRateLimiter(),
+      calls: { count: () => undefined },
+      log: createLogger('warn'),
+    });
+    const missing = await connector.ensureSchema({ stages: [], dimensions: options.dimensions });
+    if (!missing.length) {
+      write(
+        `Salesforce ${instanceUrl}: every field leadstage writes exists (${options.object} handoff, dimensions ${options.dimensions.join(', ')}).`,
+      );
+      return 0;
+    }
+    write(
+      `Salesforce ${instanceUrl}: ${missing.length} thing${missing.length === 1 ? '' : 's'} to set up (Setup → Object Manager):`,
+    );
+    for (const line of missing) write(`  - ${line}`);
+    return 1;
+  } finally {
+    await target?.close();
+  }
+}
+
+async function startCheckSandbox() {
+  const app = express();
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/salesforce`;
+  const sandbox = createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: url });
+  app.use('/salesforce', sandbox.router);
+  return {
+    url,
+    token: sandbox.oauth.issueTokens().access_token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function registerSalesforceCommands(program: Command): void {
+  const salesforce = program.command('salesforce').description('Salesforce connection tools');
+  salesforce
+    .command('check')
+    .description('Check the org has the external id and custom fields a handoff writes; print what to create')
+    .option('--instance-url <url>', "the org's instance URL (instance_url of the token response)")
+    .option(
+      '--access-token <token>',
+      'an OAuth access token (prefer SALESFORCE_ACCESS_TOKEN: arguments show in ps)',
+    )
+    .option('--object <object>', 'where handoffs go: Lead or Contact', 'Lead')
+    .option(
+      '--dimensions <list>',
+      "the model's score dimensions, comma-separated",
+      'contact,activity,engagement',
+    )
+    .option('--sandbox', 'check an in-process Salesforce sandbox instead of a real org')
+    .action(
+      async (opts: {
+        instanceUrl?: string;
+        accessToken?: string;
+        object: string;
+        dimensions: string;
+        sandbox?: boolean;
+      }) => {
+        if (opts.object !== 'Lead' && opts.object !== 'Contact') {
+          throw new Error(`--object must be Lead or Contact, got "${opts.object}"`);
+        }
+        process.exitCode = await runSalesforceCheck(
+          {
+            instanceUrl: opts.instanceUrl,
+            accessToken: opts.accessToken ?? process.env.SALESFORCE_ACCESS_TOKEN,
+            object: opts.object,
+            dimensions: opts.dimensions
+              .split(',')
+              .map((d) => d.trim())
+              .filter(Boolean),
+            sandbox: opts.sandbox,
+          },
+          (line) => process.stdout.write(line + '\n'),
+        );
+      },
+    );
+}

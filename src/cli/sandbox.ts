@@ -1,4 +1,42 @@
 import type { Command } from 'commander';
 
-/** Arrives with its issue: registers nothing yet. */
-export function registerSandboxCommand(_program: Command): void {}
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command('sandbox')
+    .description(
+      'Serve the HubSpot, Salesforce and Mautic sandboxes on one port (/hubspot, /salesforce, /mautic)',
+    )
+    .option('--port <port>', 'port to listen on', '4010')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--contacts <n>', 'contacts seeded into each source sandbox', '2000')
+    .option('--seed <seed>', 'seed for the synthetic data', '42')
+    .action(async (opts: { port: string; host: string; contacts: string; seed: string }) => {
+      // Loaded on use: the sandboxes pull in every vendor's seed data and routes.
+      const { startSandboxServer } = await import('../sandbox/server.ts');
+      const sandbox = await startSandboxServer({
+        port: parseIntOption('--port', opts.port),
+        host: opts.host,
+        contacts: parseIntOption('--contacts', opts.contacts),
+        seed: parseIntOption('--seed', opts.seed),
+      });
+      process.stdout.write(
+        [
+          `sandboxes listening on ${sandbox.url}`,
+          `  HubSpot     HUBSPOT_API_BASE_URL=${sandbox.url}/hubspot`,
+          `  Salesforce  SALESFORCE_LOGIN_URL=${sandbox.url}/salesforce`,
+          `  Mautic      base URL ${sandbox.url}/mautic`,
+          `  GET ${sandbox.url}/_sandbox/stats · POST ${sandbox.url}/_sandbox/reset`,
+          '',
+        ].join('\n'),
+      );
+      const stop = () => void sandbox.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
+
+function parseIntOption(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}

@@ -1,4 +1,172 @@
+/**
+ * `leadstage sync --workspace NAME [--dry-run] [--full]`: one run in-process, a progress bar per step
+ * on a terminal (plain log lines otherwise), ending with the summary.
+ */
+import { Bar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 
-/** Arrives with its issue: registers nothing yet. */
-export function registerSyncCommand(_program: Command): void {}
+import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import { defaultRegistry } from '../../connectors/registry.ts';
+import { parseEnv } from '../config/env.ts';
+import { MemoryRateLimiter } from '../http/rate-limiter.ts';
+import { createLogger } from '../log.ts';
+import {
+  runSync,
+  type StepName,
+  type SyncPreview,
+  type SyncProgress,
+  type SyncSummary,
+} from '../pipeline/index.ts';
+import { openStoreFromEnv } from '../store/index.ts';
+
+const STEP_LABELS: Record<StepName, string> = {
+  pull_contacts: 'pull contacts',
+  pull_engagement: 'pull engagement',
+  qualify: 'qualify',
+  write_back: 'write back',
+  handoff: 'hand off',
+  sales_outcomes: 'sales outcomes',
+};
+
+export interface ProgressReporter {
+  update(p: SyncProgress): void;
+  stop(): void;
+}
+
+/** One bar per step on a TTY; otherwise a plain line each time a step finishes. */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  let current: { step: StepName; done: number } | null = null;
+  if (!stream.isTTY) {
+    const flush = () => {
+      if (current) {
+        stream.write(`${new Date().toISOString()} ${STEP_LABELS[current.step]}: ${current.done}\n`);
+      }
+    };
+    return {
+      update(p) {
+        if (current && current.step !== p.step) flush();
+        current = { step: p.step, done: p.done };
+      },
+      stop() {
+        flush();
+        current = null;
+      },
+    };
+  }
+  let bar: Bar | null = null;
+  return {
+    update(p) {
+      if (!bar || current?.step !== p.step) {
+        bar?.stop();
+        bar = new Bar(
+          {
+            stream,
+            format: `${STEP_LABELS[p.step].padEnd(16)} {bar} {value}/{total}`,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(Math.max(p.total ?? p.done, 1), p.done);
+      }
+      // Pulls do not know their total up front: the bar's end follows the count.
+      if (p.total === undefined) bar.setTotal(Math.max(p.done, 1));
+      else bar.setTotal(Math.max(p.total, 1));
+      bar.update(p.done);
+      current = { step: p.step, done: p.done };
+    },
+    stop() {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}
+
+const entries = (r: Record<string, number>) =>
+  Object.entries(r)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
+
+export function formatPreview(preview: SyncPreview): string[] {
+  const lines = [`  evaluated        ${preview.evaluated} contacts`];
+  if (preview.moves.length === 0) lines.push('  stage changes    none');
+  for (const m of preview.moves) {
+    lines.push(`  ${String(m.count).padStart(6)} contacts ${m.from ?? '(new)'} → ${m.to}`);
+  }
+  for (const [stage, n] of Object.entries(preview.leaving)) {
+    lines.push(`  ${String(n).padStart(6)} contacts leave ${stage}`);
+  }
+  for (const [stage, n] of Object.entries(preview.held)) {
+    lines.push(
+      `  ${String(n).padStart(6)} contacts no longer meet ${stage} but stay (stages never move back on their own)`,
+    );
+  }
+  lines.push(`  would write back ${preview.wouldWriteBack}`, `  would hand off   ${preview.wouldHandOff}`);
+  if (preview.samples.length) lines.push('  examples:');
+  for (const s of preview.samples.slice(0, 5)) {
+    lines.push(`    ${s.contactId}: ${s.from ?? '(new)'} → ${s.to} — ${s.summary}`);
+  }
+  return lines;
+}
+
+export function formatSummary(s: SyncSummary): string {
+  const lines = [
+    `${s.dryRun ? 'dry run' : 'sync'} of ${s.workspace.name}${s.full ? ' (full)' : ''} in ${(s.durationMs / 1000).toFixed(1)} s` +
+      (s.requalifiedAll ? ` — every contact re-qualified with model ${s.modelVersion}` : ''),
+    `  pulled           ${s.pulled.contacts} contacts, ${s.pulled.events} events (${s.pulled.newEvents} new), ${s.pulled.salesOutcomes} sales outcomes`,
+    `  qualified        ${s.qualified}`,
+    `  stage changes    ${entries(s.stageChanges)}`,
+  ];
+  if (s.preview) {
+    lines.push(...formatPreview(s.preview).filter((l) => !l.startsWith('  evaluated')));
+  } else {
+    lines.push(
+      `  written back     ${s.writtenBack}`,
+      `  handed off       ${s.handedOff} (${s.crmCreated} new CRM records)`,
+    );
+  }
+  const quarantined = s.errors.filter((e) => e.quarantined).length;
+  lines.push(`  errors           ${s.errors.length}${quarantined ? ` (${quarantined} quarantined)` : ''}`);
+  for (const e of s.errors.slice(0, 10)) {
+    lines.push(
+      `    ${e.step} ${e.recordId}: ${e.code} ${e.message} (try ${e.retryCount}${e.quarantined ? ', quarantined' : ''})`,
+    );
+  }
+  lines.push(`  API calls        ${entries(s.apiCalls)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerSyncCommand(program: Command): void {
+  program
+    .command('sync')
+    .description('Run one sync of a workspace in this process (no Redis needed)')
+    .requiredOption('-w, --workspace <name>', 'workspace name or id')
+    .option('--dry-run', 'compute everything, write nothing, and show what would change')
+    .option('--full', 'pull everything from the beginning and re-qualify every contact')
+    .action(async (opts: { workspace: string; dryRun?: boolean; full?: boolean }) => {
+      const env = parseEnv();
+      const store = await openStoreFromEnv(env);
+      const progress = progressReporter();
+      try {
+        const summary = await runSync({
+          store,
+          registry: await registerBuiltinConnectors(defaultRegistry),
+          limiter: new MemoryRateLimiter(),
+          // On a terminal the bars say what info lines would; warnings still show.
+          log: createLogger(
+            process.stderr.isTTY && env.LEADSTAGE_LOG_LEVEL === 'info' ? 'warn' : env.LEADSTAGE_LOG_LEVEL,
+          ),
+          workspace: opts.workspace,
+          dryRun: opts.dryRun ?? false,
+          full: opts.full ?? false,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.stop();
+        process.stdout.write(formatSummary(summary));
+      } finally {
+        progress.stop();
+        await store.close();
+      }
+    });
+}

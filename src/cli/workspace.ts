@@ -1,4 +1,185 @@
+/**
+ * `leadstage workspace create|list|show|set-model`. Connections are attached when the admin
+ * connects each vendor (web app); until then a workspace only names its vendors.
+ */
 import type { Command } from 'commander';
 
-/** Arrives with its issue: registers nothing yet. */
-export function registerWorkspaceCommands(_program: Command): void {}
+import { defaultRegistry } from '../../connectors/registry.ts';
+import { parseEnv } from '../config/env.ts';
+import { ConfigError } from '../errors.ts';
+import { loadEngine } from '../pipeline/engine.ts';
+import { previewModelChange } from '../pipeline/index.ts';
+import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
+
+import { formatPreview } from './sync.ts';
+
+const SOURCE_VENDORS = ['hubspot', 'mautic'];
+const CRM_VENDORS = ['salesforce'];
+
+function checkVendor(kind: 'source' | 'crm', vendor: string): string {
+  const known = kind === 'source' ? SOURCE_VENDORS : CRM_VENDORS;
+  if (!known.includes(vendor) && !defaultRegistry.has(kind, vendor)) {
+    throw new ConfigError(`--${kind} must be one of ${known.join(', ')}, got "${vendor}"`);
+  }
+  return vendor;
+}
+
+/** Reads and compiles a model file or preset; ModelError lists every problem with file:line. */
+async function loadWorkspaceModel(ref: string) {
+  const engine = await loadEngine();
+  const source = await engine.loadModelSource(ref);
+  const model = engine.compileModelText(source.text, source.file);
+  return { model, saved: { text: source.text, ref: source.ref, version: model.version } };
+}
+
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStoreFromEnv(parseEnv());
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const out = (line = '') => process.stdout.write(line + '\n');
+
+async function connectionLine(
+  store: Store,
+  role: string,
+  vendor: string | null,
+  id: string | null,
+): Promise<string> {
+  if (!vendor) return `  ${role.padEnd(8)} none`;
+  if (!id) return `  ${role.padEnd(8)} ${vendor} (not connected yet)`;
+  const c = await store.connections.get(id);
+  if (!c) return `  ${role.padEnd(8)} ${vendor} (connection ${id} missing)`;
+  const status =
+    c.status === 'active' ? 'connected' : `needs reconnect${c.statusMessage ? `: ${c.statusMessage}` : ''}`;
+  return `  ${role.padEnd(8)} ${vendor} account ${c.accountId ?? '?'} at ${c.baseUrl} — ${status}`;
+}
+
+async function show(store: Store, ws: Workspace): Promise<void> {
+  out(`workspace ${ws.name} (${ws.id})`);
+  out(await connectionLine(store, 'source', ws.sourceVendor, ws.sourceConnectionId));
+  out(await connectionLine(store, 'crm', ws.crmVendor, ws.crmConnectionId));
+  const stale = ws.qualifiedModelVersion && ws.qualifiedModelVersion !== ws.model.version;
+  out(
+    `  model    ${ws.model.ref} @ ${ws.model.version}${stale ? ' (not applied yet: the next sync re-qualifies every contact)' : ''}`,
+  );
+  out(`  schedule every ${ws.scheduleIntervalMinutes} min`);
+  out(`  contacts ${await store.contacts.count(ws.id)}, events ${await store.contacts.countEvents(ws.id)}`);
+  const stages = await store.decisions.countByStage(ws.id);
+  out(
+    `  stages   ${
+      Object.entries(stages)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none yet'
+    }`,
+  );
+  const cursors = await store.cursors.list({ kind: 'workspace', id: ws.id });
+  for (const [stream, cursor] of Object.entries(cursors)) {
+    out(`  cursor   ${stream} ${JSON.stringify(cursor)}`);
+  }
+  const runs = await store.runs.list(ws.id, 5);
+  if (runs.length) out('  recent runs:');
+  for (const r of runs) {
+    out(
+      `    ${r.startedAt} ${r.kind} ${r.status}${r.error ? `: ${r.error}` : ''} ${JSON.stringify(r.counts)}`,
+    );
+  }
+  const quarantined = await store.recordErrors.list(ws.id, { quarantined: true });
+  if (quarantined.length) out(`  quarantined records (${quarantined.length}):`);
+  for (const e of quarantined.slice(0, 20)) {
+    out(`    ${e.step} ${e.recordId}: ${e.vendorCode} ${e.message} (${e.retryCount} tries)`);
+  }
+}
+
+export function registerWorkspaceCommands(program: Command): void {
+  const ws = program
+    .command('workspace')
+    .description('Workspaces: one source, one CRM, one qualification model');
+
+  ws.command('create <name>')
+    .description('Create a workspace')
+    .requiredOption('--source <vendor>', `marketing system: ${SOURCE_VENDORS.join(' | ')}`)
+    .requiredOption('--crm <vendor>', `CRM: ${CRM_VENDORS.join(' | ')}`)
+    .option('--model <ref>', 'model file or preset:NAME (default: the hubspot-lifecycle preset)')
+    .option('--schedule <minutes>', 'sync interval in minutes', '15')
+    .action(async (name: string, opts: { source: string; crm: string; model?: string; schedule: string }) => {
+      const schedule = Number(opts.schedule);
+      if (!Number.isInteger(schedule) || schedule <= 0) {
+        throw new ConfigError(
+          `--schedule must be a positive whole number of minutes, got "${opts.schedule}"`,
+        );
+      }
+      const engine = await loadEngine();
+      const { saved } = await loadWorkspaceModel(opts.model ?? `preset:${engine.DEFAULT_PRESET}`);
+      await withStore(async (store) => {
+        const created = await store.workspaces.create({
+          name,
+          sourceVendor: checkVendor('source', opts.source),
+          crmVendor: checkVendor('crm', opts.crm),
+          model: saved,
+          scheduleIntervalMinutes: schedule,
+        });
+        out(`created workspace ${created.name} (${created.id})`);
+        out(`  model ${saved.ref} @ ${saved.version}`);
+        out(
+          `next: connect ${created.sourceVendor} and ${created.crmVendor ?? 'the CRM'}, then run leadstage sync --workspace ${created.name}`,
+        );
+      });
+    });
+
+  ws.command('list')
+    .description('List workspaces')
+    .action(() =>
+      withStore(async (store) => {
+        const all = await store.workspaces.list();
+        if (all.length === 0) {
+          out('no workspaces yet: leadstage workspace create NAME --source hubspot --crm salesforce');
+          return;
+        }
+        out(['NAME', 'SOURCE', 'CRM', 'MODEL', 'EVERY', 'CONTACTS', 'LAST SYNC'].join('\t'));
+        for (const w of all) {
+          const [last] = await store.runs.list(w.id, 1);
+          out(
+            [
+              w.name,
+              w.sourceVendor + (w.sourceConnectionId ? '' : ' (not connected)'),
+              (w.crmVendor ?? '-') + (w.crmVendor && !w.crmConnectionId ? ' (not connected)' : ''),
+              w.model.ref,
+              `${w.scheduleIntervalMinutes} min`,
+              String(await store.contacts.count(w.id)),
+              last ? `${last.startedAt} ${last.status}` : 'never',
+            ].join('\t'),
+          );
+        }
+      }),
+    );
+
+  ws.command('show <name>')
+    .description('Show a workspace: connections, model, stages, cursors, recent runs, quarantined records')
+    .action((name: string) => withStore(async (store) => show(store, await store.workspaces.require(name))));
+
+  ws.command('set-model <name> <model>')
+    .description('Replace the qualification model (file or preset:NAME), showing what would change first')
+    .option('--dry-run', 'only show what would change')
+    .action(async (name: string, ref: string, opts: { dryRun?: boolean }) => {
+      const { model, saved } = await loadWorkspaceModel(ref);
+      await withStore(async (store) => {
+        const current = await store.workspaces.require(name);
+        if (current.model.version === model.version) {
+          out(`${current.name} already uses this model (${model.version}): nothing to do`);
+          return;
+        }
+        out(`if ${current.name} switches to ${saved.ref} @ ${saved.version}:`);
+        for (const line of formatPreview(await previewModelChange(store, current, model))) out(line);
+        if (opts.dryRun) {
+          out('not saved (--dry-run)');
+          return;
+        }
+        await store.workspaces.setModel(current.id, saved);
+        out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
+      });
+    });
+}

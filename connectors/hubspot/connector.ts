@@ -1,0 +1,437 @@
+/**
+ * The HubSpot source connector: contacts through the search API, engagement through the email
+ * events, web analytics events and a meeting date property, write-back through batch update.
+ */
+import type { ConnectorContext, Cursor, Page, SchemaSpec, SourceConnector } from '../types.ts';
+import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
+import { AuthError } from '../../src/errors.ts';
+import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
+import { type AppCredentials, TokenProvider } from './auth.ts';
+import { type HubspotConfig, parseHubspotConfig } from './config.ts';
+import { readEmailEvents, readWebEvents } from './engagement.ts';
+import {
+  type HubspotMapping,
+  contactPropertyNames,
+  convertValue,
+  loadHubspotMapping,
+  scorePropertyName,
+} from './mapping.ts';
+import { walkByDate, parseHubspotTime } from './search.ts';
+import { type LifecycleOption, StageMap } from './stages.ts';
+
+/** Batch endpoints take at most 100 inputs. */
+export const BATCH_SIZE = 100;
+const DAY_MS = 86_400_000;
+
+export const ENDPOINTS = {
+  batchRead: 'POST /crm/v3/objects/contacts/batch/read',
+  batchUpdate: 'POST /crm/v3/objects/contacts/batch/update',
+  properties: 'GET /crm/v3/properties/contacts',
+  property: 'GET /crm/v3/properties/contacts/:propertyName',
+  propertiesBatchCreate: 'POST /crm/v3/properties/contacts/batch/create',
+} as const;
+
+interface BatchObject {
+  id: string;
+  properties: Record<string, string | null>;
+}
+interface BatchResponse {
+  status?: string;
+  results: BatchObject[];
+  numErrors?: number;
+  errors?: { status?: string; category: string; message: string; context?: Record<string, string[]> }[];
+}
+interface PropertyDefinition {
+  name: string;
+  options?: { value: string; label: string; hidden?: boolean }[];
+}
+
+export interface HubspotConnectorOptions extends HubspotApiOptions {
+  app: () => AppCredentials;
+  mapping?: HubspotMapping;
+}
+
+export class HubspotSourceConnector implements SourceConnector {
+  readonly vendor = 'hubspot' as const;
+  private readonly api: HubspotApi;
+  private readonly config: HubspotConfig;
+  private readonly mapping: HubspotMapping;
+  private modelStages: string[] = [];
+  private stages: StageMap | undefined;
+  /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
+  private readonly emailIds = new Map<string, string>();
+  private readonly ctx: ConnectorContext;
+
+  constructor(ctx: ConnectorContext, options: HubspotConnectorOptions) {
+    this.ctx = ctx;
+    this.config = parseHubspotConfig(ctx.connection.config);
+    this.mapping = options.mapping ?? loadHubspotMapping(this.config.mappingPath);
+    this.api = new HubspotApi(ctx, new TokenProvider(ctx, options.app), options);
+  }
+
+  private now(): number {
+    return (this.ctx.now?.() ?? new Date()).getTime();
+  }
+
+  // ---- contacts -------------------------------------------------------------------------------
+
+  async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
+    const stages = await this.stageMap();
+    const prevTs = typeof since?.lastModified === 'number' ? since.lastModified : null;
+    let cursorTs = prevTs;
+    let cursorId = typeof since?.lastId === 'string' ? since.lastId : null;
+    const fromMs = prevTs === null ? 0 : Math.max(0, prevTs - this.config.searchOverlapMs);
+    for await (const page of walkByDate(this.api, {
+      dateProperty: 'lastmodifieddate',
+      properties: contactPropertyNames(this.mapping),
+      fromMs,
+    })) {
+      if (page.lastTs !== null && (cursorTs === null || page.lastTs >= cursorTs)) {
+        cursorTs = page.lastTs;
+        cursorId = page.lastId;
+      }
+      yield {
+        records: page.records.map((r) => this.toContact(r, stages)),
+        cursor: { lastModified: cursorTs, lastId: cursorId },
+      };
+    }
+  }
+
+  async fetchContacts(ids: string[]): Promise<Contact[]> {
+    const stages = await this.stageMap();
+    const unique = [...new Set(ids)];
+    const out: Contact[] = [];
+    for (let i = 0; i < unique.length; i += BATCH_SIZE) {
+      const found = await this.batchRead(unique.slice(i, i + BATCH_SIZE), contactPropertyNames(this.mapping));
+      out.push(...found.map((r) => this.toContact(r, stages)));
+    }
+    return out;
+  }
+
+  /** Batch read; ids HubSpot does not know come back as 207 errors and are simply left out. */
+  private async batchRead(ids: string[], properties: string[], idProperty?: string): Promise<BatchObject[]> {
+    const res = await this.api.sdk<BatchResponse>(ENDPOINTS.batchRead, 'api', (client) =>
+      client.crm.contacts.batchApi.readWithHttpInfo({
+        inputs: ids.map((id) => ({ id })),
+        properties,
+        propertiesWithHistory: [],
+        ...(idProperty ? { idProperty } : {}),
+      }),
+    );
+    return res.data.results;
+  }
+
+  private toContact(r: BatchObject, stages: StageMap): Contact {
+    const properties: Contact['properties'] = {};
+    for (const [canonical, m] of Object.entries(this.mapping.contactProperties)) {
+      properties[canonical] = convertValue(r.properties[m.property], m.type);
+    }
+    const ts = parseHubspotTime(r.properties.lastmodifieddate);
+    const stage = stages.stageKey(r.properties.lifecyclestage);
+    const email = r.properties.email?.toLowerCase();
+    if (email) this.emailIds.set(email, r.id);
+    return {
+      id: r.id,
+      properties,
+      updatedAt: new Date(ts ?? this.now()).toISOString(),
+      ...(stage ? { stage } : {}),
+    };
+  }
+
+  // ---- engagement -----------------------------------------------------------------------------
+
+  async *pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
+    const runStart = this.now();
+    const cursor: Cursor = { ...since };
+    const startOf = (key: string): number => {
+      const prev = since?.[key];
+      return typeof prev === 'number'
+        ? Math.max(0, prev - this.config.engagementOverlapMs)
+        : runStart - this.config.initialEngagementDays * DAY_MS;
+    };
+    const unknownEmails = new Set<string>();
+    const resolveEmails = (emails: string[]) => this.resolveEmails(emails, unknownEmails);
+
+    for (const [hubspotType, type] of Object.entries(this.mapping.engagement.emailEvents)) {
+      const key = `email:${hubspotType}`;
+      yield* this.stream(key, cursor, runStart, () =>
+        readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
+      );
+    }
+    for (const [eventType, type] of Object.entries(this.mapping.engagement.webEvents)) {
+      const key = `web:${eventType}`;
+      yield* this.stream(key, cursor, runStart, () =>
+        readWebEvents(this.api, { eventType, type, fromMs: startOf(key), toMs: runStart }),
+      );
+    }
+    const meetingProperty = this.mapping.engagement.meetingBookedProperty;
+    if (meetingProperty) {
+      yield* this.stream('meeting', cursor, runStart, () =>
+        this.readMeetings(meetingProperty, startOf('meeting')),
+      );
+    }
+  }
+
+  /**
+   * One engagement stream. Its cursor moves to `runStart` only with its last page: email events come
+   * newest first, so an earlier position would skip older events after a crash. A stream the granted
+   * scopes do not cover is skipped with a warning.
+   */
+  private async *stream(
+    key: string,
+    cursor: Cursor,
+    runStart: number,
+    read: () => AsyncIterable<EngagementEvent[]>,
+  ): AsyncIterable<Page<EngagementEvent>> {
+    try {
+      for await (const records of read()) yield { records, cursor: { ...cursor } };
+    } catch (err) {
+      if (err instanceof AuthError && err.code === 'forbidden') {
+        this.ctx.log.warn('hubspot engagement stream skipped: scope not granted', { stream: key });
+        return;
+      }
+      throw err;
+    }
+    cursor[key] = runStart;
+    yield { records: [], cursor: { ...cursor } };
+  }
+
+  private async *readMeetings(property: string, fromMs: number): AsyncIterable<EngagementEvent[]> {
+    for await (const page of walkByDate(this.api, {
+      dateProperty: property,
+      properties: [property],
+      fromMs,
+    })) {
+      const events: EngagementEvent[] = [];
+      for (const r of page.records) {
+        const at = parseHubspotTime(r.properties[property]);
+        if (at === null) continue;
+        events.push({
+          id: `hubspot:meeting_booked:${r.id}:${at}`,
+          contactId: r.id,
+          type: 'meeting_booked',
+          at: new Date(at).toISOString(),
+          properties: {},
+        });
+      }
+      yield events;
+    }
+  }
+
+  /**
+   * Email events name a recipient address. Contacts already seen answer most of them; the rest come
+   * from a batch read by email. Addresses without a contact are remembered for this pull only.
+   */
+  private async resolveEmails(emails: string[], unknown: Set<string>): Promise<Map<string, string>> {
+    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))].filter(
+      (e) => !this.emailIds.has(e) && !unknown.has(e),
+    );
+    for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
+      const chunk = wanted.slice(i, i + BATCH_SIZE);
+      for (const e of chunk) unknown.add(e);
+      for (const r of await this.batchRead(chunk, ['email'], 'email')) {
+        const email = r.properties.email?.toLowerCase();
+        if (!email) continue;
+        this.emailIds.set(email, r.id);
+        unknown.delete(email);
+      }
+    }
+    const out = new Map<string, string>();
+    for (const e of emails) {
+      const id = this.emailIds.get(e.toLowerCase());
+      if (id) out.set(e, id);
+    }
+    return out;
+  }
+
+  // ---- schema and stages ----------------------------------------------------------------------
+
+  private async lifecycleOptions(): Promise<LifecycleOption[]> {
+    const res = await this.api.sdk<PropertyDefinition>(ENDPOINTS.property, 'api', (client) =>
+      client.crm.properties.coreApi.getByNameWithHttpInfo('contacts', 'lifecyclestage'),
+    );
+    return optionsOf(res.data);
+  }
+
+  private async stageMap(): Promise<StageMap> {
+    this.stages ??= new StageMap(this.mapping, await this.lifecycleOptions(), this.modelStages);
+    return this.stages;
+  }
+
+  async ensureSchema(spec: SchemaSpec): Promise<void> {
+    this.modelStages = spec.stages.map((s) => s.key);
+    const res = await this.api.sdk<{ results: PropertyDefinition[] }>(ENDPOINTS.properties, 'api', (client) =>
+      client.crm.properties.coreApi.getAllWithHttpInfo('contacts'),
+    );
+    const existing = new Map(res.data.results.map((p) => [p.name, p]));
+    this.stages = new StageMap(this.mapping, optionsOf(existing.get('lifecyclestage')), this.modelStages);
+    if (this.stages.unknownModelStages.length > 0) {
+      this.ctx.log.warn(
+        'hubspot has no lifecycle stage for some model stages; map them in mappings/hubspot.yaml',
+        {
+          stages: this.stages.unknownModelStages,
+        },
+      );
+    }
+
+    const wb = this.mapping.writeBack;
+    const wanted = [
+      ...[...spec.dimensions, 'total'].map((d) => ({
+        name: scorePropertyName(this.mapping, d),
+        label: `leadstage score: ${d}`,
+        type: 'number',
+        fieldType: 'number',
+      })),
+      { name: wb.reason, label: 'leadstage stage reason', type: 'string', fieldType: 'textarea' },
+      { name: wb.modelVersion, label: 'leadstage model version', type: 'string', fieldType: 'text' },
+    ].filter((p) => !existing.has(p.name));
+    if (wanted.length === 0) return;
+
+    const inputs = wanted.map((p) => ({
+      ...p,
+      groupName: wb.groupName,
+      description: 'Written by leadstage; edits are overwritten on the next sync.',
+    }));
+    const created = await this.api.sdk(ENDPOINTS.propertiesBatchCreate, 'api', (client) =>
+      // `type`/`fieldType` are SDK enums whose values are these strings.
+      client.crm.properties.batchApi.createWithHttpInfo('contacts', { inputs } as never),
+    );
+    const errors = 'errors' in created.data ? (created.data.errors ?? []) : [];
+    const realErrors = errors.filter((e) => e.category !== 'OBJECT_ALREADY_EXISTS');
+    if (realErrors.length > 0) {
+      throw new HubspotApiError(ENDPOINTS.propertiesBatchCreate, created.status, realErrors[0]);
+    }
+    this.ctx.log.info('hubspot properties created', { properties: wanted.map((p) => p.name) });
+  }
+
+  // ---- write-back -----------------------------------------------------------------------------
+
+  async writeBack(changes: StageChange[]): Promise<WriteResult> {
+    const result: WriteResult = { ok: [], failed: [] };
+    if (changes.length === 0) return result;
+    const stages = await this.stageMap();
+
+    const writable: { change: StageChange; properties: Record<string, string> }[] = [];
+    for (const change of changes) {
+      const lifecycle = stages.lifecycleValue(change.stage);
+      if (lifecycle === undefined) {
+        result.failed.push({
+          id: change.contactId,
+          code: 'unmapped_stage',
+          message: `stage "${change.stage}" has no HubSpot lifecycle stage; map it in mappings/hubspot.yaml`,
+          retryable: false,
+          fields: ['lifecyclestage'],
+        });
+        continue;
+      }
+      writable.push({ change, properties: this.writeProperties(change, lifecycle) });
+    }
+
+    // HubSpot ignores a lifecycle stage moving backwards unless it is cleared first, in a request of
+    // its own: batch inputs are not guaranteed to be applied in order.
+    const recycled = writable.filter((w) => w.change.recycled);
+    const cleared = new Set<string>();
+    if (recycled.length > 0) {
+      const clearResult = await this.batchUpdate(
+        recycled.map((w) => ({ id: w.change.contactId, properties: { lifecyclestage: '' } })),
+      );
+      for (const id of clearResult.ok) cleared.add(id);
+      result.failed.push(...clearResult.failed);
+    }
+    const second = writable.filter((w) => !w.change.recycled || cleared.has(w.change.contactId));
+    const written = await this.batchUpdate(
+      second.map((w) => ({ id: w.change.contactId, properties: w.properties })),
+      new Map(second.map((w) => [w.change.contactId, w.properties.lifecyclestage ?? ''])),
+    );
+    result.ok.push(...written.ok);
+    result.failed.push(...written.failed);
+    return result;
+  }
+
+  private writeProperties(change: StageChange, lifecycle: string): Record<string, string> {
+    const wb = this.mapping.writeBack;
+    const properties: Record<string, string> = {
+      lifecyclestage: lifecycle,
+      [wb.reason]: change.summary.slice(0, 65_000),
+      [wb.modelVersion]: change.modelVersion,
+    };
+    for (const [dimension, score] of Object.entries(change.scores)) {
+      properties[scorePropertyName(this.mapping, dimension)] = String(Math.round(score * 100) / 100);
+    }
+    return properties;
+  }
+
+  /**
+   * Batch updates in chunks of 100. A 207 names the failed ids per error; a 400 refuses the whole
+   * chunk, which is then split in halves until the refused records are isolated.
+   */
+  private async batchUpdate(
+    inputs: { id: string; properties: Record<string, string> }[],
+    expectedStage?: Map<string, string>,
+  ): Promise<WriteResult> {
+    const result: WriteResult = { ok: [], failed: [] };
+    const queue: (typeof inputs)[] = [];
+    for (let i = 0; i < inputs.length; i += BATCH_SIZE) queue.push(inputs.slice(i, i + BATCH_SIZE));
+    while (queue.length > 0) {
+      const chunk = queue.shift()!;
+      let data: BatchResponse;
+      try {
+        data = (
+          await this.api.sdk<BatchResponse>(ENDPOINTS.batchUpdate, 'api', (client) =>
+            client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: chunk }),
+          )
+        ).data;
+      } catch (err) {
+        if (!(err instanceof HubspotApiError) || err.status !== 400) throw err;
+        if (chunk.length > 1) {
+          const half = Math.ceil(chunk.length / 2);
+          queue.unshift(chunk.slice(0, half), chunk.slice(half));
+          continue;
+        }
+        result.failed.push(
+          recordFailure(chunk[0]!.id, err.category ?? 'VALIDATION_ERROR', errorMessage(err.body)),
+        );
+        continue;
+      }
+      const failedIds = new Set<string>();
+      for (const e of data.errors ?? []) {
+        for (const id of e.context?.ids ?? []) {
+          failedIds.add(id);
+          result.failed.push(recordFailure(id, e.category, e.message));
+        }
+      }
+      const returned = new Map(data.results.map((r) => [r.id, r]));
+      for (const input of chunk) {
+        if (failedIds.has(input.id)) continue;
+        const want = expectedStage?.get(input.id);
+        const got = returned.get(input.id)?.properties.lifecyclestage;
+        if (want !== undefined && got !== undefined && got !== want) {
+          result.failed.push({
+            id: input.id,
+            code: 'lifecycle_not_applied',
+            message: `HubSpot kept lifecycle stage "${got ?? ''}" instead of "${want}" (a backward move needs a recycle rule)`,
+            retryable: false,
+            fields: ['lifecyclestage'],
+          });
+          continue;
+        }
+        result.ok.push(input.id);
+      }
+    }
+    return result;
+  }
+}
+
+function recordFailure(id: string, category: string, message: string): RecordFailure {
+  return {
+    id,
+    code: category.toLowerCase(),
+    message,
+    // Anything but a refusal of the values themselves may pass on a later run.
+    retryable: !['VALIDATION_ERROR', 'OBJECT_NOT_FOUND'].includes(category),
+  };
+}
+
+function optionsOf(p: PropertyDefinition | undefined): LifecycleOption[] {
+  return (p?.options ?? []).filter((o) => !o.hidden).map((o) => ({ value: o.value, label: o.label }));
+}

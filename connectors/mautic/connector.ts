@@ -1,0 +1,142 @@
+/**
+ * The Mautic source connector: composes the client, the streams, write-back and schema setup.
+ */
+import type { ConnectorContext, Cursor, OAuthApp, Page, SchemaSpec, SourceConnector } from '../types.ts';
+import type { Contact, EngagementEvent, StageChange, WriteResult } from '../../src/model.ts';
+import { AuthError } from '../../src/errors.ts';
+import { pullActivity } from './activity-stream.ts';
+import { MauticAuth } from './auth.ts';
+import { MauticClient } from './client.ts';
+import { parseMauticConfig, type MauticConfig } from './config.ts';
+import { fetchContactsByIds, pullContacts } from './contacts-stream.ts';
+import { loadMauticMapping, type MauticMapping } from './mapping-file.ts';
+import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
+import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
+import { MauticSchema, stageNameFor, wantedFields } from './schema.ts';
+import { writeBackChanges } from './write-back.ts';
+import type { MauticContact } from './wire.ts';
+
+export interface MauticConnectorOptions {
+  /** The OAuth app used to refresh tokens; read when a refresh is due. */
+  oauthApp: () => OAuthApp;
+  mapping?: MauticMapping;
+  /** Injected for tests: the wait between retries. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type KeepAliveResult = 'not_oauth' | 'fresh' | 'refreshed' | 'needs_reconnect';
+
+export class MauticSourceConnector implements SourceConnector {
+  readonly vendor = 'mautic' as const;
+  readonly baseUrl: string;
+  private readonly config: MauticConfig;
+  private readonly mapping: MauticMapping;
+  private readonly auth: MauticAuth;
+  private readonly client: MauticClient;
+  /** Stage key → Mautic stage name, for model stages named by their label (set by ensureSchema). */
+  private readonly stageNames = new Map<string, string>();
+  /** Mautic stage name (lowercased) → stage key, for reading contacts; rebuilt after ensureSchema. */
+  private stageKeys: Map<string, string> | null = null;
+  private readonly schema: MauticSchema;
+  private readonly ctx: ConnectorContext;
+
+  constructor(ctx: ConnectorContext, options: MauticConnectorOptions) {
+    this.ctx = ctx;
+    this.baseUrl = normalizeBaseUrl(ctx.connection.baseUrl);
+    this.config = parseMauticConfig(ctx.connection.config);
+    this.mapping = options.mapping ?? loadMauticMapping();
+    let client: MauticClient | null = null;
+    this.auth = new MauticAuth(ctx, {
+      baseUrl: this.baseUrl,
+      app: options.oauthApp,
+      renewAfterDays: this.config.renewRefreshTokenAfterDays,
+      timeoutMs: this.config.requestTimeoutMs,
+      around: (endpoint, call) => client!.around(endpoint, call),
+    });
+    client = new MauticClient(ctx, this.auth, this.config, this.baseUrl, options.sleep);
+    this.client = client;
+    this.schema = new MauticSchema(client);
+  }
+
+  private now(): Date {
+    return this.ctx.now?.() ?? new Date();
+  }
+
+  /** Once ensureSchema told us the model's stages, only those are read back; before, the mapping's. */
+  private mapContact = (c: MauticContact): Contact => {
+    this.stageKeys ??= stageKeyByName(
+      this.stageNames.size > 0 ? { stages: Object.fromEntries(this.stageNames) } : this.mapping,
+    );
+    return toContact(c, this.mapping, this.stageKeys);
+  };
+
+  pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
+    return pullContacts(this.client, since, {
+      pageSize: this.config.pageSize,
+      overlapSeconds: this.config.overlapSeconds,
+      now: () => this.now(),
+      map: this.mapContact,
+    });
+  }
+
+  pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
+    return pullActivity(this.client, since, {
+      pageSize: this.config.activityPageSize,
+      overlapSeconds: this.config.overlapSeconds,
+      eventTypes: [...new Set(this.mapping.events.map((e) => e.event))],
+      map: (e) => toEngagementEvent(e, this.mapping),
+    });
+  }
+
+  fetchContacts(ids: string[]): Promise<Contact[]> {
+    return fetchContactsByIds(this.client, ids, this.mapContact);
+  }
+
+  private stageName = (key: string): string => this.stageNames.get(key) ?? stageNameFor(this.mapping, key);
+
+  async writeBack(changes: StageChange[]): Promise<WriteResult> {
+    if (changes.length === 0) return { ok: [], failed: [] };
+    // Mautic drops values for fields it lacks: make sure the targets exist (cached after the first call).
+    const dimensions = new Set(changes.flatMap((c) => Object.keys(c.scores)));
+    await this.schema.ensureFields(wantedFields(this.mapping, dimensions));
+    const moving = [...new Set(changes.filter((c) => c.stage !== c.previousStage).map((c) => c.stage))];
+    await this.schema.ensureStages(moving.map((key) => ({ key, name: this.stageName(key) })));
+    return writeBackChanges(
+      this.client,
+      changes,
+      this.mapping,
+      { ids: () => this.schema.stageIds(), nameOf: this.stageName },
+      this.config.stageWrite,
+    );
+  }
+
+  async ensureSchema(spec: SchemaSpec): Promise<void> {
+    this.stageNames.clear();
+    for (const s of spec.stages) this.stageNames.set(s.key, stageNameFor(this.mapping, s.key, s.label));
+    this.stageKeys = null;
+    this.schema.invalidate();
+    await this.schema.ensureStages(
+      spec.stages.map((s, index) => ({ key: s.key, name: this.stageName(s.key), weight: (index + 1) * 10 })),
+    );
+    await this.schema.ensureFields(wantedFields(this.mapping, spec.dimensions));
+  }
+
+  /**
+   * Keeps an idle OAuth2 connection alive: refreshes once the refresh token is
+   * `renewRefreshTokenAfterDays` old (each refresh issues a new 14-day one), and flags the connection
+   * for reconnect when that fails or the token is already past 14 days. Schedule it daily.
+   */
+  async keepAlive(): Promise<KeepAliveResult> {
+    const creds = await this.ctx.credentials.read();
+    if (creds.kind !== 'oauth2') return 'not_oauth';
+    const state = refreshTokenState(creds, this.now().getTime(), this.config.renewRefreshTokenAfterDays);
+    if (state === 'fresh') return 'fresh';
+    try {
+      await this.auth.refresh();
+      return 'refreshed';
+    } catch (err) {
+      if (err instanceof AuthError) return 'needs_reconnect';
+      throw err;
+    }
+  }
+}

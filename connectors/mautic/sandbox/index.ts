@@ -1,0 +1,170 @@
+/**
+ * A Mautic 5 stand-in under `/mautic`: OAuth2 (SANDBOX_OAUTH_APP), basic auth (SANDBOX_BASIC_AUTH,
+ * switched off by default like Mautic), the API switch, and every endpoint the connector calls, in
+ * Mautic's wire format, seeded deterministically from connectors/sandbox-data.ts. Tests steer it
+ * through the extra methods (add/modify contacts, inject faults, expire tokens).
+ */
+import express, { type Request, type Response } from 'express';
+
+import type { SandboxOptions, SandboxStats, VendorSandbox } from '../../sandbox-types.ts';
+import { SandboxOAuth, sendErrors, type AuthSettings } from './auth.ts';
+import * as contactRoutes from './contact-routes.ts';
+import * as catalogRoutes from './catalog-routes.ts';
+import type { Handler, RouteDeps } from './route-helpers.ts';
+import { contactJson } from './serialize.ts';
+import { SandboxState, seconds, type FieldValue, type SandboxEvent } from './state.ts';
+
+export { SANDBOX_BASIC_AUTH } from './auth.ts';
+export { BATCH_LIMIT } from './route-helpers.ts';
+
+/** Mautic's `Mautic-Version` response header. */
+const MAUTIC_VERSION = '5.2.1';
+
+export interface FaultRule {
+  /** Route key as in stats, e.g. `GET /api/contacts`; omitted matches every API call. */
+  endpoint?: string;
+  status: number;
+  /** How many calls to fail. @default 1 */
+  times?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface MauticSandbox extends VendorSandbox {
+  readonly vendor: 'mautic';
+  settings: AuthSettings;
+  /** Creates a contact now (dateModified stays null, as in Mautic); returns its id. */
+  addContact(fields: Record<string, FieldValue>): number;
+  /** Changes fields and bumps dateModified to now. */
+  updateContact(id: number, fields: Record<string, FieldValue>): void;
+  /** Mautic's JSON for a contact (as `GET /api/contacts/{id}` returns it), or null. */
+  contact(id: number): ReturnType<typeof contactJson> | null;
+  addEvent(event: Omit<SandboxEvent, 'timestamp'> & { timestamp?: string }): void;
+  /** Fails the next matching calls with the given status, before auth. */
+  failNext(rule: FaultRule): void;
+  /** Rejects calls over `max` per `windowMs` with 429 + Retry-After, like Mautic's optional limiter. */
+  setRateLimit(budget: { max: number; windowMs: number } | null): void;
+  issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number };
+  expireAccessToken(token: string): void;
+  state(): SandboxState;
+}
+
+export function createMauticSandbox(options: SandboxOptions): MauticSandbox {
+  const now = options.now ?? Date.now;
+  let state = SandboxState.seeded(options.seed, options.contacts, now());
+  const oauth = new SandboxOAuth(now);
+  const settings: AuthSettings = { apiEnabled: true, basicAuthEnabled: false };
+  let calls: Record<string, number> = {};
+  let rateLimited = 0;
+  let faults: (FaultRule & { left: number })[] = [];
+  let rateLimit: { max: number; windowMs: number } | null = null;
+  let window = { startMs: 0, used: 0 };
+
+  const count = (key: string) => {
+    calls[key] = (calls[key] ?? 0) + 1;
+  };
+  const deps: RouteDeps = { state: () => state, now };
+
+  const router = express.Router();
+  router.use((_req, res, next) => {
+    // The sandbox clock, not the host's: the connector takes its incremental windows from it.
+    res.setHeader('Date', new Date(now()).toUTCString());
+    res.setHeader('Mautic-Version', MAUTIC_VERSION);
+    next();
+  });
+  router.use(express.json({ limit: '20mb' }));
+  router.use(express.urlencoded({ extended: false }));
+  oauth.mount(router, count);
+
+  const guard = (key: string, req: Request, res: Response): boolean => {
+    count(key);
+    const fault = faults.find((f) => f.left > 0 && (!f.endpoint || f.endpoint === key));
+    if (fault) {
+      fault.left--;
+      if (fault.status === 429) rateLimited++;
+      res.set(fault.headers ?? {});
+      res
+        .status(fault.status)
+        .json(
+          fault.body ?? { errors: [{ message: `Injected ${fault.status}`, code: fault.status, type: null }] },
+        );
+      return false;
+    }
+    if (rateLimit) {
+      if (now() - window.startMs >= rateLimit.windowMs) window = { startMs: now(), used: 0 };
+      if (window.used >= rateLimit.max) {
+        rateLimited++;
+        const waitS = Math.max(1, Math.ceil((window.startMs + rateLimit.windowMs - now()) / 1000));
+        res.set({
+          'Retry-After': String(waitS),
+          'X-RateLimit-Limit': String(rateLimit.max),
+          'X-RateLimit-Remaining': '0',
+        });
+        sendErrors(res, 429, 'You exceeded the rate limit');
+        return false;
+      }
+      window.used++;
+    }
+    return oauth.check(req, res, settings);
+  };
+
+  const api = (method: 'get' | 'post' | 'patch', path: string, make: (d: RouteDeps) => Handler) => {
+    const handler = make(deps);
+    const key = `${method.toUpperCase()} ${path}`;
+    router[method](path, (req, res) => {
+      if (guard(key, req, res)) handler(req, res);
+    });
+  };
+  // Specific paths before `/api/contacts/:id`.
+  api('get', '/api/contacts/activity', catalogRoutes.allActivity);
+  api('patch', '/api/contacts/batch/edit', contactRoutes.batchEditContacts);
+  api('get', '/api/contacts', contactRoutes.listContacts);
+  api('get', '/api/contacts/:id', contactRoutes.getContact);
+  api('patch', '/api/contacts/:id/edit', contactRoutes.editContact);
+  api('get', '/api/stages', catalogRoutes.listStages);
+  api('post', '/api/stages/new', catalogRoutes.newStage);
+  api('post', '/api/stages/:id/contact/:contactId/add', catalogRoutes.addContactToStage);
+  api('get', '/api/fields/contact', catalogRoutes.listFields);
+  api('post', '/api/fields/contact/new', catalogRoutes.newField);
+  router.use('/api', (req, res) => {
+    if (!guard(`${req.method} (unknown)`, req, res)) return;
+    sendErrors(res, 404, `Requested URL not found: /api${req.path}`);
+  });
+
+  return {
+    vendor: 'mautic',
+    router,
+    settings,
+    stats: (): SandboxStats => ({ calls: { ...calls }, rateLimited }),
+    reset() {
+      state = SandboxState.seeded(options.seed, options.contacts, now());
+      oauth.reset();
+      calls = {};
+      rateLimited = 0;
+      faults = [];
+      rateLimit = null;
+      settings.apiEnabled = true;
+      settings.basicAuthEnabled = false;
+    },
+    addContact: (fields) => state.addContact(fields, seconds(now())).id,
+    updateContact(id, fields) {
+      const c = state.contacts.get(id);
+      if (!c) throw new Error(`no sandbox contact ${id}`);
+      c.fields = { ...c.fields, ...fields };
+      c.dateModified = seconds(now());
+    },
+    contact(id) {
+      const c = state.contacts.get(id);
+      return c ? contactJson(c, state) : null;
+    },
+    addEvent: (event) => state.addEvent({ ...event, timestamp: event.timestamp ?? seconds(now()) }),
+    failNext: (rule) => void faults.push({ ...rule, left: rule.times ?? 1 }),
+    setRateLimit(budget) {
+      rateLimit = budget;
+      window = { startMs: now(), used: 0 };
+    },
+    issueTokens: () => oauth.issueTokens(),
+    expireAccessToken: (token) => oauth.expireAccessToken(token),
+    state: () => state,
+  };
+}

@@ -1,0 +1,25 @@
+/** What every sandbox route handler gets, and small helpers they share. */
+import type { Request, Response } from 'express';
+
+import type { PhpValue } from './php-params.ts';
+import { str } from './php-params.ts';
+import type { SandboxState } from './state.ts';
+
+export const BATCH_LIMIT = 200;
+export const NOT_FOUND = 'Item was not found.';
+
+export type Handler = (req: Request, res: Response) => void;
+
+export interface RouteDeps {
+  state: () => SandboxState;
+  now: () => number;
+}
+
+export function int(v: PhpValue | undefined, fallback: number): number {
+  const n = Number(str(v));
+  return str(v) !== undefined && Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+export function sendJson(res: Response, status: number, text: string): void {
+  res.status(status).type('application/json').send(text);
+}

@@ -1,0 +1,268 @@
+/**
+ * The sandbox's in-memory Mautic: contacts with custom fields, stages, contact fields, timeline
+ * events and OAuth grants, seeded from the shared synthetic people and activity.
+ */
+import { generateActivities, generatePeople, type SyntheticActivity } from '../../sandbox-data.ts';
+
+export type FieldValue = string | number | null;
+
+export interface SandboxField {
+  id: number;
+  alias: string;
+  label: string;
+  type: 'text' | 'email' | 'number' | 'boolean' | 'country' | 'tel' | 'url' | 'lookup';
+  group: 'core' | 'professional' | 'social' | 'personal';
+}
+
+export interface SandboxContact {
+  id: number;
+  /** ISO-8601, second precision. */
+  dateAdded: string;
+  /** Null until the first modification, as in Mautic. */
+  dateModified: string | null;
+  points: number;
+  stageId: number | null;
+  fields: Record<string, FieldValue>;
+  doNotContact: { channel: string; reason: number }[];
+}
+
+export interface SandboxStage {
+  id: number;
+  name: string;
+  weight: number;
+  description: string | null;
+  isPublished: boolean;
+  dateAdded: string;
+}
+
+export interface SandboxEvent {
+  event: string;
+  /** Mautic omits it for some types (page.hit, point.gained). */
+  eventId?: string;
+  eventLabel: string | { label: string; href: string; isExternal?: boolean };
+  eventType: string;
+  timestamp: string;
+  contactId: number;
+  details: Record<string, unknown>;
+}
+
+export const EVENT_TYPE_LABELS: Record<string, string> = {
+  'asset.download': 'Asset downloaded',
+  'campaign.event': 'Campaign action triggered',
+  'email.failed': 'Email failed',
+  'email.read': 'Email read',
+  'email.sent': 'Email sent',
+  'form.submitted': 'Form submitted',
+  'lead.donotcontact': 'Do not contact',
+  'meeting.attended': 'Attended meeting',
+  'meeting.registered': 'Registered for meeting',
+  'page.hit': 'Page hit',
+  'point.gained': 'Point gained',
+  'stage.changed': 'Stage changed',
+};
+
+/** Mautic's core contact fields plus the custom ones mappings/mautic.yaml reads. */
+const SEED_FIELDS: Omit<SandboxField, 'id'>[] = [
+  { alias: 'title', label: 'Title', type: 'lookup', group: 'core' },
+  { alias: 'firstname', label: 'First Name', type: 'text', group: 'core' },
+  { alias: 'lastname', label: 'Last Name', type: 'text', group: 'core' },
+  { alias: 'company', label: 'Primary company', type: 'text', group: 'core' },
+  { alias: 'position', label: 'Position', type: 'text', group: 'core' },
+  { alias: 'email', label: 'Email', type: 'email', group: 'core' },
+  { alias: 'phone', label: 'Phone', type: 'tel', group: 'core' },
+  { alias: 'country', label: 'Country', type: 'country', group: 'core' },
+  { alias: 'website', label: 'Website', type: 'url', group: 'core' },
+  { alias: 'industry', label: 'Industry', type: 'text', group: 'professional' },
+  { alias: 'num_employees', label: 'Number of employees', type: 'number', group: 'professional' },
+  { alias: 'bant_budget', label: 'BANT budget', type: 'text', group: 'professional' },
+  { alias: 'bant_authority', label: 'BANT authority', type: 'text', group: 'professional' },
+  { alias: 'bant_need', label: 'BANT need', type: 'text', group: 'professional' },
+  { alias: 'bant_timeline', label: 'BANT timeline', type: 'text', group: 'professional' },
+  { alias: 'meeting_booked', label: 'Meeting booked', type: 'boolean', group: 'professional' },
+];
+
+/** ISO-8601 at second precision, the way Mautic stores dates. */
+export function seconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+export class SandboxState {
+  contacts = new Map<number, SandboxContact>();
+  stages = new Map<number, SandboxStage>();
+  fields = new Map<number, SandboxField>();
+  events: SandboxEvent[] = [];
+  nextContactId = 1;
+  nextStageId = 1;
+  nextFieldId = 1;
+  nextEventSeq = 1;
+
+  fieldByAlias(alias: string): SandboxField | undefined {
+    for (const f of this.fields.values()) if (f.alias === alias) return f;
+    return undefined;
+  }
+
+  addField(field: Omit<SandboxField, 'id'>): SandboxField {
+    const created = { ...field, id: this.nextFieldId++ };
+    this.fields.set(created.id, created);
+    return created;
+  }
+
+  addStage(stage: Omit<SandboxStage, 'id'>): SandboxStage {
+    const created = { ...stage, id: this.nextStageId++ };
+    this.stages.set(created.id, created);
+    return created;
+  }
+
+  addContact(fields: Record<string, FieldValue>, dateAdded: string): SandboxContact {
+    const contact: SandboxContact = {
+      id: this.nextContactId++,
+      dateAdded,
+      dateModified: null,
+      points: 0,
+      stageId: null,
+      fields: { ...fields },
+      doNotContact: [],
+    };
+    this.contacts.set(contact.id, contact);
+    return contact;
+  }
+
+  addEvent(event: SandboxEvent): void {
+    this.events.push(event);
+  }
+
+  static seeded(seed: number, count: number, nowMs: number): SandboxState {
+    const state = new SandboxState();
+    for (const f of SEED_FIELDS) state.addField(f);
+    const people = generatePeople(seed, count, nowMs);
+    for (const p of people) {
+      const contact = state.addContact(
+        {
+          firstname: p.firstname,
+          lastname: p.lastname,
+          email: p.email,
+          position: p.jobtitle || null,
+          company: p.company,
+          country: p.country,
+          industry: p.industry,
+          num_employees: p.employees,
+          bant_budget: p.budget || null,
+          bant_authority: p.authority || null,
+          bant_need: p.need || null,
+          bant_timeline: p.timeline || null,
+          meeting_booked: p.meetingBooked ? 1 : 0,
+        },
+        seconds(Date.parse(p.createdAt)),
+      );
+      if (p.updatedAt !== p.createdAt) contact.dateModified = seconds(Date.parse(p.updatedAt));
+      if (!p.consent) contact.doNotContact.push({ channel: 'email', reason: 1 });
+    }
+    for (const a of generateActivities(seed, people, nowMs)) state.addActivity(a);
+    return state;
+  }
+
+  /** One synthetic activity as the Mautic timeline events it produces. */
+  private addActivity(a: SyntheticActivity): void {
+    const contactId = a.personKey + 1;
+    const seq = this.nextEventSeq++;
+    const timestamp = seconds(Date.parse(a.at));
+    const name = (k: string) => (typeof a.properties[k] === 'string' ? a.properties[k] : '');
+    const base = { contactId, timestamp };
+    switch (a.type) {
+      case 'email_open': {
+        const sent = seconds(Date.parse(a.at) - 3_600_000);
+        const stat = {
+          id: String(seq),
+          dateSent: sent,
+          dateRead: timestamp,
+          isRead: '1',
+          emailName: name('emailName'),
+        };
+        this.addEvent({
+          ...base,
+          timestamp: sent,
+          event: 'email.sent',
+          eventId: `email.sent${seq}`,
+          eventLabel: name('emailName'),
+          eventType: 'Email sent',
+          details: { stat: { ...stat, isRead: '0' }, type: 'sent' },
+        });
+        this.addEvent({
+          ...base,
+          event: 'email.read',
+          eventId: `email.read${seq}`,
+          eventLabel: { label: name('emailName'), href: `/email/view/${seq}`, isExternal: true },
+          eventType: 'Email read',
+          details: { stat, type: 'read' },
+        });
+        return;
+      }
+      case 'email_click':
+      case 'page_view': {
+        const hit: Record<string, unknown> = {
+          id: String(seq),
+          dateHit: timestamp,
+          url: name('url'),
+          pageTitle: name('title') || null,
+        };
+        if (a.type === 'email_click') hit.emailId = String(1 + (seq % 4));
+        this.addEvent({
+          ...base,
+          event: 'page.hit',
+          eventLabel: { label: name('title') || name('url'), href: name('url') },
+          eventType: 'Page hit',
+          details: { hit },
+        });
+        return;
+      }
+      case 'form_submit': {
+        const form = {
+          id: 1 + (seq % 4),
+          name: name('formName'),
+          alias: name('formName').toLowerCase().replace(/\W+/g, '_'),
+        };
+        this.addEvent({
+          ...base,
+          event: 'form.submitted',
+          eventId: `form.submitted${seq}`,
+          eventLabel: { label: form.name, href: `/s/forms/view/${form.id}` },
+          eventType: 'Form submitted',
+          details: { submission: { id: seq, form, dateSubmitted: timestamp }, form },
+        });
+        this.addEvent({
+          ...base,
+          event: 'point.gained',
+          eventLabel: `${form.id}: ${form.name} / 10`,
+          eventType: 'Point gained',
+          details: {
+            log: {
+              eventName: form.name,
+              actionName: 'submit',
+              dateAdded: timestamp,
+              type: 'form',
+              delta: '10',
+              id: String(seq),
+            },
+          },
+        });
+        this.contacts.get(contactId)!.points += 10;
+        return;
+      }
+      case 'meeting_booked':
+      case 'meeting_held': {
+        const event = a.type === 'meeting_booked' ? 'meeting.registered' : 'meeting.attended';
+        this.addEvent({
+          ...base,
+          event,
+          eventId: `${event}${seq}`,
+          eventLabel: name('title'),
+          eventType: EVENT_TYPE_LABELS[event]!,
+          details: { eventName: name('title'), eventDesc: name('title') },
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

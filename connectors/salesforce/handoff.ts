@@ -1,0 +1,227 @@
+/**
+ * Handoff: HandoffRecords become Leads (or Contacts under an Account), upserted by the external id
+ * field, never matched on email. Collections in chunks of 200 below the bulk threshold, one Bulk
+ * API 2.0 ingest job above it. Every per-record result is read; a converted Lead is never written
+ * again: its record follows the Contact it became.
+ */
+import { z } from 'zod';
+
+import { ConfigError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
+import type { HandoffRecord, HandoffResult } from '../../src/model.ts';
+import { BulkIngest } from './bulk-ingest.ts';
+import type { SalesforceClient } from './client.ts';
+import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
+import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
+import { collect, parseResults, recordFailure, type Row } from './results.ts';
+import type { HandoffObject, ObjectSchemas } from './schema.ts';
+import { chunk, soqlList } from './soql.ts';
+
+const CONVERTED = 'CANNOT_UPDATE_CONVERTED_LEAD';
+const IN_LIST = 100;
+const queryResultSchema = z.looseObject({ records: z.array(z.record(z.string(), z.unknown())) });
+
+export class Handoff {
+  private readonly warned = new Set<string>();
+
+  private readonly client: SalesforceClient;
+  private readonly schemas: ObjectSchemas;
+  private readonly mapping: SalesforceMapping;
+  private readonly config: SalesforceConfig;
+  private readonly log: Logger;
+  constructor(
+    client: SalesforceClient,
+    schemas: ObjectSchemas,
+    mapping: SalesforceMapping,
+    config: SalesforceConfig,
+    log: Logger,
+  ) {
+    this.client = client;
+    this.schemas = schemas;
+    this.mapping = mapping;
+    this.config = config;
+    this.log = log;
+  }
+
+  async run(input: HandoffRecord[]): Promise<HandoffResult> {
+    const result: HandoffResult = { ok: [], failed: [] };
+    // One record per external id (the last wins): Salesforce refuses a request that names one twice.
+    const records = [...new Map(input.map((r) => [r.externalId, r])).values()];
+    if (!records.length) return result;
+    const object = this.config.handoffObject;
+    const follow = records.filter((r) => r.convertedContactId);
+    const direct = records.filter((r) => !r.convertedContactId);
+
+    if (direct.length) {
+      const rows = await this.rowsFor(object, direct);
+      if (object === 'Contact') await this.fileUnderAccounts(rows, direct);
+      const outcome =
+        rows.length > this.config.bulkThreshold
+          ? await new BulkIngest(this.client, this.config).upsert(object, this.mapping.externalIdField, rows)
+          : await this.upsertInChunks(object, rows);
+      result.ok.push(...outcome.ok);
+      const converted = outcome.failed.filter((f) => f.code === CONVERTED).map((f) => f.id);
+      result.failed.push(...outcome.failed.filter((f) => f.code !== CONVERTED));
+      if (converted.length) {
+        const contacts = await this.convertedContacts(converted);
+        for (const externalId of converted) {
+          const contactId = contacts.get(externalId);
+          const record = direct.find((r) => r.externalId === externalId)!;
+          if (contactId) follow.push({ ...record, convertedContactId: contactId });
+          else {
+            result.failed.push({
+              id: externalId,
+              code: CONVERTED,
+              message: 'the Lead was converted but its Contact could not be found',
+              retryable: false,
+            });
+          }
+        }
+      }
+    }
+    if (follow.length) {
+      const outcome = await this.updateConvertedContacts(follow);
+      result.ok.push(...outcome.ok);
+      result.failed.push(...outcome.failed);
+    }
+    return result;
+  }
+
+  /** Maps records and keeps only fields the org has (a missing score field is reported, not fatal). */
+  private async rowsFor(
+    object: HandoffObject,
+    records: HandoffRecord[],
+    requireExternalId = true,
+  ): Promise<Row[]> {
+    const fields = await this.schemas.fields(object);
+    const extId = this.mapping.externalIdField;
+    if (requireExternalId && !fields.has(extId)) {
+      throw new ConfigError(
+        `Salesforce ${object}.${extId} does not exist; without it a handoff would duplicate records. ` +
+          'Run `leadstage salesforce check` for what to create.',
+      );
+    }
+    return records.map((record) => {
+      const mapped = toSalesforceFields(record, object, this.mapping);
+      const kept: Record<string, SalesforceValue> = {};
+      for (const [name, value] of Object.entries(mapped)) {
+        if (fields.has(name)) kept[name] = value;
+        else this.warnOnce(`${object}.${name}`);
+      }
+      return { externalId: record.externalId, fields: kept };
+    });
+  }
+
+  private warnOnce(field: string): void {
+    if (this.warned.has(field)) return;
+    this.warned.add(field);
+    this.log.warn('salesforce field missing, value not written', { field });
+  }
+
+  private async upsertInChunks(object: HandoffObject, rows: Row[]): Promise<HandoffResult> {
+    const out: HandoffResult = { ok: [], failed: [] };
+    const extId = this.mapping.externalIdField;
+    for (const part of chunk(rows, COLLECTION_CHUNK)) {
+      const raw = await this.client.call(`PATCH /composite/sobjects/${object}/${extId}`, (conn) =>
+        conn.sobject(object).upsert(
+          part.map((r) => r.fields),
+          extId,
+          { allOrNone: false },
+        ),
+      );
+      collect(part, parseResults(raw, part.length), out);
+    }
+    return out;
+  }
+
+  /** Contact handoff: AccountId from the Account whose match field equals the company. */
+  private async fileUnderAccounts(rows: Row[], records: HandoffRecord[]): Promise<void> {
+    const { from, matchField } = this.mapping.account;
+    const companyOf = (r: HandoffRecord) => {
+      const v = r.properties[from];
+      return v === null || v === undefined ? '' : String(v).trim();
+    };
+    const names = [...new Set(records.map(companyOf).filter(Boolean))];
+    const ids = new Map<string, string>();
+    for (const part of chunk(names, IN_LIST)) {
+      const soql = `SELECT Id, ${matchField} FROM Account WHERE ${matchField} IN ${soqlList(part)} ORDER BY CreatedDate, Id`;
+      const found = await this.query(soql, 'Account');
+      for (const acc of found) {
+        const value = acc[matchField];
+        const key = typeof value === 'string' ? value.toLowerCase() : '';
+        // Several Accounts share the name: the oldest wins, deterministically.
+        if (key && !ids.has(key)) ids.set(key, String(acc.Id));
+      }
+    }
+    const missing = names.filter((n) => !ids.has(n.toLowerCase()));
+    if (missing.length && this.config.createMissingAccounts) {
+      for (const part of chunk(missing, COLLECTION_CHUNK)) {
+        const raw = await this.client.call('POST /composite/sobjects', (conn) =>
+          conn.sobject('Account').create(
+            part.map((name) => ({ Name: name, ...(matchField !== 'Name' ? { [matchField]: name } : {}) })),
+            { allOrNone: false },
+          ),
+        );
+        parseResults(raw, part.length).forEach((res, i) => {
+          if (res.success && res.id) ids.set(part[i]!.toLowerCase(), res.id);
+          else {
+            this.log.warn('salesforce account not created', {
+              code: res.errors[0]?.statusCode ?? res.errors[0]?.errorCode,
+            });
+          }
+        });
+      }
+    }
+    rows.forEach((row, i) => {
+      const accountId = ids.get(companyOf(records[i]!).toLowerCase());
+      if (accountId) row.fields.AccountId = accountId;
+    });
+  }
+
+  /** Contacts that converted Leads became, by the Leads' external ids. */
+  private async convertedContacts(externalIds: string[]): Promise<Map<string, string>> {
+    const extId = this.mapping.externalIdField;
+    const out = new Map<string, string>();
+    for (const part of chunk(externalIds, IN_LIST)) {
+      const soql = `SELECT Id, ConvertedContactId, ${extId} FROM Lead WHERE IsConverted = true AND ${extId} IN ${soqlList(part)}`;
+      for (const lead of await this.query(soql, 'Lead')) {
+        if (typeof lead.ConvertedContactId === 'string') {
+          out.set(String(lead[extId]), lead.ConvertedContactId);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Converted records are updated on their Contact by id; the Contact gets the external id too. */
+  private async updateConvertedContacts(records: HandoffRecord[]): Promise<HandoffResult> {
+    const out: HandoffResult = { ok: [], failed: [] };
+    // Updated by id: an org without the external id on Contact only loses the tie-back field.
+    const rows = await this.rowsFor('Contact', records, false);
+    const ids = records.map((r) => r.convertedContactId!);
+    for (const [n, part] of chunk(rows, COLLECTION_CHUNK).entries()) {
+      const partIds = ids.slice(n * COLLECTION_CHUNK, n * COLLECTION_CHUNK + part.length);
+      const raw = await this.client.call('PATCH /composite/sobjects', (conn) =>
+        conn.sobject('Contact').update(
+          part.map((r, i) => ({ ...r.fields, Id: partIds[i]! })),
+          { allOrNone: false },
+        ),
+      );
+      parseResults(raw, part.length).forEach((res, i) => {
+        const row = part[i]!;
+        if (res.success) out.ok.push({ externalId: row.externalId, crmId: partIds[i]!, created: false });
+        else {
+          out.failed.push(
+            recordFailure(row.externalId, res.errors[0] ?? { message: 'rejected without a reason' }),
+          );
+        }
+      });
+    }
+    return out;
+  }
+
+  private async query(soql: string, object: string): Promise<Record<string, unknown>[]> {
+    const raw = await this.client.call(`GET /query (${object})`, (conn) => conn.query(soql));
+    return queryResultSchema.parse(raw).records;
+  }
+}

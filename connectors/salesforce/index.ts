@@ -1,0 +1,109 @@
+/**
+ * The Salesforce CRM connector: handoff of qualified contacts (upsert by external id), the closed
+ * loop of sales outcomes, and the schema check, on jsforce with a pinned API version.
+ */
+import type { HandoffRecord, HandoffResult, SalesOutcome } from '../../src/model.ts';
+import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
+import type {
+  ConnectorContext,
+  CrmConnector,
+  CrmConnectorDefinition,
+  Cursor,
+  Page,
+  SchemaSpec,
+} from '../types.ts';
+import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
+import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
+import { Handoff } from './handoff.ts';
+import { loadSalesforceMapping, type SalesforceMapping } from './mapping.ts';
+import { salesforceOAuth } from './oauth.ts';
+import { SalesOutcomes } from './outcomes.ts';
+import { missingSchema, ObjectSchemas } from './schema.ts';
+
+export { SALESFORCE_API_VERSION } from './config.ts';
+export { createPkcePair, salesforceOAuth } from './oauth.ts';
+export type { SalesforceApp } from './client.ts';
+
+export interface SalesforceConnectorOptions {
+  /** The connected app, needed to refresh tokens. Defaults to SALESFORCE_CLIENT_ID / _SECRET. */
+  app?: SalesforceApp;
+  /** Token endpoint host for refreshes; defaults to the connection's instance URL (My Domain). */
+  loginUrl?: string;
+  /** Defaults to the file named by the connection config, else `mappings/salesforce.yaml`. */
+  mapping?: SalesforceMapping;
+}
+
+export interface SalesforceCrmConnector extends CrmConnector {
+  /** The org's daily API usage from the last `Sforce-Limit-Info` header (undefined before any call). */
+  apiUsage(): ApiUsage | undefined;
+}
+
+/** `http://127.0.0.1:4010/salesforce`: the local sandbox, which accepts SANDBOX_OAUTH_APP. */
+function isLocalSandbox(baseUrl: string): boolean {
+  try {
+    const url = new URL(baseUrl);
+    return (
+      ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && /\/salesforce\/?$/.test(url.pathname)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function appFromEnv(): SalesforceApp | undefined {
+  const clientId = process.env.SALESFORCE_CLIENT_ID;
+  const clientSecret = process.env.SALESFORCE_CLIENT_SECRET;
+  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+}
+
+export function createSalesforceConnector(
+  ctx: ConnectorContext,
+  options: SalesforceConnectorOptions = {},
+): SalesforceCrmConnector {
+  const config = parseSalesforceConfig(ctx.connection.config);
+  const mapping = options.mapping ?? loadSalesforceMapping(config.mappingFile);
+  const app =
+    options.app ?? appFromEnv() ?? (isLocalSandbox(ctx.connection.baseUrl) ? SANDBOX_OAUTH_APP : undefined);
+  let opened: Promise<{ client: SalesforceClient; schemas: ObjectSchemas; handoff: Handoff }> | undefined;
+  let client: SalesforceClient | undefined;
+  const open = () =>
+    (opened ??= SalesforceClient.open(ctx, config, { app, loginUrl: options.loginUrl }).then((c) => {
+      client = c;
+      const schemas = new ObjectSchemas(c);
+      return { client: c, schemas, handoff: new Handoff(c, schemas, mapping, config, ctx.log) };
+    }));
+
+  return {
+    vendor: 'salesforce',
+    async handoff(records: HandoffRecord[]): Promise<HandoffResult> {
+      if (!records.length) return { ok: [], failed: [] };
+      return (await open()).handoff.run(records);
+    },
+    async *pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>> {
+      const { client: c } = await open();
+      yield* new SalesOutcomes(c, mapping, config).pull(since);
+    },
+    async ensureSchema(spec: SchemaSpec): Promise<string[]> {
+      const { schemas } = await open();
+      const objects =
+        config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact'] as const);
+      return missingSchema(schemas, mapping, spec, [...objects]);
+    },
+    apiUsage: () => client?.apiUsage(),
+  };
+}
+
+/** The definition with an explicit connected app (the demo passes SANDBOX_OAUTH_APP). */
+export function salesforceConnectorWith(options: SalesforceConnectorOptions): CrmConnectorDefinition {
+  return {
+    vendor: 'salesforce',
+    kind: 'crm',
+    defaultBaseUrl: SALESFORCE_LOGIN_URL,
+    scopes: SALESFORCE_SCOPES,
+    oauth: salesforceOAuth,
+    create: (ctx) => createSalesforceConnector(ctx, options),
+  };
+}
+
+/** The connected app comes from SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET. */
+export const salesforceConnector: CrmConnectorDefinition = salesforceConnectorWith({});

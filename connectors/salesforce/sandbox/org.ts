@@ -1,0 +1,466 @@
+/**
+ * The sandbox org's data: records of four objects, written with Salesforce's validation and its
+ * per-record error codes, read through SOQL. Modification stamps are strictly increasing even
+ * under a frozen test clock, so keyset paging on (LastModifiedDate, Id) sees every change.
+ */
+import {
+  CONVERTED_STATUS,
+  defaultSchema,
+  type FieldDef,
+  OPPORTUNITY_STAGES,
+  SOBJECT_TYPES,
+  type SObjectType,
+} from './schema.ts';
+import { idGenerator, KEY_PREFIX } from './ids.ts';
+import { type FieldKind, fieldsOf, parseSoql, run, scalarText, SoqlError } from './soql.ts';
+
+export type SfValue = string | number | boolean | null;
+export type SfRecord = Record<string, SfValue>;
+
+export interface RecordError {
+  statusCode: string;
+  message: string;
+  fields: string[];
+}
+
+/** An error that fails the whole request: answered as `[{message, errorCode}]` with `status`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errorCode: string;
+  readonly fields: string[];
+  constructor(status: number, errorCode: string, message: string, fields: string[] = []) {
+    super(message);
+    this.status = status;
+    this.errorCode = errorCode;
+    this.fields = fields;
+  }
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const DAY = 86_400_000;
+
+/** Salesforce's datetime format: `2024-01-15T10:20:30.000+0000`. */
+export function sfDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+export function isRecordError(v: unknown): v is RecordError {
+  return typeof v === 'object' && v !== null && 'statusCode' in v;
+}
+
+export class SandboxOrg {
+  schema: Record<SObjectType, FieldDef[]> = defaultSchema();
+  records: Record<SObjectType, Map<string, SfRecord>> = emptyRecords();
+  /** Fault injection: writes of these external id values fail with the given error. */
+  readonly rejections = new Map<string, RecordError>();
+  private newId = idGenerator();
+  private lastStamp = 0;
+
+  private readonly now: () => number;
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  reset(): void {
+    this.schema = defaultSchema();
+    this.records = emptyRecords();
+    this.rejections.clear();
+    this.newId = idGenerator();
+    this.lastStamp = 0;
+  }
+
+  sobjectType(name: string): SObjectType {
+    const type = SOBJECT_TYPES.find((t) => t.toLowerCase() === name.toLowerCase());
+    if (!type) {
+      throw new ApiError(
+        404,
+        'NOT_FOUND',
+        `The requested resource does not exist: sObject type '${name}' is not supported.`,
+      );
+    }
+    return type;
+  }
+
+  field(type: SObjectType, name: string): FieldDef | undefined {
+    const lower = name.toLowerCase();
+    return this.schema[type].find((f) => f.name.toLowerCase() === lower);
+  }
+
+  /** Adds or replaces a field (a test creating what `ensureSchema` asked for). */
+  addField(type: SObjectType, def: FieldDef): void {
+    this.schema[type] = [...this.schema[type].filter((f) => f.name !== def.name), def];
+  }
+
+  removeField(type: SObjectType, name: string): void {
+    this.schema[type] = this.schema[type].filter((f) => f.name !== name);
+    for (const r of this.records[type].values()) delete r[name];
+  }
+
+  /** Strictly increasing, even when the injected clock stands still. */
+  private stamp(): string {
+    this.lastStamp = Math.max(this.now(), this.lastStamp + 1);
+    return sfDateTime(this.lastStamp);
+  }
+
+  get(type: SObjectType, id: string): SfRecord | undefined {
+    return this.records[type].get(id) ?? this.records[type].get(this.to18(type, id));
+  }
+
+  private to18(type: SObjectType, id: string): string {
+    if (id.length !== 15) return id;
+    for (const key of this.records[type].keys()) if (key.startsWith(id)) return key;
+    return id;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes
+
+  /** Checks a body against the object's fields; unknown fields fail the whole request. */
+  private clean(
+    type: SObjectType,
+    body: Record<string, unknown>,
+    op: 'create' | 'update',
+  ): SfRecord | RecordError {
+    const out: SfRecord = {};
+    const readOnly: string[] = [];
+    for (const [key, raw] of Object.entries(body)) {
+      if (key === 'attributes') continue;
+      const def = this.field(type, key);
+      if (!def) {
+        throw new ApiError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${type}`);
+      }
+      if (!(op === 'create' ? def.createable : def.updateable)) {
+        readOnly.push(def.name);
+        continue;
+      }
+      const value = this.coerce(def, raw);
+      if (isRecordError(value)) return value;
+      out[def.name] = value;
+    }
+    if (readOnly.length) {
+      return {
+        statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+        message: `Unable to create/update fields: ${readOnly.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        fields: readOnly,
+      };
+    }
+    return out;
+  }
+
+  private coerce(def: FieldDef, raw: unknown): SfValue | RecordError {
+    if (raw === null || raw === undefined || raw === '') return null;
+    if (typeof raw === 'object') {
+      throw new ApiError(
+        400,
+        'JSON_PARSER_ERROR',
+        `Cannot deserialize instance of ${def.type} from START_OBJECT value for ${def.name}`,
+      );
+    }
+    const text = scalarText(raw);
+    const notType = (): RecordError => ({
+      statusCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+      message: `${def.label}: value not of required type: ${text}`,
+      fields: [def.name],
+    });
+    switch (def.type) {
+      case 'int':
+      case 'double':
+      case 'currency':
+      case 'percent': {
+        const n = typeof raw === 'number' ? raw : Number(text.trim());
+        if (!Number.isFinite(n) || (def.type === 'int' && !Number.isInteger(n))) return notType();
+        return n;
+      }
+      case 'boolean':
+        if (typeof raw === 'boolean') return raw;
+        if (raw === 'true' || raw === 'false') return raw === 'true';
+        return notType();
+      case 'date':
+        return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : notType();
+      case 'email':
+        if (!EMAIL.test(text)) {
+          return {
+            statusCode: 'INVALID_EMAIL_ADDRESS',
+            message: `${def.label}: invalid email address: ${text}`,
+            fields: [def.name],
+          };
+        }
+        return text;
+      default: {
+        const s = text;
+        if (def.length && s.length > def.length) {
+          return {
+            statusCode: 'STRING_TOO_LONG',
+            message: `${def.label}: data value too large: ${s.slice(0, 40)} (max length=${def.length})`,
+            fields: [def.name],
+          };
+        }
+        if ((def.name === 'Status' || def.name === 'StageName') && !def.picklistValues?.includes(s)) {
+          return {
+            statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+            message: `${def.label}: bad value for restricted picklist field: ${s}`,
+            fields: [def.name],
+          };
+        }
+        return s;
+      }
+    }
+  }
+
+  private checkRecord(type: SObjectType, id: string | null, merged: SfRecord): RecordError | null {
+    const missing = this.schema[type]
+      .filter((f) => f.required && (merged[f.name] === null || merged[f.name] === undefined))
+      .map((f) => f.name);
+    if (missing.length) {
+      return {
+        statusCode: 'REQUIRED_FIELD_MISSING',
+        message: `Required fields are missing: [${missing.join(', ')}]`,
+        fields: missing,
+      };
+    }
+    for (const f of this.schema[type].filter((d) => d.unique)) {
+      const value = merged[f.name];
+      if (value === null || value === undefined) continue;
+      const lower = String(value).toLowerCase();
+      for (const other of this.records[type].values()) {
+        if (other.Id !== id && String(other[f.name] ?? '').toLowerCase() === lower) {
+          return {
+            statusCode: 'DUPLICATE_VALUE',
+            message: `duplicate value found: ${f.name} duplicates value on record with id: ${String(other.Id)}`,
+            fields: [],
+          };
+        }
+      }
+    }
+    const extId = this.schema[type].find((f) => f.externalId)?.name;
+    const injected = extId ? this.rejections.get(String(merged[extId] ?? '')) : undefined;
+    return injected ?? null;
+  }
+
+  /** Derived fields: an Opportunity's IsClosed / IsWon / Probability follow its stage. */
+  private derive(type: SObjectType, record: SfRecord): void {
+    if (type !== 'Opportunity') return;
+    const stage = OPPORTUNITY_STAGES.find((s) => s.name === record.StageName);
+    record.IsClosed = stage?.closed ?? false;
+    record.IsWon = stage?.won ?? false;
+    record.Probability ??= stage?.probability ?? null;
+  }
+
+  insert(
+    type: SObjectType,
+    body: Record<string, unknown>,
+    system: SfRecord = {},
+  ): { id: string } | RecordError {
+    const clean = this.clean(type, body, 'create');
+    if (isRecordError(clean)) return clean;
+    const defaults: SfRecord = {};
+    for (const f of this.schema[type]) if (f.defaultValue !== undefined) defaults[f.name] = f.defaultValue;
+    if (type === 'Lead') defaults.IsConverted = false;
+    const merged: SfRecord = { ...defaults, ...clean, ...system };
+    const problem = this.checkRecord(type, null, merged);
+    if (problem) return problem;
+    const id = this.newId(KEY_PREFIX[type]);
+    const at = this.stamp();
+    const record: SfRecord = {
+      ...merged,
+      Id: id,
+      IsDeleted: false,
+      CreatedDate: at,
+      LastModifiedDate: at,
+      SystemModstamp: at,
+    };
+    this.derive(type, record);
+    this.records[type].set(id, record);
+    return { id };
+  }
+
+  update(
+    type: SObjectType,
+    id: string,
+    body: Record<string, unknown>,
+    system: SfRecord = {},
+  ): RecordError | null {
+    const existing = this.get(type, id);
+    if (!existing) {
+      return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
+    }
+    if (type === 'Lead' && existing.IsConverted && !system.IsConverted) {
+      return {
+        statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD',
+        message: 'cannot reference converted lead',
+        fields: [],
+      };
+    }
+    const clean = this.clean(type, body, 'update');
+    if (isRecordError(clean)) return clean;
+    const merged: SfRecord = { ...existing, ...clean, ...system };
+    const problem = this.checkRecord(type, String(existing.Id), merged);
+    if (problem) return problem;
+    const at = this.stamp();
+    merged.LastModifiedDate = at;
+    merged.SystemModstamp = at;
+    this.derive(type, merged);
+    this.records[type].set(String(existing.Id), merged);
+    return null;
+  }
+
+  /** Upsert by external id: insert when no record has the value, update the one that does. */
+  upsert(
+    type: SObjectType,
+    extField: string,
+    extValue: string,
+    body: Record<string, unknown>,
+  ): { id: string; created: boolean } | RecordError {
+    const def = this.field(type, extField);
+    if (!def || !(def.externalId || def.name === 'Id')) {
+      throw new ApiError(
+        404,
+        'NOT_FOUND',
+        `Provided external ID field does not exist or is not accessible: ${extField}`,
+      );
+    }
+    const lower = extValue.toLowerCase();
+    const matches = [...this.records[type].values()].filter(
+      (r) => String(r[def.name] ?? '').toLowerCase() === lower,
+    );
+    if (matches.length > 1) {
+      return {
+        statusCode: 'MULTIPLE_RECORDS_FOUND',
+        message: `More than one record found for external id field ${def.name}`,
+        fields: [],
+      };
+    }
+    const fullBody = { ...body, [def.name]: extValue };
+    if (matches[0]) {
+      const problem = this.update(type, String(matches[0].Id), fullBody);
+      return problem ?? { id: String(matches[0].Id), created: false };
+    }
+    const created = this.insert(type, fullBody);
+    return isRecordError(created) ? created : { id: created.id, created: true };
+  }
+
+  /** Runs `fn` on a copy of the data and keeps the result only if `fn` says so (allOrNone). */
+  transaction<T>(fn: () => { result: T; commit: boolean }): T {
+    const saved = Object.fromEntries(
+      SOBJECT_TYPES.map((t) => [t, new Map([...this.records[t]].map(([k, v]) => [k, { ...v }]))]),
+    ) as Record<SObjectType, Map<string, SfRecord>>;
+    const out = fn();
+    if (!out.commit) this.records = saved;
+    return out.result;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  query(soql: string): { object: SObjectType; rows: SfRecord[] } {
+    const parsed = parseSoql(soql);
+    const type = SOBJECT_TYPES.find((t) => t.toLowerCase() === parsed.object.toLowerCase());
+    if (!type) {
+      throw new SoqlError('INVALID_TYPE', `sObject type '${parsed.object}' is not supported.`);
+    }
+    const canonical = new Map<string, FieldDef>();
+    for (const name of fieldsOf(parsed)) {
+      const def = this.field(type, name);
+      if (!def) throw new SoqlError('INVALID_FIELD', `No such column '${name}' on entity '${type}'.`);
+      canonical.set(name, def);
+    }
+    const rename = (name: string) => canonical.get(name)?.name ?? name;
+    const kindOf = (name: string): FieldKind => {
+      const t = this.field(type, name)?.type;
+      if (t === 'datetime') return 'datetime';
+      if (t === 'date') return 'date';
+      if (t === 'id' || t === 'reference') return 'id';
+      if (t === 'boolean') return 'boolean';
+      if (t === 'int' || t === 'double' || t === 'currency' || t === 'percent') return 'number';
+      return 'text';
+    };
+    const rows = run(parsed, [...this.records[type].values()], kindOf);
+    const fields = parsed.fields.map(rename);
+    return {
+      object: type,
+      rows: rows.map((r): SfRecord => Object.fromEntries(fields.map((f) => [f, (r[f] ?? null) as SfValue]))),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What sales does
+
+  /** Lead conversion: Account (matched by name or new), Contact, optional Opportunity. */
+  convertLead(
+    leadId: string,
+    options: { createOpportunity?: boolean; opportunityName?: string; amount?: number } = {},
+  ): { accountId: string; contactId: string; opportunityId: string | null } {
+    const lead = this.get('Lead', leadId);
+    if (!lead) throw new ApiError(404, 'NOT_FOUND', `no Lead ${leadId}`);
+    if (lead.IsConverted) {
+      throw new ApiError(400, 'CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
+    }
+    const company = String(lead.Company ?? '[not provided]');
+    const existing = [...this.records.Account.values()].find(
+      (a) => String(a.Name).toLowerCase() === company.toLowerCase(),
+    );
+    const accountId = existing
+      ? String(existing.Id)
+      : this.must(this.insert('Account', { Name: company }), 'Account').id;
+    // Custom fields carry over as a configured lead field mapping would carry them.
+    const carried: SfRecord = {};
+    for (const f of this.schema.Contact) {
+      if (f.custom && lead[f.name] !== undefined) carried[f.name] = lead[f.name]!;
+    }
+    const contactId = this.must(
+      this.insert('Contact', {
+        AccountId: accountId,
+        FirstName: lead.FirstName ?? null,
+        LastName: lead.LastName,
+        Email: lead.Email ?? null,
+        Title: lead.Title ?? null,
+        Phone: lead.Phone ?? null,
+        MailingCountry: lead.Country ?? null,
+        ...carried,
+      }),
+      'Contact',
+    ).id;
+    let opportunityId: string | null = null;
+    if (options.createOpportunity ?? true) {
+      opportunityId = this.must(
+        this.insert(
+          'Opportunity',
+          {
+            Name: options.opportunityName ?? `${company}-`,
+            AccountId: accountId,
+            StageName: 'Prospecting',
+            CloseDate: new Date(this.now() + 30 * DAY).toISOString().slice(0, 10),
+            ...(options.amount !== undefined ? { Amount: options.amount } : {}),
+          },
+          { ContactId: contactId },
+        ),
+        'Opportunity',
+      ).id;
+    }
+    const problem = this.update(
+      'Lead',
+      String(lead.Id),
+      { Status: CONVERTED_STATUS },
+      {
+        IsConverted: true,
+        ConvertedDate: new Date(this.now()).toISOString().slice(0, 10),
+        ConvertedAccountId: accountId,
+        ConvertedContactId: contactId,
+        ConvertedOpportunityId: opportunityId,
+      },
+    );
+    if (problem) throw new ApiError(400, problem.statusCode, problem.message);
+    return { accountId, contactId, opportunityId };
+  }
+
+  must<T>(result: T | RecordError, what: string): T {
+    if (isRecordError(result)) {
+      throw new ApiError(400, result.statusCode, `${what}: ${result.message}`, result.fields);
+    }
+    return result;
+  }
+}
+
+function emptyRecords(): Record<SObjectType, Map<string, SfRecord>> {
+  return { Lead: new Map(), Contact: new Map(), Account: new Map(), Opportunity: new Map() };
+}

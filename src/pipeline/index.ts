@@ -1,0 +1,19 @@
+/** The sync pipeline: one run of a workspace, dry runs and previews, webhook re-qualification. */
+export { runSync } from './run-sync.ts';
+export { previewModelChange } from './preview.ts';
+export { requalifyContacts } from './requalify.ts';
+export { externalIdFor } from './steps/handoff.ts';
+export { DEFAULT_TUNING } from './run-context.ts';
+export { ApiCallTally } from './api-calls.ts';
+export type {
+  CompileModel,
+  PipelineOptions,
+  PipelineTuning,
+  RecordErrorSummary,
+  RunSyncOptions,
+  StageMove,
+  StepName,
+  SyncPreview,
+  SyncProgress,
+  SyncSummary,
+} from './types.ts';

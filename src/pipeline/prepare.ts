@@ -1,0 +1,50 @@
+/** Shared set-up of a run: the workspace, its compiled model, its connectors and the run's tallies. */
+import type { Store, Workspace } from '../store/index.ts';
+
+import { ApiCallTally } from './api-calls.ts';
+import { openConnectors } from './connectors.ts';
+import { workspaceModel } from './engine.ts';
+import { emptyTally, type RunContext, tuningOf } from './run-context.ts';
+import type { PipelineOptions, SyncProgress } from './types.ts';
+
+export async function resolveWorkspace(store: Store, workspace: string | Workspace): Promise<Workspace> {
+  return typeof workspace === 'string' ? store.workspaces.require(workspace) : workspace;
+}
+
+export async function prepareRun(
+  options: PipelineOptions & { onProgress?: ((p: SyncProgress) => void | Promise<void>) | undefined },
+  workspaceRef: string | Workspace,
+): Promise<RunContext> {
+  const clock = options.now ?? (() => new Date());
+  const workspace = await resolveWorkspace(options.store, workspaceRef);
+  const model = await workspaceModel(workspace, options.compileModel);
+  const calls = new ApiCallTally();
+  const log = options.log.child({ workspace: workspace.name });
+  const { source, crm } = await openConnectors(
+    {
+      store: options.store,
+      registry: options.registry,
+      limiter: options.limiter,
+      log,
+      now: options.now,
+      calls,
+    },
+    workspace,
+  );
+  return {
+    store: options.store,
+    workspace,
+    model,
+    source,
+    crm,
+    log,
+    at: clock(),
+    clock,
+    tuning: tuningOf(options),
+    tally: emptyTally(),
+    calls,
+    progress: async (p) => {
+      await options.onProgress?.(p);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Previews: what a run or a model change would do, computed from decisions without storing them.
+ * `previewModelChange` answers "if you raise the MQL threshold to 60, 312 contacts leave MQL".
+ */
+import type { CompiledModel, Decision, Properties, Scores } from '../model.ts';
+import type { CrmLink, Store, StoredContact, StoredDecision, Workspace } from '../store/index.ts';
+
+import { handoffStages, toContactInput } from './contact-inputs.ts';
+import { resolveWorkspace } from './prepare.ts';
+import type { SyncPreview } from './types.ts';
+import type { EngagementEvent } from '../model.ts';
+
+const SAMPLE_LIMIT = 10;
+
+/** jsonb equality: same keys, same values, any order. */
+export function sameScores(a: Scores | null | undefined, b: Scores | null | undefined): boolean {
+  if (!a || !b) return a === b;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+interface Entry {
+  from: string | null;
+  to: string;
+  summary: string;
+  write: boolean;
+  handoff: boolean;
+  held: boolean;
+}
+
+export class PreviewBuilder {
+  private readonly entries = new Map<string, Entry>();
+  private readonly handoff: Set<string>;
+
+  constructor(model: CompiledModel, hasCrm: boolean) {
+    this.handoff = new Set(hasCrm ? handoffStages(model) : []);
+  }
+
+  /** Adds (or replaces, when a later step re-decides the contact) one contact's outcome. */
+  add(decision: Decision, before: StoredDecision | undefined, link: CrmLink | undefined): void {
+    const written = before?.written;
+    this.entries.set(decision.contactId, {
+      from: before?.stage ?? null,
+      to: decision.stage,
+      summary: decision.summary,
+      write: !written || written.stage !== decision.stage || !sameScores(written.scores, decision.scores),
+      handoff:
+        this.handoff.has(decision.stage) &&
+        (!link || link.handedStage !== decision.stage || !sameScores(link.handedScores, decision.scores)),
+      held: decision.reasons.some((r) => r.code === 'held'),
+    });
+  }
+
+  build(): SyncPreview {
+    const moves = new Map<string, { from: string | null; to: string; count: number }>();
+    const entering: Record<string, number> = {};
+    const leaving: Record<string, number> = {};
+    const held: Record<string, number> = {};
+    const samples: SyncPreview['samples'] = [];
+    let wouldWriteBack = 0;
+    let wouldHandOff = 0;
+    for (const [contactId, e] of [...this.entries].sort(([a], [b]) => a.localeCompare(b))) {
+      if (e.write) wouldWriteBack += 1;
+      if (e.handoff) wouldHandOff += 1;
+      if (e.held) held[e.to] = (held[e.to] ?? 0) + 1;
+      if (e.from === e.to) continue;
+      const key = `${e.from ?? ''}\0${e.to}`;
+      const move = moves.get(key) ?? { from: e.from, to: e.to, count: 0 };
+      move.count += 1;
+      moves.set(key, move);
+      entering[e.to] = (entering[e.to] ?? 0) + 1;
+      if (e.from) leaving[e.from] = (leaving[e.from] ?? 0) + 1;
+      if (samples.length < SAMPLE_LIMIT) {
+        samples.push({ contactId, from: e.from, to: e.to, summary: e.summary });
+      }
+    }
+    return {
+      evaluated: this.entries.size,
+      moves: [...moves.values()].sort((a, b) => b.count - a.count || a.to.localeCompare(b.to)),
+      entering,
+      leaving,
+      held,
+      wouldWriteBack,
+      wouldHandOff,
+      samples,
+    };
+  }
+}
+
+/** Pulled-but-not-stored data a dry run qualifies with, on top of the store. */
+export interface Overlay {
+  contacts: Map<string, Pick<StoredContact, 'id' | 'properties' | 'salesFacts' | 'sourceStage'>>;
+  /** New events (not yet stored) by contact. */
+  events: Map<string, EngagementEvent[]>;
+  /** Sales facts read back but not stored, by contact. */
+  facts: Map<string, Properties>;
+}
+
+export function emptyOverlay(): Overlay {
+  return { contacts: new Map(), events: new Map(), facts: new Map() };
+}
+
+/** Qualifies `ids` with `model` from the store plus `overlay`, adding each outcome to `preview`. */
+export async function evaluate(
+  args: { store: Store; workspace: Workspace; model: CompiledModel; at: Date; batchSize?: number },
+  ids: string[],
+  preview: PreviewBuilder,
+  overlay: Overlay = emptyOverlay(),
+): Promise<number> {
+  const ws = args.workspace.id;
+  const size = args.batchSize ?? 500;
+  let evaluated = 0;
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    const [stored, events, decisions, links] = await Promise.all([
+      args.store.contacts.page(ws, { ids: chunk, limit: chunk.length }),
+      args.store.contacts.eventsFor(ws, chunk),
+      args.store.decisions.forContacts(ws, chunk),
+      args.store.links.forContacts(ws, chunk),
+    ]);
+    const byId = new Map(stored.map((c) => [c.id, c]));
+    for (const id of chunk) {
+      const base = overlay.contacts.get(id) ?? byId.get(id);
+      if (!base) continue;
+      const facts = {
+        ...(byId.get(id)?.salesFacts ?? {}),
+        ...base.salesFacts,
+        ...(overlay.facts.get(id) ?? {}),
+      };
+      const input = toContactInput(args.model, {
+        contact: { ...base, salesFacts: facts },
+        events: [...(events.get(id) ?? []), ...(overlay.events.get(id) ?? [])],
+        decision: decisions.get(id),
+      });
+      preview.add(args.model.qualify(input, args.at), decisions.get(id), links.get(id));
+      evaluated += 1;
+    }
+  }
+  return evaluated;
+}
+
+/** Every stored contact id of the workspace, in order. */
+export async function allContactIds(store: Store, workspaceId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let afterId: string | undefined; ;) {
+    const page = await store.contacts.page(workspaceId, { limit: 1000, ...(afterId ? { afterId } : {}) });
+    if (page.length === 0) return ids;
+    ids.push(...page.map((c) => c.id));
+    afterId = ids[ids.length - 1];
+  }
+}
+
+/** What saving `newModel` would change for the workspace's stored contacts; stores nothing. */
+export async function previewModelChange(
+  store: Store,
+  workspace: string | Workspace,
+  newModel: CompiledModel,
+  options: { now?: () => Date } = {},
+): Promise<SyncPreview> {
+  const ws = await resolveWorkspace(store, workspace);
+  const preview = new PreviewBuilder(newModel, Boolean(ws.crmVendor && ws.crmConnectionId));
+  const at = (options.now ?? (() => new Date()))();
+  await evaluate({ store, workspace: ws, model: newModel, at }, await allContactIds(store, ws.id), preview);
+  return preview.build();
+}

@@ -1,0 +1,113 @@
+/** What the steps of one run share: the workspace, its model and connectors, tuning and tallies. */
+import type { CrmConnector, SourceConnector } from '../../connectors/types.ts';
+import type { Logger } from '../log.ts';
+import type { CompiledModel } from '../model.ts';
+import type { RecordErrorEntry, Store, Workspace } from '../store/index.ts';
+
+import type { ApiCallTally } from './api-calls.ts';
+import type { PipelineTuning, RecordErrorSummary, StepName, SyncProgress } from './types.ts';
+
+export const DEFAULT_TUNING: Required<PipelineTuning> = {
+  overlapMs: 15 * 60_000,
+  writeBatchSize: 100,
+  handoffBatchSize: 200,
+  qualifyBatchSize: 500,
+  quarantineAfter: 5,
+};
+
+export interface RunTally {
+  pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
+  qualified: number;
+  stageChanges: Record<string, number>;
+  writtenBack: number;
+  handedOff: number;
+  crmCreated: number;
+  unmatchedOutcomes: number;
+  errors: RecordErrorSummary[];
+  /** `step:recordId` of records that failed in this run: not retried again before the next run. */
+  failedThisRun: Set<string>;
+}
+
+export function emptyTally(): RunTally {
+  return {
+    pulled: { contacts: 0, events: 0, newEvents: 0, salesOutcomes: 0 },
+    qualified: 0,
+    stageChanges: {},
+    writtenBack: 0,
+    handedOff: 0,
+    crmCreated: 0,
+    unmatchedOutcomes: 0,
+    errors: [],
+    failedThisRun: new Set(),
+  };
+}
+
+export interface RunContext {
+  store: Store;
+  workspace: Workspace;
+  model: CompiledModel;
+  source: SourceConnector;
+  crm: CrmConnector | null;
+  log: Logger;
+  /** The run's decision time. */
+  at: Date;
+  clock: () => Date;
+  tuning: Required<PipelineTuning>;
+  tally: RunTally;
+  calls: ApiCallTally;
+  progress(p: SyncProgress): Promise<void>;
+}
+
+export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {
+  return {
+    overlapMs: options.overlapMs ?? DEFAULT_TUNING.overlapMs,
+    writeBatchSize: options.writeBatchSize ?? DEFAULT_TUNING.writeBatchSize,
+    handoffBatchSize: options.handoffBatchSize ?? DEFAULT_TUNING.handoffBatchSize,
+    qualifyBatchSize: options.qualifyBatchSize ?? DEFAULT_TUNING.qualifyBatchSize,
+    quarantineAfter: options.quarantineAfter ?? DEFAULT_TUNING.quarantineAfter,
+  };
+}
+
+/** Records per-record failures in the store and in the run's tally; never throws them on. */
+export async function recordFailures(
+  ctx: RunContext,
+  step: StepName,
+  failures: { recordId: string; code: string; message: string }[],
+): Promise<void> {
+  if (failures.length === 0) return;
+  const entries: RecordErrorEntry[] = await ctx.store.recordErrors.recordFailures(
+    ctx.workspace.id,
+    step,
+    failures,
+    {
+      quarantineAfter: ctx.tuning.quarantineAfter,
+      at: ctx.at,
+    },
+  );
+  for (const e of entries) {
+    ctx.tally.failedThisRun.add(`${step}:${e.recordId}`);
+    ctx.tally.errors.push({
+      step,
+      recordId: e.recordId,
+      code: e.vendorCode,
+      message: e.message,
+      retryCount: e.retryCount,
+      quarantined: e.quarantined,
+    });
+    ctx.log.warn('record failed', {
+      step,
+      record: e.recordId,
+      code: e.vendorCode,
+      tries: e.retryCount,
+      quarantined: e.quarantined,
+    });
+  }
+}
+
+export function failedThisRun(ctx: RunContext, step: StepName, recordId: string): boolean {
+  return ctx.tally.failedThisRun.has(`${step}:${recordId}`);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,180 @@
+/**
+ * One sync run of a workspace, as DESIGN.md draws it. Every step derives its work from the store
+ * (flags, decision-vs-written diffs, missing links), so a crash between any two steps and a rerun
+ * reach the same end state; cursors are saved only after the writes covering them succeeded.
+ */
+import type { Cursor, SchemaSpec } from '../../connectors/types.ts';
+import { TransientError } from '../errors.ts';
+
+import { forwardOnly } from './cursor-window.ts';
+import { dryRunSync } from './dry-run.ts';
+import { prepareRun } from './prepare.ts';
+import { errorMessage, type RunContext } from './run-context.ts';
+import { handOff } from './steps/handoff.ts';
+import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
+import { qualifyContacts } from './steps/qualify.ts';
+import { pullSalesOutcomes } from './steps/sales-outcomes.ts';
+import { writeBack } from './steps/write-back.ts';
+import type { RunSyncOptions, SyncSummary } from './types.ts';
+
+export async function saveCursor(ctx: RunContext, stream: string, reached: Cursor | null): Promise<void> {
+  if (!reached) return;
+  const owner = workspaceOwner(ctx);
+  const next = forwardOnly(await ctx.store.cursors.get(owner, stream), reached);
+  if (next) await ctx.store.cursors.set(owner, stream, next);
+}
+
+/** Creates the stage options and score properties the model needs (connectors skip what exists). */
+export async function ensureSchemas(ctx: RunContext): Promise<void> {
+  const spec: SchemaSpec = {
+    stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
+    dimensions: [...ctx.model.dimensions],
+  };
+  await ctx.source.ensureSchema(spec);
+  if (ctx.crm) {
+    const missing = await ctx.crm.ensureSchema(spec);
+    // Handoffs still run: a missing custom field costs data, the connector reports what it skipped.
+    if (missing.length) ctx.log.warn('CRM is missing fields leadstage writes', { missing });
+  }
+}
+
+export function summarize(
+  ctx: RunContext,
+  extra: {
+    runId: string | null;
+    kind: SyncSummary['kind'];
+    dryRun: boolean;
+    full: boolean;
+    requalifiedAll: boolean;
+    startedMs: number;
+  },
+): SyncSummary {
+  return {
+    runId: extra.runId,
+    workspace: { id: ctx.workspace.id, name: ctx.workspace.name },
+    kind: extra.kind,
+    dryRun: extra.dryRun,
+    full: extra.full,
+    requalifiedAll: extra.requalifiedAll,
+    modelVersion: ctx.model.version,
+    pulled: { ...ctx.tally.pulled },
+    qualified: ctx.tally.qualified,
+    stageChanges: { ...ctx.tally.stageChanges },
+    writtenBack: ctx.tally.writtenBack,
+    handedOff: ctx.tally.handedOff,
+    crmCreated: ctx.tally.crmCreated,
+    errors: [...ctx.tally.errors],
+    apiCalls: ctx.calls.byVendor(),
+    durationMs: Date.now() - extra.startedMs,
+  };
+}
+
+export function runCounts(summary: SyncSummary): Record<string, unknown> {
+  return {
+    pulled: summary.pulled,
+    qualified: summary.qualified,
+    stageChanges: summary.stageChanges,
+    writtenBack: summary.writtenBack,
+    handedOff: summary.handedOff,
+    crmCreated: summary.crmCreated,
+    errors: summary.errors.length,
+    quarantined: summary.errors.filter((e) => e.quarantined).length,
+    requalifiedAll: summary.requalifiedAll,
+  };
+}
+
+export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
+  if (options.dryRun) return dryRunSync(options);
+  const startedMs = Date.now();
+  const full = options.full ?? false;
+  const ctx = await prepareRun(options, options.workspace);
+  const release = await ctx.store.db.tryLock(`leadstage:sync:${ctx.workspace.id}`);
+  if (!release) {
+    throw new TransientError(`a sync of workspace "${ctx.workspace.name}" is already running`);
+  }
+  try {
+    return await runLocked(ctx, options, startedMs, full);
+  } finally {
+    await release();
+  }
+}
+
+async function runLocked(
+  ctx: RunContext,
+  options: RunSyncOptions,
+  startedMs: number,
+  full: boolean,
+): Promise<SyncSummary> {
+  const checkpoint = async (after: Parameters<NonNullable<RunSyncOptions['checkpoint']>>[0]) => {
+    await options.checkpoint?.(after);
+  };
+  const requalifyAll = full || ctx.workspace.qualifiedModelVersion !== ctx.model.version;
+  // We hold the workspace's run lock: a run still marked running died with its process.
+  await ctx.store.runs.markInterrupted(ctx.workspace.id, ctx.at);
+  const runId = await ctx.store.runs.start(ctx.workspace.id, { kind: 'sync', full, startedAt: ctx.at });
+  ctx.log.info('sync started', { run: runId, full, requalifyAll });
+  try {
+    // Every run: connectors learn the model's stages here (HubSpot maps lifecycle options from them),
+    // and a new model may name stages or score dimensions the vendors do not have yet.
+    await ensureSchemas(ctx);
+    await checkpoint('start');
+    const contactsReached = await pullContacts(ctx, full);
+    await checkpoint('pull_contacts');
+    const engagementReached = await pullEngagement(ctx, full);
+    await checkpoint('pull_engagement');
+    await qualifyContacts(ctx, { all: requalifyAll });
+    if (requalifyAll) await ctx.store.workspaces.markQualified(ctx.workspace.id, ctx.model.version);
+    await checkpoint('qualify');
+    await writeBack(ctx);
+    await checkpoint('write_back');
+    await handOff(ctx);
+    await checkpoint('handoff');
+    await saveCursor(ctx, STREAMS.contacts, contactsReached);
+    await saveCursor(ctx, STREAMS.engagement, engagementReached);
+
+    const outcomesReached = await pullSalesOutcomes(ctx, full);
+    await checkpoint('sales_outcomes');
+    // Sales facts flagged their contacts: apply sales-owned stages and send them both ways.
+    await qualifyContacts(ctx);
+    await writeBack(ctx);
+    await handOff(ctx);
+    await saveCursor(ctx, STREAMS.salesOutcomes, outcomesReached);
+
+    const summary = summarize(ctx, {
+      runId,
+      kind: 'sync',
+      dryRun: false,
+      full,
+      requalifiedAll: requalifyAll,
+      startedMs,
+    });
+    await ctx.store.runs.finish(runId, {
+      status: 'succeeded',
+      finishedAt: ctx.clock(),
+      counts: runCounts(summary),
+      apiCalls: summary.apiCalls,
+    });
+    ctx.log.info('sync finished', { run: runId, ...runCounts(summary) });
+    return summary;
+  } catch (err) {
+    const summary = summarize(ctx, {
+      runId,
+      kind: 'sync',
+      dryRun: false,
+      full,
+      requalifiedAll: requalifyAll,
+      startedMs,
+    });
+    await ctx.store.runs
+      .finish(runId, {
+        status: 'failed',
+        finishedAt: ctx.clock(),
+        counts: runCounts(summary),
+        apiCalls: summary.apiCalls,
+        error: errorMessage(err),
+      })
+      .catch(() => undefined);
+    ctx.log.error('sync failed', { run: runId, error: errorMessage(err) });
+    throw err;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Handoff: contacts at or past the model's handoff stage go to the CRM, upserted by an external id
+ * built from the source system and contact id, so a repeat never creates a second record. A link
+ * that was converted in the CRM sends its updates to the converted contact.
+ */
+import { RecordRejectedError } from '../../errors.ts';
+import type { HandoffRecord, HandoffResult, SourceVendor } from '../../model.ts';
+import type { PendingHandoff } from '../../store/index.ts';
+import { handoffStages } from '../contact-inputs.ts';
+import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+
+export function externalIdFor(sourceVendor: string, contactId: string): string {
+  return `${sourceVendor}:${contactId}`;
+}
+
+export function toHandoffRecord(sourceVendor: string, p: PendingHandoff): HandoffRecord {
+  return {
+    // The workspace's source vendor is validated on creation; the CRM only stores it as text.
+    sourceSystem: sourceVendor as SourceVendor,
+    sourceContactId: p.contactId,
+    externalId: p.link?.externalId ?? externalIdFor(sourceVendor, p.contactId),
+    properties: p.properties,
+    stage: p.stage,
+    scores: p.scores,
+    summary: p.summary,
+    ...(p.link?.convertedContactId ? { convertedContactId: p.link.convertedContactId } : {}),
+  };
+}
+
+async function send(ctx: RunContext, records: HandoffRecord[]): Promise<HandoffResult> {
+  try {
+    return await ctx.crm!.handoff(records);
+  } catch (err) {
+    if (err instanceof RecordRejectedError) {
+      return {
+        ok: [],
+        failed: [{ id: err.recordId, code: err.code, message: err.message, retryable: false }],
+      };
+    }
+    throw err;
+  }
+}
+
+export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): Promise<number> {
+  const stages = handoffStages(ctx.model);
+  if (!ctx.crm || stages.length === 0) return 0;
+  const ws = ctx.workspace.id;
+  let afterId: string | undefined;
+  let handed = 0;
+  await ctx.progress({ step: 'handoff', done: 0 });
+  for (;;) {
+    const page = await ctx.store.links.pendingHandoffs(ws, stages, {
+      limit: ctx.tuning.handoffBatchSize,
+      skipQuarantinedStep: 'handoff',
+      ...(afterId ? { afterId } : {}),
+      ...(scope.ids ? { ids: scope.ids } : {}),
+    });
+    if (page.length === 0) break;
+    afterId = page[page.length - 1]!.contactId;
+    const batch = page.filter((p) => !failedThisRun(ctx, 'handoff', p.contactId));
+    if (batch.length === 0) continue;
+    const records = batch.map((p) => ({
+      pending: p,
+      record: toHandoffRecord(ctx.workspace.sourceVendor, p),
+    }));
+    const result = await send(
+      ctx,
+      records.map((r) => r.record),
+    );
+    // Connectors name records by external id; accept the source contact id too.
+    const find = (id: string) =>
+      records.find((r) => r.record.externalId === id || r.pending.contactId === id);
+    const ok = result.ok.flatMap((o) => {
+      const r = find(o.externalId);
+      return r ? [{ ...o, r }] : [];
+    });
+    const okContacts = new Set(ok.map((o) => o.r.pending.contactId));
+    const failed = new Set<string>();
+    const failures = result.failed.flatMap((f) => {
+      const r = find(f.id);
+      if (!r) return [];
+      failed.add(r.pending.contactId);
+      return [{ recordId: r.pending.contactId, code: f.code, message: f.message }];
+    });
+    for (const r of records) {
+      if (!okContacts.has(r.pending.contactId) && !failed.has(r.pending.contactId)) {
+        failures.push({
+          recordId: r.pending.contactId,
+          code: 'no_outcome',
+          message: 'the connector reported no outcome',
+        });
+      }
+    }
+    await ctx.store.transaction(async (tx) => {
+      await tx.links.recordHandoffs(
+        ws,
+        ok.map((o) => ({
+          contactId: o.r.pending.contactId,
+          externalId: o.r.record.externalId,
+          crmId: o.crmId,
+          stage: o.r.pending.stage,
+          scores: o.r.pending.scores,
+        })),
+        ctx.at,
+      );
+      await tx.recordErrors.clear(ws, 'handoff', [...okContacts]);
+    });
+    await recordFailures(ctx, 'handoff', failures);
+    handed += ok.length;
+    ctx.tally.handedOff += ok.length;
+    ctx.tally.crmCreated += ok.filter((o) => o.created).length;
+    await ctx.progress({ step: 'handoff', done: handed });
+  }
+  return handed;
+}

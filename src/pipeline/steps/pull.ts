@@ -1,0 +1,53 @@
+/**
+ * Pull steps: contacts and engagement since the workspace's cursors (rewound by the overlap window),
+ * stored as they arrive. They return the position reached; the caller saves it once the writes
+ * covering those records succeeded.
+ */
+import type { Cursor } from '../../../connectors/types.ts';
+import type { CursorOwner } from '../../store/index.ts';
+import { rewind } from '../cursor-window.ts';
+import type { RunContext } from '../run-context.ts';
+
+export const STREAMS = {
+  contacts: 'contacts',
+  engagement: 'engagement',
+  salesOutcomes: 'sales_outcomes',
+} as const;
+
+export function workspaceOwner(ctx: { workspace: { id: string } }): CursorOwner {
+  return { kind: 'workspace', id: ctx.workspace.id };
+}
+
+export async function startPosition(ctx: RunContext, stream: string, full: boolean): Promise<Cursor | null> {
+  if (full) return null;
+  return rewind(await ctx.store.cursors.get(workspaceOwner(ctx), stream), ctx.tuning.overlapMs);
+}
+
+export async function pullContacts(ctx: RunContext, full: boolean): Promise<Cursor | null> {
+  let reached: Cursor | null = null;
+  await ctx.progress({ step: 'pull_contacts', done: 0 });
+  for await (const page of ctx.source.pullContacts(await startPosition(ctx, STREAMS.contacts, full))) {
+    await ctx.store.contacts.upsert(ctx.workspace.id, page.records);
+    ctx.tally.pulled.contacts += page.records.length;
+    reached = page.cursor;
+    await ctx.progress({ step: 'pull_contacts', done: ctx.tally.pulled.contacts });
+  }
+  return reached;
+}
+
+export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cursor | null> {
+  let reached: Cursor | null = null;
+  await ctx.progress({ step: 'pull_engagement', done: 0 });
+  for await (const page of ctx.source.pullEngagement(await startPosition(ctx, STREAMS.engagement, full))) {
+    await ctx.store.transaction(async (tx) => {
+      const { inserted, contactIds } = await tx.contacts.insertEvents(ctx.workspace.id, page.records);
+      // Events of contacts not stored yet wait for their contact's pull, which flags it anyway.
+      await tx.contacts.markPending(ctx.workspace.id, contactIds);
+      ctx.tally.pulled.newEvents += inserted;
+    });
+    ctx.tally.pulled.events += page.records.length;
+    reached = page.cursor;
+    await ctx.progress({ step: 'pull_engagement', done: ctx.tally.pulled.events });
+  }
+  return reached;
+}

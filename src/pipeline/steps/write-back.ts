@@ -1,0 +1,89 @@
+/**
+ * Write back: decisions whose stage or scores differ from what the source was last sent go out in
+ * vendor-sized batches. Per-record failures are recorded and retried on later runs.
+ */
+import { RecordRejectedError } from '../../errors.ts';
+import type { StageChange, WriteResult } from '../../model.ts';
+import type { PendingWrite } from '../../store/index.ts';
+import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+
+export function toStageChange(w: PendingWrite): StageChange {
+  return {
+    contactId: w.contactId,
+    stage: w.stage,
+    ...(w.sourceStage && w.sourceStage !== w.stage ? { previousStage: w.sourceStage } : {}),
+    scores: w.scores,
+    summary: w.summary,
+    modelVersion: w.modelVersion,
+    recycled: w.recycled,
+  };
+}
+
+async function send(ctx: RunContext, changes: StageChange[]): Promise<WriteResult> {
+  try {
+    return await ctx.source.writeBack(changes);
+  } catch (err) {
+    // A connector may throw a single record's rejection instead of returning it.
+    if (err instanceof RecordRejectedError) {
+      return {
+        ok: [],
+        failed: [
+          { id: err.recordId, code: err.code, message: err.message, retryable: false, fields: err.fields },
+        ],
+      };
+    }
+    throw err;
+  }
+}
+
+export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {}): Promise<number> {
+  const ws = ctx.workspace.id;
+  let afterId: string | undefined;
+  let written = 0;
+  await ctx.progress({ step: 'write_back', done: 0 });
+  for (;;) {
+    const page = await ctx.store.decisions.pendingWrites(ws, {
+      limit: ctx.tuning.writeBatchSize,
+      skipQuarantinedStep: 'write_back',
+      ...(afterId ? { afterId } : {}),
+      ...(scope.ids ? { ids: scope.ids } : {}),
+    });
+    if (page.length === 0) break;
+    afterId = page[page.length - 1]!.contactId;
+    const batch = page.filter((w) => !failedThisRun(ctx, 'write_back', w.contactId));
+    if (batch.length === 0) continue;
+    const result = await send(ctx, batch.map(toStageChange));
+    const okIds = new Set(result.ok);
+    const failedIds = new Set(result.failed.map((f) => f.id));
+    const ok = batch.filter((w) => okIds.has(w.contactId));
+    const failures = [
+      ...result.failed
+        .filter((f) => batch.some((w) => w.contactId === f.id))
+        .map((f) => ({ recordId: f.id, code: f.code, message: f.message })),
+      ...batch
+        .filter((w) => !okIds.has(w.contactId) && !failedIds.has(w.contactId))
+        .map((w) => ({
+          recordId: w.contactId,
+          code: 'no_outcome',
+          message: 'the connector reported no outcome',
+        })),
+    ];
+    await ctx.store.transaction(async (tx) => {
+      await tx.decisions.markWritten(ws, ok, ctx.at);
+      await tx.contacts.setSourceStage(
+        ws,
+        ok.map((w) => ({ contactId: w.contactId, stage: w.stage })),
+      );
+      await tx.recordErrors.clear(
+        ws,
+        'write_back',
+        ok.map((w) => w.contactId),
+      );
+    });
+    await recordFailures(ctx, 'write_back', failures);
+    written += ok.length;
+    ctx.tally.writtenBack += ok.length;
+    await ctx.progress({ step: 'write_back', done: written });
+  }
+  return written;
+}

@@ -1,0 +1,118 @@
+/** Options and results of the pipeline's entry points. */
+import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
+import type { Logger } from '../log.ts';
+import type { CompiledModel } from '../model.ts';
+import type { Store } from '../store/index.ts';
+
+export type StepName =
+  'pull_contacts' | 'pull_engagement' | 'qualify' | 'write_back' | 'handoff' | 'sales_outcomes';
+
+/** Same shape as the worker's job progress (`jobs/worker.ts`). */
+export interface SyncProgress {
+  step: StepName;
+  done: number;
+  total?: number;
+}
+
+/** Compiles a workspace's saved model text; defaults to the qualification engine's `compileModelText`. */
+export type CompileModel = (text: string, file: string) => CompiledModel;
+
+export interface PipelineTuning {
+  /** How far cursors' timestamps are rewound before a pull, since vendor search indexes lag. @default 900000 (15 min) */
+  overlapMs?: number;
+  /** Contacts per source.writeBack call. @default 100 */
+  writeBatchSize?: number;
+  /** Records per crm.handoff call. @default 200 */
+  handoffBatchSize?: number;
+  /** Contacts qualified per store round trip. @default 500 */
+  qualifyBatchSize?: number;
+  /** A record that failed this many times is quarantined (skipped until released). @default 5 */
+  quarantineAfter?: number;
+}
+
+export interface PipelineOptions extends PipelineTuning {
+  store: Store;
+  registry: ConnectorRegistry;
+  /** @default a fresh in-memory limiter */
+  limiter?: RateLimiter;
+  log: Logger;
+  /** Injected clock. @default () => new Date() */
+  now?: () => Date;
+  compileModel?: CompileModel;
+}
+
+export interface RunSyncOptions extends PipelineOptions {
+  /** Workspace id or name. */
+  workspace: string;
+  /** Compute everything, write nothing (not even the store), return a preview. */
+  dryRun?: boolean;
+  /** Pull everything from the beginning and re-qualify every contact. */
+  full?: boolean;
+  onProgress?: (progress: SyncProgress) => void | Promise<void>;
+  /**
+   * Called after each step completes (and once before the first, with `start`). Tests throw here to
+   * simulate a crash between two steps.
+   */
+  checkpoint?: (after: StepName | 'start') => void | Promise<void>;
+}
+
+export interface RecordErrorSummary {
+  step: string;
+  recordId: string;
+  code: string;
+  message: string;
+  retryCount: number;
+  quarantined: boolean;
+}
+
+export interface StageMove {
+  from: string | null;
+  to: string;
+  count: number;
+}
+
+/** What a run (or a model change) would change, without changing anything. */
+export interface SyncPreview {
+  /** Contacts qualified for the preview. */
+  evaluated: number;
+  /** Contacts whose stage would change, grouped by from → to. */
+  moves: StageMove[];
+  /** Contacts that would enter each stage. */
+  entering: Record<string, number>;
+  /** Contacts that would leave each stage. */
+  leaving: Record<string, number>;
+  /**
+   * Contacts kept at a stage only because stages never move backwards on their own (reason `held`):
+   * they no longer meet its requirements.
+   */
+  held: Record<string, number>;
+  wouldWriteBack: number;
+  wouldHandOff: number;
+  samples: { contactId: string; from: string | null; to: string; summary: string }[];
+}
+
+export interface SyncSummary {
+  /** Null for a dry run (nothing is recorded). */
+  runId: string | null;
+  workspace: { id: string; name: string };
+  kind: 'sync' | 'requalify';
+  dryRun: boolean;
+  full: boolean;
+  /** The model was re-applied to every contact (model version changed or `full`). */
+  requalifiedAll: boolean;
+  modelVersion: string;
+  pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
+  qualified: number;
+  /** Contacts that entered each stage in this run. */
+  stageChanges: Record<string, number>;
+  writtenBack: number;
+  handedOff: number;
+  /** CRM records created (the rest of the handoffs updated existing records). */
+  crmCreated: number;
+  /** Per-record failures in this run. */
+  errors: RecordErrorSummary[];
+  apiCalls: Record<string, number>;
+  durationMs: number;
+  preview?: SyncPreview;
+}

@@ -1,0 +1,46 @@
+/**
+ * The funnel drawn as SVG for the web app: a centred trapezoid per stage, width proportional to
+ * the contacts who reached it, labelled with counts and conversion to the next stage.
+ */
+import type { FunnelReport } from './funnel.ts';
+
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+export function renderFunnelSvg(report: FunnelReport, width = 640): string {
+  const rowHeight = 44;
+  const gap = 6;
+  const labelWidth = 210;
+  const barArea = width - labelWidth - 20;
+  const top = Math.max(1, report.stages[0]?.reached ?? 1);
+  const height = report.stages.length * (rowHeight + gap) + 10;
+  const rows = report.stages.map((s, i) => {
+    const w = Math.max(2, (s.reached / top) * barArea);
+    const next = report.stages[i + 1];
+    const wNext = next ? Math.max(2, (next.reached / top) * barArea) : w;
+    const cx = labelWidth + barArea / 2;
+    const y = i * (rowHeight + gap) + 5;
+    const points = [
+      [cx - w / 2, y],
+      [cx + w / 2, y],
+      [cx + wNext / 2, y + rowHeight],
+      [cx - wNext / 2, y + rowHeight],
+    ]
+      .map(([x, yy]) => `${x!.toFixed(1)},${yy!.toFixed(1)}`)
+      .join(' ');
+    const fill = s.owner === 'sales' ? '#2f7d5b' : s.handoff ? '#d98c1f' : '#3b6fb6';
+    const conv = s.conversionToNext === null ? '' : ` · ${(s.conversionToNext * 100).toFixed(1)}% → next`;
+    return [
+      `<g class="stage" data-stage="${esc(s.key)}">`,
+      `<polygon points="${points}" fill="${fill}" opacity="0.9"/>`,
+      `<text x="${labelWidth - 10}" y="${y + 18}" text-anchor="end" font-weight="600">${esc(s.label)}</text>`,
+      `<text x="${labelWidth - 10}" y="${y + 35}" text-anchor="end" font-size="12" fill="#555">${s.reached.toLocaleString('en-US')} reached · ${s.current.toLocaleString('en-US')} now${esc(conv)}</text>`,
+      `</g>`,
+    ].join('');
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Lead funnel" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="14">`,
+    ...rows,
+    '</svg>',
+  ].join('\n');
+}

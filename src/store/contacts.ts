@@ -1,0 +1,258 @@
+/**
+ * Contact snapshots per workspace and their engagement events. A contact whose data changed is
+ * flagged `needs_qualification` until a decision has been stored for it.
+ */
+import type { Contact, EngagementEvent, Properties } from '../model.ts';
+
+import type { Db } from './db.ts';
+import { iso, isoOrNull, json } from './rows.ts';
+
+export interface StoredContact {
+  id: string;
+  properties: Properties;
+  salesFacts: Properties;
+  sourceStage: string | null;
+  sourceUpdatedAt: string | null;
+  needsQualification: boolean;
+}
+
+interface ContactRow {
+  contact_id: string;
+  properties: Properties;
+  sales_facts: Properties;
+  source_stage: string | null;
+  source_updated_at: Date | null;
+  needs_qualification: boolean;
+}
+
+function toStored(r: ContactRow): StoredContact {
+  return {
+    id: r.contact_id,
+    properties: r.properties,
+    salesFacts: r.sales_facts,
+    sourceStage: r.source_stage,
+    sourceUpdatedAt: isoOrNull(r.source_updated_at),
+    needsQualification: r.needs_qualification,
+  };
+}
+
+export interface ContactPageOptions {
+  /** Keyset pagination: ids strictly after this one. */
+  afterId?: string;
+  /** @default 500 */
+  limit?: number;
+  /** Only contacts flagged as needing qualification. */
+  pendingOnly?: boolean;
+  /** Only these ids. */
+  ids?: string[];
+  /** Leave out contacts quarantined for this step in `record_errors`. */
+  skipQuarantinedStep?: string;
+}
+
+export interface InsertedEvents {
+  /** How many events were new (not seen before under their vendor event id). */
+  inserted: number;
+  /** Contacts that got at least one new event. */
+  contactIds: string[];
+}
+
+export class ContactRepo {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /**
+   * Inserts or updates snapshots; a contact is flagged for qualification when it is new or its
+   * properties or stage changed. Returns the ids that were flagged.
+   */
+  async upsert(workspaceId: string, contacts: Contact[]): Promise<string[]> {
+    if (contacts.length === 0) return [];
+    const { rows } = await this.db.query<{ contact_id: string; needs_qualification: boolean }>(
+      `INSERT INTO contacts (workspace_id, contact_id, properties, source_stage, source_updated_at)
+       SELECT $1, c.id, coalesce(c.properties, '{}'::jsonb), c.stage, c.updated_at
+       FROM jsonb_to_recordset($2::jsonb) AS c(id text, properties jsonb, stage text, updated_at timestamptz)
+       ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
+         properties = EXCLUDED.properties,
+         source_stage = EXCLUDED.source_stage,
+         source_updated_at = EXCLUDED.source_updated_at,
+         stored_at = now(),
+         needs_qualification = contacts.needs_qualification
+           OR contacts.properties IS DISTINCT FROM EXCLUDED.properties
+           OR contacts.source_stage IS DISTINCT FROM EXCLUDED.source_stage
+       RETURNING contact_id, needs_qualification`,
+      [
+        workspaceId,
+        json(
+          dedupeById(contacts).map((c) => ({
+            id: c.id,
+            properties: c.properties,
+            stage: c.stage ?? null,
+            updated_at: c.updatedAt,
+          })),
+        ),
+      ],
+    );
+    return rows.filter((r) => r.needs_qualification).map((r) => r.contact_id);
+  }
+
+  async get(workspaceId: string, contactId: string): Promise<StoredContact | null> {
+    const [c] = await this.page(workspaceId, { ids: [contactId], limit: 1 });
+    return c ?? null;
+  }
+
+  async page(workspaceId: string, options: ContactPageOptions = {}): Promise<StoredContact[]> {
+    const { rows } = await this.db.query<ContactRow>(
+      `SELECT c.contact_id, c.properties, c.sales_facts, c.source_stage, c.source_updated_at, c.needs_qualification
+       FROM contacts c
+       WHERE c.workspace_id = $1
+         AND ($2::text IS NULL OR c.contact_id > $2)
+         AND (NOT $3::boolean OR c.needs_qualification)
+         AND ($4::jsonb IS NULL OR c.contact_id IN (SELECT jsonb_array_elements_text($4::jsonb)))
+         AND ($5::text IS NULL OR NOT EXISTS (
+               SELECT 1 FROM record_errors e
+               WHERE e.workspace_id = c.workspace_id AND e.step = $5 AND e.record_id = c.contact_id AND e.quarantined))
+       ORDER BY c.contact_id
+       LIMIT $6`,
+      [
+        workspaceId,
+        options.afterId ?? null,
+        options.pendingOnly ?? false,
+        options.ids ? json(options.ids) : null,
+        options.skipQuarantinedStep ?? null,
+        options.limit ?? 500,
+      ],
+    );
+    return rows.map(toStored);
+  }
+
+  async count(workspaceId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1',
+      [workspaceId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async markPending(workspaceId: string, contactIds: string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.db.query(
+      `UPDATE contacts SET needs_qualification = true
+       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+      [workspaceId, json(contactIds)],
+    );
+  }
+
+  async markQualified(workspaceId: string, contactIds: string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.db.query(
+      `UPDATE contacts SET needs_qualification = false
+       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+      [workspaceId, json(contactIds)],
+    );
+  }
+
+  /** Records the stage the source now shows (after a successful write back). */
+  async setSourceStage(workspaceId: string, stages: { contactId: string; stage: string }[]): Promise<void> {
+    if (stages.length === 0) return;
+    await this.db.query(
+      `UPDATE contacts c SET source_stage = s.stage
+       FROM jsonb_to_recordset($2::jsonb) AS s(contact_id text, stage text)
+       WHERE c.workspace_id = $1 AND c.contact_id = s.contact_id`,
+      [workspaceId, json(stages.map((s) => ({ contact_id: s.contactId, stage: s.stage })))],
+    );
+  }
+
+  /** Merges CRM facts into the contact; flags it for qualification when a fact changed. */
+  async mergeSalesFacts(workspaceId: string, contactId: string, facts: Properties): Promise<boolean> {
+    const { rows } = await this.db.query<{ changed: boolean }>(
+      `UPDATE contacts SET
+         needs_qualification = needs_qualification OR sales_facts || $3::jsonb IS DISTINCT FROM sales_facts,
+         sales_facts = sales_facts || $3::jsonb
+       WHERE workspace_id = $1 AND contact_id = $2
+       RETURNING needs_qualification AS changed`,
+      [workspaceId, contactId, json(facts)],
+    );
+    return rows[0]?.changed ?? false;
+  }
+
+  /** Stores events, skipping vendor event ids already stored. */
+  async insertEvents(workspaceId: string, events: EngagementEvent[]): Promise<InsertedEvents> {
+    if (events.length === 0) return { inserted: 0, contactIds: [] };
+    const { rows } = await this.db.query<{ contact_id: string }>(
+      `INSERT INTO engagement_events (workspace_id, event_id, contact_id, type, occurred_at, properties)
+       SELECT $1, e.id, e.contact_id, e.type, e.at, coalesce(e.properties, '{}'::jsonb)
+       FROM jsonb_to_recordset($2::jsonb) AS e(id text, contact_id text, type text, at timestamptz, properties jsonb)
+       ON CONFLICT (workspace_id, event_id) DO NOTHING
+       RETURNING contact_id`,
+      [
+        workspaceId,
+        json(
+          dedupeById(events).map((e) => ({
+            id: e.id,
+            contact_id: e.contactId,
+            type: e.type,
+            at: e.at,
+            properties: e.properties,
+          })),
+        ),
+      ],
+    );
+    return { inserted: rows.length, contactIds: [...new Set(rows.map((r) => r.contact_id))] };
+  }
+
+  /** Which of these vendor event ids are already stored. */
+  async existingEventIds(workspaceId: string, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ event_id: string }>(
+      `SELECT event_id FROM engagement_events
+       WHERE workspace_id = $1 AND event_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+      [workspaceId, json(eventIds)],
+    );
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  /** Events of these contacts, oldest first. */
+  async eventsFor(workspaceId: string, contactIds: string[]): Promise<Map<string, EngagementEvent[]>> {
+    const out = new Map<string, EngagementEvent[]>();
+    if (contactIds.length === 0) return out;
+    const { rows } = await this.db.query<{
+      event_id: string;
+      contact_id: string;
+      type: string;
+      occurred_at: Date;
+      properties: Properties;
+    }>(
+      `SELECT event_id, contact_id, type, occurred_at, properties FROM engagement_events
+       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))
+       ORDER BY occurred_at, event_id`,
+      [workspaceId, json(contactIds)],
+    );
+    for (const r of rows) {
+      const list = out.get(r.contact_id) ?? [];
+      list.push({
+        id: r.event_id,
+        contactId: r.contact_id,
+        type: r.type,
+        at: iso(r.occurred_at),
+        properties: r.properties,
+      });
+      out.set(r.contact_id, list);
+    }
+    return out;
+  }
+
+  async countEvents(workspaceId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM engagement_events WHERE workspace_id = $1',
+      [workspaceId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}
+
+/** One statement may not touch the same row twice (ON CONFLICT), so the last copy of an id wins. */
+function dedupeById<T extends { id: string }>(items: T[]): T[] {
+  return [...new Map(items.map((i) => [i.id, i])).values()];
+}

@@ -1,0 +1,303 @@
+/**
+ * The last decision per contact, what was last written back to the source, and the stage history
+ * (one row per stay in a stage, with the time entered and exited) the funnel report reads.
+ */
+import type { Decision, Reason, Scores } from '../model.ts';
+
+import type { Db } from './db.ts';
+import { iso, isoOrNull, json } from './rows.ts';
+
+export interface StoredDecision {
+  contactId: string;
+  stage: string;
+  scores: Scores;
+  reasons: Reason[];
+  summary: string;
+  recycled: boolean;
+  modelVersion: string;
+  decidedAt: string;
+  written: { stage: string; scores: Scores; modelVersion: string | null; at: string } | null;
+}
+
+interface DecisionRow {
+  contact_id: string;
+  stage: string;
+  scores: Scores;
+  reasons: Reason[];
+  summary: string;
+  recycled: boolean;
+  model_version: string;
+  decided_at: Date;
+  written_stage: string | null;
+  written_scores: Scores | null;
+  written_model_version: string | null;
+  written_at: Date | null;
+}
+
+function toStored(r: DecisionRow): StoredDecision {
+  return {
+    contactId: r.contact_id,
+    stage: r.stage,
+    scores: r.scores,
+    reasons: r.reasons,
+    summary: r.summary,
+    recycled: r.recycled,
+    modelVersion: r.model_version,
+    decidedAt: iso(r.decided_at),
+    written:
+      r.written_stage === null
+        ? null
+        : {
+            stage: r.written_stage,
+            scores: r.written_scores ?? {},
+            modelVersion: r.written_model_version,
+            at: iso(r.written_at),
+          },
+  };
+}
+
+/** A decision whose stage or scores differ from what the source was last sent. */
+export interface PendingWrite {
+  contactId: string;
+  stage: string;
+  /** The stage the source shows now, as last seen or written. */
+  sourceStage: string | null;
+  scores: Scores;
+  summary: string;
+  recycled: boolean;
+  modelVersion: string;
+}
+
+export interface StageTransition {
+  contactId: string;
+  from: string | null;
+  to: string;
+}
+
+export interface StageStay {
+  stage: string;
+  enteredAt: string;
+  exitedAt: string | null;
+}
+
+export interface PendingWriteOptions {
+  afterId?: string;
+  /** @default 100 */
+  limit?: number;
+  ids?: string[];
+  /** Leave out contacts quarantined for this step in `record_errors`. */
+  skipQuarantinedStep?: string;
+}
+
+export class DecisionRepo {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /**
+   * Stores decisions and moves the stage history of contacts whose stage changed (the open stay is
+   * closed at `decidedAt`, a new one opens). Returns those stage transitions.
+   */
+  async save(workspaceId: string, decisions: Decision[], decidedAt: Date): Promise<StageTransition[]> {
+    if (decisions.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const ids = decisions.map((d) => d.contactId);
+      const previous = await tx.query<{ contact_id: string; stage: string }>(
+        `SELECT contact_id, stage FROM decisions
+         WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+        [workspaceId, json(ids)],
+      );
+      const before = new Map(previous.rows.map((r) => [r.contact_id, r.stage]));
+      await tx.query(
+        `INSERT INTO decisions (workspace_id, contact_id, stage, scores, reasons, summary, recycled, model_version, decided_at)
+         SELECT $1, d.contact_id, d.stage, d.scores, d.reasons, d.summary, d.recycled, d.model_version, $3
+         FROM jsonb_to_recordset($2::jsonb) AS d(contact_id text, stage text, scores jsonb, reasons jsonb,
+                                                 summary text, recycled boolean, model_version text)
+         ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
+           stage = EXCLUDED.stage, scores = EXCLUDED.scores, reasons = EXCLUDED.reasons, summary = EXCLUDED.summary,
+           recycled = EXCLUDED.recycled, model_version = EXCLUDED.model_version, decided_at = EXCLUDED.decided_at`,
+        [
+          workspaceId,
+          json(
+            decisions.map((d) => ({
+              contact_id: d.contactId,
+              stage: d.stage,
+              scores: d.scores,
+              reasons: d.reasons,
+              summary: d.summary,
+              recycled: d.recycled,
+              model_version: d.modelVersion,
+            })),
+          ),
+          decidedAt,
+        ],
+      );
+      const transitions = decisions
+        .filter((d) => before.get(d.contactId) !== d.stage)
+        .map((d) => ({ contactId: d.contactId, from: before.get(d.contactId) ?? null, to: d.stage }));
+      if (transitions.length > 0) {
+        const moved = json(transitions.map((t) => t.contactId));
+        await tx.query(
+          `UPDATE stage_history SET exited_at = $3
+           WHERE workspace_id = $1 AND exited_at IS NULL AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+          [workspaceId, moved, decidedAt],
+        );
+        await tx.query(
+          `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at)
+           SELECT $1, t.contact_id, t.stage, $3 FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, stage text)`,
+          [workspaceId, json(transitions.map((t) => ({ contact_id: t.contactId, stage: t.to }))), decidedAt],
+        );
+      }
+      return transitions;
+    });
+  }
+
+  async get(workspaceId: string, contactId: string): Promise<StoredDecision | null> {
+    return (await this.forContacts(workspaceId, [contactId])).get(contactId) ?? null;
+  }
+
+  async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, StoredDecision>> {
+    if (contactIds.length === 0) return new Map();
+    const { rows } = await this.db.query<DecisionRow>(
+      `SELECT * FROM decisions WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+      [workspaceId, json(contactIds)],
+    );
+    return new Map(rows.map((r) => [r.contact_id, toStored(r)]));
+  }
+
+  async pendingWrites(workspaceId: string, options: PendingWriteOptions = {}): Promise<PendingWrite[]> {
+    const { rows } = await this.db.query<{
+      contact_id: string;
+      stage: string;
+      source_stage: string | null;
+      scores: Scores;
+      summary: string;
+      recycled: boolean;
+      model_version: string;
+    }>(
+      `SELECT d.contact_id, d.stage, c.source_stage, d.scores, d.summary, d.recycled, d.model_version
+       FROM decisions d JOIN contacts c USING (workspace_id, contact_id)
+       WHERE d.workspace_id = $1
+         AND (d.written_stage IS DISTINCT FROM d.stage OR d.written_scores IS DISTINCT FROM d.scores)
+         AND ($2::text IS NULL OR d.contact_id > $2)
+         AND ($3::jsonb IS NULL OR d.contact_id IN (SELECT jsonb_array_elements_text($3::jsonb)))
+         AND ($4::text IS NULL OR NOT EXISTS (
+               SELECT 1 FROM record_errors e
+               WHERE e.workspace_id = d.workspace_id AND e.step = $4 AND e.record_id = d.contact_id AND e.quarantined))
+       ORDER BY d.contact_id
+       LIMIT $5`,
+      [
+        workspaceId,
+        options.afterId ?? null,
+        options.ids ? json(options.ids) : null,
+        options.skipQuarantinedStep ?? null,
+        options.limit ?? 100,
+      ],
+    );
+    return rows.map((r) => ({
+      contactId: r.contact_id,
+      stage: r.stage,
+      sourceStage: r.source_stage,
+      scores: r.scores,
+      summary: r.summary,
+      recycled: r.recycled,
+      modelVersion: r.model_version,
+    }));
+  }
+
+  async countPendingWrites(workspaceId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM decisions
+       WHERE workspace_id = $1 AND (written_stage IS DISTINCT FROM stage OR written_scores IS DISTINCT FROM scores)`,
+      [workspaceId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Records what the source now holds for these contacts. */
+  async markWritten(
+    workspaceId: string,
+    written: { contactId: string; stage: string; scores: Scores; modelVersion: string }[],
+    at: Date,
+  ): Promise<void> {
+    if (written.length === 0) return;
+    await this.db.query(
+      `UPDATE decisions d SET written_stage = w.stage, written_scores = w.scores,
+              written_model_version = w.model_version, written_at = $3
+       FROM jsonb_to_recordset($2::jsonb) AS w(contact_id text, stage text, scores jsonb, model_version text)
+       WHERE d.workspace_id = $1 AND d.contact_id = w.contact_id`,
+      [
+        workspaceId,
+        json(
+          written.map((w) => ({
+            contact_id: w.contactId,
+            stage: w.stage,
+            scores: w.scores,
+            model_version: w.modelVersion,
+          })),
+        ),
+        at,
+      ],
+    );
+  }
+
+  /** Every decision, in id order, a page at a time. */
+  async page(
+    workspaceId: string,
+    options: { afterId?: string; limit?: number } = {},
+  ): Promise<StoredDecision[]> {
+    const { rows } = await this.db.query<DecisionRow>(
+      `SELECT * FROM decisions WHERE workspace_id = $1 AND ($2::text IS NULL OR contact_id > $2)
+       ORDER BY contact_id LIMIT $3`,
+      [workspaceId, options.afterId ?? null, options.limit ?? 500],
+    );
+    return rows.map(toStored);
+  }
+
+  async countByStage(workspaceId: string): Promise<Record<string, number>> {
+    const { rows } = await this.db.query<{ stage: string; n: number }>(
+      'SELECT stage, count(*)::int AS n FROM decisions WHERE workspace_id = $1 GROUP BY stage ORDER BY stage',
+      [workspaceId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+  }
+
+  async history(workspaceId: string, contactId: string): Promise<StageStay[]> {
+    const { rows } = await this.db.query<{ stage: string; entered_at: Date; exited_at: Date | null }>(
+      `SELECT stage, entered_at, exited_at FROM stage_history WHERE workspace_id = $1 AND contact_id = $2
+       ORDER BY entered_at, id`,
+      [workspaceId, contactId],
+    );
+    return rows.map((r) => ({
+      stage: r.stage,
+      enteredAt: iso(r.entered_at),
+      exitedAt: isoOrNull(r.exited_at),
+    }));
+  }
+
+  /** Every stay of the workspace (for the funnel), optionally only those still open at or entered after `since`. */
+  async stays(
+    workspaceId: string,
+    since?: Date,
+  ): Promise<{ contactId: string; stage: string; enteredAt: string; exitedAt: string | null }[]> {
+    const { rows } = await this.db.query<{
+      contact_id: string;
+      stage: string;
+      entered_at: Date;
+      exited_at: Date | null;
+    }>(
+      `SELECT contact_id, stage, entered_at, exited_at FROM stage_history
+       WHERE workspace_id = $1 AND ($2::timestamptz IS NULL OR entered_at >= $2 OR exited_at IS NULL OR exited_at >= $2)
+       ORDER BY contact_id, entered_at, id`,
+      [workspaceId, since ?? null],
+    );
+    return rows.map((r) => ({
+      contactId: r.contact_id,
+      stage: r.stage,
+      enteredAt: iso(r.entered_at),
+      exitedAt: isoOrNull(r.exited_at),
+    }));
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The store: PostgreSQL through `pg` when a database URL is given, else embedded PGlite in the data
+ * folder. Migrations run on open. Repositories hold data only; the pipeline owns the rules.
+ */
+import { join } from 'node:path';
+
+import { type Env, parseEnv } from '../config/env.ts';
+
+import { ConnectionRepo } from './connections.ts';
+import { ContactRepo } from './contacts.ts';
+import { CursorRepo } from './cursors.ts';
+import type { Db } from './db.ts';
+import { DecisionRepo } from './decisions.ts';
+import { createSealer, loadEncryptionKey, type Sealer } from './encryption.ts';
+import { LinkRepo } from './links.ts';
+import { migrate, type Migration } from './migrate.ts';
+import { openPglite } from './pglite-db.ts';
+import { openPostgres } from './postgres-db.ts';
+import { RecordErrorRepo } from './record-errors.ts';
+import { SyncRunRepo } from './sync-runs.ts';
+import { WorkspaceRepo } from './workspaces.ts';
+
+export interface Repos {
+  workspaces: WorkspaceRepo;
+  connections: ConnectionRepo;
+  cursors: CursorRepo;
+  contacts: ContactRepo;
+  decisions: DecisionRepo;
+  links: LinkRepo;
+  runs: SyncRunRepo;
+  recordErrors: RecordErrorRepo;
+}
+
+export interface Store extends Repos {
+  readonly db: Db;
+  readonly backend: Db['backend'];
+  /** Migrations applied when this store was opened. */
+  readonly applied: Migration[];
+  /** Runs `fn` with repositories bound to one transaction. */
+  transaction<T>(fn: (repos: Repos) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; unset → PGlite in `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** @default '.data' (PGlite lives in `<dataDir>/pglite`, the generated key in `<dataDir>/encryption.key`) */
+  dataDir?: string | undefined;
+  /** 32 bytes, base64; unset → generated once into `<dataDir>/encryption.key`. */
+  encryptionKey?: string | undefined;
+  /** PostgreSQL schema to use (tests isolate by schema). @default public */
+  schema?: string | undefined;
+  /** Run migrations on open. @default true */
+  migrate?: boolean;
+  /** PGlite only: keep the database in memory (tests). */
+  inMemory?: boolean;
+}
+
+export function createRepos(db: Db, sealer: Sealer): Repos {
+  return {
+    workspaces: new WorkspaceRepo(db),
+    connections: new ConnectionRepo(db, sealer),
+    cursors: new CursorRepo(db),
+    contacts: new ContactRepo(db),
+    decisions: new DecisionRepo(db),
+    links: new LinkRepo(db),
+    runs: new SyncRunRepo(db),
+    recordErrors: new RecordErrorRepo(db),
+  };
+}
+
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const dataDir = options.dataDir ?? '.data';
+  const sealer = createSealer(
+    await loadEncryptionKey({
+      dataDir,
+      ...(options.encryptionKey ? { encryptionKey: options.encryptionKey } : {}),
+    }),
+  );
+  const db = options.databaseUrl
+    ? openPostgres({
+        databaseUrl: options.databaseUrl,
+        ...(options.schema ? { schema: options.schema } : {}),
+      })
+    : await openPglite(options.inMemory ? undefined : join(dataDir, 'pglite'));
+  let applied: Migration[] = [];
+  try {
+    if (options.migrate !== false) applied = await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return {
+    ...createRepos(db, sealer),
+    db,
+    backend: db.backend,
+    applied,
+    transaction: (fn) => db.transaction((tx) => fn(createRepos(tx, sealer))),
+    close: () => db.close(),
+  };
+}
+
+/** Opens the store the environment describes (DATABASE_URL, LEADSTAGE_DATA_DIR, LEADSTAGE_ENCRYPTION_KEY). */
+export function openStoreFromEnv(env: Env = parseEnv(), options: { migrate?: boolean } = {}): Promise<Store> {
+  return openStore({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.LEADSTAGE_DATA_DIR,
+    encryptionKey: env.LEADSTAGE_ENCRYPTION_KEY,
+    ...options,
+  });
+}
+
+export type { Db } from './db.ts';
+export { migrate, schemaVersion, loadMigrations, type Migration } from './migrate.ts';
+export type { Connection, ConnectionStatus, NewConnection } from './connections.ts';
+export type { ContactPageOptions, InsertedEvents, StoredContact } from './contacts.ts';
+export type { CursorOwner } from './cursors.ts';
+export type { PendingWrite, StageStay, StageTransition, StoredDecision } from './decisions.ts';
+export type { CrmLink, PendingHandoff } from './links.ts';
+export type { RecordErrorEntry } from './record-errors.ts';
+export type { SyncRun, SyncRunStatus } from './sync-runs.ts';
+export type { NewWorkspace, Workspace, WorkspaceModel } from './workspaces.ts';

@@ -1,0 +1,217 @@
+/** Links between a source contact and the CRM record it was handed off as (and what it became). */
+import type { Properties, Scores } from '../model.ts';
+
+import type { Db } from './db.ts';
+import { isoOrNull, json } from './rows.ts';
+
+export interface CrmLink {
+  contactId: string;
+  externalId: string;
+  crmObject: string | null;
+  crmId: string | null;
+  convertedContactId: string | null;
+  convertedOpportunityId: string | null;
+  handedStage: string | null;
+  handedScores: Scores | null;
+  handedAt: string | null;
+}
+
+interface LinkRow {
+  contact_id: string;
+  external_id: string;
+  crm_object: string | null;
+  crm_id: string | null;
+  converted_contact_id: string | null;
+  converted_opportunity_id: string | null;
+  handed_stage: string | null;
+  handed_scores: Scores | null;
+  handed_at: Date | null;
+}
+
+function toLink(r: LinkRow): CrmLink {
+  return {
+    contactId: r.contact_id,
+    externalId: r.external_id,
+    crmObject: r.crm_object,
+    crmId: r.crm_id,
+    convertedContactId: r.converted_contact_id,
+    convertedOpportunityId: r.converted_opportunity_id,
+    handedStage: r.handed_stage,
+    handedScores: r.handed_scores,
+    handedAt: isoOrNull(r.handed_at),
+  };
+}
+
+/** A contact at a handoff stage whose stage or scores the CRM has not been sent yet. */
+export interface PendingHandoff {
+  contactId: string;
+  stage: string;
+  scores: Scores;
+  summary: string;
+  properties: Properties;
+  link: CrmLink | null;
+}
+
+export class LinkRepo {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async get(workspaceId: string, contactId: string): Promise<CrmLink | null> {
+    const { rows } = await this.db.query<LinkRow>(
+      'SELECT * FROM crm_links WHERE workspace_id = $1 AND contact_id = $2',
+      [workspaceId, contactId],
+    );
+    return rows[0] ? toLink(rows[0]) : null;
+  }
+
+  /** The link a CRM record belongs to: by external id, else by the CRM id of the record or what it became. */
+  async find(
+    workspaceId: string,
+    by: { externalId?: string | null; crmId?: string },
+  ): Promise<CrmLink | null> {
+    const { rows } = await this.db.query<LinkRow>(
+      `SELECT * FROM crm_links WHERE workspace_id = $1 AND (
+         external_id = $2 OR crm_id = $3 OR converted_contact_id = $3 OR converted_opportunity_id = $3)
+       ORDER BY (external_id = $2) DESC NULLS LAST LIMIT 1`,
+      [workspaceId, by.externalId ?? null, by.crmId ?? null],
+    );
+    return rows[0] ? toLink(rows[0]) : null;
+  }
+
+  async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, CrmLink>> {
+    if (contactIds.length === 0) return new Map();
+    const { rows } = await this.db.query<LinkRow>(
+      `SELECT * FROM crm_links WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+      [workspaceId, json(contactIds)],
+    );
+    return new Map(rows.map((r) => [r.contact_id, toLink(r)]));
+  }
+
+  async list(workspaceId: string): Promise<CrmLink[]> {
+    const { rows } = await this.db.query<LinkRow>(
+      'SELECT * FROM crm_links WHERE workspace_id = $1 ORDER BY contact_id',
+      [workspaceId],
+    );
+    return rows.map(toLink);
+  }
+
+  /** Records successful handoffs: creates the link or updates what the CRM was last sent. */
+  async recordHandoffs(
+    workspaceId: string,
+    handoffs: { contactId: string; externalId: string; crmId: string; stage: string; scores: Scores }[],
+    at: Date,
+  ): Promise<void> {
+    if (handoffs.length === 0) return;
+    await this.db.query(
+      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, handed_stage, handed_scores, handed_at)
+       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.stage, h.scores, $3
+       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, stage text, scores jsonb)
+       ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
+         crm_id = CASE WHEN crm_links.converted_contact_id IS NULL THEN EXCLUDED.crm_id ELSE crm_links.crm_id END,
+         handed_stage = EXCLUDED.handed_stage, handed_scores = EXCLUDED.handed_scores,
+         handed_at = EXCLUDED.handed_at, updated_at = now()`,
+      [
+        workspaceId,
+        json(
+          handoffs.map((h) => ({
+            contact_id: h.contactId,
+            external_id: h.externalId,
+            crm_id: h.crmId,
+            stage: h.stage,
+            scores: h.scores,
+          })),
+        ),
+        at,
+      ],
+    );
+  }
+
+  /** Records what the CRM says the record is now (object, id, conversion). */
+  async recordOutcome(
+    workspaceId: string,
+    contactId: string,
+    outcome: {
+      crmObject: string;
+      crmId: string;
+      convertedContactId?: string | undefined;
+      convertedOpportunityId?: string | undefined;
+    },
+  ): Promise<void> {
+    // An Opportunity outcome names the opportunity, not the record handed off: keep the lead/contact id.
+    const isRecord = outcome.crmObject !== 'Opportunity';
+    await this.db.query(
+      `UPDATE crm_links SET
+         crm_object = CASE WHEN $3 THEN $4 ELSE crm_object END,
+         crm_id = CASE WHEN $3 THEN $5 ELSE crm_id END,
+         converted_contact_id = coalesce($6, converted_contact_id),
+         converted_opportunity_id = coalesce($7, converted_opportunity_id, CASE WHEN $3 THEN NULL ELSE $5 END),
+         updated_at = now()
+       WHERE workspace_id = $1 AND contact_id = $2`,
+      [
+        workspaceId,
+        contactId,
+        isRecord,
+        outcome.crmObject,
+        outcome.crmId,
+        outcome.convertedContactId ?? null,
+        outcome.convertedOpportunityId ?? null,
+      ],
+    );
+  }
+
+  /**
+   * Contacts whose decided stage is one of `stages` and whose link is missing or was last sent another
+   * stage or other scores.
+   */
+  async pendingHandoffs(
+    workspaceId: string,
+    stages: readonly string[],
+    options: { afterId?: string; limit?: number; ids?: string[]; skipQuarantinedStep?: string } = {},
+  ): Promise<PendingHandoff[]> {
+    if (stages.length === 0) return [];
+    const { rows } = await this.db.query<
+      LinkRow & {
+        dcontact: string;
+        stage: string;
+        scores: Scores;
+        summary: string;
+        properties: Properties;
+        has_link: boolean;
+      }
+    >(
+      `SELECT d.contact_id AS dcontact, d.stage, d.scores, d.summary, c.properties, l.*, (l.contact_id IS NOT NULL) AS has_link
+       FROM decisions d
+       JOIN contacts c USING (workspace_id, contact_id)
+       LEFT JOIN crm_links l ON l.workspace_id = d.workspace_id AND l.contact_id = d.contact_id
+       WHERE d.workspace_id = $1
+         AND d.stage IN (SELECT jsonb_array_elements_text($2::jsonb))
+         AND (l.contact_id IS NULL OR l.handed_stage IS DISTINCT FROM d.stage OR l.handed_scores IS DISTINCT FROM d.scores)
+         AND ($3::text IS NULL OR d.contact_id > $3)
+         AND ($4::jsonb IS NULL OR d.contact_id IN (SELECT jsonb_array_elements_text($4::jsonb)))
+         AND ($5::text IS NULL OR NOT EXISTS (
+               SELECT 1 FROM record_errors e
+               WHERE e.workspace_id = d.workspace_id AND e.step = $5 AND e.record_id = d.contact_id AND e.quarantined))
+       ORDER BY d.contact_id
+       LIMIT $6`,
+      [
+        workspaceId,
+        json(stages),
+        options.afterId ?? null,
+        options.ids ? json(options.ids) : null,
+        options.skipQuarantinedStep ?? null,
+        options.limit ?? 100,
+      ],
+    );
+    return rows.map((r) => ({
+      contactId: r.dcontact,
+      stage: r.stage,
+      scores: r.scores,
+      summary: r.summary,
+      properties: r.properties,
+      link: r.has_link ? toLink(r) : null,
+    }));
+  }
+}

@@ -1,0 +1,103 @@
+/** The store's `Db` over a `pg` pool. */
+import pg from 'pg';
+
+import type { Db, QueryResult } from './db.ts';
+
+export interface PostgresOptions {
+  databaseUrl: string;
+  /** Schema to work in (tests isolate by schema). @default public */
+  schema?: string;
+  /** @default 10 */
+  maxConnections?: number;
+}
+
+type Runner = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+async function run<Row>(runner: Runner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result = await runner.query(sql, params);
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+/** A `Db` bound to one client that is inside a transaction; nested transactions join it. */
+function clientDb(client: pg.PoolClient, tryLock: Db['tryLock']): Db {
+  const db: Db = {
+    backend: 'postgres',
+    query: (sql, params) => run(client, sql, params),
+    transaction: (fn) => fn(db),
+    exclusive: async (key, fn) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      return fn(db);
+    },
+    tryLock,
+    close: () => Promise.resolve(),
+  };
+  return db;
+}
+
+export function openPostgres(options: PostgresOptions): Db {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`schema must be a plain lowercase identifier, got "${schema}"`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client's network error must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+
+  // Session-level advisory lock on a client kept out of the pool until release.
+  const tryLock: Db['tryLock'] = async (key) => {
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
+        [key],
+      );
+      if (!rows[0]?.ok) {
+        client.release();
+        return null;
+      }
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+        client.release();
+      } catch {
+        // Dropping the connection releases the lock as well.
+        client.release(true);
+      }
+    };
+  };
+
+  const inTransaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(clientDb(client, tryLock));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    backend: 'postgres',
+    query: (sql, params) => run(pool, sql, params),
+    transaction: inTransaction,
+    exclusive: (key, fn) => inTransaction((tx) => tx.exclusive(key, fn)),
+    tryLock,
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `leadstage sync` of a workspace whose source is the Mautic sandbox and whose CRM is the Salesforce
+ * sandbox, both over real HTTP, with the real pipeline, store (PGlite) and the default preset.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createRegistry } from '../../../connectors/registry.ts';
+import { salesforceConnector } from '../../../connectors/salesforce/index.ts';
+import {
+  createSalesforceSandbox,
+  type SalesforceSandbox,
+} from '../../../connectors/salesforce/sandbox/index.ts';
+import { mauticConnector } from '../../../connectors/mautic/index.ts';
+import { createMauticSandbox, type MauticSandbox } from '../../../connectors/mautic/sandbox/index.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { runSync } from '../../../src/pipeline/index.ts';
+import { DEFAULT_PRESET, loadModel } from '../../../src/qualification/index.ts';
+import { openTestStore, type TestStore } from '../../helpers/db.ts';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+let t: TestStore;
+let server: Server;
+let mautic: MauticSandbox;
+let salesforce: SalesforceSandbox;
+let base: string;
+
+beforeAll(async () => {
+  t = await openTestStore('pglite');
+  const app = express();
+  server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const common = { seed: 42, contacts: 150, now: () => NOW };
+  mautic = createMauticSandbox({ ...common, publicUrl: `${base}/mautic` });
+  salesforce = createSalesforceSandbox({ ...common, contacts: 0, publicUrl: `${base}/salesforce` });
+  app.use('/mautic', mautic.router);
+  app.use('/salesforce', salesforce.router);
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await t.cleanup();
+});
+
+describe('when a workspace syncs the Mautic sandbox into the Salesforce sandbox', () => {
+  it('should hand off SQL-and-beyond contacts once, write stages and scores back to Mautic, and stay idempotent', async () => {
+    const { store } = t;
+    const { source: text, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
+    const registry = createRegistry([mauticConnector, salesforceConnector]);
+    const m = mautic.issueTokens();
+    const sf = salesforce.oauth.issueTokens();
+    const ws = await store.workspaces.create({
+      name: 'mautic-e2e',
+      sourceVendor: 'mautic',
+      crmVendor: 'salesforce',
+      model: { text: text.text, ref: text.ref, version: model.version },
+    });
+    const mauticConn = await store.connections.create({
+      vendor: 'mautic',
+      baseUrl: `${base}/mautic`,
+      credentials: {
+        kind: 'oauth2',
+        accessToken: m.accessToken,
+        refreshToken: m.refreshToken,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        refreshedAt: new Date().toISOString(),
+      },
+    });
+    const sfConn = await store.connections.create({
+      vendor: 'salesforce',
+      baseUrl: `${base}/salesforce`,
+      credentials: {
+        kind: 'oauth2',
+        accessToken: sf.access_token,
+        ...(sf.refresh_token ? { refreshToken: sf.refresh_token } : {}),
+        instanceUrl: sf.instance_url,
+      },
+    });
+    await store.workspaces.setConnection(ws.id, 'source', mauticConn.id);
+    await store.workspaces.setConnection(ws.id, 'crm', sfConn.id);
+    const options = { store, registry, log: silentLogger, workspace: ws.name };
+
+    const first = await runSync(options);
+    expect(first.errors).toStrictEqual([]);
+    expect(first.pulled.contacts).toBe(150);
+    expect(first.handedOff).toBeGreaterThan(0);
+
+    const leads = salesforce
+      .records('Lead')
+      .filter((r) => String(r.Leadstage_External_Id__c ?? '').startsWith('mautic:'));
+    expect(leads).toHaveLength(first.handedOff);
+    for (const lead of leads) {
+      const id = Number(String(lead.Leadstage_External_Id__c).slice('mautic:'.length));
+      const contact = mautic.contact(id)!;
+      expect(lead.Email).toBe(contact.fields.all.email);
+      expect(contact.stage?.name).toBe('Sales Qualified Lead');
+      expect(typeof contact.fields.all.ls_score).toBe('number');
+    }
+
+    const second = await runSync(options);
+    expect(second.errors).toStrictEqual([]);
+    expect(second.handedOff).toBe(0);
+    expect(
+      salesforce
+        .records('Lead')
+        .filter((r) => String(r.Leadstage_External_Id__c ?? '').startsWith('mautic:')),
+    ).toHaveLength(leads.length);
+  });
+});

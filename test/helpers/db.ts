@@ -1,0 +1,76 @@
+/**
+ * Stores for tests on both backends: the real PostgreSQL (a unique schema per store, dropped
+ * afterwards) and PGlite in a temporary data folder.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import pg from 'pg';
+
+import { openStore, type Store } from '../../src/store/index.ts';
+
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadstage_test';
+
+export type Backend = 'postgres' | 'pglite';
+export const BACKENDS: Backend[] = ['postgres', 'pglite'];
+
+/** A fixed key so tests never write a key file unless they mean to. */
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+export interface TestStore {
+  store: Store;
+  /** Opens a second store on the same database (another "process"). PostgreSQL only. */
+  openAnother(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openTestStore(backend: Backend): Promise<TestStore> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-test-'));
+  const opened: Store[] = [];
+  if (backend === 'postgres') {
+    const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    await adminQuery(`CREATE SCHEMA ${schema}`);
+    const open = async () => {
+      const s = await openStore({
+        databaseUrl: TEST_DATABASE_URL,
+        schema,
+        dataDir,
+        encryptionKey: TEST_ENCRYPTION_KEY,
+      });
+      opened.push(s);
+      return s;
+    };
+    const store = await open();
+    return {
+      store,
+      openAnother: open,
+      async cleanup() {
+        await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+        await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const store = await openStore({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY });
+  return {
+    store,
+    openAnother: () => Promise.reject(new Error('PGlite data folders belong to one process')),
+    async cleanup() {
+      await store.close().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

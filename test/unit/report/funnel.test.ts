@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+
+import type { StageInfo } from '../../../src/model.ts';
+import { buildFunnel, type StageStay } from '../../../src/report/funnel.ts';
+import { renderFunnelSvg } from '../../../src/report/render-svg.ts';
+import { bar, renderFunnelText } from '../../../src/report/render-text.ts';
+
+const stages: StageInfo[] = ['lead', 'mql', 'sql', 'customer'].map((key, index) => ({
+  key,
+  label: key.toUpperCase(),
+  owner: key === 'customer' ? 'sales' : 'marketing',
+  handoff: key === 'sql',
+  index,
+}));
+
+/** 10 leads; 6 became MQL (after 2, 4, 4, 6, 8, 10 days); 3 of those SQL; 1 customer with $12,000. */
+function history(): { history: StageStay[]; current: Map<string, string> } {
+  const rows: StageStay[] = [];
+  const current = new Map<string, string>();
+  const day = (n: number) => new Date(Date.UTC(2026, 9, 1 + n)).toISOString();
+  const mqlAfter = [2, 4, 4, 6, 8, 10];
+  for (let i = 0; i < 10; i++) {
+    const id = `c${i}`;
+    const path =
+      i < 1
+        ? ['lead', 'mql', 'sql', 'customer']
+        : i < 3
+          ? ['lead', 'mql', 'sql']
+          : i < 6
+            ? ['lead', 'mql']
+            : ['lead'];
+    let at = 0;
+    path.forEach((stage, k) => {
+      const stay = stage === 'lead' ? (mqlAfter[i] ?? 0) : 5;
+      const last = k === path.length - 1;
+      rows.push({ contactId: id, stage, enteredAt: day(at), exitedAt: last ? null : day(at + stay) });
+      at += stay;
+    });
+    current.set(id, path[path.length - 1]!);
+  }
+  return { history: rows, current };
+}
+
+describe('funnel report', () => {
+  const { history: rows, current } = history();
+  const report = buildFunnel({
+    stages,
+    history: rows,
+    current,
+    amounts: new Map([['c0', 12000]]),
+    now: new Date('2026-11-01T00:00:00Z'),
+  });
+
+  it('counts contacts that reached each stage and those in it now', () => {
+    expect(report.stages.map((s) => [s.key, s.reached, s.current])).toEqual([
+      ['lead', 10, 4],
+      ['mql', 6, 3],
+      ['sql', 3, 2],
+      ['customer', 1, 1],
+    ]);
+    expect(report.contacts).toBe(10);
+  });
+
+  it('computes conversion to the next stage and time spent by those who left', () => {
+    expect(report.stages.map((s) => s.conversionToNext)).toEqual([0.6, 0.5, 1 / 3, null]);
+    expect(report.stages[0]).toMatchObject({ medianDays: 5, meanDays: 34 / 6 });
+    expect(report.stages[3]!.medianDays).toBeNull();
+  });
+
+  it('forecasts revenue from the rates and the won deal size', () => {
+    expect(report.wonStage).toBe('customer');
+    expect(report.dealSize).toBe(12000);
+    // 4 leads × 0.6·0.5·⅓ + 3 MQL × 0.5·⅓ + 2 SQL × ⅓, each × $12,000
+    expect(report.forecast).toBeCloseTo((4 * 0.1 + 3 / 6 + 2 / 3) * 12000, 6);
+    expect(report.won).toBe(12000);
+  });
+
+  it('falls back to a default deal size and refuses an unknown won stage', () => {
+    const r = buildFunnel({
+      stages,
+      history: rows,
+      current,
+      amounts: new Map(),
+      defaultDealSize: 5000,
+      now: new Date(),
+    });
+    expect(r).toMatchObject({ dealSize: 5000, dealSizeSource: 'default' });
+    expect(() =>
+      buildFunnel({ stages, history: rows, current, amounts: new Map(), wonStage: 'nope', now: new Date() }),
+    ).toThrow(/won stage "nope"/);
+  });
+
+  it('forecasts a month from new leads, or from a budget and a cost per lead, and filters a cohort', () => {
+    const base = { stages, history: rows, current, amounts: new Map([['c0', 12000]]), now: new Date() };
+    const monthly = buildFunnel({ ...base, monthlyLeads: 300 }).monthly!;
+    expect(monthly.newLeads).toBe(300);
+    expect(monthly.customers).toBeCloseTo(30, 6); // 300 × 0.6 × 0.5 × ⅓
+    expect(monthly.revenue).toBeCloseTo(360000, 6);
+    expect(
+      buildFunnel({ ...base, budget: 6000, costPerLead: 20, dealSize: 1000 }).monthly?.revenue,
+    ).toBeCloseTo(30000, 6);
+    expect(buildFunnel(base).monthly).toBeNull();
+    const cohort = buildFunnel({ ...base, since: new Date('2026-10-01T00:00:00Z') });
+    expect(cohort.contacts).toBe(10);
+    expect(buildFunnel({ ...base, since: new Date('2026-10-02T00:00:00Z') }).contacts).toBe(0);
+  });
+
+  it('draws bars proportional to the contacts who reached each stage', () => {
+    expect(bar(1, 10)).toBe('█'.repeat(10));
+    expect(bar(0.55, 10)).toBe('█████▌');
+    const text = renderFunnelText(report, 'Funnel', 20);
+    const lead = text.split('\n').find((l) => l.startsWith('LEAD'))!;
+    const mql = text.split('\n').find((l) => l.startsWith('MQL'))!;
+    expect(lead).toContain('█'.repeat(20));
+    expect(mql).toContain('█'.repeat(12) + ' ');
+    expect(text).toContain('60.0%');
+    expect(text).toMatch(/Forecast: \$18,800 expected/);
+  });
+
+  it('draws an SVG with one shape per stage', () => {
+    const svg = renderFunnelSvg(report);
+    expect(svg.match(/<polygon /g)).toHaveLength(4);
+    expect(svg).toContain('data-stage="customer"');
+    expect(svg).toContain('60.0% → next');
+  });
+});
