@@ -10,8 +10,9 @@ import { registerRulesCommands } from './rules.ts';
 import { registerSalesforceCommands } from './salesforce.ts';
 import { registerSandboxCommand } from './sandbox.ts';
 import { registerScoreCommands } from './score.ts';
-import { registerServiceCommands } from './service.ts';
+import { registerServeCommand } from './serve.ts';
 import { registerSyncCommand } from './sync.ts';
+import { registerWorkerCommand } from './worker.ts';
 import { registerWorkspaceCommands } from './workspace.ts';
 
 export function buildProgram(): Command {
@@ -28,7 +29,8 @@ export function buildProgram(): Command {
     registerDbCommands,
     registerSandboxCommand,
     registerSalesforceCommands,
-    registerServiceCommands,
+    registerWorkerCommand,
+    registerServeCommand,
   ]) {
     register(program);
   }
