@@ -85,6 +85,17 @@ export interface SchemaSpec {
   dimensions: string[];
 }
 
+/** The work a run did, from which a connector says the fewest API calls it could have taken. */
+export interface ApiWork {
+  contacts: number;
+  eventsByType: Record<string, number>;
+  writtenBack: number;
+  /** Write-backs that moved a stage backwards (HubSpot needs a second request for them). */
+  recycled: number;
+  handedOff: number;
+  salesOutcomes: number;
+}
+
 export interface SourceConnector {
   readonly vendor: Vendor;
   /** Contacts changed since `since` (null: everything), oldest first, in pages. */
@@ -97,6 +108,8 @@ export interface SourceConnector {
   writeBack(changes: StageChange[]): Promise<WriteResult>;
   /** Creates custom properties / stages the model needs when missing. */
   ensureSchema(spec: SchemaSpec): Promise<void>;
+  /** The fewest calls this work allows with the vendor's page and batch sizes (for the run summary). */
+  minimumCalls?(work: ApiWork): number;
 }
 
 export interface CrmConnector {
@@ -107,6 +120,7 @@ export interface CrmConnector {
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
   ensureSchema(spec: SchemaSpec): Promise<string[]>;
+  minimumCalls?(work: ApiWork): number;
 }
 
 /** An OAuth app's registration, from the environment. */

@@ -2,13 +2,18 @@
  * The HubSpot source connector: contacts through the search API, engagement through the email
  * events, web analytics events and a meeting date property, write-back through batch update.
  */
-import type { ConnectorContext, Cursor, Page, SchemaSpec, SourceConnector } from '../types.ts';
+import type { ApiWork, ConnectorContext, Cursor, Page, SchemaSpec, SourceConnector } from '../types.ts';
 import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
 import { AuthError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
 import { type HubspotConfig, parseHubspotConfig } from './config.ts';
-import { readEmailEvents, readWebEvents } from './engagement.ts';
+import {
+  EMAIL_EVENTS_PAGE_SIZE,
+  readEmailEvents,
+  readWebEvents,
+  WEB_EVENTS_PAGE_SIZE,
+} from './engagement.ts';
 import {
   type HubspotMapping,
   contactPropertyNames,
@@ -16,7 +21,7 @@ import {
   loadHubspotMapping,
   scorePropertyName,
 } from './mapping.ts';
-import { walkByDate, parseHubspotTime } from './search.ts';
+import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
 import { type LifecycleOption, StageMap } from './stages.ts';
 
 /** Batch endpoints take at most 100 inputs. */
@@ -256,6 +261,22 @@ export class HubspotSourceConnector implements SourceConnector {
   private async stageMap(): Promise<StageMap> {
     this.stages ??= new StageMap(this.mapping, await this.lifecycleOptions(), this.modelStages);
     return this.stages;
+  }
+
+  /**
+   * Searches of 200 (one more window per 10,000), one page per engagement stream at its page size,
+   * batch updates of 100 (recycled moves twice), and the properties read of ensureSchema.
+   */
+  minimumCalls(work: ApiWork): number {
+    const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+    const events = (type: string) => work.eventsByType[type] ?? 0;
+    const { emailEvents, webEvents, meetingBookedProperty } = this.mapping.engagement;
+    let calls = pages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP);
+    for (const type of Object.values(emailEvents)) calls += pages(events(type), EMAIL_EVENTS_PAGE_SIZE);
+    for (const type of Object.values(webEvents)) calls += pages(events(type), WEB_EVENTS_PAGE_SIZE);
+    if (meetingBookedProperty) calls += pages(events('meeting_booked'), SEARCH_PAGE_SIZE);
+    calls += Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE);
+    return calls + 1;
   }
 
   async ensureSchema(spec: SchemaSpec): Promise<void> {

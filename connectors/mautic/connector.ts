@@ -1,7 +1,15 @@
 /**
  * The Mautic source connector: composes the client, the streams, write-back and schema setup.
  */
-import type { ConnectorContext, Cursor, OAuthApp, Page, SchemaSpec, SourceConnector } from '../types.ts';
+import type {
+  ApiWork,
+  ConnectorContext,
+  Cursor,
+  OAuthApp,
+  Page,
+  SchemaSpec,
+  SourceConnector,
+} from '../types.ts';
 import type { Contact, EngagementEvent, StageChange, WriteResult } from '../../src/model.ts';
 import { AuthError } from '../../src/errors.ts';
 import { pullActivity } from './activity-stream.ts';
@@ -13,7 +21,7 @@ import { loadMauticMapping, type MauticMapping } from './mapping-file.ts';
 import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
 import { MauticSchema, stageNameFor, wantedFields } from './schema.ts';
-import { writeBackChanges } from './write-back.ts';
+import { MAUTIC_BATCH_LIMIT, writeBackChanges } from './write-back.ts';
 import type { MauticContact } from './wire.ts';
 
 export interface MauticConnectorOptions {
@@ -107,6 +115,21 @@ export class MauticSourceConnector implements SourceConnector {
       this.mapping,
       { ids: () => this.schema.stageIds(), nameOf: this.stageName },
       this.config.stageWrite,
+    );
+  }
+
+  /**
+   * Contact and activity pages at their sizes, batch edits of 200 (plus one Stages API call per
+   * contact unless stages ride in the batch), and the stage and field lists ensureSchema reads.
+   */
+  minimumCalls(work: ApiWork): number {
+    const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+    const events = Object.values(work.eventsByType).reduce((a, b) => a + b, 0);
+    const writes =
+      Math.ceil(work.writtenBack / MAUTIC_BATCH_LIMIT) +
+      (this.config.stageWrite === 'batch' ? 0 : work.writtenBack);
+    return (
+      pages(work.contacts, this.config.pageSize) + pages(events, this.config.activityPageSize) + writes + 2
     );
   }
 

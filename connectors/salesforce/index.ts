@@ -5,6 +5,7 @@
 import type { HandoffRecord, HandoffResult, SalesOutcome } from '../../src/model.ts';
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
 import type {
+  ApiWork,
   ConnectorContext,
   CrmConnector,
   CrmConnectorDefinition,
@@ -56,6 +57,9 @@ function appFromEnv(): SalesforceApp | undefined {
   return clientId && clientSecret ? { clientId, clientSecret } : undefined;
 }
 
+/** Records per sObject Collections call. */
+const COLLECTION_SIZE = 200;
+
 export function createSalesforceConnector(
   ctx: ConnectorContext,
   options: SalesforceConnectorOptions = {},
@@ -90,6 +94,14 @@ export function createSalesforceConnector(
       return missingSchema(schemas, mapping, spec, [...objects]);
     },
     apiUsage: () => client?.apiUsage(),
+    // Describes of the handoff objects, Collections of 200 (a Bulk 2.0 job is five calls: create,
+    // upload, close, poll, results), and one query page per outcome object.
+    minimumCalls(work: ApiWork): number {
+      const describes = config.handoffObject === 'Lead' ? 2 : 1;
+      const handoff = work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE);
+      const outcomes = 2 * Math.max(1, Math.ceil(work.salesOutcomes / 2 / config.pageSize));
+      return describes + handoff + outcomes;
+    },
   };
 }
 

@@ -1,27 +1,71 @@
-import { createReadStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import type { Command } from 'commander';
 
-import { parseContactLine } from '../qualification/contact-input.ts';
-import { explainDecision } from '../qualification/explain.ts';
-import { loadModel } from '../qualification/index.ts';
-import { createInterface } from 'node:readline';
+import { parseEnv } from '../config/env.ts';
+import { ConfigError } from '../errors.ts';
+import { createLogger } from '../log.ts';
 
-const EXAMPLE_MODEL = fileURLToPath(new URL('../../examples/seed-003.yaml', import.meta.url));
-const EXAMPLE_CONTACTS = fileURLToPath(new URL('../../examples/contacts.jsonl', import.meta.url));
+interface DemoCliOptions {
+  source: string;
+  contacts: string;
+  seed: string;
+  port: string;
+}
+
+function whole(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+  }
+  return n;
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Score the shipped example contacts with the worked example model and explain each decision')
-    .action(async () => {
-      const { model } = await loadModel(EXAMPLE_MODEL);
-      const now = new Date('2026-11-10T00:00:00Z');
-      const lines = createInterface({ input: createReadStream(EXAMPLE_CONTACTS), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (!line.trim()) continue;
-        process.stdout.write(explainDecision(model, model.qualify(parseContactLine(line), now)) + '\n\n');
+    .description(
+      'The whole product locally: sandboxes in-process, a seeded portal synced into Salesforce, sales outcomes back, the funnel',
+    )
+    .option('--source <vendor>', 'marketing sandbox to start from: hubspot | mautic', 'hubspot')
+    .option('--contacts <n>', 'contacts seeded into the marketing sandbox', '3000')
+    .option('--seed <n>', 'seed of the synthetic data', '42')
+    .option('--port <port>', 'port for the sandboxes (a free one when busy)', '4010')
+    .action(async (opts: DemoCliOptions) => {
+      if (opts.source !== 'hubspot' && opts.source !== 'mautic') {
+        throw new ConfigError(`--source must be hubspot or mautic, got "${opts.source}"`);
+      }
+      const source = opts.source;
+      const env = parseEnv();
+      const [{ runDemo }, { openStoreFromEnv }, { progressReporter }] = await Promise.all([
+        import('../demo/run-demo.ts'),
+        import('../store/index.ts'),
+        import('./sync.ts'),
+      ]);
+      const store = await openStoreFromEnv(env);
+      const progress = progressReporter();
+      const out = (line = '') => {
+        progress.stop();
+        process.stdout.write(line + '\n');
+      };
+      process.stdout.write(
+        `leadstage demo: store ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${env.LEADSTAGE_DATA_DIR}`}, no credentials, vendors simulated locally\n\n`,
+      );
+      try {
+        await runDemo({
+          store,
+          source,
+          contacts: whole('--contacts', opts.contacts, 1),
+          seed: whole('--seed', opts.seed, 0),
+          port: whole('--port', opts.port, 0),
+          salesShare: 0.6,
+          // The progress bars say what info lines would; warnings still show.
+          log: createLogger(env.LEADSTAGE_LOG_LEVEL === 'info' ? 'warn' : env.LEADSTAGE_LOG_LEVEL),
+          out,
+          onProgress: (p) => progress.update(p),
+          onPhase: (phase) => out(`▸ ${phase}`),
+        });
+      } finally {
+        progress.stop();
+        await store.close();
       }
     });
 }

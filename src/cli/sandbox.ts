@@ -19,12 +19,14 @@ export function registerSandboxCommand(program: Command): void {
         contacts: parseIntOption('--contacts', opts.contacts),
         seed: parseIntOption('--seed', opts.seed),
       });
+      // The demo's Mautic workspace signs in with Basic auth, which a Mautic admin switches on.
+      sandbox.mautic.settings.basicAuthEnabled = true;
       process.stdout.write(
         [
           `sandboxes listening on ${sandbox.url}`,
           `  HubSpot     HUBSPOT_API_BASE_URL=${sandbox.url}/hubspot`,
           `  Salesforce  SALESFORCE_LOGIN_URL=${sandbox.url}/salesforce`,
-          `  Mautic      base URL ${sandbox.url}/mautic`,
+          `  Mautic      base URL ${sandbox.url}/mautic (Basic auth on)`,
           `  GET ${sandbox.url}/_sandbox/stats · POST ${sandbox.url}/_sandbox/reset`,
           '',
         ].join('\n'),

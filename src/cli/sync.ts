@@ -110,13 +110,26 @@ export function formatPreview(preview: SyncPreview): string[] {
   return lines;
 }
 
+/** Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed. */
+function apiCallsLine(s: SyncSummary): string {
+  const vendors = Object.entries(s.apiCalls).sort(([, a], [, b]) => b - a);
+  if (vendors.length === 0) return 'none';
+  return vendors
+    .map(([vendor, n]) => {
+      const min = s.minimumApiCalls[vendor];
+      return min === undefined ? `${vendor} ${n}` : `${vendor} ${n} (minimum ${min})`;
+    })
+    .join(', ');
+}
+
 export function formatSummary(s: SyncSummary): string {
   const lines = [
     `${s.dryRun ? 'dry run' : 'sync'} of ${s.workspace.name}${s.full ? ' (full)' : ''} in ${(s.durationMs / 1000).toFixed(1)} s` +
       (s.requalifiedAll ? ` — every contact re-qualified with model ${s.modelVersion}` : ''),
     `  pulled           ${s.pulled.contacts} contacts, ${s.pulled.events} events (${s.pulled.newEvents} new), ${s.pulled.salesOutcomes} sales outcomes`,
     `  qualified        ${s.qualified}`,
-    `  stage changes    ${entries(s.stageChanges)}`,
+    // A dry run's preview lists the moves itself.
+    ...(s.preview ? [] : [`  stage changes    ${entries(s.stageChanges)}`]),
   ];
   if (s.preview) {
     lines.push(...formatPreview(s.preview).filter((l) => !l.startsWith('  evaluated')));
@@ -133,7 +146,7 @@ export function formatSummary(s: SyncSummary): string {
       `    ${e.step} ${e.recordId}: ${e.code} ${e.message} (try ${e.retryCount}${e.quarantined ? ', quarantined' : ''})`,
     );
   }
-  lines.push(`  API calls        ${entries(s.apiCalls)}`);
+  lines.push(`  API calls        ${apiCallsLine(s)}`);
   return lines.join('\n') + '\n';
 }
 

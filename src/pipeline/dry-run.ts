@@ -5,7 +5,7 @@
 import { allContactIds, emptyOverlay, evaluate, PreviewBuilder } from './preview.ts';
 import { prepareRun } from './prepare.ts';
 import { summarize } from './run-sync.ts';
-import { startPosition, STREAMS } from './steps/pull.ts';
+import { countByType, startPosition, STREAMS } from './steps/pull.ts';
 import { salesFacts } from './steps/sales-outcomes.ts';
 import type { RunSyncOptions, SyncSummary } from './types.ts';
 
@@ -61,6 +61,7 @@ export async function dryRunSync(options: RunSyncOptions): Promise<SyncSummary> 
       ctx.tally.pulled.newEvents += 1;
     }
     ctx.tally.pulled.events += page.records.length;
+    countByType(ctx, page.records);
     await ctx.progress({ step: 'pull_engagement', done: ctx.tally.pulled.events });
   }
 

@@ -20,6 +20,8 @@ export interface RunTally {
   qualified: number;
   stageChanges: Record<string, number>;
   writtenBack: number;
+  recycledWrites: number;
+  eventsByType: Record<string, number>;
   handedOff: number;
   crmCreated: number;
   unmatchedOutcomes: number;
@@ -34,6 +36,8 @@ export function emptyTally(): RunTally {
     qualified: 0,
     stageChanges: {},
     writtenBack: 0,
+    recycledWrites: 0,
+    eventsByType: {},
     handedOff: 0,
     crmCreated: 0,
     unmatchedOutcomes: 0,

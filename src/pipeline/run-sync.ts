@@ -65,8 +65,28 @@ export function summarize(
     crmCreated: ctx.tally.crmCreated,
     errors: [...ctx.tally.errors],
     apiCalls: ctx.calls.byVendor(),
+    minimumApiCalls: minimumApiCalls(ctx),
     durationMs: Date.now() - extra.startedMs,
   };
+}
+
+/** What the vendors' page and batch sizes allow for this run's work, per vendor that says. */
+function minimumApiCalls(ctx: RunContext): Record<string, number> {
+  const t = ctx.tally;
+  const work = {
+    contacts: t.pulled.contacts,
+    eventsByType: t.eventsByType,
+    writtenBack: t.writtenBack,
+    recycled: t.recycledWrites,
+    handedOff: t.handedOff,
+    salesOutcomes: t.pulled.salesOutcomes,
+  };
+  const out: Record<string, number> = {};
+  for (const c of [ctx.source, ctx.crm]) {
+    const min = c?.minimumCalls?.(work);
+    if (c && min !== undefined) out[c.vendor] = (out[c.vendor] ?? 0) + min;
+  }
+  return out;
 }
 
 export function runCounts(summary: SyncSummary): Record<string, unknown> {

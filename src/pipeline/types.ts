@@ -113,6 +113,8 @@ export interface SyncSummary {
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
   apiCalls: Record<string, number>;
+  /** The fewest calls the work allowed, per vendor whose connector computes it. */
+  minimumApiCalls: Record<string, number>;
   durationMs: number;
   preview?: SyncPreview;
 }

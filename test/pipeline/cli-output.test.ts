@@ -28,6 +28,7 @@ const summary: SyncSummary = {
     },
   ],
   apiCalls: { hubspot: 6, salesforce: 2 },
+  minimumApiCalls: { hubspot: 5, salesforce: 2 },
   durationMs: 1234,
 };
 
@@ -43,7 +44,7 @@ describe('when a sync ends', () => {
         '  handed off       1 (1 new CRM records)',
         '  errors           1 (1 quarantined)',
         '    write_back c2: INVALID_EMAIL bad email (try 5, quarantined)',
-        '  API calls        hubspot 6, salesforce 2',
+        '  API calls        hubspot 6 (minimum 5), salesforce 2 (minimum 2)',
         '',
       ].join('\n'),
     );

@@ -35,6 +35,10 @@ export async function pullContacts(ctx: RunContext, full: boolean): Promise<Curs
   return reached;
 }
 
+export function countByType(ctx: RunContext, events: { type: string }[]): void {
+  for (const e of events) ctx.tally.eventsByType[e.type] = (ctx.tally.eventsByType[e.type] ?? 0) + 1;
+}
+
 export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cursor | null> {
   let reached: Cursor | null = null;
   await ctx.progress({ step: 'pull_engagement', done: 0 });
@@ -46,6 +50,7 @@ export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cu
       ctx.tally.pulled.newEvents += inserted;
     });
     ctx.tally.pulled.events += page.records.length;
+    countByType(ctx, page.records);
     reached = page.cursor;
     await ctx.progress({ step: 'pull_engagement', done: ctx.tally.pulled.events });
   }

@@ -83,6 +83,7 @@ export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {})
     await recordFailures(ctx, 'write_back', failures);
     written += ok.length;
     ctx.tally.writtenBack += ok.length;
+    ctx.tally.recycledWrites += ok.filter((w) => w.recycled).length;
     await ctx.progress({ step: 'write_back', done: written });
   }
   return written;

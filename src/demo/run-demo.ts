@@ -1,0 +1,226 @@
+/**
+ * The demo: the whole product on one machine with no servers and no credentials. Sandboxes run
+ * in-process, a workspace named `demo` syncs a seeded marketing portal into the Salesforce
+ * sandbox, sales plays a share of the handed-off leads, a second sync closes the loop, and the
+ * funnel is drawn. The store keeps everything, so `leadstage funnel` and `leadstage sync` work next.
+ */
+import { builtinConnectors } from '../../connectors/builtin.ts';
+import { SANDBOX_PRIVATE_APP_TOKEN } from '../../connectors/hubspot/index.ts';
+import { SANDBOX_BASIC_AUTH } from '../../connectors/mautic/index.ts';
+import { createRegistry } from '../../connectors/registry.ts';
+import { SANDBOX_REFRESH_TOKEN } from '../../connectors/salesforce/sandbox/index.ts';
+import type { Credentials } from '../../connectors/types.ts';
+import { MemoryRateLimiter } from '../http/rate-limiter.ts';
+import type { Logger } from '../log.ts';
+import type { SyncProgress, SyncSummary } from '../pipeline/index.ts';
+import { runSync } from '../pipeline/index.ts';
+import { DEFAULT_PRESET, loadModel } from '../qualification/index.ts';
+import { loadFunnel } from '../report/load.ts';
+import { renderFunnelText } from '../report/render-text.ts';
+import { startSandboxServer, type SandboxServer } from '../sandbox/server.ts';
+import type { Store } from '../store/index.ts';
+
+export interface DemoOptions {
+  store: Store;
+  source: 'hubspot' | 'mautic';
+  contacts: number;
+  seed: number;
+  /** Preferred sandbox port (a free one is taken when it is busy). */
+  port: number;
+  /** Share of the handed-off leads sales acts on between the two syncs. */
+  salesShare: number;
+  log: Logger;
+  out: (line?: string) => void;
+  onProgress?: (p: SyncProgress) => void;
+  onPhase?: (phase: string) => void;
+}
+
+export interface DemoResult {
+  workspace: string;
+  first: SyncSummary;
+  second: SyncSummary;
+  sandboxUrl: string;
+}
+
+export const DEMO_WORKSPACE = 'demo';
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const started = performance.now();
+  o.onPhase?.(
+    `seeding the ${o.source === 'hubspot' ? 'HubSpot' : 'Mautic'} sandbox with ${o.contacts} contacts`,
+  );
+  const sandbox = await startSandbox(o);
+  try {
+    const workspaceId = await createDemoWorkspace(o, sandbox);
+    const registry = createRegistry(await builtinConnectors());
+    const sync = () =>
+      runSync({
+        store: o.store,
+        registry,
+        limiter: new MemoryRateLimiter(),
+        log: o.log,
+        workspace: workspaceId,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+
+    o.onPhase?.('first sync: pull, qualify, write back, hand off');
+    const first = await sync();
+    o.out(
+      `First sync: ${first.pulled.contacts} contacts and ${first.pulled.events} events pulled in ${seconds(first.durationMs)}`,
+    );
+    o.out(`  stage changes  ${list(first.stageChanges)}`);
+    o.out(`  written back   ${first.writtenBack} contacts (stage, scores, reason, model version)`);
+    o.out(
+      `  handed off     ${first.handedOff} contacts at or past ${handoffLabel(first)} (${first.crmCreated} new Salesforce leads)`,
+    );
+    o.out();
+    printHandedOff(o, sandbox);
+
+    o.onPhase?.('sales works the new leads in Salesforce');
+    const play = sandbox.salesforce.sales.playSales(o.salesShare, o.seed);
+    o.out(
+      `Sales worked ${play.acted.length > 0 ? new Set(play.acted.map((a) => a.leadId)).size : 0} of ${play.considered} leads in Salesforce: ${list(play.counts)}`,
+    );
+
+    o.onPhase?.('second sync: the closed loop');
+    const second = await sync();
+    o.out(
+      `Second sync: ${second.pulled.salesOutcomes} sales outcomes read back; ${second.pulled.contacts} contacts re-read (leadstage's own write-back changed them at the source), none re-written without a real change`,
+    );
+    o.out(`  stage changes  ${list(second.stageChanges)}`);
+    o.out(
+      `  written back   ${second.writtenBack} contacts to ${o.source === 'hubspot' ? 'HubSpot' : 'Mautic'}`,
+    );
+    o.out();
+
+    const { report, modelName } = await loadFunnel(o.store, workspaceId);
+    o.out(renderFunnelText(report, `Funnel of the ${DEMO_WORKSPACE} workspace (${modelName})`));
+    o.out();
+
+    printApiCalls(o, first, second);
+    o.out();
+    o.out(`Done in ${seconds(performance.now() - started)}. The data stays in the store; try next:`);
+    o.out(`  leadstage funnel --workspace ${DEMO_WORKSPACE} --monthly-leads 500`);
+    o.out(`  leadstage workspace show ${DEMO_WORKSPACE}`);
+    o.out(`  leadstage sandbox --port ${sandbox.port}   # in another terminal, then:`);
+    o.out(`  leadstage sync --workspace ${DEMO_WORKSPACE} --dry-run`);
+    return { workspace: workspaceId, first, second, sandboxUrl: sandbox.url };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function startSandbox(o: DemoOptions): Promise<SandboxServer> {
+  const options = { contacts: o.contacts, seed: o.seed };
+  try {
+    return await startSandboxServer({ ...options, port: o.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startSandboxServer({ ...options, port: 0 });
+  }
+}
+
+/** Replaces any earlier demo workspace (and its connections) with a fresh one on this sandbox. */
+async function createDemoWorkspace(o: DemoOptions, sandbox: SandboxServer): Promise<string> {
+  const { store } = o;
+  const previous = await store.workspaces.get(DEMO_WORKSPACE);
+  if (previous) {
+    await store.workspaces.delete(previous.id);
+    for (const id of [previous.sourceConnectionId, previous.crmConnectionId]) {
+      if (id) await store.connections.delete(id);
+    }
+  }
+  const source =
+    o.source === 'hubspot'
+      ? await store.connections.create({
+          vendor: 'hubspot',
+          baseUrl: `${sandbox.url}/hubspot`,
+          accountId: 'sandbox',
+          credentials: { kind: 'private_app', token: SANDBOX_PRIVATE_APP_TOKEN },
+        })
+      : await createMauticConnection(store, sandbox);
+  const tokens = sandbox.salesforce.oauth.issueTokens();
+  const credentials: Credentials = {
+    kind: 'oauth2',
+    accessToken: tokens.access_token,
+    // A refresh token every sandbox accepts: the workspace outlives this process's sandbox.
+    refreshToken: SANDBOX_REFRESH_TOKEN,
+    instanceUrl: tokens.instance_url,
+  };
+  const crm = await store.connections.create({
+    vendor: 'salesforce',
+    baseUrl: tokens.instance_url,
+    accountId: tokens.id.split('/').at(-2) ?? 'sandbox',
+    credentials,
+  });
+  const { source: model, model: compiled } = await loadModel(`preset:${DEFAULT_PRESET}`);
+  const ws = await store.workspaces.create({
+    name: DEMO_WORKSPACE,
+    sourceVendor: o.source,
+    crmVendor: 'salesforce',
+    model: { text: model.text, ref: model.ref, version: compiled.version },
+  });
+  await store.workspaces.setConnection(ws.id, 'source', source.id);
+  await store.workspaces.setConnection(ws.id, 'crm', crm.id);
+  return ws.id;
+}
+
+async function createMauticConnection(store: Store, sandbox: SandboxServer) {
+  // Basic auth, as a self-hosted Mautic allows once switched on; survives a sandbox restart.
+  sandbox.mautic.settings.basicAuthEnabled = true;
+  return store.connections.create({
+    vendor: 'mautic',
+    baseUrl: `${sandbox.url}/mautic`,
+    accountId: 'sandbox',
+    credentials: {
+      kind: 'basic',
+      username: SANDBOX_BASIC_AUTH.username,
+      password: SANDBOX_BASIC_AUTH.password,
+    },
+    // One batch edit carries stage and scores: a first sync of thousands stays quick.
+    config: { stageWrite: 'batch' },
+  });
+}
+
+function printHandedOff(o: DemoOptions, sandbox: SandboxServer): void {
+  const leads = sandbox.salesforce.records('Lead').filter((l) => l.Leadstage_External_Id__c);
+  o.out(`In Salesforce now: ${leads.length} leads handed off by leadstage, for example:`);
+  for (const l of leads.slice(0, 5)) {
+    o.out(
+      `  ${String(l.FirstName ?? '')} ${String(l.LastName ?? '')}, ${String(l.Title ?? '')} at ${String(l.Company ?? '')}`,
+    );
+    o.out(
+      `    stage ${String(l.Leadstage_Stage__c ?? '?')}, score ${String(l.Leadstage_Score__c ?? '?')}: ${String(l.Leadstage_Reason__c ?? '')}`,
+    );
+  }
+  o.out();
+}
+
+function printApiCalls(o: DemoOptions, first: SyncSummary, second: SyncSummary): void {
+  o.out('API calls (used / the minimum page and batch sizes allow):');
+  for (const [label, s] of [
+    ['first sync ', first],
+    ['second sync', second],
+  ] as const) {
+    const used = Object.entries(s.apiCalls)
+      .map(([vendor, n]) => `${vendor} ${n} / ${s.minimumApiCalls[vendor] ?? '?'}`)
+      .join(', ');
+    o.out(`  ${label}  ${used || 'none'}`);
+  }
+}
+
+function handoffLabel(s: SyncSummary): string {
+  return s.workspace.name === DEMO_WORKSPACE ? 'Sales Qualified Lead' : 'the handoff stage';
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function list(r: Record<string, number>): string {
+  return (
+    Object.entries(r)
+      .filter(([, n]) => n > 0)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none'
+  );
+}

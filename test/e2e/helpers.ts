@@ -1,0 +1,110 @@
+/**
+ * A workspace wired to the sandboxes over real HTTP: HubSpot (OAuth tokens, so refresh is real)
+ * as the source, Salesforce as the CRM, the default preset, the real pipeline and store.
+ */
+import { builtinConnectors } from '../../connectors/builtin.ts';
+import { createRegistry, type ConnectorRegistry } from '../../connectors/registry.ts';
+import type { ConnectorDefinition, CrmConnectorDefinition } from '../../connectors/types.ts';
+import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
+import { silentLogger } from '../../src/log.ts';
+import { runSync, type SyncSummary } from '../../src/pipeline/index.ts';
+import type { RunSyncOptions } from '../../src/pipeline/types.ts';
+import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
+import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
+import type { Store } from '../../src/store/index.ts';
+
+export interface E2eWorld {
+  sandbox: SandboxServer;
+  workspaceId: string;
+  registry: ConnectorRegistry;
+  sync(extra?: Partial<RunSyncOptions>): Promise<SyncSummary>;
+}
+
+export async function startWorld(store: Store, contacts: number, seed = 7): Promise<E2eWorld> {
+  const sandbox = await startSandboxServer({ port: 0, contacts, seed });
+  const hs = sandbox.hubspot.issueTokens();
+  const source = await store.connections.create({
+    vendor: 'hubspot',
+    baseUrl: `${sandbox.url}/hubspot`,
+    accountId: 'sandbox',
+    credentials: {
+      kind: 'oauth2',
+      accessToken: hs.accessToken,
+      refreshToken: hs.refreshToken,
+      expiresAt: new Date(Date.now() + hs.expiresIn * 1000).toISOString(),
+    },
+  });
+  const sf = sandbox.salesforce.oauth.issueTokens();
+  const crm = await store.connections.create({
+    vendor: 'salesforce',
+    baseUrl: sf.instance_url,
+    accountId: 'org',
+    credentials: {
+      kind: 'oauth2',
+      accessToken: sf.access_token,
+      refreshToken: sf.refresh_token!,
+      instanceUrl: sf.instance_url,
+    },
+  });
+  const { source: text, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
+  const ws = await store.workspaces.create({
+    name: `e2e-${Math.random().toString(36).slice(2, 8)}`,
+    sourceVendor: 'hubspot',
+    crmVendor: 'salesforce',
+    model: { text: text.text, ref: text.ref, version: model.version },
+  });
+  await store.workspaces.setConnection(ws.id, 'source', source.id);
+  await store.workspaces.setConnection(ws.id, 'crm', crm.id);
+  const registry = createRegistry(await builtinConnectors());
+  return {
+    sandbox,
+    workspaceId: ws.id,
+    registry,
+    sync: (extra = {}) =>
+      runSync({
+        store,
+        registry,
+        limiter: new MemoryRateLimiter(),
+        log: silentLogger,
+        workspace: ws.id,
+        ...extra,
+      }),
+  };
+}
+
+/** The Salesforce definition with its handoff answer lost after Salesforce applied it. */
+export function losingHandoffAnswers(registry: ConnectorRegistry, times: number): ConnectorRegistry {
+  const real = registry.crmConnector('salesforce');
+  let left = times;
+  const lossy: CrmConnectorDefinition = {
+    ...real,
+    create(ctx) {
+      const c = real.create(ctx);
+      return {
+        ...c,
+        vendor: c.vendor,
+        handoff: async (records) => {
+          const result = await c.handoff(records);
+          if (left-- > 0) {
+            throw new Error('socket hang up (the answer was lost after Salesforce applied the upsert)');
+          }
+          return result;
+        },
+        pullSalesOutcomes: (since) => c.pullSalesOutcomes(since),
+        ensureSchema: (spec) => c.ensureSchema(spec),
+      };
+    },
+  };
+  const defs: ConnectorDefinition[] = [registry.sourceConnector('hubspot'), lossy];
+  return createRegistry(defs);
+}
+
+/** Calls served by the sandbox since `before`, per endpoint key, only those that changed. */
+export function callsSince(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after)) if (n - (before[k] ?? 0) > 0) out[k] = n - (before[k] ?? 0);
+  return out;
+}
