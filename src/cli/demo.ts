@@ -4,19 +4,13 @@ import { parseEnv } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 
+import { wholeNumber } from './options.ts';
+
 interface DemoCliOptions {
   source: string;
   contacts: string;
   seed: string;
   port: string;
-}
-
-function whole(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
-  }
-  return n;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -53,9 +47,9 @@ export function registerDemoCommand(program: Command): void {
         await runDemo({
           store,
           source,
-          contacts: whole('--contacts', opts.contacts, 1),
-          seed: whole('--seed', opts.seed, 0),
-          port: whole('--port', opts.port, 0),
+          contacts: wholeNumber('--contacts', opts.contacts, 1),
+          seed: wholeNumber('--seed', opts.seed),
+          port: wholeNumber('--port', opts.port),
           salesShare: 0.6,
           // The progress bars say what info lines would; warnings still show.
           log: createLogger(env.LEADSTAGE_LOG_LEVEL === 'info' ? 'warn' : env.LEADSTAGE_LOG_LEVEL),

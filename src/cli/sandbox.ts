@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 
+import { wholeNumber } from './options.ts';
+
 export function registerSandboxCommand(program: Command): void {
   program
     .command('sandbox')
@@ -14,10 +16,10 @@ export function registerSandboxCommand(program: Command): void {
       // Loaded on use: the sandboxes pull in every vendor's seed data and routes.
       const { startSandboxServer } = await import('../sandbox/server.ts');
       const sandbox = await startSandboxServer({
-        port: parseIntOption('--port', opts.port),
+        port: wholeNumber('--port', opts.port),
         host: opts.host,
-        contacts: parseIntOption('--contacts', opts.contacts),
-        seed: parseIntOption('--seed', opts.seed),
+        contacts: wholeNumber('--contacts', opts.contacts),
+        seed: wholeNumber('--seed', opts.seed),
       });
       // The demo's Mautic workspace signs in with Basic auth, which a Mautic admin switches on.
       sandbox.mautic.settings.basicAuthEnabled = true;
@@ -35,10 +37,4 @@ export function registerSandboxCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-}
-
-function parseIntOption(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
-  return n;
 }

@@ -132,6 +132,24 @@ async function runLocked(
   // We hold the workspace's run lock: a run still marked running died with its process.
   await ctx.store.runs.markInterrupted(ctx.workspace.id, ctx.at);
   const runId = await ctx.store.runs.start(ctx.workspace.id, { kind: 'sync', full, startedAt: ctx.at });
+  const finish = async (status: 'succeeded' | 'failed', err?: unknown): Promise<SyncSummary> => {
+    const summary = summarize(ctx, {
+      runId,
+      kind: 'sync',
+      dryRun: false,
+      full,
+      requalifiedAll: requalifyAll,
+      startedMs,
+    });
+    await ctx.store.runs.finish(runId, {
+      status,
+      finishedAt: ctx.clock(),
+      counts: runCounts(summary),
+      apiCalls: summary.apiCalls,
+      ...(err === undefined ? {} : { error: errorMessage(err) }),
+    });
+    return summary;
+  };
   ctx.log.info('sync started', { run: runId, full, requalifyAll });
   try {
     // Every run: connectors learn the model's stages here (HubSpot maps lifecycle options from them),
@@ -160,40 +178,11 @@ async function runLocked(
     await handOff(ctx);
     await saveCursor(ctx, STREAMS.salesOutcomes, outcomesReached);
 
-    const summary = summarize(ctx, {
-      runId,
-      kind: 'sync',
-      dryRun: false,
-      full,
-      requalifiedAll: requalifyAll,
-      startedMs,
-    });
-    await ctx.store.runs.finish(runId, {
-      status: 'succeeded',
-      finishedAt: ctx.clock(),
-      counts: runCounts(summary),
-      apiCalls: summary.apiCalls,
-    });
+    const summary = await finish('succeeded');
     ctx.log.info('sync finished', { run: runId, ...runCounts(summary) });
     return summary;
   } catch (err) {
-    const summary = summarize(ctx, {
-      runId,
-      kind: 'sync',
-      dryRun: false,
-      full,
-      requalifiedAll: requalifyAll,
-      startedMs,
-    });
-    await ctx.store.runs
-      .finish(runId, {
-        status: 'failed',
-        finishedAt: ctx.clock(),
-        counts: runCounts(summary),
-        apiCalls: summary.apiCalls,
-        error: errorMessage(err),
-      })
-      .catch(() => undefined);
+    await finish('failed', err).catch(() => undefined);
     ctx.log.error('sync failed', { run: runId, error: errorMessage(err) });
     throw err;
   }

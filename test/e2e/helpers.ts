@@ -4,7 +4,8 @@
  */
 import { builtinConnectors } from '../../connectors/builtin.ts';
 import { createRegistry, type ConnectorRegistry } from '../../connectors/registry.ts';
-import type { ConnectorDefinition, CrmConnectorDefinition } from '../../connectors/types.ts';
+import type { ConnectorDefinition, CrmConnector, CrmConnectorDefinition } from '../../connectors/types.ts';
+import type { HandoffRecord } from '../../src/model.ts';
 import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { runSync, type SyncSummary } from '../../src/pipeline/index.ts';
@@ -72,29 +73,36 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
   };
 }
 
-/** The Salesforce definition with its handoff answer lost after Salesforce applied it. */
-export function losingHandoffAnswers(registry: ConnectorRegistry, times: number): ConnectorRegistry {
-  const real = registry.crmConnector('salesforce');
-  let left = times;
-  const lossy: CrmConnectorDefinition = {
+type Handoff = CrmConnector['handoff'];
+
+/** The same CRM definition with its handoff passed through `around` (fault injection). */
+export function wrapHandoff(
+  real: CrmConnectorDefinition,
+  around: (records: HandoffRecord[], handoff: Handoff) => ReturnType<Handoff>,
+): CrmConnectorDefinition {
+  return {
     ...real,
     create(ctx) {
       const c = real.create(ctx);
       return {
-        ...c,
         vendor: c.vendor,
-        handoff: async (records) => {
-          const result = await c.handoff(records);
-          if (left-- > 0) {
-            throw new Error('socket hang up (the answer was lost after Salesforce applied the upsert)');
-          }
-          return result;
-        },
+        handoff: (records) => around(records, (r) => c.handoff(r)),
         pullSalesOutcomes: (since) => c.pullSalesOutcomes(since),
         ensureSchema: (spec) => c.ensureSchema(spec),
       };
     },
   };
+}
+
+/** A registry whose Salesforce answers are lost `times` times after Salesforce applied them. */
+export function losingHandoffAnswers(registry: ConnectorRegistry, times: number): ConnectorRegistry {
+  let left = times;
+  const lossy = wrapHandoff(registry.crmConnector('salesforce'), async (records, handoff) => {
+    const result = await handoff(records);
+    if (left-- > 0)
+      {throw new Error('socket hang up (the answer was lost after Salesforce applied the upsert)');}
+    return result;
+  });
   const defs: ConnectorDefinition[] = [registry.sourceConnector('hubspot'), lossy];
   return createRegistry(defs);
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ApiLimitExceededError } from '../../src/errors.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
-import { callsSince, losingHandoffAnswers, startWorld, type E2eWorld } from './helpers.ts';
+import { callsSince, losingHandoffAnswers, startWorld, wrapHandoff, type E2eWorld } from './helpers.ts';
 
 const EXT = 'Leadstage_External_Id__c';
 
@@ -106,32 +106,21 @@ describe('a HubSpot workspace handing off to Salesforce', () => {
   it('records a record Salesforce refuses without failing the run, and retries it on the next run', async () => {
     world = await startWorld(t.store, 400);
     const sf = world.sandbox.salesforce;
-    const real = world.registry.crmConnector('salesforce');
     let rejected = '';
-    world.registry.register({
-      ...real,
-      create(ctx) {
-        const c = real.create(ctx);
-        return {
-          ...c,
-          vendor: c.vendor,
-          ensureSchema: (spec) => c.ensureSchema(spec),
-          pullSalesOutcomes: (since) => c.pullSalesOutcomes(since),
-          handoff(records) {
-            // A validation rule in the org refuses the first record Salesforce is sent.
-            if (!rejected && records[0]) {
-              rejected = records[0].externalId;
-              sf.faults.rejectExternalId(rejected, {
-                statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
-                message: 'Company is required for leads from events',
-                fields: ['Company'],
-              });
-            }
-            return c.handoff(records);
-          },
-        };
-      },
-    });
+    world.registry.register(
+      wrapHandoff(world.registry.crmConnector('salesforce'), (records, handoff) => {
+        // A validation rule in the org refuses the first record Salesforce is sent.
+        if (!rejected && records[0]) {
+          rejected = records[0].externalId;
+          sf.faults.rejectExternalId(rejected, {
+            statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+            message: 'Company is required for leads from events',
+            fields: ['Company'],
+          });
+        }
+        return handoff(records);
+      }),
+    );
     const first = await world.sync();
     expect(first.errors).toEqual([
       expect.objectContaining({
