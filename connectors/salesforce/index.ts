@@ -64,7 +64,12 @@ export function createSalesforceConnector(
   ctx: ConnectorContext,
   options: SalesforceConnectorOptions = {},
 ): SalesforceCrmConnector {
-  const config = parseSalesforceConfig(ctx.connection.config);
+  // SALESFORCE_API_SHARE is the deployment's default; a connection's own setting wins.
+  const envShare = Number(process.env.SALESFORCE_API_SHARE);
+  const config = parseSalesforceConfig({
+    ...(process.env.SALESFORCE_API_SHARE && Number.isFinite(envShare) ? { apiShare: envShare } : {}),
+    ...ctx.connection.config,
+  });
   const mapping = options.mapping ?? loadSalesforceMapping(config.mappingFile);
   const app =
     options.app ?? appFromEnv() ?? (isLocalSandbox(ctx.connection.baseUrl) ? SANDBOX_OAUTH_APP : undefined);
