@@ -53,19 +53,62 @@ export async function runSalesforceCheck(
       log: createLogger('warn'),
     });
     const missing = await connector.ensureSchema({ stages: [], dimensions: options.dimensions });
-    if (!missing.length) {
-      write(
-        `Salesforce ${instanceUrl}: every field leadstage writes exists (${options.object} handoff, dimensions ${options.dimensions.join(', ')}).`,
-      );
-      return 0;
-    }
-    write(
-      `Salesforce ${instanceUrl}: ${missing.length} thing${missing.length === 1 ? '' : 's'} to set up (Setup → Object Manager):`,
+    return report(
+      instanceUrl,
+      missing,
+      `${options.object} handoff, dimensions ${options.dimensions.join(', ')}`,
+      write,
     );
-    for (const line of missing) write(`  - ${line}`);
-    return 1;
   } finally {
     await target?.close();
+  }
+}
+
+function report(instanceUrl: string, missing: string[], what: string, write: (line: string) => void): number {
+  if (!missing.length) {
+    write(`Salesforce ${instanceUrl}: every field leadstage writes exists (${what}).`);
+    return 0;
+  }
+  write(
+    `Salesforce ${instanceUrl}: ${missing.length} thing${missing.length === 1 ? '' : 's'} to set up (Setup → Object Manager):`,
+  );
+  for (const line of missing) write(`  - ${line}`);
+  return 1;
+}
+
+/** The check for a workspace's own connection (stored, refreshed tokens) and model. */
+export async function runWorkspaceSalesforceCheck(
+  workspace: string,
+  write: (line: string) => void,
+): Promise<number> {
+  const [{ parseEnv }, { openStoreFromEnv }, { workspaceModel }] = await Promise.all([
+    import('../config/env.ts'),
+    import('../store/index.ts'),
+    import('../pipeline/engine.ts'),
+  ]);
+  const store = await openStoreFromEnv(parseEnv());
+  try {
+    const ws = await store.workspaces.require(workspace);
+    if (!ws.crmConnectionId) {
+      write(`workspace ${ws.name} has no Salesforce connection yet: connect it in the web app first`);
+      return 2;
+    }
+    const connection = await store.connections.require(ws.crmConnectionId);
+    const model = await workspaceModel(ws);
+    const connector = createSalesforceConnector({
+      connection: store.connections.info(connection),
+      credentials: store.connections.credentialStore(connection.id),
+      limiter: new MemoryRateLimiter(),
+      calls: { count: () => undefined },
+      log: createLogger('warn'),
+    });
+    const missing = await connector.ensureSchema({
+      stages: model.stages.map((s) => ({ key: s.key, label: s.label })),
+      dimensions: [...model.dimensions],
+    });
+    return report(connection.baseUrl, missing, `workspace ${ws.name}, model ${model.name}`, write);
+  } finally {
+    await store.close();
   }
 }
 
@@ -105,14 +148,21 @@ export function registerSalesforceCommands(program: Command): void {
       'contact,activity,engagement',
     )
     .option('--sandbox', 'check an in-process Salesforce sandbox instead of a real org')
+    .option('-w, --workspace <name>', "check the workspace's own Salesforce connection against its model")
     .action(
       async (opts: {
+        workspace?: string;
         instanceUrl?: string;
         accessToken?: string;
         object: string;
         dimensions: string;
         sandbox?: boolean;
       }) => {
+        const write = (line: string) => process.stdout.write(line + '\n');
+        if (opts.workspace) {
+          process.exitCode = await runWorkspaceSalesforceCheck(opts.workspace, write);
+          return;
+        }
         if (opts.object !== 'Lead' && opts.object !== 'Contact') {
           throw new Error(`--object must be Lead or Contact, got "${opts.object}"`);
         }
