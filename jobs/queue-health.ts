@@ -3,6 +3,9 @@
  * not take jobs; the sign is work waiting longer than it ever should while nothing is active.
  */
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+import { type Heartbeat, readHeartbeats } from './heartbeat.ts';
 
 export interface QueueHealth {
   queue: string;
@@ -41,4 +44,33 @@ export async function queueHealth(
     oldestWaitingMs,
     consuming: workers > 0 && !stuck,
   };
+}
+
+export interface ServiceHealth {
+  queues: QueueHealth[];
+  /** Worker processes with a live heartbeat. */
+  workers: Heartbeat[];
+  /**
+   * At least one worker process says it consumes, and no queue has work stuck waiting: a worker
+   * that reconnected after a Redis restart but stopped taking jobs fails the second half.
+   */
+  consuming: boolean;
+}
+
+/** What the web's /healthz reports for the workers: queues plus the workers' heartbeats. */
+export async function serviceHealth(
+  redis: Redis,
+  prefix: string,
+  queues: Queue[],
+  stuckAfterMs = 120_000,
+  now = Date.now(),
+): Promise<ServiceHealth> {
+  const [perQueue, workers] = await Promise.all([
+    Promise.all(queues.map((q) => queueHealth(q, stuckAfterMs, now))),
+    readHeartbeats(redis, prefix),
+  ]);
+  const stuck = perQueue.some(
+    (q) => q.waiting > 0 && q.active === 0 && (q.oldestWaitingMs ?? 0) > stuckAfterMs,
+  );
+  return { queues: perQueue, workers, consuming: workers.some((w) => w.consuming) && !stuck };
 }

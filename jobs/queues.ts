@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 export const SYNC_QUEUE = 'leadstage-sync';
 export const REQUALIFY_QUEUE = 'leadstage-requalify';
+/** Housekeeping that is not a sync: keeping idle OAuth connections alive. */
+export const MAINTENANCE_QUEUE = 'leadstage-maintenance';
 
 /** Hash-tagged so every queue key lands in one slot on Redis Cluster. */
 export const DEFAULT_PREFIX = '{leadstage}';
@@ -20,6 +22,9 @@ export const requalifyJobSchema = z
   .strict();
 export type RequalifyJob = z.infer<typeof requalifyJobSchema>;
 
+export const keepAliveJobSchema = z.object({ connectionId: z.string().min(1) }).strict();
+export type KeepAliveJob = z.infer<typeof keepAliveJobSchema>;
+
 /** Transient failures retry with exponential backoff and jitter; failed jobs stay inspectable. */
 export const DEFAULT_JOB_OPTIONS = {
   attempts: 6,
@@ -33,3 +38,6 @@ export const REQUALIFY_DEBOUNCE_MS = 5_000;
 
 /** @default 15 minutes, per workspace schedule otherwise. */
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60_000;
+
+/** Mautic refresh tokens die after 14 idle days: a daily keep-alive leaves plenty of margin. */
+export const KEEP_ALIVE_INTERVAL_MS = 24 * 60 * 60_000;

@@ -22,14 +22,19 @@ export function describeRedisUrl(url: string): string {
 /** Connects and checks Redis; BullMQ workers need `maxRetriesPerRequest: null`. */
 export async function connectRedis(url: string, log: Logger, timeoutMs = 5000): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
-  redis.on('error', (err: Error) => log.debug('redis connection error', { error: err.message }));
+  // ioredis reports the cause (ECONNREFUSED, ENOTFOUND…) as an event; connect() only says "closed".
+  let cause: string | undefined;
+  redis.on('error', (err: Error) => {
+    cause ??= err.message;
+    log.debug('redis connection error', { error: err.message });
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
     throw new ConfigError(
-      `Redis is not reachable at ${describeRedisUrl(url)} (${err instanceof Error ? err.message : String(err)}). ` +
+      `Redis is not reachable at ${describeRedisUrl(url)} (${cause ?? (err instanceof Error ? err.message : String(err))}). ` +
         'The worker needs Redis: start it or set REDIS_URL.',
     );
   }

@@ -1,10 +1,16 @@
 /**
- * One job scheduler per workspace, upserted under a stable id, so redeploys and restarts never
- * duplicate schedules; schedulers of deleted workspaces are removed.
+ * One job scheduler per workspace (and one daily keep-alive per Mautic OAuth connection), upserted
+ * under a stable id, so redeploys and restarts never duplicate schedules; schedulers of deleted
+ * workspaces and connections are removed.
  */
 import type { Queue } from 'bullmq';
 
-import { DEFAULT_SYNC_INTERVAL_MS, type SyncJob } from './queues.ts';
+import {
+  DEFAULT_SYNC_INTERVAL_MS,
+  KEEP_ALIVE_INTERVAL_MS,
+  type KeepAliveJob,
+  type SyncJob,
+} from './queues.ts';
 
 export interface ScheduledWorkspace {
   id: string;
@@ -13,6 +19,7 @@ export interface ScheduledWorkspace {
 }
 
 export const schedulerId = (workspaceId: string) => `sync:${workspaceId}`;
+export const keepAliveSchedulerId = (connectionId: string) => `keep-alive:${connectionId}`;
 
 export async function syncSchedules(queue: Queue, workspaces: ScheduledWorkspace[]): Promise<void> {
   const wanted = new Set(workspaces.map((w) => schedulerId(w.id)));
@@ -24,8 +31,27 @@ export async function syncSchedules(queue: Queue, workspaces: ScheduledWorkspace
       { name: 'sync', data },
     );
   }
-  for (const existing of await queue.getJobSchedulers()) {
-    if (existing.key.startsWith('sync:') && !wanted.has(existing.key)) {
+  await removeUnwanted(queue, 'sync:', wanted);
+}
+
+/** A daily keep-alive per connection; the first one runs right away (a refresh is cheap and checks the token). */
+export async function syncKeepAliveSchedules(queue: Queue, connectionIds: string[]): Promise<void> {
+  const wanted = new Set(connectionIds.map(keepAliveSchedulerId));
+  for (const connectionId of connectionIds) {
+    const data: KeepAliveJob = { connectionId };
+    await queue.upsertJobScheduler(
+      keepAliveSchedulerId(connectionId),
+      { every: KEEP_ALIVE_INTERVAL_MS },
+      { name: 'keep-alive', data },
+    );
+  }
+  await removeUnwanted(queue, 'keep-alive:', wanted);
+}
+
+async function removeUnwanted(queue: Queue, kind: string, wanted: Set<string>): Promise<void> {
+  // getJobSchedulers pages; ask for all of them (-1 is BullMQ's "to the end").
+  for (const existing of await queue.getJobSchedulers(0, -1)) {
+    if (existing.key.startsWith(kind) && !wanted.has(existing.key)) {
       await queue.removeJobScheduler(existing.key);
     }
   }

@@ -31,12 +31,36 @@ export interface AppOptions {
   /** Refreshes gauges (queue depth…) before each scrape. */
   beforeScrape?: () => Promise<void>;
   secureCookies?: boolean;
+  /**
+   * Where forms may lead besides this origin. A connect button posts here and is redirected to the
+   * vendor's authorize page; browsers apply `form-action` to that redirect too. @default ['https:']
+   */
+  formActionSources?: string[];
+}
+
+/** Only same-origin paths: `//evil.example` is a path to the browser's eyes but another host. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')
+    ? next
+    : '/';
 }
 
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'form-action': ["'self'", ...(options.formActionSources ?? ['https:'])],
+          // Served over plain HTTP (a laptop, a sandbox), upgrading would break every same-origin fetch.
+          'upgrade-insecure-requests': options.secureCookies ? [] : null,
+        },
+      },
+      strictTransportSecurity: options.secureCookies ?? false,
+    }),
+  );
 
   app.get('/healthz', async (_req, res) => {
     const report = await options.health();
@@ -51,11 +75,11 @@ export function createApp(options: AppOptions): Express {
   if (options.oauthCallbacks) app.use('/oauth', options.oauthCallbacks);
 
   app.get('/login', (req, res) => {
-    res.type('html').send(renderLoginPage(typeof req.query.next === 'string' ? req.query.next : '/', false));
+    res.type('html').send(renderLoginPage(safeNext(req.query.next), false));
   });
   app.post('/login', express.urlencoded({ extended: false, limit: '10kb' }), (req, res) => {
     const body = req.body as { token?: unknown; next?: unknown };
-    const next = typeof body.next === 'string' && body.next.startsWith('/') ? body.next : '/';
+    const next = safeNext(body.next);
     if (typeof body.token !== 'string' || !safeEqual(body.token, options.adminToken)) {
       options.log.warn('admin sign-in refused', { ip: req.ip });
       res.status(401).type('html').send(renderLoginPage(next, true));
@@ -68,6 +92,11 @@ export function createApp(options: AppOptions): Express {
       path: '/',
     });
     res.redirect(303, next);
+  });
+
+  app.post('/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/login');
   });
 
   app.use(requireAdmin(options.adminToken));

@@ -99,8 +99,9 @@ export function losingHandoffAnswers(registry: ConnectorRegistry, times: number)
   let left = times;
   const lossy = wrapHandoff(registry.crmConnector('salesforce'), async (records, handoff) => {
     const result = await handoff(records);
-    if (left-- > 0)
-      {throw new Error('socket hang up (the answer was lost after Salesforce applied the upsert)');}
+    if (left-- > 0) {
+      throw new Error('socket hang up (the answer was lost after Salesforce applied the upsert)');
+    }
     return result;
   });
   const defs: ConnectorDefinition[] = [registry.sourceConnector('hubspot'), lossy];

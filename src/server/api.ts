@@ -1,0 +1,188 @@
+/** The admin JSON API under `/api`, behind admin authentication; bodies validated with zod. */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+
+import { enqueueSync } from '../../jobs/enqueue.ts';
+import { previewModelChange } from '../pipeline/index.ts';
+import { loadFunnel } from '../report/load.ts';
+import { renderFunnelSvg } from '../report/render-svg.ts';
+import type { Workspace } from '../store/index.ts';
+
+import type { ServerContext } from './context.ts';
+import { NotFoundError, sendError } from './http-errors.ts';
+import { compileModelInput, modelInputSchema } from './model-input.ts';
+import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
+
+const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+function vendorSchema(known: string[], what: string) {
+  return z.string().refine((v) => known.includes(v), {
+    message: `must be one of ${known.join(', ') || `(no ${what} connectors)`}`,
+  });
+}
+
+export async function requireWorkspace(ctx: ServerContext, idOrName: string): Promise<Workspace> {
+  const ws = await ctx.store.workspaces.get(idOrName);
+  if (!ws) throw new NotFoundError(`no workspace "${idOrName}"`);
+  return ws;
+}
+
+export function apiRouter(ctx: ServerContext): Router {
+  const router = express.Router();
+  const createSchema = z
+    .object({
+      name: z
+        .string()
+        .regex(
+          WORKSPACE_NAME,
+          'must be 1-63 letters, digits, "_", "." or "-", starting with a letter or digit',
+        ),
+      sourceVendor: vendorSchema(ctx.registry.list('source'), 'source'),
+      crmVendor: vendorSchema(ctx.registry.list('crm'), 'CRM').nullable().default('salesforce'),
+      model: modelInputSchema.optional(),
+      scheduleIntervalMinutes: z.number().int().positive().max(10_080).default(15),
+    })
+    .strict();
+  const setModelSchema = z.object({ model: modelInputSchema, dryRun: z.boolean().default(false) }).strict();
+  const syncSchema = z.object({ full: z.boolean().default(false) }).strict();
+
+  /** Express 5 passes rejections on; this answers them as JSON with the field named. */
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      try {
+        await fn(req, res);
+      } catch (err) {
+        sendError(res, err, ctx.log);
+      }
+    };
+  const param = (req: Request, name: string) => String(req.params[name]);
+
+  router.get(
+    '/workspaces',
+    handle(async (_req, res) => {
+      const all = await ctx.store.workspaces.list();
+      res.json({
+        workspaces: await Promise.all(all.map((ws) => workspaceView(ctx.store, ctx.queues.sync, ws))),
+      });
+    }),
+  );
+
+  router.post(
+    '/workspaces',
+    handle(async (req, res) => {
+      const body = createSchema.parse(req.body ?? {});
+      const { saved } = await compileModelInput(body.model);
+      const ws = await ctx.store.workspaces.create({
+        name: body.name,
+        sourceVendor: body.sourceVendor,
+        crmVendor: body.crmVendor,
+        model: saved,
+        scheduleIntervalMinutes: body.scheduleIntervalMinutes,
+      });
+      ctx.log.info('workspace created', { workspace: ws.name });
+      res.status(201).json({ workspace: await workspaceView(ctx.store, ctx.queues.sync, ws) });
+    }),
+  );
+
+  router.get(
+    '/workspaces/:id',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ workspace: await workspaceView(ctx.store, ctx.queues.sync, ws) });
+    }),
+  );
+
+  /** Shows what the new model would change; saves it unless `dryRun`. */
+  router.put(
+    '/workspaces/:id/model',
+    handle(async (req, res) => {
+      const body = setModelSchema.parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const { model, saved } = await compileModelInput(body.model);
+      const unchanged = ws.model.version === model.version;
+      const preview = unchanged ? null : await previewModelChange(ctx.store, ws, model);
+      if (!unchanged && !body.dryRun) {
+        await ctx.store.workspaces.setModel(ws.id, saved);
+        ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
+      }
+      res.json({
+        saved: !unchanged && !body.dryRun,
+        unchanged,
+        model: { ref: saved.ref, version: saved.version },
+        preview,
+      });
+    }),
+  );
+
+  router.post(
+    '/workspaces/:id/sync',
+    handle(async (req, res) => {
+      const body = syncSchema.parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const jobId = await enqueueSync(ctx.queues.sync, {
+        workspaceId: ws.id,
+        ...(body.full ? { full: true } : {}),
+      });
+      res.status(202).json({ jobId: jobId ?? null });
+    }),
+  );
+
+  router.get(
+    '/workspaces/:id/jobs',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ jobs: await workspaceJobs(ctx.queues.sync, ws.id) });
+    }),
+  );
+
+  router.get(
+    '/workspaces/:id/funnel.svg',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const { report } = await loadFunnel(ctx.store, ws.id);
+      res.type('image/svg+xml').send(renderFunnelSvg(report));
+    }),
+  );
+
+  router.get(
+    '/connections',
+    handle(async (_req, res) => {
+      const [connections, workspaces] = await Promise.all([
+        ctx.store.connections.list(),
+        ctx.store.workspaces.list(),
+      ]);
+      res.json({
+        connections: connections.map((c) => ({
+          ...connectionView(c),
+          workspaces: workspaces
+            .filter((w) => w.sourceConnectionId === c.id || w.crmConnectionId === c.id)
+            .map((w) => ({ id: w.id, name: w.name, role: w.sourceConnectionId === c.id ? 'source' : 'crm' })),
+        })),
+      });
+    }),
+  );
+
+  router.get(
+    '/jobs/:id',
+    handle(async (req, res) => {
+      const id = z
+        .string()
+        .regex(/^[A-Za-z0-9:_-]{1,200}$/, 'is not a job id')
+        .parse(param(req, 'id'));
+      for (const queue of [ctx.queues.sync, ctx.queues.requalify]) {
+        const job = await queue.getJob(id);
+        if (job) {
+          res.json({ job: await jobView(job, queue) });
+          return;
+        }
+      }
+      throw new NotFoundError(`no job "${id}"`);
+    }),
+  );
+
+  router.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such API route' } });
+  });
+  return router;
+}

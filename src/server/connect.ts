@@ -1,0 +1,248 @@
+/**
+ * The OAuth connect flows. `startConnect` parks a random state (with the PKCE verifier for
+ * Salesforce) server-side and returns the vendor's authorize URL; `completeConnect` takes the
+ * callback, exchanges the code, stores the tokens sealed, attaches the connection to the workspace
+ * and checks the vendor's schema; `disconnect` revokes where the vendor can and detaches.
+ */
+import { RedisRateLimiter } from '../../jobs/redis-rate-limiter.ts';
+import { rateLimitPrefix } from '../../jobs/service.ts';
+import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
+import { createPkcePair } from '../../connectors/salesforce/index.ts';
+import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../../connectors/types.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
+import { workspaceModel } from '../pipeline/engine.ts';
+import type { Workspace } from '../store/index.ts';
+
+import type { ServerContext } from './context.ts';
+import type { PendingConnect } from './oauth-state.ts';
+import { type ConnectableVendor, VENDOR_LABELS, oauthApp, oauthBaseUrl, roleOf } from './vendors.ts';
+
+export interface SchemaCheck {
+  checkedAt: string;
+  /** What the vendor lacks, in words (Salesforce); empty when everything exists or was created. */
+  missing: string[];
+  error?: string;
+}
+
+function definition(ctx: ServerContext, vendor: ConnectableVendor): ConnectorDefinition {
+  return roleOf(vendor) === 'crm' ? ctx.registry.crmConnector(vendor) : ctx.registry.sourceConnector(vendor);
+}
+
+/** The workspace must name this vendor in the role it fills. */
+function checkFits(ws: Workspace, vendor: ConnectableVendor): void {
+  const role = roleOf(vendor);
+  const named = role === 'source' ? ws.sourceVendor : ws.crmVendor;
+  if (named !== vendor) {
+    throw new ValidationError(
+      `vendor: workspace "${ws.name}" uses ${named ?? 'no'} ${role === 'source' ? 'source' : 'CRM'}, not ${VENDOR_LABELS[vendor]}`,
+    );
+  }
+}
+
+export async function startConnect(
+  ctx: ServerContext,
+  ws: Workspace,
+  vendor: ConnectableVendor,
+  mauticBaseUrl?: string,
+): Promise<string> {
+  checkFits(ws, vendor);
+  const baseUrl = oauthBaseUrl(
+    vendor,
+    ctx.env,
+    vendor === 'mautic' ? normalizeBaseUrl(mauticBaseUrl) : undefined,
+  );
+  const app = oauthApp(vendor, ctx.env, baseUrl);
+  const pkce = vendor === 'salesforce' ? createPkcePair() : undefined;
+  const state = await ctx.states.create({
+    vendor,
+    workspaceId: ws.id,
+    baseUrl,
+    ...(pkce ? { codeVerifier: pkce.verifier } : {}),
+  });
+  const url = new URL(
+    definition(ctx, vendor).oauth.authorizeUrl(app, {
+      state,
+      baseUrl,
+      ...(pkce ? { codeChallenge: pkce.challenge } : {}),
+    }),
+  );
+  if (pkce) url.searchParams.set('code_challenge_method', 'S256');
+  return url.toString();
+}
+
+export interface ConnectOutcome {
+  workspace: Workspace;
+  vendor: ConnectableVendor;
+  connectionId: string;
+  schema: SchemaCheck;
+}
+
+/** A callback whose state was consumed: exchange, store, attach, check the schema. */
+export async function completeConnect(
+  ctx: ServerContext,
+  pending: PendingConnect,
+  code: string,
+): Promise<ConnectOutcome> {
+  const { vendor } = pending;
+  const ws = await ctx.store.workspaces.require(pending.workspaceId);
+  checkFits(ws, vendor);
+  const def = definition(ctx, vendor);
+  const app = oauthApp(vendor, ctx.env, pending.baseUrl);
+  const grant = await def.oauth.exchangeCode(app, {
+    code,
+    baseUrl: pending.baseUrl,
+    ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
+  });
+  const scopes = grant.credentials.kind === 'oauth2' ? (grant.credentials.scopes ?? def.scopes) : def.scopes;
+  // Reconnecting an account reuses its connection, so cursors and links stay attached to it.
+  const existing = await ctx.store.connections.findByAccount(vendor, grant.accountId);
+  let connectionId: string;
+  if (existing) {
+    await ctx.store.connections.update(existing.id, { baseUrl: grant.baseUrl, scopes });
+    await ctx.store.connections.saveCredentials(existing.id, grant.credentials);
+    connectionId = existing.id;
+  } else {
+    const created = await ctx.store.connections.create({
+      vendor,
+      accountId: grant.accountId,
+      baseUrl: grant.baseUrl,
+      scopes,
+      credentials: grant.credentials,
+    });
+    connectionId = created.id;
+  }
+  const attached = await ctx.store.workspaces.setConnection(ws.id, roleOf(vendor), connectionId);
+  ctx.log.info('connection attached', {
+    workspace: ws.name,
+    vendor,
+    account: grant.accountId,
+    connection: connectionId,
+  });
+  const schema = await checkSchema(ctx, attached, vendor, connectionId);
+  const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
+  return { workspace, vendor, connectionId, schema };
+}
+
+/** Runs the connector's ensureSchema with the model's stages and dimensions; never throws. */
+export async function checkSchema(
+  ctx: ServerContext,
+  ws: Workspace,
+  vendor: ConnectableVendor,
+  connectionId: string,
+): Promise<SchemaCheck> {
+  const checkedAt = new Date().toISOString();
+  const log = ctx.log.child({ workspace: ws.name, vendor, connection: connectionId });
+  try {
+    const model = await workspaceModel(ws);
+    const spec: SchemaSpec = {
+      stages: model.stages.map((s) => ({ key: s.key, label: s.label })),
+      dimensions: [...model.dimensions],
+    };
+    const connection = await ctx.store.connections.require(connectionId);
+    const connectorCtx: ConnectorContext = {
+      connection: ctx.store.connections.info(connection),
+      credentials: ctx.store.connections.credentialStore(connectionId),
+      // Shared with the workers, so a connect never pushes a vendor past its limits.
+      limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
+      calls: { count: () => undefined },
+      log,
+    };
+    const def = definition(ctx, vendor);
+    const missing =
+      def.kind === 'crm'
+        ? await def.create(connectorCtx).ensureSchema(spec)
+        : (await def.create(connectorCtx).ensureSchema(spec), []);
+    if (missing.length) log.warn('vendor schema is missing fields leadstage writes', { missing });
+    return { checkedAt, missing };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn('schema check failed', { error: message });
+    return { checkedAt, missing: [], error: message };
+  }
+}
+
+async function recordSchemaCheck(
+  ctx: ServerContext,
+  ws: Workspace,
+  vendor: ConnectableVendor,
+  check: SchemaCheck | null,
+): Promise<Workspace> {
+  const checks = { ...schemaChecksOf(ws) };
+  if (check) checks[vendor] = check;
+  else delete checks[vendor];
+  return ctx.store.workspaces.update(ws.id, { settings: { ...ws.settings, schemaChecks: checks } });
+}
+
+export function schemaChecksOf(ws: Workspace): Record<string, SchemaCheck> {
+  const raw = ws.settings.schemaChecks;
+  return raw && typeof raw === 'object' ? (raw as Record<string, SchemaCheck>) : {};
+}
+
+export const NOT_REVOKED_REASONS = ['no_revoke', 'revoke_failed', 'shared'] as const;
+export type NotRevokedReason = (typeof NOT_REVOKED_REASONS)[number];
+
+export interface DisconnectOutcome {
+  workspace: Workspace;
+  revoked: boolean;
+  /** Why the tokens were not revoked; the connection is detached anyway. */
+  notRevoked?: NotRevokedReason;
+  note?: string;
+}
+
+/**
+ * Revokes the tokens (HubSpot, Salesforce; Mautic has no revoke endpoint), detaches the connection
+ * and deletes it once no workspace uses it.
+ */
+export async function disconnect(
+  ctx: ServerContext,
+  ws: Workspace,
+  vendor: ConnectableVendor,
+): Promise<DisconnectOutcome> {
+  checkFits(ws, vendor);
+  const role = roleOf(vendor);
+  const connectionId = role === 'source' ? ws.sourceConnectionId : ws.crmConnectionId;
+  if (!connectionId) {
+    throw new ConfigError(`workspace "${ws.name}" has no ${VENDOR_LABELS[vendor]} connection`);
+  }
+  const def = definition(ctx, vendor);
+  const connection = await ctx.store.connections.get(connectionId);
+  let revoked = false;
+  let note: string | undefined;
+  let notRevoked: NotRevokedReason | undefined;
+  const stillUsed = (await ctx.store.workspaces.list()).some(
+    (w) => w.id !== ws.id && (w.sourceConnectionId === connectionId || w.crmConnectionId === connectionId),
+  );
+  if (connection && !stillUsed) {
+    if (!def.oauth.revoke) {
+      notRevoked = 'no_revoke';
+      note = `${VENDOR_LABELS[vendor]} has no revoke endpoint: delete the API credentials in ${VENDOR_LABELS[vendor]} too`;
+    } else {
+      try {
+        const credentials = await ctx.store.connections.readCredentials(connectionId);
+        await def.oauth.revoke(
+          oauthApp(vendor, ctx.env, oauthRevokeBase(ctx, vendor, connection.baseUrl)),
+          credentials,
+          connection.baseUrl,
+        );
+        revoked = true;
+      } catch (err) {
+        notRevoked = 'revoke_failed';
+        note = `revoking failed: ${err instanceof Error ? err.message : String(err)}`;
+        ctx.log.warn('token revoke failed', { workspace: ws.name, vendor, error: note });
+      }
+    }
+  } else if (stillUsed) {
+    notRevoked = 'shared';
+    note = 'another workspace still uses this connection: tokens kept';
+  }
+  let workspace = await ctx.store.workspaces.setConnection(ws.id, role, null);
+  workspace = await recordSchemaCheck(ctx, workspace, vendor, null);
+  if (connection && !stillUsed) await ctx.store.connections.delete(connectionId);
+  ctx.log.info('connection detached', { workspace: ws.name, vendor, connection: connectionId, revoked });
+  return { workspace, revoked, ...(notRevoked ? { notRevoked } : {}), ...(note ? { note } : {}) };
+}
+
+/** The base the OAuth app was registered against, for picking env or sandbox credentials. */
+function oauthRevokeBase(ctx: ServerContext, vendor: ConnectableVendor, connectionBase: string): string {
+  return vendor === 'mautic' ? connectionBase : oauthBaseUrl(vendor, ctx.env);
+}

@@ -1,0 +1,66 @@
+/**
+ * Fills the metrics before a scrape. Syncs run in the workers, so the totals come from where the
+ * workers record them: run rows (outcomes, record counts, API calls), stage history (transitions)
+ * and the queues (depth). Counters are reset and set to the stored totals, which only grow.
+ */
+import type { ServerContext } from './context.ts';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+
+/** Record counts kept in each run's `counts`, as step and outcome labels. */
+const RECORD_COUNTS: { path: string[]; step: string; outcome: string }[] = [
+  { path: ['pulled', 'contacts'], step: 'pull_contacts', outcome: 'pulled' },
+  { path: ['pulled', 'events'], step: 'pull_engagement', outcome: 'pulled' },
+  { path: ['pulled', 'salesOutcomes'], step: 'sales_outcomes', outcome: 'pulled' },
+  { path: ['qualified'], step: 'qualify', outcome: 'qualified' },
+  { path: ['writtenBack'], step: 'write_back', outcome: 'written' },
+  { path: ['handedOff'], step: 'handoff', outcome: 'handed_off' },
+  { path: ['crmCreated'], step: 'handoff', outcome: 'created' },
+  { path: ['errors'], step: 'any', outcome: 'failed' },
+  { path: ['quarantined'], step: 'any', outcome: 'quarantined' },
+];
+
+const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0)) || 0;
+
+export async function refreshMetrics(ctx: ServerContext): Promise<void> {
+  const { metrics, store } = ctx;
+  const db = store.db;
+  const [runs, records, calls, transitions] = await Promise.all([
+    db.query<{ kind: string; status: string; n: string }>(
+      'SELECT kind, status, count(*) AS n FROM sync_runs GROUP BY kind, status',
+    ),
+    db.query<Record<string, string | null>>(
+      `SELECT ${RECORD_COUNTS.map(
+        (c, i) => `coalesce(sum((counts #>> '{${c.path.join(',')}}')::bigint), 0) AS c${i}`,
+      ).join(', ')} FROM sync_runs WHERE status <> 'running'`,
+    ),
+    db.query<{ vendor: string; n: string }>(
+      `SELECT e.key AS vendor, sum(e.value::bigint) AS n FROM sync_runs, jsonb_each_text(api_calls) e
+       WHERE e.value ~ '^[0-9]+$' GROUP BY e.key`,
+    ),
+    db.query<{ stage: string; n: string }>('SELECT stage, count(*) AS n FROM stage_history GROUP BY stage'),
+  ]);
+
+  metrics.syncRuns.reset();
+  for (const r of runs.rows) metrics.syncRuns.inc({ outcome: `${r.kind}_${r.status}` }, num(r.n));
+
+  metrics.records.reset();
+  const totals = records.rows[0] ?? {};
+  RECORD_COUNTS.forEach((c, i) =>
+    metrics.records.inc({ step: c.step, outcome: c.outcome }, num(totals[`c${i}`])),
+  );
+
+  metrics.apiCalls.reset();
+  for (const r of calls.rows) metrics.apiCalls.inc({ vendor: r.vendor }, num(r.n));
+
+  metrics.stageTransitions.reset();
+  for (const r of transitions.rows) metrics.stageTransitions.inc({ to: r.stage }, num(r.n));
+
+  metrics.queueDepth.reset();
+  for (const queue of Object.values(ctx.queues)) {
+    const counts = await queue.getJobCounts(...QUEUE_STATES);
+    for (const state of QUEUE_STATES) {
+      metrics.queueDepth.set({ queue: queue.name, state }, counts[state] ?? 0);
+    }
+  }
+}

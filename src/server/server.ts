@@ -1,0 +1,106 @@
+/**
+ * Assembles the web app from its parts; `startWebServer` also listens. Store, Redis, queues and the
+ * connector registry come from the caller (the `serve` command, or a test with its own prefix).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+
+import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { Env } from '../config/env.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+
+import { apiRouter } from './api.ts';
+import { createApp } from './app.ts';
+import type { ServerContext, ServerQueues } from './context.ts';
+import { healthReport } from './health.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { refreshMetrics } from './metrics-refresh.ts';
+import { OAuthStateStore } from './oauth-state.ts';
+import { oauthCallbackRouter, pagesRouter } from './pages-router.ts';
+import { trimSlash } from './vendors.ts';
+import { webhookRouter } from './webhooks.ts';
+
+export interface WebServerDeps {
+  env: Env;
+  store: Store;
+  redis: Redis;
+  queues: ServerQueues;
+  /** Must match the workers' LEADSTAGE_QUEUE_PREFIX. */
+  queuePrefix: string;
+  registry: ConnectorRegistry;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+export function createServerContext(deps: WebServerDeps): ServerContext {
+  const adminToken = deps.env.ADMIN_TOKEN;
+  if (!adminToken) throw new Error('ADMIN_TOKEN is required');
+  return {
+    env: deps.env,
+    store: deps.store,
+    redis: deps.redis,
+    queues: deps.queues,
+    queuePrefix: deps.queuePrefix,
+    registry: deps.registry,
+    log: deps.log,
+    metrics: deps.metrics ?? createMetrics(),
+    states: new OAuthStateStore(deps.redis, `${deps.queuePrefix}:oauth-state:`),
+  };
+}
+
+/** Origins a connect form may be redirected to: HTTPS anywhere, plus the configured vendor URLs (a local sandbox is HTTP). */
+function formActionSources(env: Env): string[] {
+  const origins = [env.HUBSPOT_AUTHORIZE_URL, env.HUBSPOT_API_BASE_URL, env.SALESFORCE_LOGIN_URL].map(
+    (u) => new URL(u).origin,
+  );
+  return ['https:', ...new Set(origins.filter((o) => o.startsWith('http:')))];
+}
+
+export function buildWebApp(ctx: ServerContext): Express {
+  const admin = express.Router();
+  admin.use('/api', apiRouter(ctx));
+  admin.use(pagesRouter(ctx));
+  return createApp({
+    adminToken: ctx.env.ADMIN_TOKEN ?? '',
+    log: ctx.log,
+    metrics: ctx.metrics,
+    health: () => healthReport(ctx),
+    beforeScrape: () => refreshMetrics(ctx),
+    webhooks: webhookRouter(ctx),
+    oauthCallbacks: oauthCallbackRouter(ctx),
+    admin,
+    secureCookies: trimSlash(ctx.env.PUBLIC_URL).startsWith('https:'),
+    formActionSources: formActionSources(ctx.env),
+  });
+}
+
+export interface RunningWebServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0: any free one); PUBLIC_URL defaults to the address listened on when unset. */
+export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningWebServer> {
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeIdleConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The admin's path in a real browser: sign in, see the dashboard with the funnel drawn, click
+ * "Connect HubSpot", pass through the sandbox's authorize page and come back connected.
+ * Debian's chromium is required: without it this test fails (it never skips).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+
+import { ADMIN_TOKEN, type Harness, startHarness } from '../server/harness.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let h: Harness;
+let browser: BrowserContext | undefined;
+let profile: string;
+
+beforeEach(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser test`,
+    );
+  }
+  h = await startHarness();
+  profile = await mkdtemp(join(tmpdir(), 'leadstage-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
+});
+
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  await rm(profile, { recursive: true, force: true });
+  await h?.close();
+});
+
+it('should sign in, show the funnel and connect HubSpot through the sandbox', async () => {
+  const ws = await h.createWorkspace('acme', 'hubspot');
+  const page = await browser!.newPage();
+  // CSP violations and script errors surface as console errors.
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} at ${m.location().url}`);
+  });
+
+  await page.goto(`${h.url}/`);
+  expect(new URL(page.url()).pathname).toBe('/login');
+  await page.fill('input[name="token"]', ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${h.url}/`), page.click('button[type="submit"]')]);
+
+  const section = page.locator(`section[data-ws="${ws.id}"]`);
+  await expect.poll(() => section.locator('h2').textContent()).toBe('acme');
+  expect(await section.locator('.funnel svg').count()).toBe(1);
+  expect(await section.locator('.funnel svg g.stage').count()).toBeGreaterThan(1);
+  expect(await section.locator('[data-status="connected"]').count()).toBe(0);
+
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get('connected') === 'hubspot'),
+    section.locator('button', { hasText: 'Connect HubSpot' }).click(),
+  ]);
+  expect(await page.locator('.notice').textContent()).toBe('HubSpot connected.');
+  expect(await section.locator('tr[data-vendor="hubspot"] [data-status="connected"]').count()).toBe(1);
+  expect(h.sandbox.hubspot.stats().calls['GET /oauth/authorize']).toBe(1);
+  const stored = await h.ctx.store.workspaces.require(ws.id);
+  expect(stored.sourceConnectionId).not.toBeNull();
+
+  // The job progress poll runs with the session cookie.
+  const poll = await page.waitForResponse((r) => r.url().endsWith(`/api/workspaces/${ws.id}/jobs`));
+  expect(poll.status()).toBe(200);
+  expect(await section.locator('.jobs').textContent()).toBe('no sync running');
+  expect(consoleErrors).toStrictEqual([]);
+});

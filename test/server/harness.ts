@@ -1,0 +1,109 @@
+/**
+ * The web app over real HTTP on a free port, against the real PostgreSQL (own schema), the real
+ * Redis (own prefix) and the vendor sandboxes over HTTP. Logs are captured for assertions.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import { createRegistry } from '../../connectors/registry.ts';
+import { createQueues } from '../../jobs/worker.ts';
+import { parseEnv } from '../../src/config/env.ts';
+import { createLogger } from '../../src/log.ts';
+import { loadEngine } from '../../src/pipeline/engine.ts';
+import type { ServerContext } from '../../src/server/context.ts';
+import { buildWebApp, createServerContext } from '../../src/server/server.ts';
+import { type SandboxServer, startSandboxServer } from '../../src/sandbox/server.ts';
+import type { Workspace } from '../../src/store/index.ts';
+import { openTestStore } from '../helpers/db.ts';
+import { redisForTests } from '../helpers/redis.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const MAUTIC_WEBHOOK_SECRET = 'mautic-webhook-secret-for-tests';
+
+export interface Harness {
+  url: string;
+  sandbox: SandboxServer;
+  ctx: ServerContext;
+  logs: string[];
+  /** fetch with the admin bearer token, never following redirects. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  createWorkspace(
+    name: string,
+    sourceVendor: 'hubspot' | 'mautic',
+    crmVendor?: 'salesforce' | null,
+  ): Promise<Workspace>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
+  const sandbox = await startSandboxServer({ port: 0, contacts: 20 });
+  const db = await openTestStore('postgres');
+  const redis = redisForTests();
+  const connection = redis.connect();
+  const queues = createQueues(connection, redis.prefix);
+  const registry = await registerBuiltinConnectors(createRegistry());
+  const http = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const env = parseEnv({
+    ADMIN_TOKEN,
+    PUBLIC_URL: url,
+    HUBSPOT_API_BASE_URL: `${sandbox.url}/hubspot`,
+    SALESFORCE_LOGIN_URL: `${sandbox.url}/salesforce`,
+    MAUTIC_WEBHOOK_SECRET,
+    LEADSTAGE_LOG_LEVEL: 'debug',
+    ...envOverrides,
+  });
+  const logs: string[] = [];
+  const log = createLogger('debug', {}, (line) => logs.push(line));
+  const ctx = createServerContext({
+    env,
+    store: db.store,
+    redis: connection,
+    queues,
+    queuePrefix: redis.prefix,
+    registry,
+    log,
+  });
+  http.on('request', buildWebApp(ctx));
+
+  return {
+    url,
+    sandbox,
+    ctx,
+    logs,
+    admin: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        redirect: 'manual',
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string>) },
+      }),
+    async createWorkspace(name, sourceVendor, crmVendor = 'salesforce') {
+      const engine = await loadEngine();
+      const source = await engine.loadModelSource(`preset:${engine.DEFAULT_PRESET}`);
+      const model = engine.compileModelText(source.text, source.file);
+      return db.store.workspaces.create({
+        name,
+        sourceVendor,
+        crmVendor,
+        model: { text: source.text, ref: source.ref, version: model.version },
+      });
+    },
+    async close() {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+      await sandbox.close();
+      await redis.cleanup();
+      await db.cleanup();
+    },
+  };
+}
+
+/** Follows one redirect hop: the Location of a 3xx answer, resolved against the request URL. */
+export function location(res: Response, base: string): string {
+  const value = res.headers.get('location');
+  if (!value) throw new Error(`expected a redirect, got ${res.status}`);
+  return new URL(value, base).toString();
+}

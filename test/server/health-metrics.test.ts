@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { enqueueRequalify } from '../../jobs/enqueue.ts';
+import { startHeartbeat } from '../../jobs/heartbeat.ts';
+import { startWorkers } from '../../jobs/worker.ts';
+import { silentLogger } from '../../src/log.ts';
+
+import { type Harness, startHarness } from './harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+interface Health {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+async function health(): Promise<{ status: number; body: Health }> {
+  const res = await fetch(`${h.url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+describe('when /healthz is asked', () => {
+  it('should fail while no worker consumes, naming the failing check', async () => {
+    const { status, body } = await health();
+    expect(status).toBe(503);
+    expect(body.checks.database).toMatchObject({ ok: true, detail: 'postgres' });
+    expect(body.checks.redis).toStrictEqual({ ok: true });
+    expect(body.checks.workers!.ok).toBe(false);
+    expect(body.checks.workers!.detail).toContain('no worker running');
+  });
+
+  it('should pass once a worker consumes and beats', async () => {
+    const connection = h.ctx.redis.duplicate();
+    const workers = startWorkers({
+      connection,
+      prefix: h.ctx.queuePrefix,
+      handlers: { runSync: () => Promise.resolve(), requalify: () => Promise.resolve() },
+      log: silentLogger,
+    });
+    const heartbeat = startHeartbeat(
+      h.ctx.redis,
+      h.ctx.queuePrefix,
+      { worker: workers.id, consuming: () => true, active: () => 0, lastJobAt: () => null },
+      60_000,
+    );
+    try {
+      await heartbeat.beat();
+      await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+      const { status, body } = await health();
+      expect(body.checks.workers).toMatchObject({ ok: true });
+      expect(status).toBe(200);
+      expect(body.ok).toBe(true);
+    } finally {
+      await heartbeat.stop();
+      await workers.close();
+      connection.disconnect();
+    }
+  });
+});
+
+describe('when /metrics is scraped', () => {
+  it('should report runs, records, API calls, queue depth and stage transitions from the store and queues', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const { store } = h.ctx;
+    const at = new Date('2026-11-01T10:00:00Z');
+    const ok = await store.runs.start(ws.id, { startedAt: at });
+    await store.runs.finish(ok, {
+      status: 'succeeded',
+      finishedAt: at,
+      counts: {
+        pulled: { contacts: 12, events: 30, salesOutcomes: 0 },
+        qualified: 12,
+        writtenBack: 5,
+        handedOff: 2,
+        errors: 1,
+      },
+      apiCalls: { hubspot: 7, salesforce: 3 },
+    });
+    const failed = await store.runs.start(ws.id, { startedAt: at });
+    await store.runs.finish(failed, {
+      status: 'failed',
+      finishedAt: at,
+      counts: {},
+      apiCalls: { hubspot: 1 },
+      error: 'x',
+    });
+    await store.contacts.upsert(ws.id, [{ id: 'c1', properties: {}, updatedAt: at.toISOString() }]);
+    await store.db.query(
+      `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at) VALUES ($1, 'c1', 'lead', $2)`,
+      [ws.id, at],
+    );
+    await enqueueRequalify(h.ctx.queues.requalify, ws.id, ['c1', 'c2']);
+
+    const res = await fetch(`${h.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const lines = text.split('\n');
+    for (const expected of [
+      'leadstage_sync_runs_total{outcome="sync_succeeded"} 1',
+      'leadstage_sync_runs_total{outcome="sync_failed"} 1',
+      'leadstage_records_total{step="pull_contacts",outcome="pulled"} 12',
+      'leadstage_records_total{step="write_back",outcome="written"} 5',
+      'leadstage_records_total{step="handoff",outcome="handed_off"} 2',
+      'leadstage_records_total{step="any",outcome="failed"} 1',
+      'leadstage_api_calls_total{vendor="hubspot"} 8',
+      'leadstage_api_calls_total{vendor="salesforce"} 3',
+      'leadstage_queue_depth{queue="leadstage-requalify",state="delayed"} 2',
+      'leadstage_queue_depth{queue="leadstage-sync",state="waiting"} 0',
+      'leadstage_stage_transitions_total{to="lead"} 1',
+    ]) {
+      expect(lines).toContain(expected);
+    }
+    // A second scrape reports the same totals, not doubled ones.
+    const again = (await (await fetch(`${h.url}/metrics`)).text()).split('\n');
+    expect(again).toContain('leadstage_api_calls_total{vendor="hubspot"} 8');
+  });
+});

@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { ADMIN_TOKEN, type Harness, location, startHarness } from './harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+/**
+ * Drives a connect flow through the real redirects: our connect endpoint → the sandbox's authorize
+ * page (which approves at once) → our callback → the dashboard.
+ */
+async function connect(workspaceId: string, vendor: string, form?: Record<string, string>) {
+  const start = await h.admin(`/workspaces/${workspaceId}/connect/${vendor}`, {
+    method: 'POST',
+    ...(form
+      ? {
+          body: new URLSearchParams(form).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }
+      : {}),
+  });
+  expect(start.status).toBe(303);
+  const authorizeUrl = location(start, h.url);
+  const approved = await fetch(authorizeUrl, { redirect: 'manual' });
+  expect(approved.status).toBe(302);
+  const callbackUrl = location(approved, authorizeUrl);
+  expect(callbackUrl.startsWith(`${h.url}/oauth/${vendor}/callback?`)).toBe(true);
+  // The callback is reached by the vendor's redirect: no admin header, the state authenticates it.
+  const back = await fetch(callbackUrl, { redirect: 'manual' });
+  return { authorizeUrl: new URL(authorizeUrl), callbackUrl, back };
+}
+
+async function workspaceJson(id: string) {
+  const res = await h.admin(`/api/workspaces/${id}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { workspace: Record<string, any> }).workspace; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads loose JSON
+}
+
+describe('when an admin connects HubSpot', () => {
+  it('should store the tokens sealed, attach the portal as the source and create the schema', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const { authorizeUrl, back } = await connect(ws.id, 'hubspot');
+    expect(authorizeUrl.pathname).toBe('/hubspot/oauth/authorize');
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${h.url}/oauth/hubspot/callback`);
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toMatch(/^\/\?connected=hubspot/);
+
+    const view = await workspaceJson(ws.id);
+    expect(view.source).toMatchObject({
+      vendor: 'hubspot',
+      status: 'active',
+      baseUrl: `${h.sandbox.url}/hubspot`,
+    });
+    expect(view.source.accountId).toMatch(/^\d+$/);
+    expect(view.schemaChecks.hubspot).toMatchObject({ missing: [] });
+    expect(view.schemaChecks.hubspot.error).toBeUndefined();
+    // ensureSchema ran against the portal with the tokens just granted.
+    const calls = Object.keys(h.sandbox.hubspot.stats().calls);
+    expect(calls.filter((k) => k.startsWith('POST /crm/v3/properties/contacts'))).not.toHaveLength(0);
+
+    const credentials = await h.ctx.store.connections.readCredentials(String(view.source.id));
+    expect(credentials.kind).toBe('oauth2');
+    const token = credentials.kind === 'oauth2' ? credentials.accessToken : '';
+    const listed = await (await h.admin('/api/connections')).text();
+    expect(listed).toContain(view.source.id);
+    expect(listed).not.toContain(token);
+    const row = await h.ctx.store.db.query<{ sealed: string }>(
+      'SELECT credentials_sealed AS sealed FROM connections WHERE id = $1',
+      [view.source.id],
+    );
+    expect(row.rows[0]!.sealed).not.toContain(token);
+  });
+
+  it('should refuse a replayed callback: a state works once', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const { callbackUrl, back } = await connect(ws.id, 'hubspot');
+    expect(back.status).toBe(303);
+    const replay = await fetch(callbackUrl, { redirect: 'manual' });
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('expired or was already used');
+  });
+
+  it('should refuse a callback whose state was never issued', async () => {
+    const res = await fetch(`${h.url}/oauth/hubspot/callback?state=${'x'.repeat(43)}&code=abc`, {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('should revoke the tokens at HubSpot and detach the connection on disconnect', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    await connect(ws.id, 'hubspot');
+    const res = await h.admin(`/workspaces/${ws.id}/disconnect/hubspot`, { method: 'POST' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/disconnected=hubspot&revoked=1/);
+    expect(h.sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke']).toBe(1);
+    const view = await workspaceJson(ws.id);
+    expect(view.source).toBeNull();
+    expect(await h.ctx.store.connections.list()).toHaveLength(0);
+  });
+});
+
+describe('when an admin connects Salesforce', () => {
+  it('should run PKCE with S256, keep the verifier server-side and show what the org is missing', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    h.sandbox.salesforce.faults.removeField('Lead', 'Leadstage_External_Id__c');
+    const { authorizeUrl, callbackUrl, back } = await connect(ws.id, 'salesforce');
+    expect(authorizeUrl.pathname).toBe('/salesforce/services/oauth2/authorize');
+    expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizeUrl.searchParams.has('code_verifier')).toBe(false);
+    expect(callbackUrl).not.toContain('code_verifier');
+    expect(back.status).toBe(303);
+
+    const view = await workspaceJson(ws.id);
+    expect(view.crm).toMatchObject({
+      vendor: 'salesforce',
+      status: 'active',
+      baseUrl: `${h.sandbox.url}/salesforce`,
+    });
+    const missing = view.schemaChecks.salesforce.missing as string[];
+    expect(missing.filter((m) => m.startsWith('Lead.Leadstage_External_Id__c is missing'))).toHaveLength(1);
+    expect(view.schemaChecks.salesforce.error).toBeUndefined();
+
+    const page = await (await h.admin('/')).text();
+    expect(page).toContain('Salesforce account');
+    for (const line of missing) {
+      expect(page).toContain(line.replaceAll('"', '&quot;').replaceAll("'", '&#39;'));
+    }
+  });
+
+  it('should refuse to connect a vendor the workspace does not use, naming the field', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot', null);
+    const res = await h.admin(`/workspaces/${ws.id}/connect/salesforce`, { method: 'POST' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('vendor: workspace');
+  });
+});
+
+describe('when an admin disconnects Salesforce or Mautic', () => {
+  it('should revoke the Salesforce refresh token so it no longer refreshes', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    await connect(ws.id, 'salesforce');
+    const connectionId = (await h.ctx.store.workspaces.require(ws.id)).crmConnectionId!;
+    const credentials = await h.ctx.store.connections.readCredentials(connectionId);
+    const refreshToken = credentials.kind === 'oauth2' ? credentials.refreshToken! : '';
+    const res = await h.admin(`/workspaces/${ws.id}/disconnect/salesforce`, { method: 'POST' });
+    expect(res.headers.get('location')).toMatch(/disconnected=salesforce&revoked=1/);
+    // Already gone: revoking it a second time finds nothing.
+    expect(h.sandbox.salesforce.oauth.revoke(refreshToken)).toBe(false);
+    expect((await h.ctx.store.workspaces.require(ws.id)).crmConnectionId).toBeNull();
+  });
+
+  it('should detach Mautic and tell the admin to delete the credentials there, having no revoke', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    await connect(ws.id, 'mautic', { baseUrl: `${h.sandbox.url}/mautic` });
+    const res = await h.admin(`/workspaces/${ws.id}/disconnect/mautic`, { method: 'POST' });
+    expect(res.headers.get('location')).toMatch(/disconnected=mautic&revoked=0&why=no_revoke/);
+    const page = await (await h.admin(location(res, h.url).replace(h.url, ''))).text();
+    expect(page).toContain('delete leadstage&#39;s API credentials in Mautic');
+    expect((await h.ctx.store.workspaces.require(ws.id)).sourceConnectionId).toBeNull();
+  });
+});
+
+describe('when an admin connects Mautic', () => {
+  it('should take the instance URL from the form and attach the instance as the source', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    const { authorizeUrl, back } = await connect(ws.id, 'mautic', { baseUrl: `${h.sandbox.url}/mautic/` });
+    expect(authorizeUrl.toString().startsWith(`${h.sandbox.url}/mautic/oauth/v2/authorize?`)).toBe(true);
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${h.url}/oauth/mautic/callback`);
+    expect(back.status).toBe(303);
+    const view = await workspaceJson(ws.id);
+    expect(view.source).toMatchObject({
+      vendor: 'mautic',
+      status: 'active',
+      baseUrl: `${h.sandbox.url}/mautic`,
+      accountId: new URL(h.sandbox.url).host,
+    });
+    expect(view.schemaChecks.mautic.error).toBeUndefined();
+    const page = await (await h.admin('/')).text();
+    expect(page).toContain(`${h.url}/webhooks/mautic/${view.source.id}`);
+  });
+
+  it('should ask for the base URL when the form lacks it', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    const res = await h.admin(`/workspaces/${ws.id}/connect/mautic`, {
+      method: 'POST',
+      body: 'baseUrl=',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('baseUrl');
+  });
+});
+
+it('should not start a connect flow without the admin token', async () => {
+  const ws = await h.createWorkspace('acme', 'hubspot');
+  const res = await fetch(`${h.url}/workspaces/${ws.id}/connect/hubspot`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { authorization: `Bearer not-${ADMIN_TOKEN}` },
+  });
+  expect(res.status).not.toBe(200);
+  expect(res.headers.get('location') ?? '').not.toContain('/hubspot/oauth/authorize');
+});

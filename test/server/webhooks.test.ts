@@ -1,0 +1,157 @@
+import type { Job } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { signHubspotWebhookV3 } from '../../connectors/hubspot/index.ts';
+import { signMauticWebhook } from '../../connectors/mautic/index.ts';
+
+import { type Harness, MAUTIC_WEBHOOK_SECRET, startHarness } from './harness.ts';
+
+const HUBSPOT_SECRET = 'hubspot-app-secret-for-tests';
+const PERSONAL = 'jane.doe.private@example.com';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness({ HUBSPOT_CLIENT_ID: 'app', HUBSPOT_CLIENT_SECRET: HUBSPOT_SECRET });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function sourceWorkspace(name: string, vendor: 'hubspot' | 'mautic', accountId: string) {
+  const ws = await h.createWorkspace(name, vendor);
+  const connection = await h.ctx.store.connections.create({
+    vendor,
+    accountId,
+    baseUrl: `${h.sandbox.url}/${vendor}`,
+    credentials: { kind: 'oauth2', accessToken: 'access-token-never-logged' },
+  });
+  await h.ctx.store.workspaces.setConnection(ws.id, 'source', connection.id);
+  return { ws, connection };
+}
+
+async function requalifyJobs(): Promise<Job[]> {
+  return h.ctx.queues.requalify.getJobs(['delayed', 'waiting']);
+}
+
+function hubspotDelivery(body: string, secret = HUBSPOT_SECRET, timestamp = Date.now()) {
+  return fetch(`${h.url}/webhooks/hubspot`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-request-timestamp': String(timestamp),
+      'x-hubspot-signature-v3': signHubspotWebhookV3(
+        secret,
+        'POST',
+        `${h.url}/webhooks/hubspot`,
+        body,
+        timestamp,
+      ),
+    },
+    body,
+  });
+}
+
+describe('when HubSpot delivers a signed webhook', () => {
+  it('should enqueue re-qualification for the workspace whose portal it names, and only that one', async () => {
+    const { ws } = await sourceWorkspace('acme', 'hubspot', '4242');
+    await sourceWorkspace('other', 'hubspot', '777');
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionType: 'contact.propertyChange',
+        objectId: 101,
+        portalId: 4242,
+        propertyName: 'email',
+      },
+      { eventId: 2, subscriptionType: 'contact.creation', objectId: 102, portalId: 4242 },
+      { eventId: 3, subscriptionType: 'contact.creation', objectId: 900, portalId: 5555 },
+    ]);
+    const res = await hubspotDelivery(body);
+    expect(res.status).toBe(200);
+    const jobs = await requalifyJobs();
+    expect(
+      jobs.map((j) => j.data as unknown).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toStrictEqual([
+      { workspaceId: ws.id, contactIds: ['101'] },
+      { workspaceId: ws.id, contactIds: ['102'] },
+    ]);
+  });
+
+  it('should refuse a bad signature with 401 and log the refusal without the body', async () => {
+    await sourceWorkspace('acme', 'hubspot', '4242');
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionType: 'contact.propertyChange',
+        objectId: 101,
+        portalId: 4242,
+        propertyValue: PERSONAL,
+      },
+    ]);
+    const res = await hubspotDelivery(body, 'not-the-secret');
+    expect(res.status).toBe(401);
+    expect(await requalifyJobs()).toHaveLength(0);
+    const refusals = h.logs.filter((l) => l.includes('webhook refused'));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toContain('signature mismatch');
+    expect(h.logs.join('\n')).not.toContain(PERSONAL);
+  });
+
+  it('should refuse a delivery older than five minutes', async () => {
+    await sourceWorkspace('acme', 'hubspot', '4242');
+    const res = await hubspotDelivery('[]', HUBSPOT_SECRET, Date.now() - 10 * 60_000);
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('when Mautic delivers a signed webhook', () => {
+  const payload = JSON.stringify({
+    'mautic.lead_post_save_update': [
+      { contact: { id: 55, fields: { core: { email: { value: PERSONAL } } } } },
+    ],
+    'mautic.form_on_submit': [{ submission: { lead: { id: 56 } } }],
+  });
+
+  it('should enqueue re-qualification for the workspace of the connection in the path', async () => {
+    const { ws, connection } = await sourceWorkspace('acme', 'mautic', 'mautic.example.com');
+    const res = await fetch(`${h.url}/webhooks/mautic/${connection.id}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-signature': signMauticWebhook(payload, MAUTIC_WEBHOOK_SECRET),
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    const data = (await requalifyJobs()).map((j) => j.data as { workspaceId: string; contactIds: string[] });
+    expect(data.map((d) => d.workspaceId)).toStrictEqual([ws.id, ws.id]);
+    expect(data.flatMap((d) => d.contactIds).sort()).toStrictEqual(['55', '56']);
+  });
+
+  it('should refuse a bad signature with 401 and keep the body out of the log', async () => {
+    const { connection } = await sourceWorkspace('acme', 'mautic', 'mautic.example.com');
+    const res = await fetch(`${h.url}/webhooks/mautic/${connection.id}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-signature': signMauticWebhook(payload, 'wrong'),
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(401);
+    expect(await requalifyJobs()).toHaveLength(0);
+    expect(h.logs.filter((l) => l.includes('webhook refused') && l.includes('bad_signature'))).toHaveLength(
+      1,
+    );
+    expect(h.logs.join('\n')).not.toContain(PERSONAL);
+  });
+
+  it('should answer 404 for a signed delivery to a connection that does not exist', async () => {
+    const res = await fetch(`${h.url}/webhooks/mautic/no-such-connection`, {
+      method: 'POST',
+      headers: { 'webhook-signature': signMauticWebhook(payload, MAUTIC_WEBHOOK_SECRET) },
+      body: payload,
+    });
+    expect(res.status).toBe(404);
+  });
+});
