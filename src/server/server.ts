@@ -6,16 +6,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 
-import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { Env } from '../config/env.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/index.ts';
 
 import { apiRouter } from './api.ts';
 import { createApp } from './app.ts';
-import type { ServerContext, ServerQueues } from './context.ts';
+import type { ServerContext } from './context.ts';
 import { healthReport } from './health.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { refreshMetrics } from './metrics-refresh.ts';
@@ -24,17 +20,8 @@ import { oauthCallbackRouter, pagesRouter } from './pages-router.ts';
 import { trimSlash } from './vendors.ts';
 import { webhookRouter } from './webhooks.ts';
 
-export interface WebServerDeps {
-  env: Env;
-  store: Store;
-  redis: Redis;
-  queues: ServerQueues;
-  /** Must match the workers' LEADSTAGE_QUEUE_PREFIX. */
-  queuePrefix: string;
-  registry: ConnectorRegistry;
-  log: Logger;
-  metrics?: Metrics;
-}
+/** What the web app is built from; the OAuth state store is made here, metrics when not given. */
+export type WebServerDeps = Omit<ServerContext, 'metrics' | 'states'> & { metrics?: Metrics };
 
 export function createServerContext(deps: WebServerDeps): ServerContext {
   const adminToken = deps.env.ADMIN_TOKEN;
