@@ -49,6 +49,11 @@ export async function requalifyContacts(
     };
   };
   try {
+    // The source learns the model's stages here (HubSpot maps its lifecycle options from them).
+    await ctx.source.ensureSchema({
+      stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
+      dimensions: [...ctx.model.dimensions],
+    });
     const contacts = await ctx.source.fetchContacts(ids);
     ctx.tally.pulled.contacts += contacts.length;
     await store.transaction(async (tx) => {
