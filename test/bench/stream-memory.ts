@@ -19,14 +19,21 @@ const model = compileModelText(
 );
 const templates = benchContacts(1000).map((c) => JSON.stringify(c));
 let i = 0;
-const input = Readable.from(
-  (function* () {
-    for (; i < STREAMED; i++) {
-      const base = templates[i % templates.length]!;
-      yield `{"id":"s${i}",${base.slice(base.indexOf(',') + 1)}\n`;
+// Chunks of many lines, as a file stream delivers them (64 KB-ish Buffers).
+const input = new Readable({
+  read() {
+    if (i >= STREAMED) {
+      this.push(null);
+      return;
     }
-  })(),
-);
+    let chunk = '';
+    for (let k = 0; k < 100 && i < STREAMED; k++, i++) {
+      const base = templates[i % templates.length]!;
+      chunk += `{"id":"s${i}",${base.slice(base.indexOf(',') + 1)}\n`;
+    }
+    this.push(Buffer.from(chunk));
+  },
+});
 const sink = new Writable({ write: (_chunk, _enc, done) => done() });
 const t = performance.now();
 const result = await scoreStream(input, sink, model, BENCH_NOW, (line, message) =>
