@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { ConfigError } from '../src/errors.ts';
+import { parseEnvWith } from '../src/config/env.ts';
 
 import { DEFAULT_PREFIX } from './queues.ts';
 
@@ -28,9 +28,5 @@ export const workerEnvSchema = z.object({
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 export function parseWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
-  const result = workerEnvSchema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
+  return parseEnvWith(workerEnvSchema, source, 'worker environment');
 }

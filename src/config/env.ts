@@ -3,6 +3,8 @@
  */
 import { z } from 'zod';
 
+import { ConfigError } from '../errors.ts';
+
 const optionalUrl = z.url().optional();
 const optionalText = z.string().min(1).optional();
 
@@ -40,9 +42,21 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Parses the environment, throwing one readable list of every problem. */
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return parseEnvWith(envSchema, source, 'environment');
+}
+
+/**
+ * Validates variables with `schema`; empty values count as unset (as `.env.example` leaves them).
+ * The error names every bad variable at once.
+ */
+export function parseEnvWith<T extends z.ZodType>(
+  schema: T,
+  source: NodeJS.ProcessEnv,
+  what: string,
+): z.infer<T> {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
-  const result = envSchema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  throw new ConfigError(`invalid ${what}:\n${lines.join('\n')}`);
 }
