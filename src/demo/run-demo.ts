@@ -51,7 +51,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   );
   const sandbox = await startSandbox(o);
   try {
-    const workspaceId = await createDemoWorkspace(o, sandbox);
+    const { workspaceId, handoffLabel } = await createDemoWorkspace(o, sandbox);
     const registry = createRegistry(await builtinConnectors());
     const sync = () =>
       runSync({
@@ -71,7 +71,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.out(`  stage changes  ${list(first.stageChanges)}`);
     o.out(`  written back   ${first.writtenBack} contacts (stage, scores, reason, model version)`);
     o.out(
-      `  handed off     ${first.handedOff} contacts at or past ${handoffLabel(first)} (${first.crmCreated} new Salesforce leads)`,
+      `  handed off     ${first.handedOff} contacts at or past ${handoffLabel} (${first.crmCreated} new Salesforce leads)`,
     );
     o.out();
     printHandedOff(o, sandbox);
@@ -121,7 +121,10 @@ async function startSandbox(o: DemoOptions): Promise<SandboxServer> {
 }
 
 /** Replaces any earlier demo workspace (and its connections) with a fresh one on this sandbox. */
-async function createDemoWorkspace(o: DemoOptions, sandbox: SandboxServer): Promise<string> {
+async function createDemoWorkspace(
+  o: DemoOptions,
+  sandbox: SandboxServer,
+): Promise<{ workspaceId: string; handoffLabel: string }> {
   const { store } = o;
   const previous = await store.workspaces.get(DEMO_WORKSPACE);
   if (previous) {
@@ -162,7 +165,8 @@ async function createDemoWorkspace(o: DemoOptions, sandbox: SandboxServer): Prom
   });
   await store.workspaces.setConnection(ws.id, 'source', source.id);
   await store.workspaces.setConnection(ws.id, 'crm', crm.id);
-  return ws.id;
+  const handoff = compiled.stages.find((s) => s.key === compiled.handoffStage);
+  return { workspaceId: ws.id, handoffLabel: handoff?.label ?? 'the handoff stage' };
 }
 
 async function createMauticConnection(store: Store, sandbox: SandboxServer) {
@@ -207,10 +211,6 @@ function printApiCalls(o: DemoOptions, first: SyncSummary, second: SyncSummary):
       .join(', ');
     o.out(`  ${label}  ${used || 'none'}`);
   }
-}
-
-function handoffLabel(s: SyncSummary): string {
-  return s.workspace.name === DEMO_WORKSPACE ? 'Sales Qualified Lead' : 'the handoff stage';
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
