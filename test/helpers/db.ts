@@ -24,6 +24,8 @@ export interface TestStore {
   store: Store;
   /** Opens a second store on the same database (another "process"). PostgreSQL only. */
   openAnother(): Promise<Store>;
+  /** PostgreSQL only: DATABASE_URL for a child process, pointing at this store's schema. */
+  databaseUrl?: string;
   cleanup(): Promise<void>;
 }
 
@@ -54,9 +56,13 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
       return s;
     };
     const store = await open();
+    const url = new URL(TEST_DATABASE_URL);
+    // libpq's `options` reaches a child process through DATABASE_URL alone.
+    url.searchParams.set('options', `-c search_path=${schema}`);
     return {
       store,
       openAnother: open,
+      databaseUrl: url.toString(),
       async cleanup() {
         await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
         await adminQuery(`DROP SCHEMA ${schema} CASCADE`);

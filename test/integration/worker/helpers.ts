@@ -5,19 +5,14 @@
  * `node src/cli.ts worker` child processes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Job, Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 
 import { registerBuiltinConnectors } from '../../../connectors/builtin.ts';
 import { createHubspotSandbox, type HubspotSandbox } from '../../../connectors/hubspot/sandbox/index.ts';
@@ -32,8 +27,8 @@ import type { WorkerSettings } from '../../../jobs/service.ts';
 import { startWorkerService, type WorkerService } from '../../../jobs/service.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DEFAULT_PRESET, loadModel } from '../../../src/qualification/index.ts';
-import { openStore, type Store, type Workspace } from '../../../src/store/index.ts';
-import { TEST_DATABASE_URL, TEST_ENCRYPTION_KEY } from '../../helpers/db.ts';
+import type { Store, Workspace } from '../../../src/store/index.ts';
+import { openTestStore, TEST_ENCRYPTION_KEY } from '../../helpers/db.ts';
 import { TEST_REDIS_URL } from '../../helpers/redis.ts';
 
 const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
@@ -77,44 +72,10 @@ export interface WorkerTestDb {
   cleanup(): Promise<void>;
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
+/** The shared test store on PostgreSQL, with the URL a child worker process needs. */
 export async function openWorkerTestDb(): Promise<WorkerTestDb> {
-  const schema = `w_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-worker-test-'));
-  await admin(`CREATE SCHEMA ${schema}`);
-  const opened: Store[] = [];
-  const open = async () => {
-    const s = await openStore({
-      databaseUrl: TEST_DATABASE_URL,
-      schema,
-      dataDir,
-      encryptionKey: TEST_ENCRYPTION_KEY,
-    });
-    opened.push(s);
-    return s;
-  };
-  const url = new URL(TEST_DATABASE_URL);
-  // libpq's `options` reaches a child process through DATABASE_URL alone.
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    store: await open(),
-    databaseUrl: url.toString(),
-    openAnother: open,
-    async cleanup() {
-      await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
-      await admin(`DROP SCHEMA ${schema} CASCADE`);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const t = await openTestStore('postgres');
+  return { ...t, databaseUrl: t.databaseUrl! };
 }
 
 // ---- sandboxes ----------------------------------------------------------------------------------
