@@ -2,9 +2,9 @@
  * Turns a validated model into a CompiledModel: scores per dimension, the stage, and the reasons
  * for both. Pure: the same contact, model and `now` always give the same decision.
  *
- * Two evaluators share the stage logic: the fast path (`fast-path.ts`) decides scores and stage;
- * the explained path (`conditions.ts`) recomputes them with every reason, only when a caller reads
- * `reasons` or `summary`.
+ * Two evaluators: the fast path (`fast-path.ts`, one generated function per model) decides scores
+ * and stage; the explained path (`conditions.ts`) recomputes them with every reason, only when a
+ * caller reads `reasons` or `summary`.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,18 +17,10 @@ import {
   type EvalContext,
   type ScoredEvent,
 } from './conditions.ts';
-import {
-  compileFast,
-  decayWeight,
-  parseIsoMs,
-  SlotPlan,
-  type FastContext,
-  type FastTest,
-} from './fast-path.ts';
+import { compileFastPath, type StageBox } from './fast-path.ts';
 import type { ModelFile } from './schema.ts';
+import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
 import { round2 } from './values.ts';
-
-const DAY_MS = 86_400_000;
 
 type Rule = ModelFile['scoring'][number];
 
@@ -123,36 +115,8 @@ export function compileModel(model: ModelFile): CompiledModel {
     from: r.from ? new Set(r.from.map((f) => stageIndex.get(f)!)) : undefined,
   }));
 
-  // Fast path.
-  const plan = new SlotPlan();
-  const fastRules = model.scoring.map((rule) => {
-    const cap = capper(rule);
-    const dim = rule.dimension;
-    if ('event' in rule.when) {
-      const slot = plan.add(rule.when, rule.decay?.halfLifeDays);
-      return {
-        dim,
-        points: (ctx: FastContext, nowMs: number) =>
-          cap(
-            eventPoints(
-              rule,
-              ctx.slots.count[slot]!,
-              ctx.slots.weight[slot]!,
-              ctx.slots.latest[slot]!,
-              nowMs,
-            ),
-          ),
-      };
-    }
-    const test = compileFast(rule.when, named, plan);
-    const given = cap(rule.points);
-    return { dim, points: (ctx: FastContext) => (test(ctx) ? given : 0) };
-  });
-  const fastRequirements: (FastTest | undefined)[] = model.stages.map((s) =>
-    s.requires ? compileFast(s.requires, named, plan) : undefined,
-  );
-  const fastRecycle = model.recycle.map((r) => compileFast(r.when, named, plan));
-  const state = plan.newState();
+  const qualifyFast = compileFastPath(model, stageIndex);
+  const box: StageBox = { final: 0, recycled: false };
 
   // Explained path.
   const rules = model.scoring.map((r) => explainedRule(r, named));
@@ -161,15 +125,13 @@ export function compileModel(model: ModelFile): CompiledModel {
   );
   const recycle = model.recycle.map((r) => ({ id: r.id, when: compileCondition(r.when, named) }));
 
-  /** Shared by both paths: highest stage that holds, never below the current one unless recycled. */
-  function decideStage(
-    contact: ContactInput,
-    fast: FastContext | undefined,
-    slow: EvalContext | undefined,
-  ): StageOutcome {
-    const holds = (i: number) =>
-      fast ? (fastRequirements[i]?.(fast) ?? true) : (requirements[i]?.test(slow!) ?? true);
-    const recycleHolds = (r: number) => (fast ? fastRecycle[r]!(fast) : recycle[r]!.when.test(slow!));
+  /**
+   * The highest stage that holds, never below the current one unless recycled. The generated fast
+   * path (`fast-path.ts`) encodes the same rule; a test holds the two together.
+   */
+  function decideStage(contact: ContactInput, ctx: EvalContext): StageOutcome {
+    const holds = (i: number) => requirements[i]?.test(ctx) ?? true;
+    const recycleHolds = (r: number) => recycle[r]!.when.test(ctx);
     let reached = 0;
     for (let i = stages.length - 1; i >= 0; i--) {
       if (holds(i)) {
@@ -215,7 +177,7 @@ export function compileModel(model: ModelFile): CompiledModel {
       });
     }
     ctx.scores = totals(raw);
-    const { final, reached, current, recycledBy } = decideStage(contact, undefined, ctx);
+    const { final, reached, current, recycledBy } = decideStage(contact, ctx);
     if (contact.stage !== undefined && current === undefined) {
       reasons.push({
         code: 'unknown_stage',
@@ -261,22 +223,8 @@ export function compileModel(model: ModelFile): CompiledModel {
 
   function qualify(contact: ContactInput, now: Date): Decision {
     const nowMs = now.getTime();
-    plan.pass(contact, nowMs, state);
-    const raw: Record<string, number> = {};
-    for (const d of dimensions) raw[d] = 0;
-    const ctx: FastContext = { properties: contact.properties, slots: state, scores: raw };
-    for (const rule of fastRules) raw[rule.dim]! += rule.points(ctx, nowMs);
-    ctx.scores = totals(raw);
-    const { final, current, recycledBy } = decideStage(contact, ctx, undefined);
-    return new LazyDecision(
-      contact,
-      nowMs,
-      stages[final]!.key,
-      ctx.scores,
-      recycledBy !== undefined && current !== undefined && current > final,
-      version,
-      explain,
-    );
+    const scores = qualifyFast(contact, nowMs, box);
+    return new LazyDecision(contact, nowMs, stages[box.final]!.key, scores, box.recycled, version, explain);
   }
 
   return { name: model.name, version, dimensions, stages, handoffStage, qualify };

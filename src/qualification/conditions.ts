@@ -6,6 +6,7 @@ import type { Properties, PropertyValue } from '../model.ts';
 import type { Condition, NumericTest, ValueTest } from './schema.ts';
 import {
   equalsTest,
+  oneOfTest,
   escapeRegExp,
   formatValue,
   isMissing,
@@ -76,12 +77,11 @@ export function valuePredicate(test: ValueTest): { predicate: ValuePredicate; te
     add((v) => !eq(v), `≠ ${fmt(test.notEquals)}`);
   }
   if (test.in) {
-    const tests = test.in.map(equalsTest);
-    add((v) => tests.some((t) => t(v)), `in [${test.in.map(fmt).join(', ')}]`);
+    add(oneOfTest(test.in), `in [${test.in.map(fmt).join(', ')}]`);
   }
   if (test.notIn) {
-    const tests = test.notIn.map(equalsTest);
-    add((v) => !tests.some((t) => t(v)), `not in [${test.notIn.map(fmt).join(', ')}]`);
+    const oneOf = oneOfTest(test.notIn);
+    add((v) => !oneOf(v), `not in [${test.notIn.map(fmt).join(', ')}]`);
   }
   if (test.contains !== undefined) {
     add(textTest(escapeRegExp(test.contains)), `contains ${fmt(test.contains)}`);

@@ -1,190 +1,332 @@
 /**
- * The hot path: scores and stage in one pass over a contact's events, with no allocation per
- * event. Every event condition of the model (in scoring rules, stage requirements, recycle rules
- * and named conditions) becomes a numbered slot; one loop over the events fills each slot's count,
- * decayed weight and latest time, and the compiled tests read the slots.
+ * The hot path: a model compiled into one generated JavaScript function that decides scores and
+ * stage in a single pass over a contact's events.
  *
- * The explained path (`conditions.ts`) computes the same decision with reasons; a test holds the
- * two to the same answers. Reasons are only computed when someone reads them.
+ * Why generated code rather than closures: with closures, every rule is a call through a
+ * megamorphic function slot and every event condition writes to a typed array. Generated code
+ * keeps every counter in a local variable, switches on the event type once, tests each distinct
+ * `where` once per event and inlines the stage requirements, which is what makes scoring fast
+ * enough to requalify a whole database on every model change.
+ *
+ * Nothing from the model file reaches the source text except numbers and `JSON.stringify`-ed
+ * strings; every predicate (text, regex, value comparison) is a closure passed in, built by the
+ * same `valuePredicate` as the explained path (`conditions.ts`). A test holds the two paths to the
+ * same answers on every preset.
  */
-import type { ContactInput, Properties, PropertyValue } from '../model.ts';
-import type { Condition, ValueTest } from './schema.ts';
+import type { ContactInput } from '../model.ts';
 import { valuePredicate } from './conditions.ts';
-import { numberTest } from './values.ts';
+import type { Condition, ModelFile, NumericTest, ValueTest } from './schema.ts';
+import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
+import { toNumber } from './values.ts';
 
-const DAY_MS = 86_400_000;
+type EventCondition = Extract<Condition, { event: unknown }>;
+type Rule = ModelFile['scoring'][number];
+
+/** Filled by the generated function beside the scores it returns, so a decision costs one object. */
+export interface StageBox {
+  final: number;
+  recycled: boolean;
+}
+
+export type FastQualify = (contact: ContactInput, nowMs: number, box: StageBox) => Record<string, number>;
 
 interface Slot {
-  index: number;
-  where: { prop: string; test: (v: PropertyValue | undefined) => boolean }[];
+  id: number;
+  types: string[];
+  /** Indexes into the distinct `where` tests. */
+  where: number[];
   windowMs?: number;
   halfLifeMs?: number;
-  needsTime: boolean;
 }
 
-export interface SlotState {
-  count: Float64Array;
-  weight: Float64Array;
-  latest: Float64Array;
+interface WhereTest {
+  id: number;
+  prop: string;
+  helper: string;
 }
 
-export interface FastContext {
-  properties: Properties;
-  slots: SlotState;
-  scores: Record<string, number>;
+/** A number as JavaScript source; validated models only hold finite numbers, but be exact anyway. */
+function num(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  return Object.is(n, -0) ? '-0' : String(n);
 }
 
-export type FastTest = (ctx: FastContext) => boolean;
+const str = (s: string) => JSON.stringify(s);
 
-/** Collects slots while conditions compile; `pass` then fills them for one contact. */
-export class SlotPlan {
-  private readonly slots: Slot[] = [];
-  private readonly byType = new Map<string, Slot[]>();
+class Generator {
+  private readonly helpers: unknown[] = [];
+  private readonly helperNames = new Map<unknown, string>();
+  readonly slots: Slot[] = [];
+  private readonly slotKeys = new Map<string, Slot>();
+  readonly wheres: WhereTest[] = [];
+  private readonly whereKeys = new Map<string, WhereTest>();
+  private readonly named: Record<string, Condition>;
+  /** Properties read as numbers, each converted once per contact. */
+  readonly numbers = new Map<string, string>();
 
-  add(c: Extract<Condition, { event: unknown }>, halfLifeDays?: number): number {
+  constructor(named: Record<string, Condition>) {
+    this.named = named;
+  }
+
+  /** A value the generated code reads as a constant of its enclosing closure. */
+  helper(value: unknown): string {
+    let name = this.helperNames.get(value);
+    if (name === undefined) {
+      name = `h${this.helpers.length}`;
+      this.helpers.push(value);
+      this.helperNames.set(value, name);
+    }
+    return name;
+  }
+
+  private predicate(test: ValueTest): string {
+    return this.helper(valuePredicate(test).predicate);
+  }
+
+  /** One counter per distinct event condition (rules and requirements often repeat them). */
+  slot(c: EventCondition, halfLifeDays?: number): Slot {
+    const types = Array.isArray(c.event) ? c.event : [c.event];
+    const key = JSON.stringify([types, c.where ?? {}, c.withinDays ?? null, halfLifeDays ?? null]);
+    const known = this.slotKeys.get(key);
+    if (known) return known;
     const slot: Slot = {
-      index: this.slots.length,
-      where: Object.entries(c.where ?? {}).map(([prop, t]) => ({ prop, test: valueTest(t) })),
+      id: this.slots.length,
+      types,
+      where: Object.entries(c.where ?? {}).map(([prop, t]) => this.where(prop, t).id),
       ...(c.withinDays !== undefined ? { windowMs: c.withinDays * DAY_MS } : {}),
       ...(halfLifeDays !== undefined ? { halfLifeMs: halfLifeDays * DAY_MS } : {}),
-      needsTime: true,
     };
-    slot.needsTime = slot.windowMs !== undefined || slot.halfLifeMs !== undefined;
     this.slots.push(slot);
-    for (const type of Array.isArray(c.event) ? c.event : [c.event]) {
-      let list = this.byType.get(type);
-      if (!list) this.byType.set(type, (list = []));
-      list.push(slot);
-    }
-    return slot.index;
+    this.slotKeys.set(key, slot);
+    return slot;
   }
 
-  newState(): SlotState {
-    const n = this.slots.length;
-    return { count: new Float64Array(n), weight: new Float64Array(n), latest: new Float64Array(n) };
+  private where(prop: string, test: ValueTest): WhereTest {
+    const key = JSON.stringify([prop, test]);
+    let w = this.whereKeys.get(key);
+    if (!w) {
+      w = { id: this.wheres.length, prop, helper: this.predicate(test) };
+      this.wheres.push(w);
+      this.whereKeys.set(key, w);
+    }
+    return w;
   }
 
-  pass(contact: ContactInput, nowMs: number, state: SlotState): void {
-    const { count, weight, latest } = state;
-    count.fill(0);
-    weight.fill(0);
-    latest.fill(-Infinity);
-    const events = contact.events;
-    for (let k = 0; k < events.length; k++) {
-      const e = events[k]!;
-      const slots = this.byType.get(e.type);
-      if (slots === undefined) continue;
-      let t = NaN;
-      let timed = false;
-      for (let j = 0; j < slots.length; j++) {
-        const slot = slots[j]!;
-        const where = slot.where;
-        if (where.length !== 0) {
-          const props = e.properties ?? NO_PROPS;
-          let ok = true;
-          for (let w = 0; w < where.length && ok; w++) ok = where[w]!.test(props[where[w]!.prop]);
-          if (!ok) continue;
-        }
-        if (slot.needsTime) {
-          if (!timed) {
-            t = parseIsoMs(e.at);
-            timed = true;
-          }
-          if (slot.windowMs !== undefined && !(t >= nowMs - slot.windowMs && t <= nowMs)) continue;
-        }
-        const i = slot.index;
-        count[i]!++;
-        if (slot.halfLifeMs !== undefined) {
-          weight[i]! += decayWeight(t, nowMs, slot.halfLifeMs);
-          if (t > latest[i]!) latest[i] = t;
-        }
-      }
-    }
+  /** A condition as a side-effect-free boolean expression over the generated function's locals. */
+  condition(c: Condition): string {
+    if ('property' in c) return this.propertyTest(c);
+    if ('event' in c) return numeric(`c${this.slot(c).id}`, c.count ?? { gte: 1 });
+    if ('score' in c) return numeric(scoreVar(c.score), c);
+    if ('all' in c) return `(${c.all.map((x) => this.condition(x)).join(' && ')})`;
+    if ('any' in c) return `(${c.any.map((x) => this.condition(x)).join(' || ')})`;
+    if ('not' in c) return `!${this.condition(c.not)}`;
+    return this.condition(this.named[c.is]!);
+  }
+
+  /** Numeric bounds read the property's number once per contact; other tests call their predicate. */
+  private propertyTest(c: Extract<Condition, { property: unknown }>): string {
+    const { property, ...test } = c;
+    const ops = Object.entries(test).filter(([, v]) => v !== undefined);
+    const numericOnly = ops.length > 0 && ops.every(([op, v]) => ORDERING.has(op) && typeof v === 'number');
+    if (!numericOnly) return `${this.predicate(test)}(P[${str(property)}])`;
+    let n = this.numbers.get(property);
+    if (n === undefined) this.numbers.set(property, (n = `n${this.numbers.size}`));
+    return `(${n} !== undefined && ${numeric(n, test as NumericTest)})`;
+  }
+
+  compile(source: string): FastQualify {
+    const names = this.helpers.map((_, i) => `h${i}`);
+    // Generated code is the point of this module; the source holds no text from the model file
+    // except JSON.stringify-ed strings and numbers (see the header).
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const factory = new Function(...names, `'use strict';\n${source}`) as (...h: unknown[]) => FastQualify;
+    return factory(...this.helpers);
   }
 }
 
-const NO_PROPS: Properties = {};
+const ORDERING = new Set(['gt', 'gte', 'lt', 'lte']);
 
-/** 0.5^(age / half-life); future events count fully, undatable ones not at all. */
-export function decayWeight(atMs: number, nowMs: number, halfLifeMs: number): number {
-  if (Number.isNaN(atMs)) return 0;
-  return 0.5 ** (Math.max(0, nowMs - atMs) / halfLifeMs);
+function numeric(v: string, t: NumericTest): string {
+  const parts: string[] = [];
+  if (t.equals !== undefined) parts.push(`${v} === ${num(t.equals)}`);
+  if (t.gt !== undefined) parts.push(`${v} > ${num(t.gt)}`);
+  if (t.gte !== undefined) parts.push(`${v} >= ${num(t.gte)}`);
+  if (t.lt !== undefined) parts.push(`${v} < ${num(t.lt)}`);
+  if (t.lte !== undefined) parts.push(`${v} <= ${num(t.lte)}`);
+  return parts.length ? `(${parts.join(' && ')})` : 'true';
+}
+
+const scoreVar = (name: string) => (name === 'total' ? 'total' : `s_${name}`);
+
+/** Points of one rule, capped: per matching event (decayed when asked) or once for the latest. */
+function rulePoints(g: Generator, rule: Rule): string {
+  const p = num(rule.points);
+  let expr: string;
+  if ('event' in rule.when) {
+    const slot = g.slot(rule.when, rule.decay?.halfLifeDays);
+    const c = `c${slot.id}`;
+    if (!rule.decay) expr = rule.once ? `(${c} > 0 ? ${p} : 0)` : `${p} * ${c}`;
+    else if (rule.once) {
+      expr = `(${c} > 0 ? ${p} * ${g.helper(decayWeight)}(l${slot.id}, nowMs, ${num(slot.halfLifeMs!)}) : 0)`;
+    } else expr = `(${c} > 0 ? ${p} * w${slot.id} : 0)`;
+  } else {
+    expr = `(${g.condition(rule.when)} ? ${p} : 0)`;
+  }
+  if (rule.max === undefined) return expr;
+  return `Math.${rule.points >= 0 ? 'min' : 'max'}(${expr}, ${num(rule.max)})`;
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.fff]Z` by arithmetic (the shape every connector emits), anything else
- * through Date.parse. Twice as fast as Date.parse on the hot path.
+ * True for `YYYY-MM-DDTHH:MM:SS.sssZ`, the shape `toISOString` and every connector emit. Such
+ * strings sort in time order, so a time window compares them as text against the window's bounds
+ * without parsing the date (inputs are checked to be dates where they enter: `contact-input.ts`).
  */
-export function parseIsoMs(s: string): number {
-  const n = s.length;
-  if (n < 20 || s.charCodeAt(n - 1) !== 90 /* Z */ || s.charCodeAt(10) !== 84 /* T */) return Date.parse(s);
-  const d = (i: number) => s.charCodeAt(i) - 48;
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const month = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
-  const hh = d(11) * 10 + d(12);
-  const mm = d(14) * 10 + d(15);
-  const ss = d(17) * 10 + d(18);
-  let ms = 0;
-  if (n === 24 && s.charCodeAt(19) === 46 /* . */) ms = d(20) * 100 + d(21) * 10 + d(22);
-  else if (n !== 20) return Date.parse(s);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hh < 24 && mm < 60 && ss < 61)) {
-    return Date.parse(s);
-  }
-  // Days from the civil date (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  const days = era * 146097 + doe - 719468;
-  return ((days * 24 + hh) * 60 + mm) * 60000 + ss * 1000 + ms;
+export function isCanonicalIso(s: string): boolean {
+  return (
+    s.length === 24 &&
+    s.charCodeAt(23) === 90 /* Z */ &&
+    s.charCodeAt(10) === 84 /* T */ &&
+    s.charCodeAt(19) === 46 /* . */ &&
+    s.charCodeAt(4) === 45 /* - */ &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(13) === 58 /* : */ &&
+    s.charCodeAt(16) === 58
+  );
 }
 
-const valueTest = (t: ValueTest) => valuePredicate(t).predicate;
+/** The variable holding a window's lower bound as ISO text; slots with the same window share it. */
+const lowBound = (windowMs: number) => `loIso${String(windowMs).replace(/\W/g, '_')}`;
 
-export function compileFast(
-  c: Condition,
-  named: Record<string, Condition>,
-  plan: SlotPlan,
-  cache = new Map<string, FastTest>(),
-): FastTest {
-  if ('property' in c) {
-    const { property } = c;
-    const test = valueTest(c);
-    return (ctx) => test(ctx.properties[property]);
+/** Bounds of every time window as canonical ISO text, rebuilt when `now` changes. */
+function windowBounds(g: Generator): { state: string; refresh: string } {
+  const windows = [...new Set(g.slots.flatMap((s) => (s.windowMs === undefined ? [] : [s.windowMs])))];
+  if (!windows.length) return { state: '', refresh: '' };
+  const lows = windows.map((w) => `nowMs - ${num(w)}`);
+  return {
+    state: `let nowKey = NaN, isoOk = false, nowIso = '';\n${windows.map((w) => `let ${lowBound(w)} = '';`).join('\n')}`,
+    refresh: `if (nowMs !== nowKey) {
+nowKey = nowMs;
+isoOk = ${[`nowMs`, ...lows].map((v) => `Number.isInteger(${v}) && ${v} >= 0`).join(' && ')} && nowMs < 253402300800000;
+nowIso = isoOk ? new Date(nowMs).toISOString() : '';
+${windows.map((w, i) => `${lowBound(w)} = isoOk ? new Date(${lows[i]}).toISOString() : '';`).join('\n')}
+}`,
+  };
+}
+
+/** The loop over events: one `case` per event type the model names, each slot a local counter. */
+function eventLoop(g: Generator): string {
+  const byType = new Map<string, Slot[]>();
+  for (const slot of g.slots) {
+    for (const type of slot.types) {
+      let list = byType.get(type);
+      if (!list) byType.set(type, (list = []));
+      list.push(slot);
+    }
   }
-  if ('event' in c) {
-    const slot = plan.add(c);
-    const test = numberTest(c.count ?? { gte: 1 });
-    return (ctx) => test(ctx.slots.count[slot]!);
+  if (byType.size === 0) return '';
+  const parse = g.helper(parseIsoMs);
+  const decay = g.helper(decayWeight);
+  const canonical = g.helper(isCanonicalIso);
+  const empty = g.helper(Object.freeze({}));
+  const cases: string[] = [];
+  for (const [type, slots] of byType) {
+    const lines: string[] = [];
+    const whereIds = [...new Set(slots.flatMap((s) => s.where))];
+    if (whereIds.length) lines.push(`const EP = e.properties ?? ${empty};`);
+    for (const id of whereIds) {
+      const w = g.wheres[id]!;
+      lines.push(`const q${id} = ${w.helper}(EP[${str(w.prop)}]);`);
+    }
+    const timed = slots.some((s) => s.windowMs !== undefined || s.halfLifeMs !== undefined);
+    if (timed) lines.push('let t = 0, tt = false, sc = -1;');
+    for (const s of slots) {
+      const tests = s.where.map((id) => `q${id}`);
+      const body: string[] = [];
+      const parsed = `if (!tt) { t = ${parse}(e.at); tt = true; }`;
+      if (s.windowMs !== undefined) {
+        body.push(`if (sc < 0) sc = isoOk && ${canonical}(e.at) ? 1 : 0;`);
+        body.push(`let inside; if (sc === 1) inside = e.at >= ${lowBound(s.windowMs)} && e.at <= nowIso;`);
+        body.push(`else { ${parsed} inside = t >= nowMs - ${num(s.windowMs)} && t <= nowMs; }`);
+        body.push('if (inside) {');
+      }
+      body.push(`c${s.id}++;`);
+      if (s.halfLifeMs !== undefined) {
+        body.push(parsed);
+        body.push(`w${s.id} += ${decay}(t, nowMs, ${num(s.halfLifeMs)});`);
+        body.push(`if (t > l${s.id}) l${s.id} = t;`);
+      }
+      if (s.windowMs !== undefined) body.push('}');
+      lines.push(tests.length ? `if (${tests.join(' && ')}) { ${body.join(' ')} }` : body.join(' '));
+    }
+    cases.push(`case ${str(type)}: {\n${lines.join('\n')}\nbreak;\n}`);
   }
-  if ('score' in c) {
-    const { score } = c;
-    const test = numberTest(c);
-    return (ctx) => test(ctx.scores[score] ?? 0);
-  }
-  if ('all' in c) {
-    const parts = c.all.map((x) => compileFast(x, named, plan, cache));
-    return (ctx) => {
-      for (const p of parts) if (!p(ctx)) return false;
-      return true;
-    };
-  }
-  if ('any' in c) {
-    const parts = c.any.map((x) => compileFast(x, named, plan, cache));
-    return (ctx) => {
-      for (const p of parts) if (p(ctx)) return true;
-      return false;
-    };
-  }
-  if ('not' in c) {
-    const inner = compileFast(c.not, named, plan, cache);
-    return (ctx) => !inner(ctx);
-  }
-  const hit = cache.get(c.is);
-  if (hit) return hit;
-  const compiled = compileFast(named[c.is]!, named, plan, cache);
-  cache.set(c.is, compiled);
-  return compiled;
+  return `const ev = contact.events;
+for (let k = 0; k < ev.length; k++) {
+const e = ev[k];
+switch (e.type) {
+${cases.join('\n')}
+}
+}`;
+}
+
+export function compileFastPath(model: ModelFile, stageIndex: Map<string, number>): FastQualify {
+  const g = new Generator(model.conditions);
+  const dims = model.dimensions;
+
+  // Conditions first: they register the slots the event loop fills.
+  const scoring = model.scoring.map((rule) => `s_${rule.dimension} += ${rulePoints(g, rule)};`);
+  const requires = model.stages.map((s) => (s.requires ? g.condition(s.requires) : 'true'));
+  const recycle = model.recycle.map((r) => ({
+    to: stageIndex.get(r.to)!,
+    from: r.from ? g.helper(new Set(r.from.map((f) => stageIndex.get(f)!))) : undefined,
+    when: g.condition(r.when),
+  }));
+  const loop = eventLoop(g);
+  const bounds = windowBounds(g);
+
+  const declare = g.slots.flatMap((s) => [
+    `let c${s.id} = 0;`,
+    ...(s.halfLifeMs !== undefined ? [`let w${s.id} = 0, l${s.id} = -Infinity;`] : []),
+  ]);
+  // Rounded per dimension, then the total of the rounded parts, as the explained path reports them.
+  const round = (v: string) => `${v} = Math.round(${v} * 100) / 100;`;
+  const reached = requires
+    .map((test, i) => ({ test, i }))
+    .reverse()
+    .map(({ test, i }) => (i === 0 ? `reached = 0;` : `if (${test}) reached = ${i}; else`))
+    .join('\n');
+  const recycling = recycle
+    .map(
+      (r, i) =>
+        `if (by < 0 && final > ${r.to}${r.from ? ` && ${r.from}.has(cur === undefined ? final : cur)` : ''} && ${r.when}) { final = ${r.to}; by = ${i}; }`,
+    )
+    .join('\n');
+  const stages = g.helper(stageIndex);
+
+  const toNumberFn = g.helper(toNumber);
+  const numbers = [...g.numbers].map(([prop, n]) => `const ${n} = ${toNumberFn}(P[${str(prop)}]);`);
+  const source = `${bounds.state}
+return function qualifyFast(contact, nowMs, box) {
+${bounds.refresh}
+const P = contact.properties;
+${numbers.join('\n')}
+${declare.join('\n')}
+${loop}
+${dims.map((d) => `let s_${d} = 0;`).join('\n')}
+${scoring.join('\n')}
+let total = 0;
+${dims.map((d) => `${round(`s_${d}`)} total += s_${d};`).join('\n')}
+${round('total')}
+let reached;
+${reached}
+const cur = contact.stage === undefined ? undefined : ${stages}.get(contact.stage);
+let final = cur === undefined || reached > cur ? reached : cur;
+let by = -1;
+${recycling}
+box.final = final;
+box.recycled = by >= 0 && cur !== undefined && cur > final;
+return { ${dims.map((d) => `${d}: s_${d}`).join(', ')}, total };
+};`;
+  return g.compile(source);
 }

@@ -59,14 +59,59 @@ export function isDateText(v: unknown): v is string {
 
 /** Builds an `equals` test once per rule, so scoring does no type dispatch on the expected value. */
 export function equalsTest(expected: Scalar): (v: PropertyValue | undefined) => boolean {
+  return oneOfTest([expected]);
+}
+
+/** Text that only ever compares as text: not a number, not true/false. */
+function isPlainText(v: Scalar): v is string {
+  if (typeof v !== 'string') return false;
+  const text = v.trim().toLowerCase();
+  return toNumber(v) === undefined && text !== 'true' && text !== 'false';
+}
+
+/**
+ * `equals` and `in`: true when the value equals one of `expected` by the rules above. Plain text
+ * is looked up in sets (exact spelling first, then trimmed and lower-cased), so a list of twenty
+ * industries costs one lookup rather than twenty comparisons.
+ */
+export function oneOfTest(expected: Scalar[]): (v: PropertyValue | undefined) => boolean {
+  const texts = expected.filter(isPlainText);
+  const others = expected.filter((e) => !isPlainText(e)).map(scalarEqualsTest);
+  if (texts.length === 0) return others.length === 1 ? others[0]! : (v) => others.some((t) => t(v));
+  const exact = new Set(texts);
+  const lowered = new Set(texts.map((t) => t.trim().toLowerCase()));
+  // Trimming and lower-casing only change a value's length through outer whitespace or "İ", so a
+  // value with visible ASCII at both ends, no "İ", and a length no entry has cannot match.
+  const lengths = new Set([...lowered].map((t) => t.length));
+  const visible = (c: number) => c > 32 && c < 127;
+  const textHit = (v: PropertyValue | undefined): boolean => {
+    if (v === null || v === undefined) return false;
+    if (typeof v !== 'string') return lowered.has(String(v).toLowerCase());
+    if (exact.has(v)) return true;
+    const n = v.length;
+    if (n === 0) return false;
+    if (
+      !lengths.has(n) &&
+      visible(v.charCodeAt(0)) &&
+      visible(v.charCodeAt(n - 1)) &&
+      !v.includes('\u0130')
+    ) {
+      return false;
+    }
+    return lowered.has(v.trim().toLowerCase());
+  };
+  if (others.length === 0) return textHit;
+  return (v) => textHit(v) || others.some((t) => t(v));
+}
+
+function scalarEqualsTest(expected: Scalar): (v: PropertyValue | undefined) => boolean {
   if (typeof expected === 'number') return (v) => toNumber(v) === expected;
   if (typeof expected === 'boolean') return (v) => toBoolean(v) === expected;
   const text = expected.trim().toLowerCase();
   const asNumber = toNumber(expected);
   if (asNumber !== undefined) return (v) => toNumber(v) === asNumber || toText(v) === text;
-  const asBoolean = text === 'true' || text === 'false' ? text === 'true' : undefined;
-  if (asBoolean !== undefined) return (v) => toBoolean(v) === asBoolean;
-  return textTest(`^\\s*${escapeRegExp(text)}\\s*$`);
+  const asBoolean = text === 'true';
+  return (v) => toBoolean(v) === asBoolean;
 }
 
 export function escapeRegExp(s: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseIsoMs } from '../../../src/qualification/fast-path.ts';
+import { parseIsoMs } from '../../../src/qualification/time.ts';
 import { listPresets, loadModel } from '../../../src/qualification/index.ts';
 import { benchContacts, BENCH_NOW } from '../../bench/contacts.ts';
 

@@ -39,6 +39,10 @@ scoring: []
   );
 }
 
-export function passes(condition: string, c: ContactInput): boolean {
-  return gate(condition).qualify(c, NOW).stage === 'in';
+/** Whether the gate opens, asserting that the generated fast path and the explained path agree. */
+export function passes(condition: string, c: ContactInput, now = NOW): boolean {
+  const d = gate(condition).qualify(c, now);
+  const explained = d.summary.startsWith('In: ') ? 'in' : 'out';
+  if (explained !== d.stage) throw new Error(`fast path: ${d.stage}; explained path: ${d.summary}`);
+  return d.stage === 'in';
 }
