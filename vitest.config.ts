@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['test/global-setup.ts'],
     // A test with no expect() fails: a test that cannot fail is a defect.
     expect: { requireAssertions: true },
     testTimeout: 60_000,

@@ -27,7 +27,7 @@ const ARGS = [
 
 let h: Harness;
 let browser: BrowserContext | undefined;
-let profile: string;
+let profile: string | undefined;
 
 beforeEach(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -47,7 +47,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await browser?.close();
   browser = undefined;
-  await rm(profile, { recursive: true, force: true });
+  if (profile) await rm(profile, { recursive: true, force: true });
+  profile = undefined;
   await h?.close();
 });
 
