@@ -16,7 +16,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await (await buildProgram(process.argv)).parseAsync(process.argv);
 } catch (err) {
   process.stderr.write(`leadstage: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = process.exitCode || 1;

@@ -24,41 +24,42 @@ export async function scoreStream(
   let lineNo = 0;
   let scored = 0;
   let failed = 0;
-  for await (const raw of splitLines(input)) {
-    lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') continue;
-    let out: string;
-    try {
-      const d = model.qualify(parseContactLine(line), now);
-      out = JSON.stringify({ id: d.contactId, stage: d.stage, scores: d.scores, reasons: d.reasons }) + '\n';
-    } catch (err) {
-      failed++;
-      onBadLine(lineNo, (err as Error).message);
-      continue;
+  // A chunk's lines are scored synchronously and written as one string: no promise per line.
+  for await (const lines of splitLines(input)) {
+    let out = '';
+    for (const raw of lines) {
+      lineNo++;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() === '') continue;
+      try {
+        const d = model.qualify(parseContactLine(line), now);
+        out +=
+          JSON.stringify({ id: d.contactId, stage: d.stage, scores: d.scores, reasons: d.reasons }) + '\n';
+      } catch (err) {
+        failed++;
+        onBadLine(lineNo, (err as Error).message);
+        continue;
+      }
+      scored++;
     }
-    scored++;
-    if (!output.write(out)) await once(output, 'drain');
+    if (out !== '' && !output.write(out)) await once(output, 'drain');
   }
   return { scored, failed };
 }
 
 /**
- * Lines of a stream, pulled chunk by chunk: unlike readline's async iterator, nothing is read
- * ahead of the consumer, so memory stays flat however long the input.
+ * The complete lines of each chunk of a stream, pulled chunk by chunk: unlike readline's async
+ * iterator, nothing is read ahead of the consumer, so memory stays flat however long the input.
  */
-async function* splitLines(input: Readable): AsyncGenerator<string> {
+async function* splitLines(input: Readable): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of input) {
     const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      yield text.slice(start, nl);
-      start = nl + 1;
-    }
-    rest = text.slice(start);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    if (lines.length) yield lines;
   }
   rest += decoder.end();
-  if (rest !== '') yield rest;
+  if (rest !== '') yield [rest];
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: contacts per second against json-rules-engine on the same contacts and the same
- * 20-rule model, then peak memory for 1,000,000 streamed contacts through `leadstage score`'s path.
+ * 20-rule model, then the peak memory of `leadstage score` streaming 1,000,000 contacts.
  *
  * How contacts reach the engines: as the sync pipeline qualifies them, in batches of
  * `qualifyBatchSize` (500) freshly parsed from their JSON text. Each engine gets its own freshly
@@ -12,12 +12,11 @@
  * Runs on Node's own type stripping: no transpiler in the measured code.
  */
 import { readFile } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import { DEFAULT_TUNING } from '../../src/pipeline/run-context.ts';
 import type { ContactInput } from '../../src/model.ts';
 import { compileModelText } from '../../src/qualification/index.ts';
+import { measureCliMemory } from './cli-memory.ts';
 import { benchContacts, BENCH_NOW } from './contacts.ts';
 import { createJreEngine, jreQualify } from './json-rules-engine-model.ts';
 
@@ -108,9 +107,10 @@ console.log(
 );
 console.log(`same stage and total on ${fmt(agree)} of ${fmt(CONTACTS)} contacts`);
 
-// Streamed in a child process, so its peak memory is its own and not the arrays above.
-const child = spawnSync(process.execPath, [fileURLToPath(new URL('./stream-memory.ts', import.meta.url))], {
-  env: { ...process.env, BENCH_STREAMED: String(STREAMED) },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-if (child.status !== 0) process.exitCode = 1;
+// The real command in its own process, so its peak memory is its own and not the arrays above.
+const streamed = await measureCliMemory(STREAMED);
+const peak = streamed.peakMb === undefined ? 'unknown (needs Linux /proc)' : `${fmt(streamed.peakMb)} MB`;
+console.log(
+  `leadstage score    ${fmt(streamed.scored)} contacts streamed through stdin in ${streamed.seconds.toFixed(1)} s (${fmt(streamed.scored / streamed.seconds)}/s with reasons and JSON), peak RSS ${peak} (goal < 200 MB)`,
+);
+if (streamed.scored !== STREAMED) process.exitCode = 1;

@@ -49,6 +49,28 @@ describe('leadstage score', () => {
     expect(r.stderr).toContain(`${input}:3: events.0.at: must be an ISO-8601 date`);
   });
 
+  it('keeps order and line numbers across read chunks, CRLF endings and blank lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-score-'));
+    const input = join(dir, 'big.jsonl');
+    const pad = 'x'.repeat(200); // 3,000 lines of ~250 bytes: many 64 KB read chunks
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      i === 2499 ? '{"id":' : `{"id":"c${i}","properties":{"note":"${pad}"},"events":[]}`,
+    );
+    lines.splice(10, 0, '');
+    await writeFile(input, lines.join('\r\n') + '\r\n');
+    const r = await runCli(['score', '--model', model, '--input', input, ...now]);
+    expect(r.code).toBe(1);
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toHaveLength(2999);
+    expect(ids.slice(0, 3)).toEqual(['c0', 'c1', 'c2']);
+    expect(ids.at(-1)).toBe('c2999');
+    expect(ids).not.toContain('c2499');
+    expect(r.stderr).toContain(`${input}:2501: not JSON`);
+  });
+
   it('reads stdin and uses the default preset', async () => {
     const r = await runCli(['score', '--input', '-', ...now], {
       input:
