@@ -57,6 +57,8 @@ export interface CredentialStore {
 /** Counts API calls per vendor for the run summary and metrics. */
 export interface ApiCallCounter {
   count(vendor: Vendor, endpoint: string, n?: number): void;
+  /** What the vendor says is left of its daily API allowance, from its response headers. */
+  budget?(vendor: Vendor, remaining: number, limit: number): void;
 }
 
 export interface ConnectionInfo {

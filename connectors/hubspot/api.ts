@@ -241,7 +241,13 @@ export class HubspotApi {
     if (headerNumber(headers, 'x-hubspot-ratelimit-remaining') === 0) {
       await this.ctx.limiter.pause(this.bucketKey(bucket), interval ?? this.apiBudget.windowMs);
     }
-    if (headerNumber(headers, 'x-hubspot-ratelimit-daily-remaining') === 0) this.dailyExhausted = true;
+    const daily = headerNumber(headers, 'x-hubspot-ratelimit-daily');
+    const dailyRemaining = headerNumber(headers, 'x-hubspot-ratelimit-daily-remaining');
+    // Only private-app tokens get the daily headers; OAuth installs have no daily cap to report.
+    if (daily !== undefined && dailyRemaining !== undefined) {
+      this.ctx.calls.budget?.('hubspot', dailyRemaining, daily);
+    }
+    if (dailyRemaining === 0) this.dailyExhausted = true;
   }
 }
 

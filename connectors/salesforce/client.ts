@@ -130,7 +130,10 @@ export class SalesforceClient {
 
   private readUsage(): void {
     const u = this.conn.limitInfo?.apiUsage;
-    if (u && Number.isFinite(u.used) && Number.isFinite(u.limit) && u.limit > 0) this.usage = { ...u };
+    if (u && Number.isFinite(u.used) && Number.isFinite(u.limit) && u.limit > 0) {
+      this.usage = { ...u };
+      this.ctx.calls.budget?.('salesforce', Math.max(0, u.limit - u.used), u.limit);
+    }
   }
 
   private checkBudget(): void {

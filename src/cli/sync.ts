@@ -110,14 +110,23 @@ export function formatPreview(preview: SyncPreview): string[] {
   return lines;
 }
 
-/** Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed. */
+/**
+ * Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed and what the
+ * vendor says is left of its daily allowance.
+ */
 function apiCallsLine(s: SyncSummary): string {
   const vendors = Object.entries(s.apiCalls).sort(([, a], [, b]) => b - a);
   if (vendors.length === 0) return 'none';
+  const count = (n: number) => n.toLocaleString('en-US');
   return vendors
     .map(([vendor, n]) => {
       const min = s.minimumApiCalls[vendor];
-      return min === undefined ? `${vendor} ${n}` : `${vendor} ${n} (minimum ${min})`;
+      const budget = s.apiBudget[vendor];
+      const notes = [
+        ...(min === undefined ? [] : [`minimum ${min}`]),
+        ...(budget ? [`${count(budget.remaining)} of ${count(budget.limit)} left today`] : []),
+      ];
+      return notes.length ? `${vendor} ${n} (${notes.join('; ')})` : `${vendor} ${n}`;
     })
     .join(', ');
 }

@@ -1,9 +1,24 @@
-/** Counts API calls per vendor and endpoint for the run summary. */
+/** Counts API calls per vendor and endpoint for the run summary, and the vendors' last reported budget. */
 import type { ApiCallCounter } from '../../connectors/types.ts';
 import type { Vendor } from '../model.ts';
 
+export interface ApiBudget {
+  remaining: number;
+  limit: number;
+}
+
 export class ApiCallTally implements ApiCallCounter {
   private readonly calls = new Map<string, number>();
+  private readonly budgets = new Map<Vendor, ApiBudget>();
+
+  budget(vendor: Vendor, remaining: number, limit: number): void {
+    if (Number.isFinite(remaining) && Number.isFinite(limit)) this.budgets.set(vendor, { remaining, limit });
+  }
+
+  /** The last budget each vendor reported in this run (vendors that report none are absent). */
+  lastBudgets(): Record<string, ApiBudget> {
+    return Object.fromEntries(this.budgets);
+  }
 
   count(vendor: Vendor, endpoint: string, n = 1): void {
     const key = `${vendor}\0${endpoint}`;

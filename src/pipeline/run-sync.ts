@@ -65,6 +65,7 @@ export function summarize(
     crmCreated: ctx.tally.crmCreated,
     errors: [...ctx.tally.errors],
     apiCalls: ctx.calls.byVendor(),
+    apiBudget: ctx.calls.lastBudgets(),
     minimumApiCalls: minimumApiCalls(ctx),
     durationMs: Date.now() - extra.startedMs,
   };
@@ -100,6 +101,7 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     errors: summary.errors.length,
     quarantined: summary.errors.filter((e) => e.quarantined).length,
     requalifiedAll: summary.requalifiedAll,
+    apiBudget: summary.apiBudget,
   };
 }
 

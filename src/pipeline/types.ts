@@ -113,6 +113,8 @@ export interface SyncSummary {
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
   apiCalls: Record<string, number>;
+  /** What each vendor last reported left of its daily API allowance (HubSpot private apps, Salesforce). */
+  apiBudget: Record<string, { remaining: number; limit: number }>;
   /** The fewest calls the work allowed, per vendor whose connector computes it. */
   minimumApiCalls: Record<string, number>;
   durationMs: number;

@@ -1,7 +1,7 @@
 /**
  * Fills the metrics before a scrape. Syncs run in the workers, so the totals come from where the
- * workers record them: run rows (outcomes, record counts, API calls), stage history (transitions)
- * and the queues (depth). Counters are reset and set to the stored totals, which only grow.
+ * workers record them: run rows (outcomes, record counts, API calls, the vendors' reported budget),
+ * stage history (transitions) and the queues (depth). Counters are reset and set to the stored totals, which only grow.
  */
 import type { ServerContext } from './context.ts';
 
@@ -25,7 +25,7 @@ const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0)) || 0;
 export async function refreshMetrics(ctx: ServerContext): Promise<void> {
   const { metrics, store } = ctx;
   const db = store.db;
-  const [runs, records, calls, transitions] = await Promise.all([
+  const [runs, records, calls, transitions, budgets] = await Promise.all([
     db.query<{ kind: string; status: string; n: string }>(
       'SELECT kind, status, count(*) AS n FROM sync_runs GROUP BY kind, status',
     ),
@@ -39,6 +39,18 @@ export async function refreshMetrics(ctx: ServerContext): Promise<void> {
        WHERE e.value ~ '^[0-9]+$' GROUP BY e.key`,
     ),
     db.query<{ stage: string; n: string }>('SELECT stage, count(*) AS n FROM stage_history GROUP BY stage'),
+    // Per workspace and vendor, the budget the latest finished run that saw one was told.
+    db.query<{ workspace: string; vendor: string; remaining: string }>(
+      `SELECT DISTINCT ON (r.workspace_id, b.key) w.name AS workspace, b.key AS vendor,
+              b.value->>'remaining' AS remaining
+       FROM sync_runs r
+       JOIN workspaces w ON w.id = r.workspace_id
+       CROSS JOIN LATERAL jsonb_each(
+         CASE WHEN jsonb_typeof(r.counts->'apiBudget') = 'object' THEN r.counts->'apiBudget' ELSE '{}'::jsonb END
+       ) b
+       WHERE r.status <> 'running' AND b.value->>'remaining' ~ '^[0-9]+$'
+       ORDER BY r.workspace_id, b.key, r.finished_at DESC`,
+    ),
   ]);
 
   metrics.syncRuns.reset();
@@ -52,6 +64,11 @@ export async function refreshMetrics(ctx: ServerContext): Promise<void> {
 
   metrics.apiCalls.reset();
   for (const r of calls.rows) metrics.apiCalls.inc({ vendor: r.vendor }, num(r.n));
+
+  metrics.apiBudgetRemaining.reset();
+  for (const b of budgets.rows) {
+    metrics.apiBudgetRemaining.set({ vendor: b.vendor, workspace: b.workspace }, num(b.remaining));
+  }
 
   metrics.stageTransitions.reset();
   for (const r of transitions.rows) metrics.stageTransitions.inc({ to: r.stage }, num(r.n));

@@ -26,8 +26,8 @@ export function createMetrics() {
     }),
     apiBudgetRemaining: new Gauge({
       name: 'leadstage_api_budget_remaining',
-      help: 'Remaining vendor API budget as last reported by the vendor',
-      labelNames: ['vendor'] as const,
+      help: "What is left of the vendor account's daily API allowance, as the vendor last reported it to a sync",
+      labelNames: ['vendor', 'workspace'] as const,
       registers: [registry],
     }),
     queueDepth: new Gauge({

@@ -29,6 +29,7 @@ const summary: SyncSummary = {
   ],
   apiCalls: { hubspot: 6, salesforce: 2 },
   minimumApiCalls: { hubspot: 5, salesforce: 2 },
+  apiBudget: { salesforce: { remaining: 14_990, limit: 15_000 } },
   durationMs: 1234,
 };
 
@@ -44,7 +45,7 @@ describe('when a sync ends', () => {
         '  handed off       1 (1 new CRM records)',
         '  errors           1 (1 quarantined)',
         '    write_back c2: INVALID_EMAIL bad email (try 5, quarantined)',
-        '  API calls        hubspot 6 (minimum 5), salesforce 2 (minimum 2)',
+        '  API calls        hubspot 6 (minimum 5), salesforce 2 (minimum 2; 14,990 of 15,000 left today)',
         '',
       ].join('\n'),
     );

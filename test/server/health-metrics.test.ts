@@ -79,8 +79,16 @@ describe('when /metrics is scraped', () => {
         writtenBack: 5,
         handedOff: 2,
         errors: 1,
+        apiBudget: { salesforce: { remaining: 14_200, limit: 15_000 } },
       },
       apiCalls: { hubspot: 7, salesforce: 3 },
+    });
+    const later = await store.runs.start(ws.id, { startedAt: at });
+    await store.runs.finish(later, {
+      status: 'succeeded',
+      finishedAt: new Date(at.getTime() + 60_000),
+      counts: { apiBudget: { salesforce: { remaining: 14_100, limit: 15_000 } } },
+      apiCalls: {},
     });
     const failed = await store.runs.start(ws.id, { startedAt: at });
     await store.runs.finish(failed, {
@@ -102,7 +110,7 @@ describe('when /metrics is scraped', () => {
     const text = await res.text();
     const lines = text.split('\n');
     for (const expected of [
-      'leadstage_sync_runs_total{outcome="sync_succeeded"} 1',
+      'leadstage_sync_runs_total{outcome="sync_succeeded"} 2',
       'leadstage_sync_runs_total{outcome="sync_failed"} 1',
       'leadstage_records_total{step="pull_contacts",outcome="pulled"} 12',
       'leadstage_records_total{step="write_back",outcome="written"} 5',
@@ -113,6 +121,8 @@ describe('when /metrics is scraped', () => {
       'leadstage_queue_depth{queue="leadstage-requalify",state="delayed"} 2',
       'leadstage_queue_depth{queue="leadstage-sync",state="waiting"} 0',
       'leadstage_stage_transitions_total{to="lead"} 1',
+      // The latest run's word on the budget, not the sum or the first.
+      'leadstage_api_budget_remaining{vendor="salesforce",workspace="acme"} 14100',
     ]) {
       expect(lines).toContain(expected);
     }

@@ -352,6 +352,36 @@ describe('rate limits and retries', () => {
     expect(limiter.pauses).toEqual([{ bucket: 'hubspot:62515:search', waitMs: 1000 }]);
   });
 
+  it("reports a private app's daily budget from the response headers, and none for OAuth installs", async () => {
+    const daily = {
+      'X-HubSpot-RateLimit-Daily': '250000',
+      'X-HubSpot-RateLimit-Daily-Remaining': '249870',
+      'X-HubSpot-RateLimit-Max': '190',
+      'X-HubSpot-RateLimit-Remaining': '189',
+      'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
+    };
+    const batchRead = {
+      status: 'COMPLETE',
+      results: [],
+      startedAt: NOW.toISOString(),
+      completedAt: NOW.toISOString(),
+    };
+    const privateApp = setup({ credentials: { kind: 'private_app', token: 'pat-na1-x' } });
+    nock(BASE)
+      .get('/crm/v3/properties/contacts/lifecyclestage')
+      .reply(200, fixture('property-lifecyclestage.json'), { ...json, ...daily })
+      .post('/crm/v3/objects/contacts/batch/read')
+      .reply(200, batchRead, { ...json, ...daily, 'X-HubSpot-RateLimit-Daily-Remaining': '249869' });
+    await privateApp.connector.fetchContacts(['51']);
+    expect(privateApp.calls.budgets).toEqual({ hubspot: { remaining: 249_869, limit: 250_000 } });
+
+    const oauth = setup();
+    lifecycleProperty();
+    nock(BASE).post('/crm/v3/objects/contacts/batch/read').reply(200, batchRead, json);
+    await oauth.connector.fetchContacts(['51']);
+    expect(oauth.calls.budgets).toEqual({});
+  });
+
   it('stops on a DAILY 429 without retrying', async () => {
     const { connector, calls } = setup({ credentials: { kind: 'private_app', token: 'pat-na1-x' } });
     const limited = fixture<{ headers: Record<string, string>; body: object }>('rate-limit-daily-429.json');

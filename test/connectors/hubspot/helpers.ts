@@ -48,8 +48,12 @@ export class MemoryCredentials implements CredentialStore {
 
 export class CallCounter implements ApiCallCounter {
   readonly calls: Record<string, number> = {};
+  readonly budgets: Partial<Record<Vendor, { remaining: number; limit: number }>> = {};
   count(_vendor: Vendor, endpoint: string, n = 1): void {
     this.calls[endpoint] = (this.calls[endpoint] ?? 0) + n;
+  }
+  budget(vendor: Vendor, remaining: number, limit: number): void {
+    this.budgets[vendor] = { remaining, limit };
   }
   total(): number {
     return Object.values(this.calls).reduce((a, b) => a + b, 0);

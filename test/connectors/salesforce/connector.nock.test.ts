@@ -290,10 +290,12 @@ describe('API limits', () => {
         [{ id: '00Q5g00000AbCdEEAV', success: true, errors: [], created: true }],
         LIMIT(5_000, 10_000),
       );
-    const { sf } = connector({ apiShare: 0.5 });
+    const { sf, ctx } = connector({ apiShare: 0.5 });
     await expect(sf.handoff([handoffRecord('1')])).resolves.toMatchObject({ failed: [] });
     scope.done();
     expect(sf.apiUsage()).toStrictEqual({ used: 5_000, limit: 10_000 });
+    // The run's summary and /metrics hear what is left, call by call.
+    expect(ctx.budgets.at(-1)).toStrictEqual({ remaining: 5_000, limit: 10_000 });
     // No interceptor is left: a request would fail differently than with ApiLimitExceededError.
     const err: unknown = await sf.handoff([handoffRecord('2')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiLimitExceededError);

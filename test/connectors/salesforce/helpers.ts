@@ -40,8 +40,13 @@ export function testContext(
   credentials: Credentials,
   baseUrl: string,
   config: Record<string, unknown> = {},
-): ConnectorContext & { credentials: MemoryCredentials; counted: Record<string, number> } {
+): ConnectorContext & {
+  credentials: MemoryCredentials;
+  counted: Record<string, number>;
+  budgets: { remaining: number; limit: number }[];
+} {
   const counted: Record<string, number> = {};
+  const budgets: { remaining: number; limit: number }[] = [];
   return {
     connection: { id: 'conn-sf-1', vendor: 'salesforce', baseUrl, config },
     credentials: new MemoryCredentials(credentials),
@@ -50,9 +55,11 @@ export function testContext(
       count: (_vendor, endpoint, n = 1) => {
         counted[endpoint] = (counted[endpoint] ?? 0) + n;
       },
+      budget: (_vendor, remaining, limit) => void budgets.push({ remaining, limit }),
     },
     log: silentLogger,
     counted,
+    budgets,
   };
 }
 
