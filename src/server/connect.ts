@@ -75,6 +75,8 @@ export interface ConnectOutcome {
   vendor: ConnectableVendor;
   connectionId: string;
   schema: SchemaCheck;
+  /** The workspace had another account in this role: it was retired like a disconnect. */
+  replaced?: Retirement;
 }
 
 /** A callback whose state was consumed: exchange, store, attach, check the schema. */
@@ -111,6 +113,7 @@ export async function completeConnect(
     });
     connectionId = created.id;
   }
+  const previous = roleOf(vendor) === 'source' ? ws.sourceConnectionId : ws.crmConnectionId;
   const attached = await ctx.store.workspaces.setConnection(ws.id, roleOf(vendor), connectionId);
   ctx.log.info('connection attached', {
     workspace: ws.name,
@@ -118,9 +121,12 @@ export async function completeConnect(
     account: grant.accountId,
     connection: connectionId,
   });
+  // Another account's tokens would otherwise stay stored, unused and valid.
+  const replaced =
+    previous && previous !== connectionId ? await retire(ctx, attached, vendor, previous) : undefined;
   const schema = await checkSchema(ctx, attached, vendor, connectionId);
   const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
-  return { workspace, vendor, connectionId, schema };
+  return { workspace, vendor, connectionId, schema, ...(replaced ? { replaced } : {}) };
 }
 
 /** Runs the connector's ensureSchema with the model's stages and dimensions; never throws. */
@@ -181,17 +187,20 @@ export function schemaChecksOf(ws: Workspace): Record<string, SchemaCheck> {
 export const NOT_REVOKED_REASONS = ['no_revoke', 'revoke_failed', 'shared'] as const;
 export type NotRevokedReason = (typeof NOT_REVOKED_REASONS)[number];
 
-export interface DisconnectOutcome {
-  workspace: Workspace;
+export interface Retirement {
   revoked: boolean;
   /** Why the tokens were not revoked; the connection is detached anyway. */
   notRevoked?: NotRevokedReason;
   note?: string;
 }
 
+export interface DisconnectOutcome extends Retirement {
+  workspace: Workspace;
+}
+
 /**
- * Revokes the tokens (HubSpot, Salesforce; Mautic has no revoke endpoint), detaches the connection
- * and deletes it once no workspace uses it.
+ * Detaches the workspace's connection for `vendor`, then retires it: revokes the tokens (HubSpot,
+ * Salesforce; Mautic has no revoke endpoint) and deletes it, unless another workspace uses it.
  */
 export async function disconnect(
   ctx: ServerContext,
@@ -204,42 +213,71 @@ export async function disconnect(
   if (!connectionId) {
     throw new ConfigError(`workspace "${ws.name}" has no ${VENDOR_LABELS[vendor]} connection`);
   }
-  const def = definition(ctx, vendor);
+  let workspace = await ctx.store.workspaces.setConnection(ws.id, role, null);
+  workspace = await recordSchemaCheck(ctx, workspace, vendor, null);
+  const retirement = await retire(ctx, workspace, vendor, connectionId);
+  ctx.log.info('connection detached', {
+    workspace: ws.name,
+    vendor,
+    connection: connectionId,
+    revoked: retirement.revoked,
+  });
+  return { workspace, ...retirement };
+}
+
+/**
+ * A connection `ws` no longer uses: kept while another workspace uses it, otherwise its tokens are
+ * revoked where the vendor can and it is deleted.
+ */
+async function retire(
+  ctx: ServerContext,
+  ws: Workspace,
+  vendor: ConnectableVendor,
+  connectionId: string,
+): Promise<Retirement> {
   const connection = await ctx.store.connections.get(connectionId);
-  let revoked = false;
-  let note: string | undefined;
-  let notRevoked: NotRevokedReason | undefined;
+  if (!connection) return { revoked: false };
   const stillUsed = (await ctx.store.workspaces.list()).some(
     (w) => w.id !== ws.id && (w.sourceConnectionId === connectionId || w.crmConnectionId === connectionId),
   );
-  if (connection && !stillUsed) {
-    if (!def.oauth.revoke) {
-      notRevoked = 'no_revoke';
-      note = `${VENDOR_LABELS[vendor]} has no revoke endpoint: delete the API credentials in ${VENDOR_LABELS[vendor]} too`;
-    } else {
-      try {
-        const credentials = await ctx.store.connections.readCredentials(connectionId);
-        await def.oauth.revoke(
-          oauthApp(vendor, ctx.env, oauthRevokeBase(ctx, vendor, connection.baseUrl)),
-          credentials,
-          connection.baseUrl,
-        );
-        revoked = true;
-      } catch (err) {
-        notRevoked = 'revoke_failed';
-        note = `revoking failed: ${err instanceof Error ? err.message : String(err)}`;
-        ctx.log.warn('token revoke failed', { workspace: ws.name, vendor, error: note });
-      }
-    }
-  } else if (stillUsed) {
-    notRevoked = 'shared';
-    note = 'another workspace still uses this connection: tokens kept';
+  if (stillUsed) {
+    return {
+      revoked: false,
+      notRevoked: 'shared',
+      note: 'another workspace still uses this connection: tokens kept',
+    };
   }
-  let workspace = await ctx.store.workspaces.setConnection(ws.id, role, null);
-  workspace = await recordSchemaCheck(ctx, workspace, vendor, null);
-  if (connection && !stillUsed) await ctx.store.connections.delete(connectionId);
-  ctx.log.info('connection detached', { workspace: ws.name, vendor, connection: connectionId, revoked });
-  return { workspace, revoked, ...(notRevoked ? { notRevoked } : {}), ...(note ? { note } : {}) };
+  const def = definition(ctx, vendor);
+  let outcome: Retirement;
+  if (!def.oauth.revoke) {
+    outcome = {
+      revoked: false,
+      notRevoked: 'no_revoke',
+      note: `${VENDOR_LABELS[vendor]} has no revoke endpoint: delete the API credentials in ${VENDOR_LABELS[vendor]} too`,
+    };
+  } else {
+    try {
+      const credentials = await ctx.store.connections.readCredentials(connectionId);
+      await def.oauth.revoke(
+        oauthApp(vendor, ctx.env, oauthRevokeBase(ctx, vendor, connection.baseUrl)),
+        credentials,
+        connection.baseUrl,
+      );
+      outcome = { revoked: true };
+    } catch (err) {
+      const note = `revoking failed: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.log.warn('token revoke failed', { workspace: ws.name, vendor, error: note });
+      outcome = { revoked: false, notRevoked: 'revoke_failed', note };
+    }
+  }
+  await ctx.store.connections.delete(connectionId);
+  ctx.log.info('connection retired', {
+    workspace: ws.name,
+    vendor,
+    connection: connectionId,
+    revoked: outcome.revoked,
+  });
+  return outcome;
 }
 
 /** The base the OAuth app was registered against, for picking env or sandbox credentials. */

@@ -10,7 +10,13 @@ import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 
 import { requireWorkspace } from './api.ts';
-import { NOT_REVOKED_REASONS, completeConnect, disconnect, startConnect } from './connect.ts';
+import {
+  NOT_REVOKED_REASONS,
+  type Retirement,
+  completeConnect,
+  disconnect,
+  startConnect,
+} from './connect.ts';
 import type { ServerContext } from './context.ts';
 import { describeError } from './http-errors.ts';
 import { type DashboardNotice, renderDashboardPage, renderMessagePage } from './pages/dashboard-page.ts';
@@ -41,30 +47,36 @@ const noticeQuery = z.object({
   connected: z.enum(CONNECTABLE_VENDORS).optional(),
   disconnected: z.enum(CONNECTABLE_VENDORS).optional(),
   revoked: z.enum(['0', '1']).optional(),
+  replaced: z.enum(['1']).optional(),
   why: z.enum(NOT_REVOKED_REASONS).optional(),
   synced: z.string().optional(),
 });
+
+/** How a retired connection went, for the notice on the page the admin lands on. */
+function retirementQuery(r: Retirement): string {
+  return `&revoked=${r.revoked ? 1 : 0}${r.notRevoked ? `&why=${r.notRevoked}` : ''}`;
+}
 
 /** Notices are built from validated values only, never echoed text. */
 function noticeFrom(query: unknown): DashboardNotice | undefined {
   const q = noticeQuery.safeParse(query);
   if (!q.success) return undefined;
-  if (q.data.connected) return { kind: 'ok', text: `${VENDOR_LABELS[q.data.connected]} connected.` };
-  if (q.data.disconnected) {
-    const name = VENDOR_LABELS[q.data.disconnected];
-    const revoked = q.data.revoked === '1' ? ' and its tokens revoked' : '';
-    const why = {
-      no_revoke: ` ${name} cannot revoke tokens: delete leadstage's API credentials in ${name} as well.`,
-      revoke_failed: ` Revoking the tokens failed (see the server log): revoke leadstage's access in ${name}.`,
-      shared: ' Another workspace still uses this connection, so its tokens were kept.',
-    };
-    return {
-      kind: q.data.why === 'revoke_failed' ? 'error' : 'ok',
-      text: `${name} disconnected${revoked}.${q.data.why ? why[q.data.why] : ''}`,
-    };
+  const vendor = q.data.connected ?? q.data.disconnected;
+  if (!vendor) return q.data.synced !== undefined ? { kind: 'ok', text: 'Sync queued.' } : undefined;
+  const name = VENDOR_LABELS[vendor];
+  const revoked = q.data.revoked === '1' ? ' and its tokens revoked' : '';
+  const why = {
+    no_revoke: ` ${name} cannot revoke tokens: delete leadstage's API credentials in ${name} as well.`,
+    revoke_failed: ` Revoking the tokens failed (see the server log): revoke leadstage's access in ${name}.`,
+    shared: ' Another workspace still uses this connection, so its tokens were kept.',
+  };
+  const retired = `${revoked}.${q.data.why ? why[q.data.why] : ''}`;
+  const kind = q.data.why === 'revoke_failed' ? 'error' : 'ok';
+  if (q.data.connected) {
+    const replaced = q.data.replaced ? ` The ${name} account it replaced was disconnected${retired}` : '';
+    return { kind, text: `${name} connected.${replaced}` };
   }
-  if (q.data.synced !== undefined) return { kind: 'ok', text: 'Sync queued.' };
-  return undefined;
+  return { kind, text: `${name} disconnected${retired}` };
 }
 
 export function pagesRouter(ctx: ServerContext): Router {
@@ -112,7 +124,7 @@ export function pagesRouter(ctx: ServerContext): Router {
       const outcome = await disconnect(ctx, ws, vendor);
       res.redirect(
         303,
-        `/?disconnected=${vendor}&revoked=${outcome.revoked ? 1 : 0}${outcome.notRevoked ? `&why=${outcome.notRevoked}` : ''}#ws-${encodeURIComponent(ws.id)}`,
+        `/?disconnected=${vendor}${retirementQuery(outcome)}#ws-${encodeURIComponent(ws.id)}`,
       );
     } catch (err) {
       await failPage(res, err);
@@ -177,7 +189,8 @@ export function oauthCallbackRouter(ctx: ServerContext): Router {
     }
     try {
       const outcome = await completeConnect(ctx, pending, q.data.code);
-      res.redirect(303, `/?connected=${vendor}#ws-${encodeURIComponent(outcome.workspace.id)}`);
+      const replaced = outcome.replaced ? `&replaced=1${retirementQuery(outcome.replaced)}` : '';
+      res.redirect(303, `/?connected=${vendor}${replaced}#ws-${encodeURIComponent(outcome.workspace.id)}`);
     } catch (err) {
       const { status, body } = describeError(err, ctx.log);
       ctx.log.warn('connect failed', { vendor, error: body.error.message });

@@ -103,6 +103,41 @@ describe('when an admin connects HubSpot', () => {
     expect(view.source).toBeNull();
     expect(await h.ctx.store.connections.list()).toHaveLength(0);
   });
+
+  it('should retire the account it replaces: its tokens revoked, its connection gone', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    await connect(ws.id, 'hubspot');
+    const [first] = await h.ctx.store.connections.list();
+    // The earlier connection becomes another portal's, so the next connect brings a different account.
+    await h.ctx.store.db.query(`UPDATE connections SET account_id = 'another-portal' WHERE id = $1`, [
+      first!.id,
+    ]);
+    const { back } = await connect(ws.id, 'hubspot');
+    expect(back.headers.get('location')).toMatch(/connected=hubspot&replaced=1&revoked=1#/);
+    expect(h.sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke']).toBe(1);
+    const left = await h.ctx.store.connections.list();
+    expect(left.map((c) => c.id)).not.toContain(first!.id);
+    expect((await workspaceJson(ws.id)).source).toMatchObject({ vendor: 'hubspot', status: 'active' });
+    const page = await (await h.admin(`/?connected=hubspot&replaced=1&revoked=1`)).text();
+    expect(page).toContain(
+      'HubSpot connected. The HubSpot account it replaced was disconnected and its tokens revoked.',
+    );
+  });
+
+  it('should keep the tokens of a replaced account another workspace still uses', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const other = await h.createWorkspace('globex', 'hubspot');
+    await connect(ws.id, 'hubspot');
+    const [first] = await h.ctx.store.connections.list();
+    await h.ctx.store.workspaces.setConnection(other.id, 'source', first!.id);
+    await h.ctx.store.db.query(`UPDATE connections SET account_id = 'another-portal' WHERE id = $1`, [
+      first!.id,
+    ]);
+    const { back } = await connect(ws.id, 'hubspot');
+    expect(back.headers.get('location')).toMatch(/replaced=1&revoked=0&why=shared#/);
+    expect(h.sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke']).toBeUndefined();
+    expect((await h.ctx.store.connections.list()).map((c) => c.id)).toContain(first!.id);
+  });
 });
 
 describe('when an admin connects Salesforce', () => {
