@@ -211,6 +211,11 @@ function printApiCalls(o: DemoOptions, first: SyncSummary, second: SyncSummary):
       .join(', ');
     o.out(`  ${label}  ${used || 'none'}`);
   }
+  // What the vendors say is left today, as the sync summary and /metrics report it.
+  const left = Object.entries(second.apiBudget).map(
+    ([vendor, b]) => `${vendor} ${b.remaining.toLocaleString('en-US')} of ${b.limit.toLocaleString('en-US')}`,
+  );
+  if (left.length) o.out(`  left today   ${left.join(', ')}`);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -38,6 +38,8 @@ describe.each(['hubspot', 'mautic'] as const)('the demo from the %s sandbox', (s
     expect(text).toMatch(/^Subscriber +█+/m);
     expect(text).toMatch(/^Forecast: \$[\d,]+ expected/m);
     expect(text).toMatch(new RegExp(`first sync +${source} \\d+ / \\d+, salesforce \\d+ / \\d+`));
+    // The Salesforce sandbox reports its daily allowance in Sforce-Limit-Info, as the org would.
+    expect(text).toMatch(/^ {2}left today .*salesforce [\d,]+ of [\d,]+$/m);
     const ws = await t.store.workspaces.require(DEMO_WORKSPACE);
     expect(await t.store.contacts.count(ws.id)).toBe(500);
     expect((await t.store.links.list(ws.id)).length).toBe(result.first.handedOff);
