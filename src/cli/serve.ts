@@ -15,6 +15,8 @@ import { createLogger } from '../log.ts';
 import { buildWebApp, createServerContext, listen } from '../server/server.ts';
 import { openStoreFromEnv } from '../store/index.ts';
 
+import { listenForStop } from './stop-signal.ts';
+
 /** Long enough that guessing it is hopeless; `openssl rand -base64 32` gives 44 characters. */
 export const MIN_ADMIN_TOKEN_LENGTH = 24;
 
@@ -65,6 +67,10 @@ export function registerServeCommand(program: Command): void {
       const registry = await registerBuiltinConnectors(defaultRegistry);
       const queues = createQueues(redis, prefix);
       const ctx = createServerContext({ env, store, redis, queues, queuePrefix: prefix, registry, log });
+      const stop = listenForStop((signal) => {
+        log.warn('second signal: exiting now', { signal });
+        process.exit(1);
+      });
       const server = await listen(buildWebApp(ctx), port, opts.host);
       log.info('web app listening', {
         address: `${opts.host}:${server.port}`,
@@ -74,21 +80,13 @@ export function registerServeCommand(program: Command): void {
         prefix,
       });
 
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          log.info('stopping the web app', { signal });
-          void server
-            .close()
-            .catch((err: unknown) =>
-              log.warn('server did not close cleanly', {
-                error: err instanceof Error ? err.message : String(err),
-              }),
-            )
-            .finally(resolve);
-        };
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
+      const signal = await stop.received;
+      log.info('stopping the web app', { signal });
+      await server.close().catch((err: unknown) =>
+        log.warn('server did not close cleanly', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
       await Promise.allSettled(Object.values(queues).map((q) => q.close()));
       await store.close();
       redis.disconnect();

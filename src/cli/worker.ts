@@ -15,6 +15,8 @@ import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { openStoreFromEnv } from '../store/index.ts';
 
+import { listenForStop } from './stop-signal.ts';
+
 function parseConcurrency(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
@@ -64,34 +66,22 @@ export function registerWorkerCommand(program: Command): void {
         database: store.backend,
         prefix: settings.LEADSTAGE_QUEUE_PREFIX,
       });
+      const stop = listenForStop((signal) => {
+        log.warn('second signal: exiting now; jobs in hand are handed back by stall detection', { signal });
+        process.exit(1);
+      });
       const service = startWorkerService({ redis, store, registry, log, settings });
 
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: NodeJS.Signals) => {
-          if (stopping) {
-            log.warn('second signal: exiting now; jobs in hand are handed back by stall detection', {
-              signal,
-            });
-            process.exit(1);
-          }
-          stopping = true;
-          log.info('stopping: finishing the jobs in hand', {
-            signal,
-            timeoutMs: settings.LEADSTAGE_SHUTDOWN_TIMEOUT_MS,
-          });
-          void service
-            .stop()
-            .catch((err: unknown) =>
-              log.error('worker did not stop cleanly', {
-                error: err instanceof Error ? err.message : String(err),
-              }),
-            )
-            .finally(resolve);
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
+      const signal = await stop.received;
+      log.info('stopping: finishing the jobs in hand', {
+        signal,
+        timeoutMs: settings.LEADSTAGE_SHUTDOWN_TIMEOUT_MS,
       });
+      await service.stop().catch((err: unknown) =>
+        log.error('worker did not stop cleanly', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
       // A job handed back mid-run still holds a database client (its run lock): closing the pool would
       // wait for it forever. Exiting drops the connection, which releases the lock for the next worker.
       await closeWithin(store.close(), 2000);
