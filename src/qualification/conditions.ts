@@ -4,6 +4,7 @@
  */
 import type { Properties, PropertyValue } from '../model.ts';
 import type { Condition, NumericTest, ValueTest } from './schema.ts';
+import { DAY_MS } from './time.ts';
 import {
   equalsTest,
   oneOfTest,
@@ -15,8 +16,6 @@ import {
   textTest,
   type Scalar,
 } from './values.ts';
-
-const DAY_MS = 86_400_000;
 
 export interface ScoredEvent {
   atMs: number;
