@@ -60,6 +60,18 @@ function lifecycleProperty(scope = nock(BASE)) {
     .reply(200, fixture('property-lifecyclestage.json'), json);
 }
 
+/** HubSpot's answer to a batch request that finds or changes nothing. */
+const emptyBatch = () => ({
+  status: 'COMPLETE',
+  results: [],
+  startedAt: NOW.toISOString(),
+  completedAt: NOW.toISOString(),
+});
+
+function emptyBatchRead(scope = nock(BASE), headers: Record<string, string> = json) {
+  return scope.post('/crm/v3/objects/contacts/batch/read').reply(200, emptyBatch(), headers);
+}
+
 interface SearchBody {
   filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[];
   sorts: { propertyName: string; direction: string }[];
@@ -222,13 +234,7 @@ describe('auth', () => {
       .reply(200, fixture('token-response.json'), json);
     const newToken = fixture<{ access_token: string }>('token-response.json').access_token;
     lifecycleProperty(nock(BASE, { reqheaders: { authorization: `Bearer ${newToken}` } }));
-    nock(BASE, { reqheaders: { authorization: `Bearer ${newToken}` } })
-      .post('/crm/v3/objects/contacts/batch/read')
-      .reply(
-        200,
-        { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-        json,
-      );
+    emptyBatchRead(nock(BASE, { reqheaders: { authorization: `Bearer ${newToken}` } }));
 
     await connector.fetchContacts(['51']);
 
@@ -253,14 +259,7 @@ describe('auth', () => {
     nock(BASE).post('/oauth/v3/token').once().reply(200, fixture('token-response.json'), json);
     lifecycleProperty();
     lifecycleProperty();
-    nock(BASE)
-      .post('/crm/v3/objects/contacts/batch/read')
-      .twice()
-      .reply(
-        200,
-        { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-        json,
-      );
+    nock(BASE).post('/crm/v3/objects/contacts/batch/read').twice().reply(200, emptyBatch(), json);
 
     await Promise.all([a.connector.fetchContacts(['51']), b.fetchContacts(['51'])]);
 
@@ -274,13 +273,7 @@ describe('auth', () => {
       .reply(401, fixture('expired-token-401.json'), json);
     nock(BASE).post('/oauth/v3/token').reply(200, fixture('token-response.json'), json);
     lifecycleProperty();
-    nock(BASE)
-      .post('/crm/v3/objects/contacts/batch/read')
-      .reply(
-        200,
-        { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-        json,
-      );
+    emptyBatchRead();
 
     await expect(connector.fetchContacts(['51'])).resolves.toEqual([]);
     expect(calls.calls['GET /crm/v3/properties/contacts/:propertyName']).toBe(2);
@@ -324,13 +317,7 @@ describe('rate limits and retries', () => {
         'X-HubSpot-RateLimit-Remaining': '60',
         'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
       });
-    nock(BASE)
-      .post('/crm/v3/objects/contacts/batch/read')
-      .reply(
-        200,
-        { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-        json,
-      );
+    emptyBatchRead();
 
     await connector.fetchContacts(['51']);
 
@@ -360,24 +347,17 @@ describe('rate limits and retries', () => {
       'X-HubSpot-RateLimit-Remaining': '189',
       'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
     };
-    const batchRead = {
-      status: 'COMPLETE',
-      results: [],
-      startedAt: NOW.toISOString(),
-      completedAt: NOW.toISOString(),
-    };
     const privateApp = setup({ credentials: { kind: 'private_app', token: 'pat-na1-x' } });
     nock(BASE)
       .get('/crm/v3/properties/contacts/lifecyclestage')
-      .reply(200, fixture('property-lifecyclestage.json'), { ...json, ...daily })
-      .post('/crm/v3/objects/contacts/batch/read')
-      .reply(200, batchRead, { ...json, ...daily, 'X-HubSpot-RateLimit-Daily-Remaining': '249869' });
+      .reply(200, fixture('property-lifecyclestage.json'), { ...json, ...daily });
+    emptyBatchRead(nock(BASE), { ...json, ...daily, 'X-HubSpot-RateLimit-Daily-Remaining': '249869' });
     await privateApp.connector.fetchContacts(['51']);
     expect(privateApp.calls.budgets).toEqual({ hubspot: { remaining: 249_869, limit: 250_000 } });
 
     const oauth = setup();
     lifecycleProperty();
-    nock(BASE).post('/crm/v3/objects/contacts/batch/read').reply(200, batchRead, json);
+    emptyBatchRead();
     await oauth.connector.fetchContacts(['51']);
     expect(oauth.calls.budgets).toEqual({});
   });
@@ -399,13 +379,7 @@ describe('rate limits and retries', () => {
       .get('/crm/v3/properties/contacts/lifecyclestage')
       .reply(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' }, json);
     lifecycleProperty();
-    nock(BASE)
-      .post('/crm/v3/objects/contacts/batch/read')
-      .reply(
-        200,
-        { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-        json,
-      );
+    emptyBatchRead();
 
     await connector.fetchContacts(['51']);
 
@@ -496,12 +470,7 @@ describe('writeBack', () => {
       .reply(200, async (req: unknown) => {
         const b = await bodyOf<{ inputs: { id: string }[] }>(req);
         sizes.push(b.inputs.length);
-        return {
-          status: 'COMPLETE',
-          results: [],
-          startedAt: NOW.toISOString(),
-          completedAt: NOW.toISOString(),
-        };
+        return emptyBatch();
       });
 
     const result = await connector.writeBack(Array.from({ length: 150 }, (_, i) => change(String(i + 1))));
@@ -519,11 +488,7 @@ describe('writeBack', () => {
       .reply(async (req: unknown) => {
         const b = await bodyOf<{ inputs: { id: string }[] }>(req);
         if (b.inputs.some((i) => i.id === '2')) return [400, fixture('batch-update-400.json'), json];
-        return [
-          200,
-          { status: 'COMPLETE', results: [], startedAt: NOW.toISOString(), completedAt: NOW.toISOString() },
-          json,
-        ];
+        return [200, emptyBatch(), json];
       });
 
     const result = await connector.writeBack(['1', '2', '3', '4'].map((id) => change(id)));
