@@ -67,7 +67,7 @@ export function registerServeCommand(program: Command): void {
       const registry = await registerBuiltinConnectors(defaultRegistry);
       const queues = createQueues(redis, prefix);
       const ctx = createServerContext({ env, store, redis, queues, queuePrefix: prefix, registry, log });
-      const stop = listenForStop((signal) => {
+      const stopSignal = listenForStop((signal) => {
         log.warn('second signal: exiting now', { signal });
         process.exit(1);
       });
@@ -80,7 +80,7 @@ export function registerServeCommand(program: Command): void {
         prefix,
       });
 
-      const signal = await stop.received;
+      const signal = await stopSignal;
       log.info('stopping the web app', { signal });
       await server.close().catch((err: unknown) =>
         log.warn('server did not close cleanly', {

@@ -3,15 +3,11 @@
  * before the service starts and logs that it did: a supervisor that stops the process as soon as
  * it reads "started" must not kill it before it can shut down cleanly.
  */
-export interface StopSignal {
-  /** Resolves with the first signal. */
-  received: Promise<NodeJS.Signals>;
-}
 
-/** `onSecond` runs on a second signal while the first is still being handled. */
-export function listenForStop(onSecond: (signal: NodeJS.Signals) => void): StopSignal {
+/** Resolves with the first signal; `onSecond` runs on any signal after it. */
+export function listenForStop(onSecond: (signal: NodeJS.Signals) => void): Promise<NodeJS.Signals> {
   let first: NodeJS.Signals | undefined;
-  const received = new Promise<NodeJS.Signals>((resolve) => {
+  return new Promise((resolve) => {
     const handle = (signal: NodeJS.Signals) => {
       if (first !== undefined) {
         onSecond(signal);
@@ -23,5 +19,4 @@ export function listenForStop(onSecond: (signal: NodeJS.Signals) => void): StopS
     process.on('SIGTERM', handle);
     process.on('SIGINT', handle);
   });
-  return { received };
 }

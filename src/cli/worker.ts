@@ -66,13 +66,13 @@ export function registerWorkerCommand(program: Command): void {
         database: store.backend,
         prefix: settings.LEADSTAGE_QUEUE_PREFIX,
       });
-      const stop = listenForStop((signal) => {
+      const stopSignal = listenForStop((signal) => {
         log.warn('second signal: exiting now; jobs in hand are handed back by stall detection', { signal });
         process.exit(1);
       });
       const service = startWorkerService({ redis, store, registry, log, settings });
 
-      const signal = await stop.received;
+      const signal = await stopSignal;
       log.info('stopping: finishing the jobs in hand', {
         signal,
         timeoutMs: settings.LEADSTAGE_SHUTDOWN_TIMEOUT_MS,
