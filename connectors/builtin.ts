@@ -2,8 +2,8 @@
  * The vendors leadstage ships with. Loaded on demand (the CLI's quick commands never pay for
  * jsforce and the HubSpot client) and registered into the process-wide registry once.
  */
-import { defaultRegistry, type ConnectorRegistry } from './registry.ts';
-import type { ConnectorDefinition } from './types.ts';
+import { defaultRegistry, type ConnectorRegistry } from '../src/pipeline/registry.ts';
+import type { ConnectorDefinition } from '../src/pipeline/ports.ts';
 
 export async function builtinConnectors(): Promise<ConnectorDefinition[]> {
   const [{ hubspotConnector }, { mauticConnector }, { salesforceConnector }] = await Promise.all([

@@ -3,7 +3,7 @@
  * a sync job is one pipeline run, a re-qualification job one `requalifyContacts`, a keep-alive one
  * Mautic `keepAlive()`. Payloads carry ids only; everything else is read from the store here.
  */
-import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { ConnectorRegistry } from '../src/pipeline/registry.ts';
 import type { RateLimiter } from '../src/http/rate-limiter.ts';
 import type { Logger } from '../src/log.ts';
 import { ApiCallTally, requalifyContacts, runSync, type SyncSummary } from '../src/pipeline/index.ts';

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 
-import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { ConnectorRegistry } from '../src/pipeline/registry.ts';
 import type { Logger } from '../src/log.ts';
 import type { Store } from '../src/store/index.ts';
 

@@ -4,7 +4,7 @@
  * follow `convertedContactId`.
  */
 import type { HandoffRecord, HandoffResult, Properties, SalesOutcome, Vendor } from '../../src/model.ts';
-import type { ConnectorContext, CrmConnector, CrmConnectorDefinition, SchemaSpec } from '../types.ts';
+import type { ConnectorContext, CrmConnector, CrmConnectorDefinition, SchemaSpec } from '../../src/pipeline/ports.ts';
 
 import { FailureInjector } from './failures.ts';
 import { networkTurn } from './network.ts';

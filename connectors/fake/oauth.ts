@@ -1,5 +1,5 @@
 /** The fake vendors have no OAuth: connecting to them is done by the tests directly. */
-import type { OAuthFlow } from '../types.ts';
+import type { OAuthFlow } from '../../src/pipeline/ports.ts';
 
 export const fakeOAuth: OAuthFlow = {
   authorizeUrl: () => 'http://fake.invalid/authorize',

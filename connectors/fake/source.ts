@@ -17,7 +17,7 @@ import type {
   SchemaSpec,
   SourceConnector,
   SourceConnectorDefinition,
-} from '../types.ts';
+} from '../../src/pipeline/ports.ts';
 
 import { FailureInjector } from './failures.ts';
 import { networkTurn } from './network.ts';

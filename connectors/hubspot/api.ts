@@ -10,7 +10,7 @@
  */
 import { Client } from '@hubspot/api-client';
 
-import type { ConnectorContext } from '../types.ts';
+import type { ConnectorContext } from '../../src/pipeline/ports.ts';
 import {
   ApiLimitExceededError,
   AuthError,

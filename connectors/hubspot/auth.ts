@@ -3,7 +3,7 @@
  * tokens are refreshed by their TTL (with a margin); a 401 forces one refresh at most. Refreshes go
  * through `CredentialStore.refresh`, which holds a per-connection lock across workers.
  */
-import type { ConnectorContext, Credentials, OAuthApp } from '../types.ts';
+import type { ConnectorContext, Credentials, OAuthApp } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError } from '../../src/errors.ts';
 import { refreshTokens } from './oauth.ts';
 

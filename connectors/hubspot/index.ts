@@ -2,7 +2,7 @@
  * HubSpot as a leadstage source: `hubspotConnector` is what the pipeline registers.
  */
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
-import type { ConnectorContext, SourceConnectorDefinition } from '../types.ts';
+import type { ConnectorContext, SourceConnectorDefinition } from '../../src/pipeline/ports.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { AppCredentials } from './auth.ts';
 import { HubspotSourceConnector, type HubspotConnectorOptions } from './connector.ts';

@@ -6,7 +6,7 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 
-import type { ApiCallCounter, Credentials, OAuthApp, OAuthFlow } from '../types.ts';
+import type { ApiCallCounter, Credentials, OAuthApp, OAuthFlow } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../src/errors.ts';
 
 export const HUBSPOT_API_BASE_URL = 'https://api.hubapi.com';

@@ -5,7 +5,7 @@
  * minus an overlap; event ids are stable, so re-read events are deduplicated downstream.
  * @see https://github.com/mautic/developer-documentation-new/blob/main/docs/rest_api/contacts.rst
  */
-import type { Cursor, Page } from '../types.ts';
+import type { Cursor, Page } from '../../src/pipeline/ports.ts';
 import type { EngagementEvent } from '../../src/model.ts';
 import type { MauticClient } from './client.ts';
 import { parseMauticDate, toMauticDate } from './dates.ts';

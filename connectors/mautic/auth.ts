@@ -4,7 +4,7 @@
  * 14-day refresh-token limit; one that sat idle past it is flagged for reconnect instead of failing
  * every run. Refreshes go through the credential store's lock: one at a time, even across workers.
  */
-import type { ConnectorContext, Credentials, OAuthApp } from '../types.ts';
+import type { ConnectorContext, Credentials, OAuthApp } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError } from '../../src/errors.ts';
 import { refreshTokenState, refreshWithToken } from './oauth.ts';
 

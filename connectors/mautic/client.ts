@@ -6,7 +6,7 @@
 import axios, { type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 
-import type { ConnectorContext } from '../types.ts';
+import type { ConnectorContext } from '../../src/pipeline/ports.ts';
 import { RateLimitedError, TransientError, ValidationError, retryAfterMs } from '../../src/errors.ts';
 import type { MauticAuth } from './auth.ts';
 import type { MauticConfig } from './config.ts';

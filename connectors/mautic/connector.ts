@@ -9,7 +9,7 @@ import type {
   Page,
   SchemaSpec,
   SourceConnector,
-} from '../types.ts';
+} from '../../src/pipeline/ports.ts';
 import type { Contact, EngagementEvent, StageChange, WriteResult } from '../../src/model.ts';
 import { AuthError } from '../../src/errors.ts';
 import { pullActivity } from './activity-stream.ts';

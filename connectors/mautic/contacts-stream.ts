@@ -6,7 +6,7 @@
  * window starts at the server's clock (`Date` header) when this one began, minus an overlap.
  * `contacts` comes back as an object keyed by id and `total` as a string: see wire.ts.
  */
-import type { Cursor, Page } from '../types.ts';
+import type { Cursor, Page } from '../../src/pipeline/ports.ts';
 import type { Contact } from '../../src/model.ts';
 import type { MauticClient } from './client.ts';
 import { parseMauticDate, toMauticDate } from './dates.ts';

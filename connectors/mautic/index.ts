@@ -4,7 +4,7 @@
  * MAUTIC_CLIENT_SECRET with the redirect URI PUBLIC_URL + MAUTIC_CALLBACK_PATH (the sandbox app for a
  * connection to the local sandbox when they are unset).
  */
-import type { ConnectorContext, OAuthApp, SourceConnectorDefinition } from '../types.ts';
+import type { ConnectorContext, OAuthApp, SourceConnectorDefinition } from '../../src/pipeline/ports.ts';
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { MauticSourceConnector, type MauticConnectorOptions } from './connector.ts';

@@ -7,7 +7,7 @@
  */
 import axios from 'axios';
 
-import type { Credentials, OAuthApp, OAuthFlow } from '../types.ts';
+import type { Credentials, OAuthApp, OAuthFlow } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../src/errors.ts';
 import { apiDisabledError, readError } from './errors.ts';
 import { tokenResponseSchema } from './wire.ts';

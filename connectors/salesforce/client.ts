@@ -7,7 +7,7 @@
 import { Connection, OAuth2, type TokenResponse } from 'jsforce';
 
 import { ApiLimitExceededError, AuthError, SyncError, TransientError } from '../../src/errors.ts';
-import type { ConnectorContext, Credentials } from '../types.ts';
+import type { ConnectorContext, Credentials } from '../../src/pipeline/ports.ts';
 import { SALESFORCE_API_VERSION, type SalesforceConfig } from './config.ts';
 
 export interface SalesforceApp {

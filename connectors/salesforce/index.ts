@@ -12,7 +12,7 @@ import type {
   Cursor,
   Page,
   SchemaSpec,
-} from '../types.ts';
+} from '../../src/pipeline/ports.ts';
 import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
 import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
 import { Handoff } from './handoff.ts';

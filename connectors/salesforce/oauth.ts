@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { OAuth2, type TokenResponse } from 'jsforce';
 
 import { AuthError } from '../../src/errors.ts';
-import type { Credentials, OAuthApp, OAuthFlow } from '../types.ts';
+import type { Credentials, OAuthApp, OAuthFlow } from '../../src/pipeline/ports.ts';
 import { SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
 
 /** A fresh PKCE pair: keep `verifier` server-side with the state, send `challenge` to authorize. */

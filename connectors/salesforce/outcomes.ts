@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import { SALES_FACTS, type SalesOutcome } from '../../src/model.ts';
-import type { Cursor, Page } from '../types.ts';
+import type { Cursor, Page } from '../../src/pipeline/ports.ts';
 import type { SalesforceClient } from './client.ts';
 import type { SalesforceConfig } from './config.ts';
 import { leadSalesStatus, opportunityState, type SalesforceMapping } from './mapping.ts';

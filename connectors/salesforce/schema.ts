@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import type { SchemaSpec } from '../types.ts';
+import type { SchemaSpec } from '../../src/pipeline/ports.ts';
 import type { SalesforceClient } from './client.ts';
 import { type SalesforceMapping, scoreField } from './mapping.ts';
 

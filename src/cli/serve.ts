@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
-import { defaultRegistry } from '../../connectors/registry.ts';
+import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseWorkerEnv } from '../../jobs/config.ts';
 import { connectRedis, describeRedisUrl } from '../../jobs/redis-connection.ts';
 import { createQueues } from '../../jobs/worker.ts';

@@ -6,7 +6,7 @@ import { Bar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
-import { defaultRegistry } from '../../connectors/registry.ts';
+import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import { createLogger } from '../log.ts';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 
-import { defaultRegistry } from '../../connectors/registry.ts';
+import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { loadEngine } from '../pipeline/engine.ts';

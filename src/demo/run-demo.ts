@@ -7,9 +7,9 @@
 import { builtinConnectors } from '../../connectors/builtin.ts';
 import { SANDBOX_PRIVATE_APP_TOKEN } from '../../connectors/hubspot/index.ts';
 import { SANDBOX_BASIC_AUTH } from '../../connectors/mautic/index.ts';
-import { createRegistry } from '../../connectors/registry.ts';
+import { createRegistry } from '../pipeline/registry.ts';
 import { SANDBOX_REFRESH_TOKEN } from '../../connectors/salesforce/sandbox/index.ts';
-import type { Credentials } from '../../connectors/types.ts';
+import type { Credentials } from '../pipeline/ports.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { SyncProgress, SyncSummary } from '../pipeline/index.ts';

@@ -1,5 +1,5 @@
 /** Counts API calls per vendor and endpoint for the run summary, and the vendors' last reported budget. */
-import type { ApiCallCounter } from '../../connectors/types.ts';
+import type { ApiCallCounter } from './ports.ts';
 import type { Vendor } from '../model.ts';
 
 export interface ApiBudget {

@@ -1,6 +1,6 @@
 /** Builds a workspace's connectors from its stored connections and the registry. */
-import type { ConnectorRegistry } from '../../connectors/registry.ts';
-import type { ConnectorContext, CrmConnector, SourceConnector } from '../../connectors/types.ts';
+import type { ConnectorRegistry } from './registry.ts';
+import type { ConnectorContext, CrmConnector, SourceConnector } from './ports.ts';
 import { AuthError, ConfigError } from '../errors.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';

@@ -4,7 +4,7 @@
  * indexes lag, so a record changed just before the last pull may only show up now) and compared to
  * keep a saved cursor from moving backwards.
  */
-import type { Cursor } from '../../connectors/types.ts';
+import type { Cursor } from './ports.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 

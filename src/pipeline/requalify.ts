@@ -3,7 +3,7 @@
  * write back and hand off just those, as one recorded run of kind `requalify`. The registry and
  * logger default to the process-wide ones.
  */
-import { defaultRegistry } from '../../connectors/registry.ts';
+import { defaultRegistry } from './registry.ts';
 import { createLogger } from '../log.ts';
 import type { Workspace } from '../store/index.ts';
 

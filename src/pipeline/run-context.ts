@@ -1,5 +1,5 @@
 /** What the steps of one run share: the workspace, its model and connectors, tuning and tallies. */
-import type { CrmConnector, SourceConnector } from '../../connectors/types.ts';
+import type { CrmConnector, SourceConnector } from './ports.ts';
 import type { Logger } from '../log.ts';
 import type { CompiledModel } from '../model.ts';
 import type { RecordErrorEntry, Store, Workspace } from '../store/index.ts';

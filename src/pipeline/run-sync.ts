@@ -3,7 +3,7 @@
  * (flags, decision-vs-written diffs, missing links), so a crash between any two steps and a rerun
  * reach the same end state; cursors are saved only after the writes covering them succeeded.
  */
-import type { Cursor, SchemaSpec } from '../../connectors/types.ts';
+import type { Cursor, SchemaSpec } from './ports.ts';
 import { TransientError } from '../errors.ts';
 
 import { forwardOnly } from './cursor-window.ts';

@@ -1,5 +1,5 @@
 /** Options and results of the pipeline's entry points. */
-import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { ConnectorRegistry } from './registry.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { CompiledModel } from '../model.ts';

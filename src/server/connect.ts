@@ -8,7 +8,7 @@ import { RedisRateLimiter } from '../../jobs/redis-rate-limiter.ts';
 import { rateLimitPrefix } from '../../jobs/service.ts';
 import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { createPkcePair } from '../../connectors/salesforce/index.ts';
-import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../../connectors/types.ts';
+import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import type { Workspace } from '../store/index.ts';

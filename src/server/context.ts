@@ -2,7 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
-import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { ConnectorRegistry } from '../pipeline/registry.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';

@@ -5,7 +5,7 @@
  */
 import { isLocalSandbox as isLocalMautic } from '../../connectors/mautic/index.ts';
 import { SANDBOX_OAUTH_APP } from '../../connectors/sandbox-types.ts';
-import type { OAuthApp } from '../../connectors/types.ts';
+import type { OAuthApp } from '../pipeline/ports.ts';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ConnectionInfo, CredentialStore, Credentials } from '../../connectors/types.ts';
+import type { ConnectionInfo, CredentialStore, Credentials } from '../pipeline/ports.ts';
 import { AuthError, ConfigError } from '../errors.ts';
 import type { Vendor } from '../model.ts';
 

@@ -1,5 +1,5 @@
 /** Stream positions, one flat JSON object per owner (workspace or connection) and stream. */
-import type { Cursor } from '../../connectors/types.ts';
+import type { Cursor } from '../pipeline/ports.ts';
 
 import type { Db } from './db.ts';
 import { json } from './rows.ts';

@@ -3,8 +3,8 @@
  * as the source, Salesforce as the CRM, the default preset, the real pipeline and store.
  */
 import { builtinConnectors } from '../../connectors/builtin.ts';
-import { createRegistry, type ConnectorRegistry } from '../../connectors/registry.ts';
-import type { ConnectorDefinition, CrmConnector, CrmConnectorDefinition } from '../../connectors/types.ts';
+import { createRegistry, type ConnectorRegistry } from '../../src/pipeline/registry.ts';
+import type { ConnectorDefinition, CrmConnector, CrmConnectorDefinition } from '../../src/pipeline/ports.ts';
 import type { HandoffRecord } from '../../src/model.ts';
 import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';

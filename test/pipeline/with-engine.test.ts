@@ -7,7 +7,7 @@ import {
   fakeCrmDefinition,
   fakeSourceDefinition,
 } from '../../connectors/fake/index.ts';
-import { createRegistry } from '../../connectors/registry.ts';
+import { createRegistry } from '../../src/pipeline/registry.ts';
 import { silentLogger } from '../../src/log.ts';
 import { runSync } from '../../src/pipeline/index.ts';
 import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
-import { createRegistry } from '../../connectors/registry.ts';
+import { createRegistry } from '../../src/pipeline/registry.ts';
 import { createQueues } from '../../jobs/worker.ts';
 import { parseEnv } from '../../src/config/env.ts';
 import { createLogger } from '../../src/log.ts';

@@ -3,7 +3,7 @@
  * stored as they arrive. They return the position reached; the caller saves it once the writes
  * covering those records succeeded.
  */
-import type { Cursor } from '../../../connectors/types.ts';
+import type { Cursor } from '../ports.ts';
 import type { CursorOwner } from '../../store/index.ts';
 import { rewind } from '../cursor-window.ts';
 import type { RunContext } from '../run-context.ts';

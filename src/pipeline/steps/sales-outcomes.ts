@@ -3,7 +3,7 @@
  * linked contact, which flags it for re-qualification so sales-owned stages (defined in the model
  * as conditions on those facts) apply.
  */
-import type { Cursor } from '../../../connectors/types.ts';
+import type { Cursor } from '../ports.ts';
 import { type Properties, SALES_FACTS } from '../../model.ts';
 import type { RunContext } from '../run-context.ts';
 

@@ -12,7 +12,7 @@ import { TokenProvider } from '../../../connectors/hubspot/auth.ts';
 import { createHubspotConnectorDefinition } from '../../../connectors/hubspot/index.ts';
 import { loadHubspotMapping, type HubspotMapping } from '../../../connectors/hubspot/mapping.ts';
 import { walkByDate } from '../../../connectors/hubspot/search.ts';
-import type { Credentials } from '../../../connectors/types.ts';
+import type { Credentials } from '../../../src/pipeline/ports.ts';
 import { ApiLimitExceededError, AuthError } from '../../../src/errors.ts';
 import type { StageChange } from '../../../src/model.ts';
 import { RecordingLimiter, collect, makeContext } from './helpers.ts';

@@ -9,7 +9,7 @@ import type {
   ConnectorContext,
   CredentialStore,
   Credentials,
-} from '../../../connectors/types.ts';
+} from '../../../src/pipeline/ports.ts';
 import type { RateBudget, RateLimiter } from '../../../src/http/rate-limiter.ts';
 import { MemoryRateLimiter } from '../../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../../src/log.ts';

@@ -5,7 +5,7 @@ import express from 'express';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
-import type { ConnectorContext, Credentials, Cursor } from '../../../connectors/types.ts';
+import type { ConnectorContext, Credentials, Cursor } from '../../../src/pipeline/ports.ts';
 import { MemoryRateLimiter } from '../../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMauticConnectorDefinition } from '../../../connectors/mautic/index.ts';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createRegistry } from '../../../connectors/registry.ts';
+import { createRegistry } from '../../../src/pipeline/registry.ts';
 import { salesforceConnector } from '../../../connectors/salesforce/index.ts';
 import {
   createSalesforceSandbox,

@@ -9,7 +9,7 @@ import { generatePeople } from '../../../connectors/sandbox-data.ts';
 import { SANDBOX_OAUTH_APP } from '../../../connectors/sandbox-types.ts';
 import { SANDBOX_BASIC_AUTH, createMauticSandbox } from '../../../connectors/mautic/sandbox/index.ts';
 import { isLocalSandbox, mauticConnector } from '../../../connectors/mautic/index.ts';
-import type { Credentials } from '../../../connectors/types.ts';
+import type { Credentials } from '../../../src/pipeline/ports.ts';
 import type { StageChange } from '../../../src/model.ts';
 import { AuthError, ConfigError } from '../../../src/errors.ts';
 import { collect, makeContext, startMauticSandbox, testDefinition, type RunningSandbox } from './helpers.ts';

@@ -9,7 +9,7 @@ import {
   createSalesforceSandbox,
   type SalesforceSandbox,
 } from '../../../connectors/salesforce/sandbox/index.ts';
-import type { ConnectorContext, Credentials, CredentialStore } from '../../../connectors/types.ts';
+import type { ConnectorContext, Credentials, CredentialStore } from '../../../src/pipeline/ports.ts';
 import { MemoryRateLimiter } from '../../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import type { HandoffRecord } from '../../../src/model.ts';

@@ -18,7 +18,7 @@ import { registerBuiltinConnectors } from '../../../connectors/builtin.ts';
 import { createHubspotSandbox, type HubspotSandbox } from '../../../connectors/hubspot/sandbox/index.ts';
 import { PORTAL_ID } from '../../../connectors/hubspot/sandbox/portal.ts';
 import { createMauticSandbox, type MauticSandbox } from '../../../connectors/mautic/sandbox/index.ts';
-import { createRegistry } from '../../../connectors/registry.ts';
+import { createRegistry } from '../../../src/pipeline/registry.ts';
 import {
   createSalesforceSandbox,
   type SalesforceSandbox,

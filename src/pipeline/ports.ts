@@ -1,10 +1,11 @@
 /**
- * The contracts between the pipeline and the vendor connectors. Connectors import from here and from
- * `src/model.ts`, `src/errors.ts`, `src/http/`, `src/log.ts`, `mappings/`; never from the pipeline,
- * the store or jobs.
+ * The contracts between the pipeline and the vendor connectors. The core defines them, so `src/`
+ * never needs a vendor folder: connectors import from here and from `src/model.ts`,
+ * `src/errors.ts`, `src/http/`, `src/log.ts`, `mappings/`, never from the rest of the pipeline, the
+ * store or jobs; only the composition roots (CLI, server, demo, jobs) look vendors up.
  */
-import type { RateLimiter } from '../src/http/rate-limiter.ts';
-import type { Logger } from '../src/log.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
+import type { Logger } from '../log.ts';
 import type {
   Contact,
   EngagementEvent,
@@ -14,7 +15,7 @@ import type {
   StageChange,
   Vendor,
   WriteResult,
-} from '../src/model.ts';
+} from '../model.ts';
 
 /** A flat, JSON-safe position in a stream, stored per connection and stream. */
 export type Cursor = Record<string, string | number | null>;

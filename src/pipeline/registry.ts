@@ -2,9 +2,9 @@
  * Where the pipeline looks connectors up, by vendor string. The process-wide `defaultRegistry` is
  * filled at start-up (`registerConnector(hubspot)`…); tests build their own with `createRegistry()`.
  */
-import { ConfigError } from '../src/errors.ts';
+import { ConfigError } from '../errors.ts';
 
-import type { ConnectorDefinition, CrmConnectorDefinition, SourceConnectorDefinition } from './types.ts';
+import type { ConnectorDefinition, CrmConnectorDefinition, SourceConnectorDefinition } from './ports.ts';
 
 export class ConnectorRegistry {
   private readonly sources = new Map<string, SourceConnectorDefinition>();
