@@ -4,7 +4,12 @@
  * follow `convertedContactId`.
  */
 import type { HandoffRecord, HandoffResult, Properties, SalesOutcome, Vendor } from '../../src/model.ts';
-import type { ConnectorContext, CrmConnector, CrmConnectorDefinition, SchemaSpec } from '../../src/pipeline/ports.ts';
+import type {
+  ConnectorContext,
+  CrmConnector,
+  CrmConnectorDefinition,
+  SchemaSpec,
+} from '../../src/pipeline/ports.ts';
 
 import { FailureInjector } from './failures.ts';
 import { networkTurn } from './network.ts';

@@ -2,7 +2,14 @@
  * The HubSpot source connector: contacts through the search API, engagement through the email
  * events, web analytics events and a meeting date property, write-back through batch update.
  */
-import type { ApiWork, ConnectorContext, Cursor, Page, SchemaSpec, SourceConnector } from '../../src/pipeline/ports.ts';
+import type {
+  ApiWork,
+  ConnectorContext,
+  Cursor,
+  Page,
+  SchemaSpec,
+  SourceConnector,
+} from '../../src/pipeline/ports.ts';
 import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
 import { AuthError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
