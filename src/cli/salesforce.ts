@@ -2,14 +2,14 @@
  * `leadstage salesforce check`: asks the org (or an in-process sandbox) whether the fields a
  * handoff writes exist, and prints what to create when they don't.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 
 import type { Command } from 'commander';
 import express from 'express';
 
 import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
 import { createSalesforceSandbox } from '../../connectors/salesforce/sandbox/index.ts';
+import { listenOn } from '../http/listen.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import { createLogger } from '../log.ts';
 
@@ -114,10 +114,9 @@ export async function runWorkspaceSalesforceCheck(
 
 async function startCheckSandbox() {
   const app = express();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/salesforce`;
+  const server = createServer(app);
+  const { port } = await listenOn(server, 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/salesforce`;
   const sandbox = createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: url });
   app.use('/salesforce', sandbox.router);
   return {

@@ -10,6 +10,7 @@ import { SANDBOX_BASIC_AUTH } from '../../connectors/mautic/index.ts';
 import { createRegistry } from '../pipeline/registry.ts';
 import { SANDBOX_REFRESH_TOKEN } from '../../connectors/salesforce/sandbox/index.ts';
 import type { Credentials } from '../pipeline/ports.ts';
+import { PortInUseError } from '../http/listen.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { SyncProgress, SyncSummary } from '../pipeline/index.ts';
@@ -113,10 +114,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 async function startSandbox(o: DemoOptions): Promise<SandboxServer> {
   const options = { contacts: o.contacts, seed: o.seed };
   try {
-    return await startSandboxServer({ ...options, port: o.port });
+    const sandbox = await startSandboxServer({ ...options, port: o.port });
+    o.out(`Sandboxes listening on ${sandbox.url}`);
+    return sandbox;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    return startSandboxServer({ ...options, port: 0 });
+    if (!(err instanceof PortInUseError)) throw err;
+    const sandbox = await startSandboxServer({ ...options, port: 0 });
+    o.out(`Port ${o.port} is busy: sandboxes listening on ${sandbox.url} instead`);
+    return sandbox;
   }
 }
 

@@ -3,14 +3,14 @@
  * `GET /_sandbox/stats` and `POST /_sandbox/reset`. Used by `leadstage sandbox`, the demo and the
  * end-to-end tests.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 
 import express from 'express';
 
 import { createHubspotSandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { createMauticSandbox } from '../../connectors/mautic/sandbox/index.ts';
 import { createSalesforceSandbox } from '../../connectors/salesforce/sandbox/index.ts';
+import { listenOn } from '../http/listen.ts';
 
 export interface SandboxServerOptions {
   /** 0 picks a free port. @default 4010 */
@@ -27,11 +27,8 @@ export type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;
 export async function startSandboxServer(options: SandboxServerOptions = {}) {
   const host = options.host ?? '127.0.0.1';
   const app = express();
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 4010, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createServer(app);
+  const { port } = await listenOn(server, options.port ?? 4010, host);
   const url = `http://${host}:${port}`;
   const common = {
     seed: options.seed ?? 42,

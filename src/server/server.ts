@@ -3,11 +3,11 @@
  * connector registry come from the caller (the `serve` command, or a test with its own prefix).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import express, { type Express } from 'express';
 
 import type { Env } from '../config/env.ts';
+import { listenOn } from '../http/listen.ts';
 
 import { apiRouter } from './api.ts';
 import { createApp } from './app.ts';
@@ -75,11 +75,7 @@ export interface RunningWebServer {
 /** Listens on `port` (0: any free one); PUBLIC_URL defaults to the address listened on when unset. */
 export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningWebServer> {
   const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listenOn(server, port, host);
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     port: address.port,
