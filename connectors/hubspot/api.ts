@@ -20,6 +20,7 @@ import {
   retryAfterMs,
 } from '../../src/errors.ts';
 import type { RateBudget } from '../../src/http/rate-limiter.ts';
+import { unreachableMessage } from '../../src/http/unreachable.ts';
 import type { TokenProvider } from './auth.ts';
 import { trimSlash } from './oauth.ts';
 
@@ -165,7 +166,7 @@ export class HubspotApi {
         if (!failure) {
           if (err instanceof SyncError) throw err;
           if (attempt >= this.maxAttempts) {
-            throw new TransientError(`HubSpot ${endpoint} unreachable: ${(err as Error).message}`, {
+            throw new TransientError(unreachableMessage(`HubSpot ${endpoint}`, this.baseUrl, err), {
               cause: err,
             });
           }

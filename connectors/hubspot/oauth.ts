@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import type { ApiCallCounter, Credentials, OAuthApp, OAuthFlow } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../src/errors.ts';
+import { unreachableMessage } from '../../src/http/unreachable.ts';
 
 export const HUBSPOT_API_BASE_URL = 'https://api.hubapi.com';
 export const HUBSPOT_AUTHORIZE_URL = 'https://app.hubspot.com/oauth/authorize';
@@ -67,7 +68,7 @@ export async function requestToken(
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
   } catch (err) {
-    throw new TransientError(`HubSpot token endpoint unreachable: ${(err as Error).message}`);
+    throw new TransientError(unreachableMessage('HubSpot token endpoint', baseUrl, err));
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.status >= 500) throw new TransientError(`HubSpot token endpoint answered ${res.status}`);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 
 import type { ConnectorContext } from '../../src/pipeline/ports.ts';
 import { RateLimitedError, TransientError, ValidationError, retryAfterMs } from '../../src/errors.ts';
+import { unreachableMessage } from '../../src/http/unreachable.ts';
 import type { MauticAuth } from './auth.ts';
 import type { MauticConfig } from './config.ts';
 import { errorForStatus, readError } from './errors.ts';
@@ -84,7 +85,7 @@ export class MauticClient {
           }),
         );
       } catch (err) {
-        lastError = new TransientError(`${endpoint} failed: ${(err as Error).message}`);
+        lastError = new TransientError(unreachableMessage(`Mautic ${endpoint}`, this.baseUrl, err));
         this.ctx.log.warn('Mautic call failed, retrying', {
           endpoint,
           attempt,

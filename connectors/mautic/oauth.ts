@@ -9,6 +9,7 @@ import axios from 'axios';
 
 import type { Credentials, OAuthApp, OAuthFlow } from '../../src/pipeline/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../src/errors.ts';
+import { unreachableMessage } from '../../src/http/unreachable.ts';
 import { apiDisabledError, readError } from './errors.ts';
 import { tokenResponseSchema } from './wire.ts';
 
@@ -53,7 +54,7 @@ export async function requestToken(
       validateStatus: () => true,
     });
   } catch (err) {
-    throw new TransientError(`Mautic token endpoint at ${baseUrl} unreachable: ${(err as Error).message}`);
+    throw new TransientError(unreachableMessage('Mautic token endpoint', baseUrl, err));
   }
   if (res.status >= 500 || res.status === 429) {
     throw new TransientError(`Mautic token endpoint answered ${res.status}`);

@@ -7,6 +7,7 @@
 import { Connection, OAuth2, type TokenResponse } from 'jsforce';
 
 import { ApiLimitExceededError, AuthError, SyncError, TransientError } from '../../src/errors.ts';
+import { unreachableMessage } from '../../src/http/unreachable.ts';
 import type { ConnectorContext, Credentials } from '../../src/pipeline/ports.ts';
 import { SALESFORCE_API_VERSION, type SalesforceConfig } from './config.ts';
 
@@ -177,7 +178,7 @@ export class SalesforceClient {
       return new TransientError(`Salesforce ${sfCode}: ${message}`, { cause: err });
     }
     if (typeof e.code === 'string' && TRANSIENT_NETWORK_CODES.has(e.code)) {
-      return new TransientError(`Salesforce unreachable (${e.code})`, { cause: err });
+      return new TransientError(unreachableMessage('Salesforce', this.conn.instanceUrl, err), { cause: err });
     }
     if (sfCode) return new SalesforceRequestError(sfCode, message);
     return err instanceof Error ? err : new Error(message);

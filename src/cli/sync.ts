@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
 import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
+import { pointAtSandbox } from '../demo/point-at-sandbox.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import { createLogger } from '../log.ts';
 import {
@@ -166,11 +167,21 @@ export function registerSyncCommand(program: Command): void {
     .requiredOption('-w, --workspace <name>', 'workspace name or id')
     .option('--dry-run', 'compute everything, write nothing, and show what would change')
     .option('--full', 'pull everything from the beginning and re-qualify every contact')
-    .action(async (opts: { workspace: string; dryRun?: boolean; full?: boolean }) => {
+    .option(
+      '--sandbox <url>',
+      'first point the workspace the demo made at the sandboxes `leadstage sandbox` serves at URL (saved)',
+    )
+    .action(async (opts: { workspace: string; dryRun?: boolean; full?: boolean; sandbox?: string }) => {
       const env = parseEnv();
       const store = await openStoreFromEnv(env);
       const progress = progressReporter();
       try {
+        if (opts.sandbox !== undefined) {
+          const ws = await store.workspaces.require(opts.workspace);
+          for (const moved of await pointAtSandbox(store, ws, opts.sandbox)) {
+            process.stdout.write(`now using the sandbox: ${moved}\n`);
+          }
+        }
         const summary = await runSync({
           store,
           registry: await registerBuiltinConnectors(defaultRegistry),

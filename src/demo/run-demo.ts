@@ -105,6 +105,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.out(`  leadstage workspace show ${DEMO_WORKSPACE}`);
     o.out(`  leadstage sandbox --port ${sandbox.port}   # in another terminal, then:`);
     o.out(`  leadstage sync --workspace ${DEMO_WORKSPACE} --dry-run`);
+    o.out(`  (a sandbox on another port P: add --sandbox http://127.0.0.1:P to the sync)`);
     return { workspace: workspaceId, first, second, sandboxUrl: sandbox.url };
   } finally {
     await sandbox.close();

@@ -1,6 +1,9 @@
 /** The store's `Db` over a `pg` pool. */
 import pg from 'pg';
 
+import { ConfigError } from '../errors.ts';
+import { urlForMessage } from '../http/unreachable.ts';
+
 import type { Db, QueryResult } from './db.ts';
 
 export interface PostgresOptions {
@@ -16,6 +19,33 @@ type Runner = Pick<pg.Pool, 'query'> | pg.PoolClient;
 async function run<Row>(runner: Runner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
   const result = await runner.query(sql, params);
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+/**
+ * A database that is missing or a server that is not there is the admin's to fix: say which one
+ * and how, without the password.
+ */
+function explainConnectFailure(err: unknown, databaseUrl: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1)) || 'postgres';
+  const server = `${url.hostname}:${url.port || '5432'}`;
+  if (code === '3D000') {
+    return new ConfigError(
+      `database "${name}" does not exist on the PostgreSQL server at ${server} (DATABASE_URL=${urlForMessage(databaseUrl)}): ` +
+        `create it with \`createdb -h ${url.hostname} -p ${url.port || '5432'}${url.username ? ` -U ${decodeURIComponent(url.username)}` : ''} ${name}\` ` +
+        `(or CREATE DATABASE "${name}" in psql), or unset DATABASE_URL to use the embedded PGlite store`,
+      { cause: err },
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+    return new ConfigError(
+      `PostgreSQL is not reachable at ${server} (DATABASE_URL=${urlForMessage(databaseUrl)}, ${code}): ` +
+        'start it or fix DATABASE_URL, or unset DATABASE_URL to use the embedded PGlite store',
+      { cause: err },
+    );
+  }
+  return err;
 }
 
 /** A `Db` bound to one client that is inside a transaction; nested transactions join it. */
@@ -46,10 +76,14 @@ export function openPostgres(options: PostgresOptions): Db {
   });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  const explain = (err: unknown): never => {
+    throw explainConnectFailure(err, options.databaseUrl);
+  };
+  const connect = () => pool.connect().catch(explain);
 
   // Session-level advisory lock on a client kept out of the pool until release.
   const tryLock: Db['tryLock'] = async (key) => {
-    const client = await pool.connect();
+    const client = await connect();
     try {
       const { rows } = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
@@ -78,7 +112,7 @@ export function openPostgres(options: PostgresOptions): Db {
   };
 
   const inTransaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
+    const client = await connect();
     try {
       await client.query('BEGIN');
       const result = await fn(clientDb(client, tryLock));
@@ -94,7 +128,7 @@ export function openPostgres(options: PostgresOptions): Db {
 
   return {
     backend: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params) => run(pool, sql, params).catch(explain),
     transaction: inTransaction,
     exclusive: (key, fn) => inTransaction((tx) => tx.exclusive(key, fn)),
     tryLock,
