@@ -128,7 +128,7 @@ export function openPostgres(options: PostgresOptions): Db {
 
   return {
     backend: 'postgres',
-    query: (sql, params) => run(pool, sql, params).catch(explain),
+    query: <Row>(sql: string, params?: unknown[]) => run<Row>(pool, sql, params).catch(explain),
     transaction: inTransaction,
     exclusive: (key, fn) => inTransaction((tx) => tx.exclusive(key, fn)),
     tryLock,
