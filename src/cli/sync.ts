@@ -103,7 +103,14 @@ export function formatPreview(preview: SyncPreview): string[] {
       `  ${String(n).padStart(6)} contacts no longer meet ${stage} but stay (stages never move back on their own)`,
     );
   }
-  lines.push(`  would write back ${preview.wouldWriteBack}`, `  would hand off   ${preview.wouldHandOff}`);
+  const updates = preview.wouldHandOff - preview.wouldHandOffNew;
+  lines.push(
+    `  would write back ${preview.wouldWriteBack}`,
+    `  would hand off   ${preview.wouldHandOff}` +
+      (preview.wouldHandOff === 0
+        ? ''
+        : ` (${preview.wouldHandOffNew} new to the CRM, ${updates} already there with a changed stage or scores)`),
+  );
   if (preview.samples.length) lines.push('  examples:');
   for (const s of preview.samples.slice(0, 5)) {
     lines.push(`    ${s.contactId}: ${s.from ?? '(new)'} → ${s.to} — ${s.summary}`);

@@ -11,6 +11,7 @@ import { loadEngine } from '../pipeline/engine.ts';
 import { previewModelChange } from '../pipeline/index.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
+import { confirmChange } from './confirm.ts';
 import { formatPreview } from './sync.ts';
 
 const SOURCE_VENDORS = ['hubspot', 'mautic'];
@@ -164,7 +165,11 @@ export function registerWorkspaceCommands(program: Command): void {
   ws.command('set-model <name> <model>')
     .description('Replace the qualification model (file or preset:NAME), showing what would change first')
     .option('--dry-run', 'only show what would change')
-    .action(async (name: string, ref: string, opts: { dryRun?: boolean }) => {
+    .option(
+      '-y, --yes',
+      'save without asking (scripts: without a terminal, set-model refuses to save otherwise)',
+    )
+    .action(async (name: string, ref: string, opts: { dryRun?: boolean; yes?: boolean }) => {
       const { model, saved } = await loadWorkspaceModel(ref);
       await withStore(async (store) => {
         const current = await store.workspaces.require(name);
@@ -176,6 +181,10 @@ export function registerWorkspaceCommands(program: Command): void {
         for (const line of formatPreview(await previewModelChange(store, current, model))) out(line);
         if (opts.dryRun) {
           out('not saved (--dry-run)');
+          return;
+        }
+        if (!(await confirmChange(`save ${saved.ref} as the model of ${current.name}?`, opts))) {
+          out('not saved');
           return;
         }
         await store.workspaces.setModel(current.id, saved);

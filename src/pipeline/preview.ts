@@ -25,6 +25,8 @@ interface Entry {
   summary: string;
   write: boolean;
   handoff: boolean;
+  /** Handed off for the first time (no CRM record yet). */
+  firstHandoff: boolean;
   held: boolean;
 }
 
@@ -39,14 +41,16 @@ export class PreviewBuilder {
   /** Adds (or replaces, when a later step re-decides the contact) one contact's outcome. */
   add(decision: Decision, before: StoredDecision | undefined, link: CrmLink | undefined): void {
     const written = before?.written;
+    const atHandoff = this.handoff.has(decision.stage);
     this.entries.set(decision.contactId, {
       from: before?.stage ?? null,
       to: decision.stage,
       summary: decision.summary,
       write: !written || written.stage !== decision.stage || !sameScores(written.scores, decision.scores),
       handoff:
-        this.handoff.has(decision.stage) &&
+        atHandoff &&
         (!link || link.handedStage !== decision.stage || !sameScores(link.handedScores, decision.scores)),
+      firstHandoff: atHandoff && !link,
       held: decision.reasons.some((r) => r.code === 'held'),
     });
   }
@@ -59,9 +63,11 @@ export class PreviewBuilder {
     const samples: SyncPreview['samples'] = [];
     let wouldWriteBack = 0;
     let wouldHandOff = 0;
+    let wouldHandOffNew = 0;
     for (const [contactId, e] of [...this.entries].sort(([a], [b]) => a.localeCompare(b))) {
       if (e.write) wouldWriteBack += 1;
       if (e.handoff) wouldHandOff += 1;
+      if (e.firstHandoff) wouldHandOffNew += 1;
       if (e.held) held[e.to] = (held[e.to] ?? 0) + 1;
       if (e.from === e.to) continue;
       const key = `${e.from ?? ''}\0${e.to}`;
@@ -82,6 +88,7 @@ export class PreviewBuilder {
       held,
       wouldWriteBack,
       wouldHandOff,
+      wouldHandOffNew,
       samples,
     };
   }

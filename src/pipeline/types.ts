@@ -88,7 +88,13 @@ export interface SyncPreview {
    */
   held: Record<string, number>;
   wouldWriteBack: number;
+  /**
+   * Contacts at or past the handoff stage the handoff would send to the CRM: those with no CRM
+   * record yet, and those handed off before whose stage or scores changed (their record is updated).
+   */
   wouldHandOff: number;
+  /** Of `wouldHandOff`, those with no CRM record yet. */
+  wouldHandOffNew: number;
   samples: { contactId: string; from: string | null; to: string; summary: string }[];
 }
 

@@ -65,6 +65,7 @@ describe('when a sync ends', () => {
         held: {},
         wouldWriteBack: 312,
         wouldHandOff: 0,
+        wouldHandOffNew: 0,
         samples: [{ contactId: 'c1', from: 'mql', to: 'lead', summary: 'total 40 < 60' }],
       },
     });

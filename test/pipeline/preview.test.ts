@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { formatPreview } from '../../src/cli/sync.ts';
+import type { CompiledModel } from '../../src/model.ts';
 import { previewModelChange } from '../../src/pipeline/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/db.ts';
@@ -121,6 +123,24 @@ describe.each(BACKENDS)('previews on %s', (backend) => {
         wouldHandOff: 0,
       });
       expect((await store.workspaces.require(h.workspace.id)).model.version).toBe('test-50');
+    });
+
+    it('should tell contacts new to the CRM from handed-off ones whose scores change', async () => {
+      const h = await workspaceWithSixContacts();
+      // One more fit point for everyone: no stage moves, but c4 (handed off at sql) has new scores.
+      const base = testModel({ version: 'test-plus-one' });
+      const plusOne: CompiledModel = {
+        ...base,
+        qualify: (contact, at) => {
+          const d = base.qualify(contact, at);
+          return { ...d, scores: { ...d.scores, fit: d.scores.fit! + 1, total: d.scores.total! + 1 } };
+        },
+      };
+      const preview = await previewModelChange(store, h.workspace.name, plusOne);
+      expect(preview).toMatchObject({ moves: [], wouldHandOff: 1, wouldHandOffNew: 0 });
+      expect(formatPreview(preview)).toContain(
+        '  would hand off   1 (0 new to the CRM, 1 already there with a changed stage or scores)',
+      );
     });
 
     it('should count contacts only held at a stage they no longer qualify for', async () => {
