@@ -40,6 +40,16 @@ export function registerRulesCommands(program: Command): void {
     });
 
   rules
+    .command('show')
+    .description(
+      'Print a model file or preset as written: `rules show preset:NAME > model.yaml` starts your own',
+    )
+    .argument('<file|preset:NAME>')
+    .action(async (ref: string) => {
+      process.stdout.write((await loadModelSource(ref)).text);
+    });
+
+  rules
     .command('presets')
     .description('List the shipped presets')
     .action(async () => {

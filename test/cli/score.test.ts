@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -137,6 +137,16 @@ describe('leadstage rules', () => {
       expect.arrayContaining(['dimensions', 'stages', 'scoring', 'recycle', 'conditions']),
     );
     expect(r.stdout).toContain('"withinDays"');
+  });
+
+  it('show prints a preset as shipped, to start a model file of your own', async () => {
+    const shipped = await readFile('src/qualification/presets/b2b-saas-funnel.yaml', 'utf8');
+    const r = await runCli(['rules', 'show', 'preset:b2b-saas-funnel']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(shipped);
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-rules-'));
+    await writeFile(join(dir, 'model.yaml'), r.stdout);
+    expect((await runCli(['rules', 'check', join(dir, 'model.yaml')])).stdout).toContain('valid');
   });
 
   it('check names a missing file clearly', async () => {
