@@ -13,6 +13,9 @@ import { askYesNo } from '../../src/cli/confirm.ts';
 import { runCli } from '../helpers/cli.ts';
 import { TEST_ENCRYPTION_KEY } from '../helpers/db.ts';
 
+/** Each test starts the CLI (and PGlite) in child processes: slow on a busy machine. */
+const SLOW = 180_000;
+
 describe('askYesNo', () => {
   const answer = async (typed: string | null) => {
     const input = new PassThrough();
@@ -46,24 +49,32 @@ describe('workspace set-model without a terminal', () => {
       },
     );
     if (created.code !== 0) throw new Error(`workspace create failed: ${created.stderr}`);
-  });
+  }, SLOW);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('should show the preview and refuse to save without --yes', async () => {
-    const r = await runCli(['workspace', 'set-model', 'acme', 'preset:three-stage'], { env });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('if acme switches to preset:three-stage');
-    expect(r.stderr).toBe(
-      'leadstage: not saved: no terminal to confirm on; pass --yes to save from a script\n',
-    );
-  });
+  it(
+    'should show the preview and refuse to save without --yes',
+    async () => {
+      const r = await runCli(['workspace', 'set-model', 'acme', 'preset:three-stage'], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('if acme switches to preset:three-stage');
+      expect(r.stderr).toBe(
+        'leadstage: not saved: no terminal to confirm on; pass --yes to save from a script\n',
+      );
+    },
+    SLOW,
+  );
 
-  it('should save with --yes (the refused change above was not saved)', async () => {
-    const r = await runCli(['workspace', 'set-model', 'acme', 'preset:three-stage', '--yes'], { env });
-    expect(r.code).toBe(0);
-    // Had the refusal above saved, this would answer "already uses this model".
-    expect(r.stdout).toContain('saved: the next sync re-qualifies every contact');
-  });
+  it(
+    'should save with --yes (the refused change above was not saved)',
+    async () => {
+      const r = await runCli(['workspace', 'set-model', 'acme', 'preset:three-stage', '--yes'], { env });
+      expect(r.code).toBe(0);
+      // Had the refusal above saved, this would answer "already uses this model".
+      expect(r.stdout).toContain('saved: the next sync re-qualifies every contact');
+    },
+    SLOW,
+  );
 });

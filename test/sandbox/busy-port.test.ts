@@ -15,6 +15,9 @@ import { listen } from '../../src/server/server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 
+/** The CLI and the demo start PGlite and the sandboxes: slow on a busy machine. */
+const SLOW = 180_000;
+
 let occupier: Server;
 let busyPort: number;
 let t: TestStore | undefined;
@@ -43,29 +46,37 @@ it('should refuse to start the web app on a busy port', async () => {
   );
 });
 
-it('should make `leadstage sandbox --port P` exit non-zero saying the port is in use', async () => {
-  const r = await runCli(['sandbox', '--port', String(busyPort), '--contacts', '1']);
-  expect(r.code).toBe(1);
-  expect(r.stderr).toBe(
-    `leadstage: port ${busyPort} on 127.0.0.1 is already in use by another process: stop it or choose another port (--port)\n`,
-  );
-});
+it(
+  'should make `leadstage sandbox --port P` exit non-zero saying the port is in use',
+  async () => {
+    const r = await runCli(['sandbox', '--port', String(busyPort), '--contacts', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `leadstage: port ${busyPort} on 127.0.0.1 is already in use by another process: stop it or choose another port (--port)\n`,
+    );
+  },
+  SLOW,
+);
 
-it('should run the demo on a free port when the preferred one is busy', async () => {
-  t = await openTestStore('pglite');
-  const lines: string[] = [];
-  const result = await runDemo({
-    store: t.store,
-    source: 'hubspot',
-    contacts: 30,
-    seed: 7,
-    port: busyPort,
-    salesShare: 1,
-    log: silentLogger,
-    out: (line = '') => lines.push(line),
-  });
-  const url = new URL(result.sandboxUrl);
-  expect(Number(url.port)).not.toBe(busyPort);
-  expect(lines[0]).toBe(`Port ${busyPort} is busy: sandboxes listening on ${result.sandboxUrl} instead`);
-  expect(result.first.pulled.contacts).toBe(30);
-});
+it(
+  'should run the demo on a free port when the preferred one is busy',
+  async () => {
+    t = await openTestStore('pglite');
+    const lines: string[] = [];
+    const result = await runDemo({
+      store: t.store,
+      source: 'hubspot',
+      contacts: 30,
+      seed: 7,
+      port: busyPort,
+      salesShare: 1,
+      log: silentLogger,
+      out: (line = '') => lines.push(line),
+    });
+    const url = new URL(result.sandboxUrl);
+    expect(Number(url.port)).not.toBe(busyPort);
+    expect(lines[0]).toBe(`Port ${busyPort} is busy: sandboxes listening on ${result.sandboxUrl} instead`);
+    expect(result.first.pulled.contacts).toBe(30);
+  },
+  SLOW,
+);
