@@ -20,7 +20,7 @@ import {
 import { compileFastPath, type StageBox } from './fast-path.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
-import { round2 } from './values.ts';
+import { numberTest, round2 } from './values.ts';
 
 type Rule = ModelFile['scoring'][number];
 
@@ -37,11 +37,17 @@ function capper(rule: Rule): (p: number) => number {
   return points >= 0 ? (p) => Math.min(p, max) : (p) => Math.max(p, max);
 }
 
-/** Points for `count` matching events: per event (decayed when asked), or once for the latest. */
+/**
+ * Points for `count` matching events once the rule's count test holds: per event (decayed when
+ * asked), or once, decayed by the latest event's age (in full when the test allows no event).
+ */
 function eventPoints(rule: Rule, count: number, weight: number, latestMs: number, nowMs: number): number {
-  if (count === 0) return 0;
   if (!rule.decay) return rule.once ? rule.points : rule.points * count;
-  if (rule.once) return rule.points * decayWeight(latestMs, nowMs, rule.decay.halfLifeDays * DAY_MS);
+  if (rule.once) {
+    return count === 0
+      ? rule.points
+      : rule.points * decayWeight(latestMs, nowMs, rule.decay.halfLifeDays * DAY_MS);
+  }
   return rule.points * weight;
 }
 
@@ -49,6 +55,7 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
   const cap = capper(rule);
   if ('event' in rule.when) {
     const matcher = compileEventMatcher(rule.when);
+    const holds = numberTest(rule.when.count ?? { gte: 1 });
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
     return {
       id: rule.id,
@@ -62,8 +69,9 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
           if (rule.decay) weight += decayWeight(e.atMs, ctx.nowMs, halfLifeMs);
           if (e.atMs > latest) latest = e.atMs;
         }
+        if (!holds(events.length)) return { points: 0, count: 0 };
         const points = cap(eventPoints(rule, events.length, weight, latest, ctx.nowMs));
-        return { points, count: rule.once ? Math.min(1, events.length) : events.length };
+        return { points, count: rule.once ? 1 : events.length };
       },
     };
   }
