@@ -108,6 +108,19 @@ interface StageOutcome {
 }
 
 export function compileModel(model: ModelFile): CompiledModel {
+  return compileModelPaths(model).compiled;
+}
+
+/** The explained path's own decision, for tests that hold both paths to one reference. */
+export type ExplainedQualify = (
+  contact: ContactInput,
+  now: Date,
+) => { stage: string; scores: Record<string, number>; reasons: Reason[] };
+
+export function compileModelPaths(model: ModelFile): {
+  compiled: CompiledModel;
+  explained: ExplainedQualify;
+} {
   const named = model.conditions;
   const dimensions = model.dimensions;
   const stages: StageInfo[] = model.stages.map((s, index) => ({
@@ -165,7 +178,10 @@ export function compileModel(model: ModelFile): CompiledModel {
   const version = modelVersion(model);
   const handoffStage = stages.find((s) => s.handoff)?.key ?? null;
 
-  function explain(contact: ContactInput, nowMs: number): { reasons: Reason[]; summary: string } {
+  function explain(
+    contact: ContactInput,
+    nowMs: number,
+  ): Explanation & { final: number; scores: Record<string, number> } {
     const ctx = evalContext(contact, nowMs);
     const reasons: Reason[] = [];
     const raw: Record<string, number> = {};
@@ -216,7 +232,12 @@ export function compileModel(model: ModelFile): CompiledModel {
     const next = stages[final + 1];
     const missing = next ? (requirements[final + 1]?.explain(ctx) ?? []).filter((c) => !c.met) : [];
     for (const c of missing) reasons.push(checkReason('requirement_missing', next!.key, c));
-    return { reasons, summary: summarize(stage, met, next, missing, recycledReason) };
+    return {
+      reasons,
+      summary: summarize(stage, met, next, missing, recycledReason),
+      final,
+      scores: ctx.scores,
+    };
   }
 
   function totals(raw: Record<string, number>): Record<string, number> {
@@ -235,7 +256,11 @@ export function compileModel(model: ModelFile): CompiledModel {
     return new LazyDecision(contact, nowMs, stages[box.final]!.key, scores, box.recycled, version, explain);
   }
 
-  return { name: model.name, version, dimensions, stages, handoffStage, qualify };
+  const explained: ExplainedQualify = (contact, now) => {
+    const e = explain(contact, now.getTime());
+    return { stage: stages[e.final]!.key, scores: e.scores, reasons: e.reasons };
+  };
+  return { compiled: { name: model.name, version, dimensions, stages, handoffStage, qualify }, explained };
 }
 
 /**
