@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import {
+  checkModel,
   compileModelText,
   formatProblem,
   listPresets,
@@ -14,16 +15,22 @@ export function registerRulesCommands(program: Command): void {
 
   rules
     .command('check')
-    .description('Validate a model file: every problem with its line and column; exit 1 when invalid')
+    .description(
+      'Validate a model file: every problem and warning with its line and column; exit 1 when invalid (or, with --strict, when warned)',
+    )
     .argument('<file|preset:NAME>')
-    .action(async (ref: string) => {
+    .option('--strict', 'exit 1 on warnings too')
+    .action(async (ref: string, opts: { strict?: boolean }) => {
       const source = await loadModelSource(ref);
       try {
-        const model = compileModelText(source.text, source.file);
+        const { model, warnings } = checkModel(source.text, source.file);
+        for (const w of warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
         const handoff = model.handoffStage ? `, hands off at ${model.handoffStage}` : '';
+        const warned = warnings.length ? ` (${warnings.length} warning(s))` : '';
         process.stdout.write(
-          `${source.file}: valid — ${model.name} ${model.version}: ${model.stages.map((s) => s.key).join(' → ')}${handoff}\n`,
+          `${source.file}: valid${warned} — ${model.name} ${model.version}: ${model.stages.map((s) => s.key).join(' → ')}${handoff}\n`,
         );
+        if (opts.strict && warnings.length) process.exitCode = 1;
       } catch (err) {
         if (!(err instanceof ModelError)) throw err;
         for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');

@@ -50,16 +50,35 @@ export async function scoreStream(
 /**
  * The complete lines of each chunk of a stream, pulled chunk by chunk: unlike readline's async
  * iterator, nothing is read ahead of the consumer, so memory stays flat however long the input.
+ * A line longer than a chunk is gathered in pieces and joined once, so one huge line costs time
+ * linear in its size (appending each chunk to the remainder and splitting again was quadratic).
+ * A UTF-8 byte order mark before the first line is dropped.
  */
 async function* splitLines(input: Readable): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let pending: string[] = [];
+  let first = true;
+  const take = (text: string): string[] | undefined => {
+    if (first && text !== '') {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const nl = text.indexOf('\n');
+    if (nl < 0) {
+      if (text !== '') pending.push(text);
+      return undefined;
+    }
+    const lines = text.slice(nl + 1).split('\n');
+    lines.unshift(pending.join('') + text.slice(0, nl));
+    const last = lines.pop()!;
+    pending = last === '' ? [] : [last];
+    return lines;
+  };
   for await (const chunk of input) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    if (lines.length) yield lines;
+    const lines = take(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    if (lines) yield lines;
   }
-  rest += decoder.end();
+  take(decoder.end());
+  const rest = pending.join('');
   if (rest !== '') yield [rest];
 }

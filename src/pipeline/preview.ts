@@ -109,7 +109,15 @@ export function emptyOverlay(): Overlay {
 
 /** Qualifies `ids` with `model` from the store plus `overlay`, adding each outcome to `preview`. */
 export async function evaluate(
-  args: { store: Store; workspace: Workspace; model: CompiledModel; at: Date; batchSize?: number },
+  args: {
+    store: Store;
+    workspace: Workspace;
+    model: CompiledModel;
+    at: Date;
+    batchSize?: number;
+    /** Checked between batches: one batch of a bounded model takes bounded time. */
+    signal?: AbortSignal;
+  },
   ids: string[],
   preview: PreviewBuilder,
   overlay: Overlay = emptyOverlay(),
@@ -118,6 +126,7 @@ export async function evaluate(
   const size = args.batchSize ?? 500;
   let evaluated = 0;
   for (let i = 0; i < ids.length; i += size) {
+    args.signal?.throwIfAborted();
     const chunk = ids.slice(i, i + size);
     const [stored, events, decisions, links] = await Promise.all([
       args.store.contacts.page(ws, { ids: chunk, limit: chunk.length }),
@@ -162,11 +171,18 @@ export async function previewModelChange(
   store: Store,
   workspace: string | Workspace,
   newModel: CompiledModel,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; signal?: AbortSignal } = {},
 ): Promise<SyncPreview> {
   const ws = await resolveWorkspace(store, workspace);
   const preview = new PreviewBuilder(newModel, Boolean(ws.crmVendor && ws.crmConnectionId));
   const at = (options.now ?? (() => new Date()))();
-  await evaluate({ store, workspace: ws, model: newModel, at }, await allContactIds(store, ws.id), preview);
+  const args = {
+    store,
+    workspace: ws,
+    model: newModel,
+    at,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  await evaluate(args, await allContactIds(store, ws.id), preview);
   return preview.build();
 }

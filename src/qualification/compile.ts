@@ -20,7 +20,7 @@ import {
 import { compileFastPath, type StageBox } from './fast-path.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
-import { round2 } from './values.ts';
+import { numberTest, round2 } from './values.ts';
 
 type Rule = ModelFile['scoring'][number];
 
@@ -37,11 +37,17 @@ function capper(rule: Rule): (p: number) => number {
   return points >= 0 ? (p) => Math.min(p, max) : (p) => Math.max(p, max);
 }
 
-/** Points for `count` matching events: per event (decayed when asked), or once for the latest. */
+/**
+ * Points for `count` matching events once the rule's count test holds: per event (decayed when
+ * asked), or once, decayed by the latest event's age (in full when the test allows no event).
+ */
 function eventPoints(rule: Rule, count: number, weight: number, latestMs: number, nowMs: number): number {
-  if (count === 0) return 0;
   if (!rule.decay) return rule.once ? rule.points : rule.points * count;
-  if (rule.once) return rule.points * decayWeight(latestMs, nowMs, rule.decay.halfLifeDays * DAY_MS);
+  if (rule.once) {
+    return count === 0
+      ? rule.points
+      : rule.points * decayWeight(latestMs, nowMs, rule.decay.halfLifeDays * DAY_MS);
+  }
   return rule.points * weight;
 }
 
@@ -49,6 +55,7 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
   const cap = capper(rule);
   if ('event' in rule.when) {
     const matcher = compileEventMatcher(rule.when);
+    const holds = numberTest(rule.when.count ?? { gte: 1 });
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
     return {
       id: rule.id,
@@ -62,8 +69,9 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
           if (rule.decay) weight += decayWeight(e.atMs, ctx.nowMs, halfLifeMs);
           if (e.atMs > latest) latest = e.atMs;
         }
+        if (!holds(events.length)) return { points: 0, count: 0 };
         const points = cap(eventPoints(rule, events.length, weight, latest, ctx.nowMs));
-        return { points, count: rule.once ? Math.min(1, events.length) : events.length };
+        return { points, count: rule.once ? 1 : events.length };
       },
     };
   }
@@ -100,6 +108,19 @@ interface StageOutcome {
 }
 
 export function compileModel(model: ModelFile): CompiledModel {
+  return compileModelPaths(model).compiled;
+}
+
+/** The explained path's own decision, for tests that hold both paths to one reference. */
+export type ExplainedQualify = (
+  contact: ContactInput,
+  now: Date,
+) => { stage: string; scores: Record<string, number>; reasons: Reason[] };
+
+export function compileModelPaths(model: ModelFile): {
+  compiled: CompiledModel;
+  explained: ExplainedQualify;
+} {
   const named = model.conditions;
   const dimensions = model.dimensions;
   const stages: StageInfo[] = model.stages.map((s, index) => ({
@@ -157,7 +178,10 @@ export function compileModel(model: ModelFile): CompiledModel {
   const version = modelVersion(model);
   const handoffStage = stages.find((s) => s.handoff)?.key ?? null;
 
-  function explain(contact: ContactInput, nowMs: number): { reasons: Reason[]; summary: string } {
+  function explain(
+    contact: ContactInput,
+    nowMs: number,
+  ): Explanation & { final: number; scores: Record<string, number> } {
     const ctx = evalContext(contact, nowMs);
     const reasons: Reason[] = [];
     const raw: Record<string, number> = {};
@@ -208,7 +232,12 @@ export function compileModel(model: ModelFile): CompiledModel {
     const next = stages[final + 1];
     const missing = next ? (requirements[final + 1]?.explain(ctx) ?? []).filter((c) => !c.met) : [];
     for (const c of missing) reasons.push(checkReason('requirement_missing', next!.key, c));
-    return { reasons, summary: summarize(stage, met, next, missing, recycledReason) };
+    return {
+      reasons,
+      summary: summarize(stage, met, next, missing, recycledReason),
+      final,
+      scores: ctx.scores,
+    };
   }
 
   function totals(raw: Record<string, number>): Record<string, number> {
@@ -227,7 +256,11 @@ export function compileModel(model: ModelFile): CompiledModel {
     return new LazyDecision(contact, nowMs, stages[box.final]!.key, scores, box.recycled, version, explain);
   }
 
-  return { name: model.name, version, dimensions, stages, handoffStage, qualify };
+  const explained: ExplainedQualify = (contact, now) => {
+    const e = explain(contact, now.getTime());
+    return { stage: stages[e.final]!.key, scores: e.scores, reasons: e.reasons };
+  };
+  return { compiled: { name: model.name, version, dimensions, stages, handoffStage, qualify }, explained };
 }
 
 /**

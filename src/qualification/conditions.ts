@@ -4,6 +4,7 @@
  */
 import type { Properties, PropertyValue } from '../model.ts';
 import type { Condition, NumericTest, ValueTest } from './schema.ts';
+import { regexTest } from './regex.ts';
 import { DAY_MS } from './time.ts';
 import {
   equalsTest,
@@ -92,8 +93,7 @@ export function valuePredicate(test: ValueTest): { predicate: ValuePredicate; te
     add(textTest(`${escapeRegExp(test.endsWith)}\\s*$`), `ends with ${fmt(test.endsWith)}`);
   }
   if (test.matches !== undefined) {
-    const re = new RegExp(test.matches, 'i');
-    add((v) => !isMissing(v) && re.test(String(v)), `matches /${test.matches}/`);
+    add(regexTest(test.matches), `matches /${test.matches}/`);
   }
   if (test.exists !== undefined) {
     const want = test.exists;

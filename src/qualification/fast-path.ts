@@ -159,17 +159,24 @@ function numeric(v: string, t: NumericTest): string {
 
 const scoreVar = (name: string) => (name === 'total' ? 'total' : `s_${name}`);
 
-/** Points of one rule, capped: per matching event (decayed when asked) or once for the latest. */
+/**
+ * Points of one rule, capped. An event rule gives nothing unless its count test holds (default
+ * `gte: 1`); then its points per matching event (decayed when asked), or once (decayed by the
+ * most recent matching event's age, in full when the count test allows none).
+ */
 function rulePoints(g: Generator, rule: Rule): string {
   const p = num(rule.points);
   let expr: string;
   if ('event' in rule.when) {
     const slot = g.slot(rule.when, rule.decay?.halfLifeDays);
     const c = `c${slot.id}`;
-    if (!rule.decay) expr = rule.once ? `(${c} > 0 ? ${p} : 0)` : `${p} * ${c}`;
+    const holds = numeric(c, rule.when.count ?? { gte: 1 });
+    let given: string;
+    if (!rule.decay) given = rule.once ? p : `${p} * ${c}`;
     else if (rule.once) {
-      expr = `(${c} > 0 ? ${p} * ${g.helper(decayWeight)}(l${slot.id}, nowMs, ${num(slot.halfLifeMs!)}) : 0)`;
-    } else expr = `(${c} > 0 ? ${p} * w${slot.id} : 0)`;
+      given = `(${c} > 0 ? ${p} * ${g.helper(decayWeight)}(l${slot.id}, nowMs, ${num(slot.halfLifeMs!)}) : ${p})`;
+    } else given = `${p} * w${slot.id}`;
+    expr = `(${holds} ? ${given} : 0)`;
   } else {
     expr = `(${g.condition(rule.when)} ? ${p} : 0)`;
   }
@@ -257,7 +264,8 @@ function eventLoop(g: Generator): string {
         body.push(`if (t > l${s.id}) l${s.id} = t;`);
       }
       if (s.windowMs !== undefined) body.push('}');
-      lines.push(tests.length ? `if (${tests.join(' && ')}) { ${body.join(' ')} }` : body.join(' '));
+      // Each slot in its own block: two windowed slots on one event type each declare \`inside\`.
+      lines.push(tests.length ? `if (${tests.join(' && ')}) { ${body.join(' ')} }` : `{ ${body.join(' ')} }`);
     }
     cases.push(`case ${str(type)}: {\n${lines.join('\n')}\nbreak;\n}`);
   }

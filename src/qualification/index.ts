@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import type { CompiledModel } from '../model.ts';
 import { compileModel } from './compile.ts';
-import { parseModelText } from './parse.ts';
+import { checkModelText, ModelError, parseModelText, type ModelProblem } from './parse.ts';
 
 export { compileModel, evalContext, modelVersion } from './compile.ts';
 export { ModelError, formatProblem, parseModelText, type ModelProblem } from './parse.ts';
+export { LIMITS } from './limits.ts';
 export { modelJsonSchema, type ModelFile } from './schema.ts';
 
 export const DEFAULT_PRESET = 'hubspot-lifecycle';
@@ -20,6 +21,13 @@ const PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'presets');
 
 export function compileModelText(text: string, file: string): CompiledModel {
   return compileModel(parseModelText(text, file));
+}
+
+/** A model compiled, with the warnings `rules check` prints; throws ModelError listing every problem. */
+export function checkModel(text: string, file: string): { model: CompiledModel; warnings: ModelProblem[] } {
+  const r = checkModelText(text, file);
+  if (!r.model) throw new ModelError(r.problems);
+  return { model: compileModel(r.model), warnings: r.warnings };
 }
 
 export interface ModelSource {

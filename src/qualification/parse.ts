@@ -4,7 +4,8 @@
  */
 import { isCollection, isNode, LineCounter, parseDocument, type Node } from 'yaml';
 
-import { parseModelFile, type ModelFile, type Path } from './schema.ts';
+import { LIMITS } from './limits.ts';
+import { parseModelFile, type ModelFile, type Path, type SchemaProblem } from './schema.ts';
 
 export interface ModelProblem {
   file: string;
@@ -35,28 +36,48 @@ export function formatPath(path: Path): string {
 
 /** Parses and validates; throws ModelError listing every problem. */
 export function parseModelText(text: string, file: string): ModelFile {
+  const { model, problems } = checkModelText(text, file);
+  if (model) return model;
+  throw new ModelError(problems);
+}
+
+export interface ModelCheck {
+  model?: ModelFile;
+  problems: ModelProblem[];
+  warnings: ModelProblem[];
+}
+
+/** Every problem and warning of a model text, located at line and column, in one pass. */
+export function checkModelText(text: string, file: string): ModelCheck {
+  if (text.length > LIMITS.textLength) {
+    const message = `the model text has ${text.length} characters; at most ${LIMITS.textLength}`;
+    return { problems: [{ file, line: 1, column: 1, path: '', message }], warnings: [] };
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length) {
-    throw new ModelError(
-      doc.errors.map((e) => {
+    return {
+      problems: doc.errors.map((e) => {
         const { line, col } = at(e.pos[0]);
         return { file, line, column: col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
       }),
-    );
+      warnings: [],
+    };
   }
-  const { model, problems } = parseModelFile(doc.toJS());
-  if (model) return model;
-  throw new ModelError(
-    problems
+  const { model, problems, warnings } = parseModelFile(doc.toJS());
+  const locate = (list: SchemaProblem[]): ModelProblem[] =>
+    list
       .map((p) => {
-        const offset = offsetOf(doc.contents, p.path);
-        const { line, col } = at(offset);
+        const { line, col } = at(offsetOf(doc.contents, p.path));
         return { file, line, column: col, path: formatPath(p.path), message: p.message };
       })
-      .sort((a, b) => a.line - b.line || a.column - b.column),
-  );
+      .sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ...(model ? { model } : {}), problems: locate(problems), warnings: locate(warnings) };
 }
 
 /** The deepest node on `path` that exists in the document; for an unknown key, the key itself. */

@@ -5,6 +5,10 @@
  */
 import { z } from 'zod';
 
+import { LIMITS } from './limits.ts';
+import { regexProblem } from './regex.ts';
+import { modelWarnings } from './warnings.ts';
+
 export type Path = (string | number)[];
 export interface SchemaProblem {
   path: Path;
@@ -152,7 +156,20 @@ export interface ModelFile {
 
 const KIND_KEYS = ['property', 'event', 'score', 'all', 'any', 'not', 'is'] as const;
 
-function zodProblems(error: z.ZodError, base: Path): SchemaProblem[] {
+/** The raw value at a path, to turn a type error into a hint ("yes" → true). */
+function valueAt(raw: unknown, path: Path): unknown {
+  let v = raw;
+  for (const step of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[step];
+  }
+  return v;
+}
+
+const YES = /^(yes|y|on|true)$/i;
+const NO = /^(no|n|off|false)$/i;
+
+function zodProblems(error: z.ZodError, base: Path, raw?: unknown): SchemaProblem[] {
   return error.issues.map((issue) => {
     const path = [...base, ...(issue.path as Path)];
     if (issue.code === 'unrecognized_keys') {
@@ -161,14 +178,37 @@ function zodProblems(error: z.ZodError, base: Path): SchemaProblem[] {
         message: `unknown key "${issue.keys.join('", "')}"`,
       };
     }
+    const value = valueAt(raw, issue.path as Path);
+    if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') {
+      const word = YES.test(value.trim()) ? 'true' : NO.test(value.trim()) ? 'false' : undefined;
+      if (word) return { path, message: `${issue.message}: write ${word} (no quotes) instead of "${value}"` };
+    }
+    if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'string') {
+      const n = Number(value.trim());
+      if (value.trim() !== '' && Number.isFinite(n)) {
+        return { path, message: `${issue.message}: write ${n} without quotes` };
+      }
+    }
     return { path, message: issue.message };
   });
 }
 
 /** Validates one condition (recursively), collecting every problem with its path. */
-export function parseCondition(raw: unknown, path: Path, problems: SchemaProblem[]): Condition | undefined {
+export function parseCondition(
+  raw: unknown,
+  path: Path,
+  problems: SchemaProblem[],
+  depth = 0,
+): Condition | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     problems.push({ path, message: `expected a condition object with one of: ${KIND_KEYS.join(', ')}` });
+    return undefined;
+  }
+  if (depth >= LIMITS.nestingDepth) {
+    problems.push({
+      path,
+      message: `conditions nest more than ${LIMITS.nestingDepth} levels deep; name the inner ones under "conditions"`,
+    });
     return undefined;
   }
   const obj = raw as Record<string, unknown>;
@@ -187,7 +227,7 @@ export function parseCondition(raw: unknown, path: Path, problems: SchemaProblem
   const before = problems.length;
   const check = <T>(schema: z.ZodType<T>): T | undefined => {
     const r = schema.safeParse(obj);
-    if (!r.success) problems.push(...zodProblems(r.error, path));
+    if (!r.success) problems.push(...zodProblems(r.error, path, obj));
     return r.success ? r.data : undefined;
   };
   switch (kind) {
@@ -229,7 +269,7 @@ export function parseCondition(raw: unknown, path: Path, problems: SchemaProblem
       }
       // Partial results still go on to the reference checks, so one pass reports every problem.
       const children = list
-        .map((c, i) => parseCondition(c, [...path, kind, i], problems))
+        .map((c, i) => parseCondition(c, [...path, kind, i], problems, depth + 1))
         .filter((c) => c !== undefined);
       return { [kind]: children } as Condition;
     }
@@ -238,7 +278,7 @@ export function parseCondition(raw: unknown, path: Path, problems: SchemaProblem
       if (extra.length) {
         problems.push({ path: [...path, extra[0]!], message: `unknown key "${extra.join('", "')}"` });
       }
-      const child = parseCondition(obj.not, [...path, 'not'], problems);
+      const child = parseCondition(obj.not, [...path, 'not'], problems, depth + 1);
       return child ? { not: child } : undefined;
     }
     case 'is': {
@@ -250,62 +290,121 @@ export function parseCondition(raw: unknown, path: Path, problems: SchemaProblem
 
 function checkRegexes(test: ValueTest, path: Path, problems: SchemaProblem[]): void {
   if (test.matches === undefined) return;
-  try {
-    new RegExp(test.matches, 'i');
-  } catch (err) {
+  const at = [...path, 'matches'];
+  if (test.matches.length > LIMITS.regexLength) {
     problems.push({
-      path: [...path, 'matches'],
-      message: `bad regular expression: ${(err as Error).message}`,
+      path: at,
+      message: `regular expression of ${test.matches.length} characters; at most ${LIMITS.regexLength}`,
     });
+    return;
   }
+  const problem = regexProblem(test.matches);
+  if (problem) problems.push({ path: at, message: problem });
 }
 
-/** Structure first (zod), then every condition, then cross-references. */
-export function parseModelFile(raw: unknown): { model?: ModelFile; problems: SchemaProblem[] } {
-  const top = modelFileSchema.safeParse(raw);
-  if (!top.success) return { problems: zodProblems(top.error, []) };
-  const r = top.data;
-  const problems: SchemaProblem[] = [];
-  const dims = new Set(r.dimensions);
-  if (dims.has('total')) {
-    problems.push({
-      path: ['dimensions', r.dimensions.indexOf('total')],
-      message: '"total" is built in: the sum of all dimensions',
-    });
+const topSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  dimensions: z.array(key).min(1),
+  conditions: z
+    .record(key, z.unknown())
+    .refine((c) => Object.keys(c).length <= LIMITS.namedConditions, {
+      message: `at most ${LIMITS.namedConditions} named conditions`,
+    })
+    .optional(),
+  stages: z.array(z.unknown()).min(1).max(LIMITS.stages, `at most ${LIMITS.stages} stages`),
+  scoring: z
+    .array(z.unknown())
+    .max(LIMITS.scoringRules, `at most ${LIMITS.scoringRules} scoring rules`)
+    .default([]),
+  recycle: z
+    .array(z.unknown())
+    .max(LIMITS.recycleRules, `at most ${LIMITS.recycleRules} recycle rules`)
+    .default([]),
+});
+
+export interface ParsedModelFile {
+  model?: ModelFile;
+  problems: SchemaProblem[];
+  warnings: SchemaProblem[];
+}
+
+/**
+ * Every part is checked on its own, so one wrong type does not hide the problems elsewhere; a
+ * part that failed is left out of the later checks rather than reported again under another name.
+ */
+export function parseModelFile(raw: unknown): ParsedModelFile {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      problems: [{ path: [], message: 'expected a mapping with name, dimensions, stages and scoring' }],
+      warnings: [],
+    };
   }
-  r.dimensions.forEach((d, i) => {
-    if (r.dimensions.indexOf(d) !== i) {
+  const obj = raw as Record<string, unknown>;
+  const top = topSchema.safeParse(obj);
+  const problems: SchemaProblem[] = top.success ? [] : zodProblems(top.error, [], obj);
+  const field = <K extends keyof typeof topSchema.shape>(name: K) => {
+    const r = topSchema.shape[name].safeParse(obj[name]);
+    return r.success ? (r.data as z.infer<(typeof topSchema.shape)[K]>) : undefined;
+  };
+  const dimensions = field('dimensions');
+  const rawStages = Array.isArray(obj.stages) ? (obj.stages as unknown[]).slice(0, LIMITS.stages) : [];
+  const rawScoring = field('scoring') ?? [];
+  const rawRecycle = field('recycle') ?? [];
+  const rawConditions =
+    obj.conditions && typeof obj.conditions === 'object' && !Array.isArray(obj.conditions)
+      ? Object.entries(obj.conditions as Record<string, unknown>)
+      : [];
+  const declared = new Set(rawConditions.map(([name]) => name));
+
+  const dims = new Set(dimensions ?? []);
+  dimensions?.forEach((d, i) => {
+    if (d === 'total') {
+      problems.push({ path: ['dimensions', i], message: '"total" is built in: the sum of all dimensions' });
+    } else if (dimensions.indexOf(d) !== i) {
       problems.push({ path: ['dimensions', i], message: `dimension "${d}" is listed twice` });
-    }
-  });
-  const stageKeys = r.stages.map((s) => s.key);
-  r.stages.forEach((s, i) => {
-    if (stageKeys.indexOf(s.key) !== i) {
-      problems.push({ path: ['stages', i, 'key'], message: `stage "${s.key}" is listed twice` });
     }
   });
 
   const conditions: Record<string, Condition> = {};
-  for (const [name, c] of Object.entries(r.conditions ?? {})) {
+  for (const [name, c] of rawConditions.slice(0, LIMITS.namedConditions)) {
     const parsed = parseCondition(c, ['conditions', name], problems);
     if (parsed) conditions[name] = parsed;
   }
-  const stages = r.stages.map((s, i) => ({
-    key: s.key,
-    label: s.label ?? titleCase(s.key),
-    ...(s.description !== undefined ? { description: s.description } : {}),
-    owner: s.owner ?? ('marketing' as const),
-    handoff: s.handoff ?? false,
-    ...(s.requires !== undefined
-      ? { requires: parseCondition(s.requires, ['stages', i, 'requires'], problems) }
-      : {}),
-  }));
-  const scoring = r.scoring.map((rule, i) => {
-    const when = parseCondition(rule.when, ['scoring', i, 'when'], problems);
-    if (!dims.has(rule.dimension)) {
+  const requiresOf = (s: unknown, i: number): Condition | undefined => {
+    const r = (s as { requires?: unknown } | null)?.requires;
+    return r === undefined ? undefined : parseCondition(r, ['stages', i, 'requires'], problems);
+  };
+  const stageKeys: string[] = [];
+  const stages = rawStages.map((s, i) => {
+    const r = stageSchema.safeParse(s);
+    if (!r.success) problems.push(...zodProblems(r.error, ['stages', i], s));
+    const k = (s as { key?: unknown } | null)?.key;
+    if (typeof k === 'string') {
+      if (stageKeys.includes(k)) {
+        problems.push({ path: ['stages', i, 'key'], message: `stage "${k}" is listed twice` });
+      }
+      stageKeys.push(k);
+    }
+    const requires = requiresOf(s, i);
+    if (!r.success) return undefined;
+    return {
+      key: r.data.key,
+      label: r.data.label ?? titleCase(r.data.key),
+      ...(r.data.description !== undefined ? { description: r.data.description } : {}),
+      owner: r.data.owner ?? ('marketing' as const),
+      handoff: r.data.handoff ?? false,
+      ...(requires ? { requires } : {}),
+    };
+  });
+  const warnings: SchemaProblem[] = [];
+  const scoring = rawScoring.map((raw, i) => {
+    const { rule, when } = parseRule(scoringRuleSchema, raw, ['scoring', i], problems);
+    if (!rule) return undefined;
+    if (dimensions && !dims.has(rule.dimension)) {
       problems.push({
         path: ['scoring', i, 'dimension'],
-        message: `unknown dimension "${rule.dimension}"; the model's dimensions are ${r.dimensions.join(', ')}`,
+        message: `unknown dimension "${rule.dimension}"; the model's dimensions are ${dimensions.join(', ')}`,
       });
     }
     if (rule.decay && when && !('event' in when)) {
@@ -314,10 +413,16 @@ export function parseModelFile(raw: unknown): { model?: ModelFile; problems: Sch
         message: 'decay applies to event rules only (points per event, by age)',
       });
     }
-    if (rule.once && when && !('event' in when)) {
+    if (rule.max !== undefined && (rule.points >= 0 ? rule.max < 0 : rule.max > 0)) {
       problems.push({
+        path: ['scoring', i, 'max'],
+        message: `max caps what the rule gives, so it has the sign of points (${rule.points})`,
+      });
+    }
+    if (rule.once && when && !('event' in when)) {
+      warnings.push({
         path: ['scoring', i, 'once'],
-        message: '"once" applies to event rules; a property rule counts once already',
+        message: '"once" changes nothing here: a rule on anything but { event: … } gives its points once',
       });
     }
     return {
@@ -330,33 +435,64 @@ export function parseModelFile(raw: unknown): { model?: ModelFile; problems: Sch
       ...(rule.decay ? { decay: rule.decay } : {}),
     };
   });
-  const recycle = r.recycle.map((rule, i) => {
-    if (!stageKeys.includes(rule.to)) {
+  const stagesKnown = Array.isArray(obj.stages) && stageKeys.length === rawStages.length;
+  const recycle = rawRecycle.map((raw, i) => {
+    const { rule, when } = parseRule(recycleRuleSchema, raw, ['recycle', i], problems);
+    if (!rule) return undefined;
+    if (stagesKnown && !stageKeys.includes(rule.to)) {
       problems.push({ path: ['recycle', i, 'to'], message: unknownStage(rule.to, stageKeys) });
     }
     rule.from?.forEach((f, j) => {
-      if (!stageKeys.includes(f)) {
+      if (stagesKnown && !stageKeys.includes(f)) {
         problems.push({ path: ['recycle', i, 'from', j], message: unknownStage(f, stageKeys) });
       }
     });
     return {
       id: rule.id ?? `recycle to ${rule.to}`,
-      when: parseCondition(rule.when, ['recycle', i, 'when'], problems) as Condition,
+      when: when as Condition,
       to: rule.to,
       ...(rule.from ? { from: rule.from } : {}),
     };
   });
+  checkReferences(
+    {
+      dimensions: dimensions ?? [],
+      conditions,
+      declared,
+      roots: [
+        ...stages.map((s, i) => ({ c: s?.requires, path: ['stages', i, 'requires'], scores: true })),
+        ...scoring.map((r, i) => ({ c: r?.when, path: ['scoring', i, 'when'], scores: false })),
+        ...recycle.map((r, i) => ({ c: r?.when, path: ['recycle', i, 'when'], scores: true })),
+      ],
+      dimensionsKnown: dimensions !== undefined,
+    },
+    problems,
+  );
+  if (problems.length || !top.success) return { problems, warnings };
   const model: ModelFile = {
-    name: r.name,
-    ...(r.description !== undefined ? { description: r.description } : {}),
-    dimensions: r.dimensions,
+    name: top.data.name,
+    ...(top.data.description !== undefined ? { description: top.data.description } : {}),
+    dimensions: top.data.dimensions,
     conditions,
     stages: stages as ModelFile['stages'],
-    scoring,
-    recycle,
+    scoring: scoring as ModelFile['scoring'],
+    recycle: recycle as ModelFile['recycle'],
   };
-  checkReferences(model, problems);
-  return problems.length ? { problems } : { model, problems };
+  return { model, problems, warnings: [...warnings, ...modelWarnings(model)] };
+}
+
+/** A rule's own fields and its `when`, each checked even when the other is wrong. */
+function parseRule<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+  path: Path,
+  problems: SchemaProblem[],
+): { rule?: T; when?: Condition } {
+  const r = schema.safeParse(raw);
+  if (!r.success) problems.push(...zodProblems(r.error, path, raw));
+  const rawWhen = (raw as { when?: unknown } | null)?.when;
+  const when = rawWhen === undefined ? undefined : parseCondition(rawWhen, [...path, 'when'], problems);
+  return { ...(r.success ? { rule: r.data } : {}), ...(when ? { when } : {}) };
 }
 
 function unknownStage(key: string, keys: string[]): string {
@@ -367,13 +503,79 @@ function titleCase(key: string): string {
   return key.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
-/** Score dimensions, named conditions and their cycles; score conditions only where scores exist. */
-function checkReferences(model: ModelFile, problems: SchemaProblem[]): void {
-  const dims = new Set([...model.dimensions, 'total']);
-  const visit = (c: Condition | undefined, path: Path, scoresAllowed: boolean, seen: string[]): void => {
-    if (!c) return;
+interface References {
+  dimensions: string[];
+  dimensionsKnown: boolean;
+  conditions: Record<string, Condition>;
+  /** Every name under `conditions`, valid or not: a reference to an invalid one is no new problem. */
+  declared: Set<string>;
+  roots: { c: Condition | undefined; path: Path; scores: boolean }[];
+}
+
+interface Reach {
+  usesScore: boolean;
+  /** How many named conditions deep, through `is`. */
+  depth: number;
+  /** Leaf conditions once every `is` is replaced by its condition. */
+  size: number;
+}
+
+/**
+ * Score dimensions, named conditions and their cycles, score conditions only where scores exist,
+ * and the model's size with named conditions substituted. Each named condition is walked once
+ * (memoised), so a long chain or a diamond of references costs linear time.
+ */
+function checkReferences(refs: References, problems: SchemaProblem[]): void {
+  const dims = new Set([...refs.dimensions, 'total']);
+  const reach = new Map<string, Reach>();
+  const visiting: string[] = [];
+  let tooDeep = false;
+  const none: Reach = { usesScore: false, depth: 0, size: 0 };
+
+  const named = (name: string, path: Path): Reach => {
+    const known = reach.get(name);
+    if (known) return known;
+    const target = refs.conditions[name];
+    if (!target) {
+      if (!refs.declared.has(name)) {
+        const names = [...refs.declared];
+        const listed = names.length > 20 ? `${names.slice(0, 20).join(', ')}, …` : names.join(', ');
+        problems.push({
+          path: [...path, 'is'],
+          message: `unknown condition "${name}"; ${names.length ? `named conditions are ${listed}` : 'the model names none under "conditions"'}`,
+        });
+      }
+      return none;
+    }
+    if (visiting.includes(name)) {
+      problems.push({
+        path: [...path, 'is'],
+        message: `condition "${name}" refers to itself (${[...visiting.slice(visiting.indexOf(name)), name].join(' → ')})`,
+      });
+      return none;
+    }
+    if (visiting.length >= LIMITS.namedDepth) {
+      if (!tooDeep) {
+        problems.push({
+          path: [...path, 'is'],
+          message: `named conditions refer to one another more than ${LIMITS.namedDepth} deep (${[...visiting, name].join(' → ')})`,
+        });
+      }
+      tooDeep = true;
+      return none;
+    }
+    visiting.push(name);
+    const inner = walk(target, ['conditions', name], true);
+    visiting.pop();
+    const r = { usesScore: inner.usesScore, depth: inner.depth + 1, size: inner.size };
+    reach.set(name, r);
+    return r;
+  };
+
+  const walk = (c: Condition | undefined, path: Path, scoresAllowed: boolean): Reach => {
+    if (!c) return none;
     if ('score' in c) {
-      if (!dims.has(c.score)) {
+      if (refs.dimensionsKnown && !dims.has(c.score)) {
         problems.push({
           path: [...path, 'score'],
           message: `unknown dimension "${c.score}"; scores are ${[...dims].join(', ')}`,
@@ -384,31 +586,42 @@ function checkReferences(model: ModelFile, problems: SchemaProblem[]): void {
           message: 'score conditions belong in stage requirements and recycle rules, not in scoring rules',
         });
       }
-    } else if ('all' in c) c.all.forEach((x, i) => visit(x, [...path, 'all', i], scoresAllowed, seen));
-    else if ('any' in c) c.any.forEach((x, i) => visit(x, [...path, 'any', i], scoresAllowed, seen));
-    else if ('not' in c) visit(c.not, [...path, 'not'], scoresAllowed, seen);
-    else if ('is' in c) {
-      const target = model.conditions[c.is];
-      if (!target) {
-        const names = Object.keys(model.conditions);
-        problems.push({
-          path: [...path, 'is'],
-          message: `unknown condition "${c.is}"; ${names.length ? `named conditions are ${names.join(', ')}` : 'the model names none under "conditions"'}`,
-        });
-      } else if (seen.includes(c.is)) {
-        problems.push({
-          path: [...path, 'is'],
-          message: `condition "${c.is}" refers to itself (${[...seen, c.is].join(' → ')})`,
-        });
-      } else {
-        visit(target, ['conditions', c.is], scoresAllowed, [...seen, c.is]);
-      }
+      return { usesScore: true, depth: 0, size: 1 };
     }
+    const list = 'all' in c ? c.all : 'any' in c ? c.any : 'not' in c ? [c.not] : undefined;
+    if (list) {
+      const kind = 'all' in c ? 'all' : 'any' in c ? 'any' : 'not';
+      const parts = list.map((x, i) =>
+        walk(x, kind === 'not' ? [...path, 'not'] : [...path, kind, i], scoresAllowed),
+      );
+      return {
+        usesScore: parts.some((p) => p.usesScore),
+        depth: Math.max(0, ...parts.map((p) => p.depth)),
+        size: parts.reduce((n, p) => n + p.size, 0),
+      };
+    }
+    if ('is' in c) {
+      const r = named(c.is, path);
+      if (r.usesScore && !scoresAllowed) {
+        problems.push({
+          path: [...path, 'is'],
+          message: `condition "${c.is}" tests a score; score conditions belong in stage requirements and recycle rules, not in scoring rules`,
+        });
+      }
+      return r;
+    }
+    return { usesScore: false, depth: 0, size: 1 };
   };
-  for (const [name, c] of Object.entries(model.conditions)) visit(c, ['conditions', name], true, [name]);
-  model.stages.forEach((s, i) => visit(s.requires, ['stages', i, 'requires'], true, []));
-  model.scoring.forEach((r, i) => visit(r.when, ['scoring', i, 'when'], false, []));
-  model.recycle.forEach((r, i) => visit(r.when, ['recycle', i, 'when'], true, []));
+
+  for (const name of Object.keys(refs.conditions)) named(name, ['conditions', name]);
+  let size = 0;
+  for (const root of refs.roots) size += walk(root.c, root.path, root.scores).size;
+  if (size > LIMITS.expandedConditions) {
+    problems.push({
+      path: [],
+      message: `the model's conditions come to ${size} tests once named conditions are written out in full (at most ${LIMITS.expandedConditions}): name fewer, larger conditions or simplify`,
+    });
+  }
 }
 
 /** The model file's JSON Schema, for editor autocompletion (`leadstage rules schema`). */

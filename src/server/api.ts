@@ -13,6 +13,8 @@ import { NotFoundError, sendError } from './http-errors.ts';
 import { compileModelInput, modelInputSchema } from './model-input.ts';
 import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
 
+/** A model preview evaluates every stored contact; past this it answers 503 rather than hold the request. */
+const PREVIEW_TIMEOUT_MS = 20_000;
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function vendorSchema(known: string[], what: string) {
@@ -99,9 +101,10 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const body = setModelSchema.parse(req.body ?? {});
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      const { model, saved } = await compileModelInput(body.model);
+      const { model, saved, warnings } = await compileModelInput(body.model);
       const unchanged = ws.model.version === model.version;
-      const preview = unchanged ? null : await previewModelChange(ctx.store, ws, model);
+      const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
+      const preview = unchanged ? null : await previewModelChange(ctx.store, ws, model, { signal });
       if (!unchanged && !body.dryRun) {
         await ctx.store.workspaces.setModel(ws.id, saved);
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
@@ -110,6 +113,7 @@ export function apiRouter(ctx: ServerContext): Router {
         saved: !unchanged && !body.dryRun,
         unchanged,
         model: { ref: saved.ref, version: saved.version },
+        warnings,
         preview,
       });
     }),

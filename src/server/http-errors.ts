@@ -10,7 +10,13 @@ export class NotFoundError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: { path: string; message: string }[] };
+  error: {
+    code: string;
+    message: string;
+    fields?: { path: string; message: string }[];
+    /** Model problems, each with file, line, column, path and message. */
+    problems?: unknown;
+  };
 }
 
 export function fieldIssues(err: z.ZodError): { path: string; message: string }[] {
@@ -37,7 +43,12 @@ export function describeError(err: unknown, log: Logger): { status: number; body
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'model_invalid' && err instanceof Error) {
-    return { status: 400, body: { error: { code: 'model_invalid', message: err.message } } };
+    const problems = (err as { problems?: unknown }).problems;
+    return { status: 400, body: { error: { code: 'model_invalid', message: err.message, problems } } };
+  }
+  if (err instanceof DOMException && err.name === 'TimeoutError') {
+    const message = 'the model preview took too long; try again or preview on fewer contacts';
+    return { status: 503, body: { error: { code: 'timeout', message } } };
   }
   if (err instanceof ValidationError || err instanceof ConfigError) {
     return { status: 400, body: { error: { code: err.code, message: err.message } } };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import type { CompiledModel } from '../model.ts';
+import type { ModelProblem } from '../qualification/index.ts';
 import { loadEngine } from '../pipeline/engine.ts';
 import type { WorkspaceModel } from '../store/index.ts';
 
@@ -24,13 +25,13 @@ export type ModelInput = z.infer<typeof modelInputSchema>;
 
 export async function compileModelInput(
   input: ModelInput | undefined,
-): Promise<{ model: CompiledModel; saved: WorkspaceModel }> {
+): Promise<{ model: CompiledModel; saved: WorkspaceModel; warnings: ModelProblem[] }> {
   const engine = await loadEngine();
   if (input?.yaml !== undefined) {
-    const model = engine.compileModelText(input.yaml, 'model.yaml');
-    return { model, saved: { text: input.yaml, ref: 'api:model.yaml', version: model.version } };
+    const { model, warnings } = engine.checkModel(input.yaml, 'model.yaml');
+    return { model, warnings, saved: { text: input.yaml, ref: 'api:model.yaml', version: model.version } };
   }
   const source = await engine.loadModelSource(`preset:${input?.preset ?? engine.DEFAULT_PRESET}`);
-  const model = engine.compileModelText(source.text, source.file);
-  return { model, saved: { text: source.text, ref: source.ref, version: model.version } };
+  const { model, warnings } = engine.checkModel(source.text, source.file);
+  return { model, warnings, saved: { text: source.text, ref: source.ref, version: model.version } };
 }

@@ -1,5 +1,5 @@
 /**
- * The same 20-rule model in json-rules-engine, the baseline the benchmark compares against. Its
+ * The same model (20 rules and 2 count rules) in json-rules-engine, the baseline the benchmark compares against. Its
  * facts are derived from the same raw events inside the timed loop, as a caller would have to.
  */
 import { Engine, type RuleProperties } from 'json-rules-engine';
@@ -127,6 +127,8 @@ export const JRE_RULES: RuleProperties[] = [
   any('clicks', { dimension: 'engagement', points: 5, max: 20 }),
   any('clicksRecent', { dimension: 'engagement', points: 3, max: 9 }),
   any('unsubscribes', { dimension: 'engagement', points: -20 }, false),
+  rule('opens', 'greaterThanInclusive', 5, { dimension: 'engagement', points: 10 }),
+  rule('pricing', 'greaterThanInclusive', 2, { dimension: 'behavior', points: 15 }),
 ];
 
 export function createJreEngine(): Engine {

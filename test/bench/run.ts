@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: contacts per second against json-rules-engine on the same contacts and the same
- * 20-rule model, then the peak memory of `leadstage score` streaming 1,000,000 contacts.
+ * model (20 rules and 2 count rules), the two whole processes side by side on a file of the same
+ * contacts, re2js against native RegExp, then the peak memory of `leadstage score` streaming
+ * 1,000,000 contacts.
  *
  * How contacts reach the engines: as the sync pipeline qualifies them, in batches of
  * `qualifyBatchSize` (500) freshly parsed from their JSON text. Each engine gets its own freshly
@@ -17,6 +19,8 @@ import { DEFAULT_TUNING } from '../../src/pipeline/run-context.ts';
 import type { ContactInput } from '../../src/model.ts';
 import { compileModelText } from '../../src/qualification/index.ts';
 import { measureCliMemory } from './cli-memory.ts';
+import { compareProcesses } from './processes.ts';
+import { regexSpeed } from './regex.ts';
 import { benchContacts, BENCH_NOW } from './contacts.ts';
 import { createJreEngine, jreQualify } from './json-rules-engine-model.ts';
 
@@ -106,6 +110,22 @@ console.log(
   `all ${fmt(CONTACTS)} in memory at once: leadstage ${fmt(coldOurs)}/s, json-rules-engine ${fmt(coldTheirs)}/s, ${(coldOurs / coldTheirs).toFixed(1)}×`,
 );
 console.log(`same stage and total on ${fmt(agree)} of ${fmt(CONTACTS)} contacts`);
+
+// Whole processes, start-up and JSON parsing included on both sides.
+const procs = await compareProcesses(CONTACTS, Number(process.env.BENCH_PROCESS_PASSES ?? 3));
+console.log(
+  `whole process, ${fmt(CONTACTS)} contacts from a file: leadstage score (with reasons) ${procs.leadstage.toFixed(2)} s, json-rules-engine ${procs.jre.toFixed(2)} s, ${(procs.jre / procs.leadstage).toFixed(1)}× (goal ≥ 2×; ${fmt(procs.lines[0])} and ${fmt(procs.lines[1])} lines out)`,
+);
+
+const regex = regexSpeed();
+for (const r of regex) {
+  console.log(
+    `matches /${r.pattern}/i: re2js ${r.re2.toFixed(0)} ns, native RegExp ${r.native.toFixed(0)} ns per test`,
+  );
+}
+console.log(
+  `re2js on /^(.+)+!$/ against 100,000 characters: ${regex.evilMs.toFixed(1)} ms (native RegExp never finishes)`,
+);
 
 // The real command in its own process, so its peak memory is its own and not the arrays above.
 const streamed = await measureCliMemory(STREAMED);

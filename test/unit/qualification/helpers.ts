@@ -1,5 +1,5 @@
 import type { ContactInput } from '../../../src/model.ts';
-import { compileModelText } from '../../../src/qualification/index.ts';
+import { compileModelText, ModelError, type ModelProblem } from '../../../src/qualification/index.ts';
 
 export const NOW = new Date('2026-11-10T00:00:00Z');
 
@@ -45,4 +45,15 @@ export function passes(condition: string, c: ContactInput, now = NOW): boolean {
   const explained = d.summary.startsWith('In: ') ? 'in' : 'out';
   if (explained !== d.stage) throw new Error(`fast path: ${d.stage}; explained path: ${d.summary}`);
   return d.stage === 'in';
+}
+
+/** The problems a model text is refused for; fails when it is accepted. */
+export function problems(text: string): ModelProblem[] {
+  try {
+    compileModelText(text, 'm.yaml');
+  } catch (err) {
+    if (err instanceof ModelError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the model to be refused');
 }

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { compileModelText, ModelError, type ModelProblem } from '../../../src/qualification/index.ts';
-
-function problems(text: string): ModelProblem[] {
-  try {
-    compileModelText(text, 'm.yaml');
-  } catch (err) {
-    if (err instanceof ModelError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the model to be refused');
-}
+import { problems } from './helpers.ts';
 
 const base = (stages: string, scoring = '[]', extra = '') => `name: m
 dimensions: [fit, intent]
