@@ -89,6 +89,8 @@ export class HubspotSourceConnector implements SourceConnector {
 
   async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
     const stages = await this.stageMap();
+    // Everything modified before the search index's lag ahead of this moment is visible to this walk.
+    const settled = this.now() - this.config.searchOverlapMs;
     const prevTs = typeof since?.lastModified === 'number' ? since.lastModified : null;
     let cursorTs = prevTs;
     let cursorId = typeof since?.lastId === 'string' ? since.lastId : null;
@@ -106,6 +108,12 @@ export class HubspotSourceConnector implements SourceConnector {
         records: page.records.map((r) => this.toContact(r, stages)),
         cursor: { lastModified: cursorTs, lastId: cursorId },
       };
+    }
+    // A finished walk saw every change up to `settled`, so the watermark moves there even when the
+    // newest record is older: the run's own write-back (after this walk) is then read back once, by
+    // the next sync, and not on every sync after it while it stays within the overlap of the newest.
+    if (cursorTs === null || settled > cursorTs) {
+      yield { records: [], cursor: { lastModified: Math.max(0, settled), lastId: null } };
     }
   }
 
