@@ -13,11 +13,14 @@ export const DEFAULT_TUNING: Required<PipelineTuning> = {
   handoffBatchSize: 200,
   qualifyBatchSize: 500,
   quarantineAfter: 5,
+  scoreTolerance: 1,
 };
 
 export interface RunTally {
   pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
   qualified: number;
+  /** Contacts re-qualified because time alone could have changed their outcome. */
+  due: number;
   stageChanges: Record<string, number>;
   writtenBack: number;
   recycledWrites: number;
@@ -34,6 +37,7 @@ export function emptyTally(): RunTally {
   return {
     pulled: { contacts: 0, events: 0, newEvents: 0, salesOutcomes: 0 },
     qualified: 0,
+    due: 0,
     stageChanges: {},
     writtenBack: 0,
     recycledWrites: 0,
@@ -69,6 +73,7 @@ export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {
     handoffBatchSize: options.handoffBatchSize ?? DEFAULT_TUNING.handoffBatchSize,
     qualifyBatchSize: options.qualifyBatchSize ?? DEFAULT_TUNING.qualifyBatchSize,
     quarantineAfter: options.quarantineAfter ?? DEFAULT_TUNING.quarantineAfter,
+    scoreTolerance: options.scoreTolerance ?? DEFAULT_TUNING.scoreTolerance,
   };
 }
 

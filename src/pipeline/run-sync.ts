@@ -59,6 +59,7 @@ export function summarize(
     modelVersion: ctx.model.version,
     pulled: { ...ctx.tally.pulled },
     qualified: ctx.tally.qualified,
+    due: ctx.tally.due,
     stageChanges: { ...ctx.tally.stageChanges },
     writtenBack: ctx.tally.writtenBack,
     handedOff: ctx.tally.handedOff,
@@ -94,6 +95,7 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
   return {
     pulled: summary.pulled,
     qualified: summary.qualified,
+    due: summary.due,
     stageChanges: summary.stageChanges,
     writtenBack: summary.writtenBack,
     handedOff: summary.handedOff,

@@ -29,6 +29,11 @@ export interface PipelineTuning {
   qualifyBatchSize?: number;
   /** A record that failed this many times is quarantined (skipped until released). @default 5 */
   quarantineAfter?: number;
+  /**
+   * Score points a decaying score may drift from the one last decided (and written back) before the
+   * contact is re-qualified on time alone. @default 1
+   */
+  scoreTolerance?: number;
 }
 
 export interface PipelineOptions extends PipelineTuning {
@@ -104,6 +109,8 @@ export interface SyncSummary {
   modelVersion: string;
   pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
   qualified: number;
+  /** Of those, contacts re-qualified because their decision was due (decay, windows, inactivity). */
+  due: number;
   /** Contacts that entered each stage in this run. */
   stageChanges: Record<string, number>;
   writtenBack: number;
