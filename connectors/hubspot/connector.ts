@@ -11,7 +11,7 @@ import type {
   SourceConnector,
 } from '../../src/pipeline/ports.ts';
 import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
-import { AuthError } from '../../src/errors.ts';
+import { AuthError, TransientError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
 import { type HubspotConfig, parseHubspotConfig } from './config.ts';
@@ -208,6 +208,15 @@ export class HubspotSourceConnector implements SourceConnector {
     } catch (err) {
       if (err instanceof AuthError && err.code === 'forbidden') {
         this.ctx.log.warn('hubspot engagement stream skipped: scope not granted', { stream: key });
+        return;
+      }
+      // An engagement stream is optional: one that is gone (404) or still failing after its
+      // retries (5xx, network) is skipped with a warning and re-read from its old cursor next time.
+      const gone = err instanceof HubspotApiError && err.status === 404;
+      if (gone || err instanceof TransientError) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.ctx.log.warn('hubspot engagement stream skipped', { stream: key, error: message });
+        this.ctx.warn?.({ vendor: 'hubspot', stream: `engagement ${key}`, message });
         return;
       }
       throw err;

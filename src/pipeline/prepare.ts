@@ -20,6 +20,7 @@ export async function prepareRun(
   const model = await workspaceModel(workspace, options.compileModel);
   const calls = new ApiCallTally();
   const log = options.log.child({ workspace: workspace.name });
+  const tally = emptyTally();
   const { source, crm } = await openConnectors(
     {
       store: options.store,
@@ -28,6 +29,9 @@ export async function prepareRun(
       log,
       now: options.now,
       calls,
+      warn: (w) => {
+        tally.warnings.push(`${w.vendor} ${w.stream} skipped: ${w.message}`);
+      },
     },
     workspace,
   );
@@ -41,7 +45,7 @@ export async function prepareRun(
     at: clock(),
     clock,
     tuning: tuningOf(options),
-    tally: emptyTally(),
+    tally,
     calls,
     progress: async (p) => {
       await options.onProgress?.(p);

@@ -29,6 +29,8 @@ export interface RunTally {
   crmCreated: number;
   unmatchedOutcomes: number;
   errors: RecordErrorSummary[];
+  /** Optional streams skipped after failing: the run went on without them. */
+  warnings: string[];
   /** `step:recordId` of records that failed in this run: not retried again before the next run. */
   failedThisRun: Set<string>;
 }
@@ -46,6 +48,7 @@ export function emptyTally(): RunTally {
     crmCreated: 0,
     unmatchedOutcomes: 0,
     errors: [],
+    warnings: [],
     failedThisRun: new Set(),
   };
 }

@@ -65,6 +65,7 @@ export function summarize(
     handedOff: ctx.tally.handedOff,
     crmCreated: ctx.tally.crmCreated,
     errors: [...ctx.tally.errors],
+    warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
     apiBudget: ctx.calls.lastBudgets(),
     minimumApiCalls: minimumApiCalls(ctx),
@@ -102,6 +103,7 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     crmCreated: summary.crmCreated,
     errors: summary.errors.length,
     quarantined: summary.errors.filter((e) => e.quarantined).length,
+    warnings: summary.warnings,
     requalifiedAll: summary.requalifiedAll,
     apiBudget: summary.apiBudget,
   };

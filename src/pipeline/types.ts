@@ -119,6 +119,8 @@ export interface SyncSummary {
   crmCreated: number;
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
+  /** Optional streams that failed after retries and were skipped (their cursors did not move). */
+  warnings: string[];
   apiCalls: Record<string, number>;
   /** What each vendor last reported left of its daily API allowance (HubSpot private apps, Salesforce). */
   apiBudget: Record<string, { remaining: number; limit: number }>;

@@ -53,3 +53,30 @@ describe(`an idle ${CONTACTS}-contact HubSpot portal`, () => {
     for (const n of searches.slice(1)) expect(n).toBeLessThanOrEqual(3);
   }, 600_000);
 });
+
+describe('an optional engagement stream that keeps failing', () => {
+  it.each([404, 503])(
+    'is skipped with a warning on %s, keeps its cursor, and contacts still sync',
+    async (status) => {
+      world = await startWorld(t.store, 60);
+      const first = await world.sync();
+      const owner = { kind: 'workspace' as const, id: world.workspaceId };
+      const cursorBefore = await t.store.cursors.get(owner, 'engagement');
+      expect(cursorBefore?.['email:CLICK']).toBeTypeOf('number');
+      world.sandbox.hubspot.updateContact('1001', { jobtitle: 'Chief Revenue Officer' }, Date.now());
+      // Every attempt at the email events answers the failure (more than the client's retries).
+      world.sandbox.hubspot.failNext('GET /email/public/v1/events', status, 50);
+      const second = await world.sync();
+      expect(second.warnings.length).toBeGreaterThan(0);
+      expect(second.warnings[0]).toMatch(/^hubspot engagement email:\w+ skipped: /);
+      expect(second.pulled.contacts).toBeGreaterThanOrEqual(1);
+      const [run] = await t.store.runs.list(world.workspaceId);
+      expect(run).toMatchObject({ status: 'succeeded', counts: { warnings: second.warnings } });
+      const cursorAfter = await t.store.cursors.get(owner, 'engagement');
+      // The failed streams did not move; the web events stream did.
+      expect(cursorAfter?.['email:CLICK']).toBe(cursorBefore?.['email:CLICK']);
+      expect(first.warnings).toStrictEqual([]);
+    },
+    120_000,
+  );
+});
