@@ -20,6 +20,7 @@ import {
   retryAfterMs,
 } from '../../src/errors.ts';
 import type { RateBudget } from '../../src/http/rate-limiter.ts';
+import { RequestTimeoutError, requestTimeouts, withDeadline } from '../../src/http/timeouts.ts';
 import type { TokenProvider } from './auth.ts';
 import { trimSlash } from './oauth.ts';
 
@@ -72,6 +73,8 @@ const BUDGET_SHARE = 0.9;
 
 export interface HubspotApiOptions {
   maxAttempts?: number;
+  /** Deadline per request (connect and response). @default LEADSTAGE_HTTP_TIMEOUT_MS, else 30 s */
+  timeoutMs?: number;
   /** Jitter source, injectable for tests. */
   random?: () => number;
 }
@@ -82,6 +85,7 @@ export class HubspotApi {
   private apiBudget: RateBudget = DEFAULT_API_BUDGET;
   private dailyExhausted = false;
   private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
   private readonly random: () => number;
   private readonly baseUrl: string;
   private readonly ctx: ConnectorContext;
@@ -91,6 +95,7 @@ export class HubspotApi {
     this.ctx = ctx;
     this.tokens = tokens;
     this.maxAttempts = options.maxAttempts ?? 6;
+    this.timeoutMs = options.timeoutMs ?? requestTimeouts().requestMs;
     this.random = options.random ?? Math.random;
     this.baseUrl = trimSlash(ctx.connection.baseUrl);
   }
@@ -156,15 +161,17 @@ export class HubspotApi {
       this.ctx.calls.count('hubspot', endpoint);
       let failure: Failure | undefined;
       try {
-        const res = await send(this.clientFor(token));
+        const client = this.clientFor(token);
+        const res = await withDeadline(`HubSpot ${endpoint}`, this.timeoutMs, () => send(client));
         res.headers = lowerKeys(res.headers);
         await this.observe(bucket, res.headers);
         return res;
       } catch (err) {
         failure = toFailure(err);
         if (!failure) {
-          if (err instanceof SyncError) throw err;
+          if (err instanceof SyncError && !(err instanceof RequestTimeoutError)) throw err;
           if (attempt >= this.maxAttempts) {
+            if (err instanceof RequestTimeoutError) throw err;
             throw new TransientError(`HubSpot ${endpoint} unreachable: ${(err as Error).message}`, {
               cause: err,
             });

@@ -35,7 +35,8 @@ export async function prepareRun(
     },
     workspace,
   );
-  return {
+  const ctx: RunContext = {
+    step: 'start',
     store: options.store,
     workspace,
     model,
@@ -48,7 +49,9 @@ export async function prepareRun(
     tally,
     calls,
     progress: async (p) => {
+      ctx.step = p.step;
       await options.onProgress?.(p);
     },
   };
+  return ctx;
 }

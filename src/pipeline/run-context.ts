@@ -54,6 +54,8 @@ export function emptyTally(): RunTally {
 }
 
 export interface RunContext {
+  /** The step under way, named in the errors that end a run. */
+  step: StepName | 'start';
   store: Store;
   workspace: Workspace;
   model: CompiledModel;
@@ -118,6 +120,17 @@ export async function recordFailures(
 
 export function failedThisRun(ctx: RunContext, step: StepName, recordId: string): boolean {
   return ctx.tally.failedThisRun.has(`${step}:${recordId}`);
+}
+
+/**
+ * Names the step in an error that ends a run (`leadstage: fetch failed` told an admin nothing).
+ * The message is amended in place so the error keeps its class, code and retry rule.
+ */
+export function inStep(ctx: RunContext, err: unknown): unknown {
+  if (err instanceof Error && !err.message.includes('(step ')) {
+    err.message = `${err.message} (step ${ctx.step})`;
+  }
+  return err;
 }
 
 export function errorMessage(err: unknown): string {

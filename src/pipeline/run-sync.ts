@@ -9,7 +9,7 @@ import { TransientError } from '../errors.ts';
 import { forwardOnly } from './cursor-window.ts';
 import { dryRunSync } from './dry-run.ts';
 import { prepareRun } from './prepare.ts';
-import { errorMessage, type RunContext } from './run-context.ts';
+import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
 import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
 import { qualifyContacts } from './steps/qualify.ts';
@@ -188,6 +188,7 @@ async function runLocked(
     ctx.log.info('sync finished', { run: runId, ...runCounts(summary) });
     return summary;
   } catch (err) {
+    inStep(ctx, err);
     await finish('failed', err).catch(() => undefined);
     ctx.log.error('sync failed', { run: runId, error: errorMessage(err) });
     throw err;

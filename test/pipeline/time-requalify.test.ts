@@ -115,3 +115,15 @@ describe('time-based re-qualification', () => {
     );
   });
 });
+
+describe('a run that fails on a network error', () => {
+  it('names the step it failed in, in the error and in the run record', async () => {
+    const h = await createHarness(store);
+    h.source.setContact('a', { email: 'a@acme.io' });
+    h.source.failures.failAt('pullEngagement', { error: new TypeError('fetch failed') });
+    const failure = await h.run().catch((e: unknown) => e);
+    expect((failure as Error).message).toBe('fetch failed (step pull_engagement)');
+    const [run] = await store.runs.list(h.workspace.id);
+    expect(run).toMatchObject({ status: 'failed', error: 'fetch failed (step pull_engagement)' });
+  });
+});
