@@ -166,6 +166,9 @@ async function runLocked(
     await checkpoint('pull_contacts');
     const engagementReached = await pullEngagement(ctx, full);
     await checkpoint('pull_engagement');
+    // The run decides as of the end of its pulls: an event stored during them is never in the
+    // decision's future (time windows would skip it, and nothing would flag the contact again).
+    ctx.at = new Date(Math.max(ctx.at.getTime(), ctx.clock().getTime()));
     await qualifyContacts(ctx, { all: requalifyAll });
     if (requalifyAll) await ctx.store.workspaces.markQualified(ctx.workspace.id, ctx.model.version);
     await checkpoint('qualify');

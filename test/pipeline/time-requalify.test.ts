@@ -127,3 +127,21 @@ describe('a run that fails on a network error', () => {
     expect(run).toMatchObject({ status: 'failed', error: 'fetch failed (step pull_engagement)' });
   });
 });
+
+describe('one instant per decision', () => {
+  it('counts an event that arrived while the run was pulling, instead of treating it as future', async () => {
+    const h = await createHarness(store, { model: compileModelText(COOLING_MODEL, 'cooling.yaml') });
+    h.source.setContact('late', { email: 'late@acme.io' });
+    const summary = await h.run({
+      checkpoint: (after) => {
+        if (after !== 'pull_contacts') return;
+        // A pricing visit half a minute into the run, pulled by this run's engagement step.
+        h.clock.advance(MINUTE);
+        const at = new Date(h.clock.now.getTime() - 30_000).toISOString();
+        h.source.addEvent({ id: 'pv-late', contactId: 'late', type: 'page_view', at });
+      },
+    });
+    expect(summary.pulled.newEvents).toBe(1);
+    expect(h.source.stageOf('late')).toBe('mql');
+  });
+});
