@@ -21,6 +21,7 @@ import {
 } from '../../src/errors.ts';
 import type { RateBudget } from '../../src/http/rate-limiter.ts';
 import { unreachableMessage } from '../../src/http/unreachable.ts';
+import { RequestTimeoutError, requestTimeouts, withDeadline } from '../../src/http/timeouts.ts';
 import type { TokenProvider } from './auth.ts';
 import { trimSlash } from './oauth.ts';
 
@@ -73,6 +74,8 @@ const BUDGET_SHARE = 0.9;
 
 export interface HubspotApiOptions {
   maxAttempts?: number;
+  /** Deadline per request (connect and response). @default LEADSTAGE_HTTP_TIMEOUT_MS, else 30 s */
+  timeoutMs?: number;
   /** Jitter source, injectable for tests. */
   random?: () => number;
 }
@@ -83,6 +86,7 @@ export class HubspotApi {
   private apiBudget: RateBudget = DEFAULT_API_BUDGET;
   private dailyExhausted = false;
   private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
   private readonly random: () => number;
   private readonly baseUrl: string;
   private readonly ctx: ConnectorContext;
@@ -92,6 +96,7 @@ export class HubspotApi {
     this.ctx = ctx;
     this.tokens = tokens;
     this.maxAttempts = options.maxAttempts ?? 6;
+    this.timeoutMs = options.timeoutMs ?? requestTimeouts().requestMs;
     this.random = options.random ?? Math.random;
     this.baseUrl = trimSlash(ctx.connection.baseUrl);
   }
@@ -157,15 +162,17 @@ export class HubspotApi {
       this.ctx.calls.count('hubspot', endpoint);
       let failure: Failure | undefined;
       try {
-        const res = await send(this.clientFor(token));
+        const client = this.clientFor(token);
+        const res = await withDeadline(`HubSpot ${endpoint}`, this.timeoutMs, () => send(client));
         res.headers = lowerKeys(res.headers);
         await this.observe(bucket, res.headers);
         return res;
       } catch (err) {
         failure = toFailure(err);
         if (!failure) {
-          if (err instanceof SyncError) throw err;
+          if (err instanceof SyncError && !(err instanceof RequestTimeoutError)) throw err;
           if (attempt >= this.maxAttempts) {
+            if (err instanceof RequestTimeoutError) throw err;
             throw new TransientError(unreachableMessage(`HubSpot ${endpoint}`, this.baseUrl, err), {
               cause: err,
             });

@@ -11,7 +11,7 @@ import type {
   SourceConnector,
 } from '../../src/pipeline/ports.ts';
 import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
-import { AuthError } from '../../src/errors.ts';
+import { AuthError, TransientError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
 import { type HubspotConfig, parseHubspotConfig } from './config.ts';
@@ -89,6 +89,8 @@ export class HubspotSourceConnector implements SourceConnector {
 
   async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
     const stages = await this.stageMap();
+    // Everything modified before the search index's lag ahead of this moment is visible to this walk.
+    const settled = this.now() - this.config.searchOverlapMs;
     const prevTs = typeof since?.lastModified === 'number' ? since.lastModified : null;
     let cursorTs = prevTs;
     let cursorId = typeof since?.lastId === 'string' ? since.lastId : null;
@@ -106,6 +108,12 @@ export class HubspotSourceConnector implements SourceConnector {
         records: page.records.map((r) => this.toContact(r, stages)),
         cursor: { lastModified: cursorTs, lastId: cursorId },
       };
+    }
+    // A finished walk saw every change up to `settled`, so the watermark moves there even when the
+    // newest record is older: the run's own write-back (after this walk) is then read back once, by
+    // the next sync, and not on every sync after it while it stays within the overlap of the newest.
+    if (cursorTs === null || settled > cursorTs) {
+      yield { records: [], cursor: { lastModified: Math.max(0, settled), lastId: null } };
     }
   }
 
@@ -200,6 +208,15 @@ export class HubspotSourceConnector implements SourceConnector {
     } catch (err) {
       if (err instanceof AuthError && err.code === 'forbidden') {
         this.ctx.log.warn('hubspot engagement stream skipped: scope not granted', { stream: key });
+        return;
+      }
+      // An engagement stream is optional: one that is gone (404) or still failing after its
+      // retries (5xx, network) is skipped with a warning and re-read from its old cursor next time.
+      const gone = err instanceof HubspotApiError && err.status === 404;
+      if (gone || err instanceof TransientError) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.ctx.log.warn('hubspot engagement stream skipped', { stream: key, error: message });
+        this.ctx.warn?.({ vendor: 'hubspot', stream: `engagement ${key}`, message });
         return;
       }
       throw err;

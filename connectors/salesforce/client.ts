@@ -8,6 +8,7 @@ import { Connection, OAuth2, type TokenResponse } from 'jsforce';
 
 import { ApiLimitExceededError, AuthError, SyncError, TransientError } from '../../src/errors.ts';
 import { unreachableMessage } from '../../src/http/unreachable.ts';
+import { type RequestTimeouts, requestTimeouts, withDeadline } from '../../src/http/timeouts.ts';
 import type { ConnectorContext, Credentials } from '../../src/pipeline/ports.ts';
 import { SALESFORCE_API_VERSION, type SalesforceConfig } from './config.ts';
 
@@ -56,6 +57,7 @@ export class SalesforceClient {
   private readonly config: SalesforceConfig;
   private readonly app: SalesforceApp | undefined;
   private readonly loginUrl: string | undefined;
+  private readonly timeouts: RequestTimeouts = requestTimeouts();
 
   private constructor(
     ctx: ConnectorContext,
@@ -119,7 +121,9 @@ export class SalesforceClient {
     await this.ctx.limiter.acquire(this.bucket, { max: this.config.requestsPerSecond, windowMs: 1000 });
     this.ctx.calls.count('salesforce', endpoint, weight);
     try {
-      const result = await fn(this.conn);
+      // Bulk API jobs (uploads, results) move far more data per request than REST calls.
+      const ms = /bulk|jobs/i.test(endpoint) ? this.timeouts.bulkMs : this.timeouts.requestMs;
+      const result = await withDeadline(`Salesforce ${endpoint}`, ms, () => fn(this.conn));
       this.refreshedWithoutSuccess = false;
       return result;
     } catch (err) {

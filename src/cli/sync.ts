@@ -144,7 +144,7 @@ export function formatSummary(s: SyncSummary): string {
     `${s.dryRun ? 'dry run' : 'sync'} of ${s.workspace.name}${s.full ? ' (full)' : ''} in ${(s.durationMs / 1000).toFixed(1)} s` +
       (s.requalifiedAll ? ` — every contact re-qualified with model ${s.modelVersion}` : ''),
     `  pulled           ${s.pulled.contacts} contacts, ${s.pulled.events} events (${s.pulled.newEvents} new), ${s.pulled.salesOutcomes} sales outcomes`,
-    `  qualified        ${s.qualified}`,
+    `  qualified        ${s.qualified}${s.due ? ` (${s.due} due on time alone: decay, windows, inactivity)` : ''}`,
     // A dry run's preview lists the moves itself.
     ...(s.preview ? [] : [`  stage changes    ${entries(s.stageChanges)}`]),
   ];
@@ -163,6 +163,7 @@ export function formatSummary(s: SyncSummary): string {
       `    ${e.step} ${e.recordId}: ${e.code} ${e.message} (try ${e.retryCount}${e.quarantined ? ', quarantined' : ''})`,
     );
   }
+  for (const w of s.warnings) lines.push(`  warning          ${w}`);
   lines.push(`  API calls        ${apiCallsLine(s)}`);
   return lines.join('\n') + '\n';
 }

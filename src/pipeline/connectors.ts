@@ -21,6 +21,7 @@ export interface ConnectorDeps {
   log: Logger;
   now?: (() => Date) | undefined;
   calls: ApiCallTally;
+  warn?: ConnectorContext['warn'];
 }
 
 async function context(
@@ -42,6 +43,7 @@ async function context(
     calls: deps.calls,
     log: deps.log.child({ vendor: connection.vendor, connection: connection.id }),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.warn ? { warn: deps.warn } : {}),
   };
 }
 

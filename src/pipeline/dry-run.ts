@@ -68,9 +68,11 @@ export async function dryRunSync(options: RunSyncOptions): Promise<SyncSummary> 
   const pending = (await ctx.store.contacts.page(ws, { pendingOnly: true, limit: 1_000_000 })).map(
     (c) => c.id,
   );
+  // Contacts whose decision is due on time alone are qualified by a run too.
+  const due = await ctx.store.decisions.due(ws, ctx.at);
   const candidates = requalifyAll
     ? new Set([...(await allContactIds(ctx.store, ws)), ...overlay.contacts.keys()])
-    : new Set([...touched, ...pending]);
+    : new Set([...touched, ...pending, ...due.keys()]);
   const preview = new PreviewBuilder(ctx.model, ctx.crm !== null);
   const args = {
     store: ctx.store,

@@ -72,6 +72,13 @@ export interface ConnectionInfo {
   config: Record<string, unknown>;
 }
 
+/** An optional stream that failed after its retries and was skipped; its cursor stays where it was. */
+export interface StreamWarning {
+  vendor: Vendor;
+  stream: string;
+  message: string;
+}
+
 export interface ConnectorContext {
   connection: ConnectionInfo;
   credentials: CredentialStore;
@@ -80,6 +87,8 @@ export interface ConnectorContext {
   log: Logger;
   /** Injected clock, so tests control token expiry and windows. */
   now?: () => Date;
+  /** Reports a skipped optional stream to the run (summary and run record). */
+  warn?: (warning: StreamWarning) => void;
 }
 
 /** What the model needs to exist in the vendor: stages and one score property per dimension. */

@@ -20,6 +20,7 @@ export async function prepareRun(
   const model = await workspaceModel(workspace, options.compileModel);
   const calls = new ApiCallTally();
   const log = options.log.child({ workspace: workspace.name });
+  const tally = emptyTally();
   const { source, crm } = await openConnectors(
     {
       store: options.store,
@@ -28,10 +29,14 @@ export async function prepareRun(
       log,
       now: options.now,
       calls,
+      warn: (w) => {
+        tally.warnings.push(`${w.vendor} ${w.stream} skipped: ${w.message}`);
+      },
     },
     workspace,
   );
-  return {
+  const ctx: RunContext = {
+    step: 'start',
     store: options.store,
     workspace,
     model,
@@ -41,10 +46,12 @@ export async function prepareRun(
     at: clock(),
     clock,
     tuning: tuningOf(options),
-    tally: emptyTally(),
+    tally,
     calls,
     progress: async (p) => {
+      ctx.step = p.step;
       await options.onProgress?.(p);
     },
   };
+  return ctx;
 }

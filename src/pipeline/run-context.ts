@@ -13,11 +13,14 @@ export const DEFAULT_TUNING: Required<PipelineTuning> = {
   handoffBatchSize: 200,
   qualifyBatchSize: 500,
   quarantineAfter: 5,
+  scoreTolerance: 1,
 };
 
 export interface RunTally {
   pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
   qualified: number;
+  /** Contacts re-qualified because time alone could have changed their outcome. */
+  due: number;
   stageChanges: Record<string, number>;
   writtenBack: number;
   recycledWrites: number;
@@ -26,6 +29,8 @@ export interface RunTally {
   crmCreated: number;
   unmatchedOutcomes: number;
   errors: RecordErrorSummary[];
+  /** Optional streams skipped after failing: the run went on without them. */
+  warnings: string[];
   /** `step:recordId` of records that failed in this run: not retried again before the next run. */
   failedThisRun: Set<string>;
 }
@@ -34,6 +39,7 @@ export function emptyTally(): RunTally {
   return {
     pulled: { contacts: 0, events: 0, newEvents: 0, salesOutcomes: 0 },
     qualified: 0,
+    due: 0,
     stageChanges: {},
     writtenBack: 0,
     recycledWrites: 0,
@@ -42,11 +48,14 @@ export function emptyTally(): RunTally {
     crmCreated: 0,
     unmatchedOutcomes: 0,
     errors: [],
+    warnings: [],
     failedThisRun: new Set(),
   };
 }
 
 export interface RunContext {
+  /** The step under way, named in the errors that end a run. */
+  step: StepName | 'start';
   store: Store;
   workspace: Workspace;
   model: CompiledModel;
@@ -69,6 +78,7 @@ export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {
     handoffBatchSize: options.handoffBatchSize ?? DEFAULT_TUNING.handoffBatchSize,
     qualifyBatchSize: options.qualifyBatchSize ?? DEFAULT_TUNING.qualifyBatchSize,
     quarantineAfter: options.quarantineAfter ?? DEFAULT_TUNING.quarantineAfter,
+    scoreTolerance: options.scoreTolerance ?? DEFAULT_TUNING.scoreTolerance,
   };
 }
 
@@ -110,6 +120,17 @@ export async function recordFailures(
 
 export function failedThisRun(ctx: RunContext, step: StepName, recordId: string): boolean {
   return ctx.tally.failedThisRun.has(`${step}:${recordId}`);
+}
+
+/**
+ * Names the step in an error that ends a run (`leadstage: fetch failed` told an admin nothing).
+ * The message is amended in place so the error keeps its class, code and retry rule.
+ */
+export function inStep(ctx: RunContext, err: unknown): unknown {
+  if (err instanceof Error && !err.message.includes('(step ')) {
+    err.message = `${err.message} (step ${ctx.step})`;
+  }
+  return err;
 }
 
 export function errorMessage(err: unknown): string {

@@ -9,7 +9,7 @@ import { TransientError } from '../errors.ts';
 import { forwardOnly } from './cursor-window.ts';
 import { dryRunSync } from './dry-run.ts';
 import { prepareRun } from './prepare.ts';
-import { errorMessage, type RunContext } from './run-context.ts';
+import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
 import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
 import { qualifyContacts } from './steps/qualify.ts';
@@ -59,11 +59,13 @@ export function summarize(
     modelVersion: ctx.model.version,
     pulled: { ...ctx.tally.pulled },
     qualified: ctx.tally.qualified,
+    due: ctx.tally.due,
     stageChanges: { ...ctx.tally.stageChanges },
     writtenBack: ctx.tally.writtenBack,
     handedOff: ctx.tally.handedOff,
     crmCreated: ctx.tally.crmCreated,
     errors: [...ctx.tally.errors],
+    warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
     apiBudget: ctx.calls.lastBudgets(),
     minimumApiCalls: minimumApiCalls(ctx),
@@ -94,12 +96,14 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
   return {
     pulled: summary.pulled,
     qualified: summary.qualified,
+    due: summary.due,
     stageChanges: summary.stageChanges,
     writtenBack: summary.writtenBack,
     handedOff: summary.handedOff,
     crmCreated: summary.crmCreated,
     errors: summary.errors.length,
     quarantined: summary.errors.filter((e) => e.quarantined).length,
+    warnings: summary.warnings,
     requalifiedAll: summary.requalifiedAll,
     apiBudget: summary.apiBudget,
   };
@@ -162,6 +166,9 @@ async function runLocked(
     await checkpoint('pull_contacts');
     const engagementReached = await pullEngagement(ctx, full);
     await checkpoint('pull_engagement');
+    // The run decides as of the end of its pulls: an event stored during them is never in the
+    // decision's future (time windows would skip it, and nothing would flag the contact again).
+    ctx.at = new Date(Math.max(ctx.at.getTime(), ctx.clock().getTime()));
     await qualifyContacts(ctx, { all: requalifyAll });
     if (requalifyAll) await ctx.store.workspaces.markQualified(ctx.workspace.id, ctx.model.version);
     await checkpoint('qualify');
@@ -184,6 +191,7 @@ async function runLocked(
     ctx.log.info('sync finished', { run: runId, ...runCounts(summary) });
     return summary;
   } catch (err) {
+    inStep(ctx, err);
     await finish('failed', err).catch(() => undefined);
     ctx.log.error('sync failed', { run: runId, error: errorMessage(err) });
     throw err;

@@ -29,6 +29,11 @@ export interface PipelineTuning {
   qualifyBatchSize?: number;
   /** A record that failed this many times is quarantined (skipped until released). @default 5 */
   quarantineAfter?: number;
+  /**
+   * Score points a decaying score may drift from the one last decided (and written back) before the
+   * contact is re-qualified on time alone. @default 1
+   */
+  scoreTolerance?: number;
 }
 
 export interface PipelineOptions extends PipelineTuning {
@@ -110,6 +115,8 @@ export interface SyncSummary {
   modelVersion: string;
   pulled: { contacts: number; events: number; newEvents: number; salesOutcomes: number };
   qualified: number;
+  /** Of those, contacts re-qualified because their decision was due (decay, windows, inactivity). */
+  due: number;
   /** Contacts that entered each stage in this run. */
   stageChanges: Record<string, number>;
   writtenBack: number;
@@ -118,6 +125,8 @@ export interface SyncSummary {
   crmCreated: number;
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
+  /** Optional streams that failed after retries and were skipped (their cursors did not move). */
+  warnings: string[];
   apiCalls: Record<string, number>;
   /** What each vendor last reported left of its daily API allowance (HubSpot private apps, Salesforce). */
   apiBudget: Record<string, { remaining: number; limit: number }>;

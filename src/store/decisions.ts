@@ -16,6 +16,8 @@ export interface StoredDecision {
   recycled: boolean;
   modelVersion: string;
   decidedAt: string;
+  /** When the outcome can next change with no new data (null: decided before this was recorded). */
+  nextChangeAt: string | null;
   written: { stage: string; scores: Scores; modelVersion: string | null; at: string } | null;
 }
 
@@ -28,6 +30,7 @@ interface DecisionRow {
   recycled: boolean;
   model_version: string;
   decided_at: Date;
+  next_change_at: Date | null;
   written_stage: string | null;
   written_scores: Scores | null;
   written_model_version: string | null;
@@ -44,6 +47,7 @@ function toStored(r: DecisionRow): StoredDecision {
     recycled: r.recycled,
     modelVersion: r.model_version,
     decidedAt: iso(r.decided_at),
+    nextChangeAt: isoOrNull(r.next_change_at),
     written:
       r.written_stage === null
         ? null
@@ -66,6 +70,12 @@ export interface PendingWrite {
   summary: string;
   recycled: boolean;
   modelVersion: string;
+}
+
+/** When a decision's stage change happened and when its outcome can next change without new data. */
+export interface DecisionTiming {
+  changedAt?: Date;
+  nextChangeAt?: Date;
 }
 
 export interface StageTransition {
@@ -98,10 +108,17 @@ export class DecisionRepo {
 
   /**
    * Stores decisions and moves the stage history of contacts whose stage changed (the open stay is
-   * closed at `decidedAt`, a new one opens). Returns those stage transitions.
+   * closed and a new one opens at the time the change happened: `timing`'s `changedAt` where the
+   * data says, else `decidedAt`). Returns those stage transitions.
    */
-  async save(workspaceId: string, decisions: Decision[], decidedAt: Date): Promise<StageTransition[]> {
+  async save(
+    workspaceId: string,
+    decisions: Decision[],
+    decidedAt: Date,
+    timing: Map<string, DecisionTiming> = new Map(),
+  ): Promise<StageTransition[]> {
     if (decisions.length === 0) return [];
+    const changedAt = (id: string) => timing.get(id)?.changedAt ?? decidedAt;
     return this.db.transaction(async (tx) => {
       const ids = decisions.map((d) => d.contactId);
       const previous = await tx.query<{ contact_id: string; stage: string }>(
@@ -111,13 +128,17 @@ export class DecisionRepo {
       );
       const before = new Map(previous.rows.map((r) => [r.contact_id, r.stage]));
       await tx.query(
-        `INSERT INTO decisions (workspace_id, contact_id, stage, scores, reasons, summary, recycled, model_version, decided_at)
-         SELECT $1, d.contact_id, d.stage, d.scores, d.reasons, d.summary, d.recycled, d.model_version, $3
+        `INSERT INTO decisions (workspace_id, contact_id, stage, scores, reasons, summary, recycled, model_version,
+                               decided_at, next_change_at)
+         SELECT $1, d.contact_id, d.stage, d.scores, d.reasons, d.summary, d.recycled, d.model_version, $3,
+                d.next_change_at
          FROM jsonb_to_recordset($2::jsonb) AS d(contact_id text, stage text, scores jsonb, reasons jsonb,
-                                                 summary text, recycled boolean, model_version text)
+                                                 summary text, recycled boolean, model_version text,
+                                                 next_change_at timestamptz)
          ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
            stage = EXCLUDED.stage, scores = EXCLUDED.scores, reasons = EXCLUDED.reasons, summary = EXCLUDED.summary,
-           recycled = EXCLUDED.recycled, model_version = EXCLUDED.model_version, decided_at = EXCLUDED.decided_at`,
+           recycled = EXCLUDED.recycled, model_version = EXCLUDED.model_version, decided_at = EXCLUDED.decided_at,
+           next_change_at = EXCLUDED.next_change_at`,
         [
           workspaceId,
           json(
@@ -129,6 +150,7 @@ export class DecisionRepo {
               summary: d.summary,
               recycled: d.recycled,
               model_version: d.modelVersion,
+              next_change_at: timing.get(d.contactId)?.nextChangeAt?.toISOString() ?? null,
             })),
           ),
           decidedAt,
@@ -138,20 +160,42 @@ export class DecisionRepo {
         .filter((d) => before.get(d.contactId) !== d.stage)
         .map((d) => ({ contactId: d.contactId, from: before.get(d.contactId) ?? null, to: d.stage }));
       if (transitions.length > 0) {
-        const moved = json(transitions.map((t) => t.contactId));
+        const moved = json(
+          transitions.map((t) => ({ contact_id: t.contactId, stage: t.to, at: changedAt(t.contactId) })),
+        );
+        // A stay never ends before it began (a change dated by its data may predate the last sync).
         await tx.query(
-          `UPDATE stage_history SET exited_at = $3
-           WHERE workspace_id = $1 AND exited_at IS NULL AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-          [workspaceId, moved, decidedAt],
+          `UPDATE stage_history h SET exited_at = greatest(t.at, h.entered_at)
+           FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, at timestamptz)
+           WHERE h.workspace_id = $1 AND h.exited_at IS NULL AND h.contact_id = t.contact_id`,
+          [workspaceId, moved],
         );
         await tx.query(
           `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at)
-           SELECT $1, t.contact_id, t.stage, $3 FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, stage text)`,
-          [workspaceId, json(transitions.map((t) => ({ contact_id: t.contactId, stage: t.to }))), decidedAt],
+           SELECT $1, t.contact_id, t.stage,
+                  greatest(t.at, coalesce((SELECT max(h.exited_at) FROM stage_history h
+                                           WHERE h.workspace_id = $1 AND h.contact_id = t.contact_id), t.at))
+           FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, stage text, at timestamptz)`,
+          [workspaceId, moved],
         );
       }
       return transitions;
     });
+  }
+
+  /**
+   * Contacts whose decision is due (its outcome can have changed with time alone by `at`) and that
+   * are not flagged already, with the instant each became due. Reads the `decisions_due` index.
+   */
+  async due(workspaceId: string, at: Date): Promise<Map<string, Date>> {
+    const { rows } = await this.db.query<{ contact_id: string; next_change_at: Date }>(
+      `SELECT d.contact_id, d.next_change_at FROM decisions d
+       JOIN contacts c USING (workspace_id, contact_id)
+       WHERE d.workspace_id = $1 AND d.next_change_at IS NOT NULL AND d.next_change_at <= $2
+         AND NOT c.needs_qualification`,
+      [workspaceId, at],
+    );
+    return new Map(rows.map((r) => [r.contact_id, new Date(r.next_change_at)]));
   }
 
   async get(workspaceId: string, contactId: string): Promise<StoredDecision | null> {

@@ -115,7 +115,13 @@ export { migrate, schemaVersion, loadMigrations, type Migration } from './migrat
 export type { Connection, ConnectionStatus, NewConnection } from './connections.ts';
 export type { ContactPageOptions, InsertedEvents, StoredContact } from './contacts.ts';
 export type { CursorOwner } from './cursors.ts';
-export type { PendingWrite, StageStay, StageTransition, StoredDecision } from './decisions.ts';
+export type {
+  DecisionTiming,
+  PendingWrite,
+  StageStay,
+  StageTransition,
+  StoredDecision,
+} from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry } from './record-errors.ts';
 export type { SyncRun, SyncRunStatus } from './sync-runs.ts';

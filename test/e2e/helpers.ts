@@ -21,8 +21,14 @@ export interface E2eWorld {
   sync(extra?: Partial<RunSyncOptions>): Promise<SyncSummary>;
 }
 
-export async function startWorld(store: Store, contacts: number, seed = 7): Promise<E2eWorld> {
-  const sandbox = await startSandboxServer({ port: 0, contacts, seed });
+export async function startWorld(
+  store: Store,
+  contacts: number,
+  seed = 7,
+  /** One clock for the sandboxes and the pipeline (idle-sync tests move it between syncs). */
+  now?: () => number,
+): Promise<E2eWorld> {
+  const sandbox = await startSandboxServer({ port: 0, contacts, seed, ...(now ? { now } : {}) });
   const hs = sandbox.hubspot.issueTokens();
   const source = await store.connections.create({
     vendor: 'hubspot',
@@ -32,7 +38,7 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
       kind: 'oauth2',
       accessToken: hs.accessToken,
       refreshToken: hs.refreshToken,
-      expiresAt: new Date(Date.now() + hs.expiresIn * 1000).toISOString(),
+      expiresAt: new Date((now ?? Date.now)() + hs.expiresIn * 1000).toISOString(),
     },
   });
   const sf = sandbox.salesforce.oauth.issueTokens();
@@ -68,6 +74,7 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
         limiter: new MemoryRateLimiter(),
         log: silentLogger,
         workspace: ws.id,
+        ...(now ? { now: () => new Date(now()) } : {}),
         ...extra,
       }),
   };

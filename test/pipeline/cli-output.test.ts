@@ -13,6 +13,8 @@ const summary: SyncSummary = {
   modelVersion: 'abc',
   pulled: { contacts: 12, events: 30, newEvents: 7, salesOutcomes: 2 },
   qualified: 9,
+  due: 0,
+  warnings: [],
   stageChanges: { mql: 3, sql: 1 },
   writtenBack: 4,
   handedOff: 1,

@@ -1,10 +1,13 @@
 /**
- * Qualification: every contact flagged as changed (or, after a model change or on `--full`, every
- * contact) is run through the compiled model; decisions and stage history are stored in one
- * transaction per batch, which also clears the flags.
+ * Qualification: every contact flagged as changed, every contact whose decision is due (its outcome
+ * can have changed with time alone: decay, windows, inactivity), or, after a model change or on
+ * `--full`, every contact is run through the compiled model. Decisions, when each can next change,
+ * and stage history are stored in one transaction per batch, which also clears the flags.
  */
-import type { Decision } from '../../model.ts';
+import type { CompiledModel, ContactInput, Decision } from '../../model.ts';
+import type { DecisionTiming } from '../../store/index.ts';
 import { toContactInput } from '../contact-inputs.ts';
+import { firstInstant, nextChangeAt } from '../next-change.ts';
 import { errorMessage, failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
 
 export interface QualifyScope {
@@ -14,8 +17,32 @@ export interface QualifyScope {
   ids?: string[];
 }
 
+/**
+ * When a contact that changed through time alone reached its new stage: its decision became due at
+ * `dueAt` (to the minute), the stage may have followed later, and no later than `at`.
+ */
+function stageReachedAt(
+  model: CompiledModel,
+  input: ContactInput,
+  stage: string,
+  dueAt: Date,
+  at: Date,
+): Date {
+  const lo = dueAt.getTime() - 60_000;
+  if (lo >= at.getTime()) return at;
+  return new Date(firstInstant(lo, at.getTime(), (ms) => model.qualify(input, new Date(ms)).stage === stage));
+}
+
+/** Flags the contacts whose decision is due; returns when each became due. */
+export async function flagDueContacts(ctx: RunContext): Promise<Map<string, Date>> {
+  const due = await ctx.store.decisions.due(ctx.workspace.id, ctx.at);
+  await ctx.store.contacts.markPending(ctx.workspace.id, [...due.keys()]);
+  return due;
+}
+
 export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {}): Promise<number> {
   const ws = ctx.workspace.id;
+  const due = scope.ids ? new Map<string, Date>() : await flagDueContacts(ctx);
   let afterId: string | undefined;
   let done = 0;
   await ctx.progress({ step: 'qualify', done });
@@ -35,22 +62,36 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
       ctx.store.decisions.forContacts(ws, ids),
     ]);
     const decisions: Decision[] = [];
+    const timing = new Map<string, DecisionTiming>();
     const failures: { recordId: string; code: string; message: string }[] = [];
     for (const contact of contacts) {
       if (failedThisRun(ctx, 'qualify', contact.id)) continue;
       try {
+        const before = previous.get(contact.id);
         const input = toContactInput(ctx.model, {
           contact,
           events: events.get(contact.id) ?? [],
-          decision: previous.get(contact.id),
+          decision: before,
         });
-        decisions.push(ctx.model.qualify(input, ctx.at));
+        const decision = ctx.model.qualify(input, ctx.at);
+        decisions.push(decision);
+        const t: DecisionTiming = {
+          nextChangeAt: nextChangeAt(ctx.model, input, decision, ctx.at, {
+            scoreTolerance: ctx.tuning.scoreTolerance,
+          }),
+        };
+        const dueAt = due.get(contact.id);
+        if (dueAt && before && before.stage !== decision.stage) {
+          t.changedAt = stageReachedAt(ctx.model, input, decision.stage, dueAt, ctx.at);
+        }
+        timing.set(contact.id, t);
+        if (dueAt) ctx.tally.due += 1;
       } catch (err) {
         failures.push({ recordId: contact.id, code: 'qualify_failed', message: errorMessage(err) });
       }
     }
     const transitions = await ctx.store.transaction(async (tx) => {
-      const moved = await tx.decisions.save(ws, decisions, ctx.at);
+      const moved = await tx.decisions.save(ws, decisions, ctx.at, timing);
       const qualifiedIds = decisions.map((d) => d.contactId);
       await tx.contacts.markQualified(ws, qualifiedIds);
       await tx.recordErrors.clear(ws, 'qualify', qualifiedIds);

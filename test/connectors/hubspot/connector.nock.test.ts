@@ -13,7 +13,7 @@ import { createHubspotConnectorDefinition } from '../../../connectors/hubspot/in
 import { loadHubspotMapping, type HubspotMapping } from '../../../connectors/hubspot/mapping.ts';
 import { walkByDate } from '../../../connectors/hubspot/search.ts';
 import type { Credentials } from '../../../src/pipeline/ports.ts';
-import { ApiLimitExceededError, AuthError } from '../../../src/errors.ts';
+import { ApiLimitExceededError, AuthError, TransientError } from '../../../src/errors.ts';
 import type { StageChange } from '../../../src/model.ts';
 import { RecordingLimiter, collect, makeContext } from './helpers.ts';
 
@@ -32,7 +32,13 @@ const freshOAuth = (): Extract<Credentials, { kind: 'oauth2' }> => ({
   expiresAt: new Date(NOW.getTime() + 30 * 60_000).toISOString(),
 });
 
-function setup(options: { credentials?: Credentials; mapping?: HubspotMapping } = {}) {
+function setup(
+  options: {
+    credentials?: Credentials;
+    mapping?: HubspotMapping;
+    api?: { timeoutMs?: number; maxAttempts?: number };
+  } = {},
+) {
   const limiter = new RecordingLimiter();
   const made = makeContext({
     baseUrl: BASE,
@@ -42,7 +48,11 @@ function setup(options: { credentials?: Credentials; mapping?: HubspotMapping } 
   });
   const definition = createHubspotConnectorDefinition({
     app: APP,
-    connector: { random: () => 0, ...(options.mapping ? { mapping: options.mapping } : {}) },
+    connector: {
+      random: () => 0,
+      ...options.api,
+      ...(options.mapping ? { mapping: options.mapping } : {}),
+    },
   });
   return { ...made, limiter, connector: definition.create(made.ctx), definition };
 }
@@ -131,7 +141,10 @@ describe('pullContacts', () => {
     // A custom lifecycle stage (numeric internal value) maps back through its label.
     expect(records[1]!.stage).toBe('nurture');
     expect(records[2]!.stage).toBe('mql');
-    expect(cursors.at(-1)).toEqual({ lastModified: Date.parse('2024-05-03T11:00:00.000Z'), lastId: '151' });
+    expect(cursors.at(-2)).toEqual({ lastModified: Date.parse('2024-05-03T11:00:00.000Z'), lastId: '151' });
+    // The finished walk saw everything the index had settled on (2 minutes of lag before now), so
+    // the watermark moves there: writes made after this pull are read back once, not forever.
+    expect(cursors.at(-1)).toEqual({ lastModified: NOW.getTime() - 120_000, lastId: null });
   });
 
   it('re-reads an overlap before the stored watermark, because search results lag', async () => {
@@ -152,7 +165,10 @@ describe('pullContacts', () => {
 
     expect(filterValue).toBe(String(watermark - 120_000));
     expect(records).toEqual([]);
-    expect(cursors).toEqual([{ lastModified: watermark, lastId: '151' }]);
+    expect(cursors).toEqual([
+      { lastModified: watermark, lastId: '151' },
+      { lastModified: NOW.getTime() - 120_000, lastId: null },
+    ]);
   });
 
   it('gets every contact of a portal above the 10,000-result cap by restarting the window', async () => {
@@ -323,6 +339,38 @@ describe('rate limits and retries', () => {
 
     expect(limiter.pauses).toContainEqual({ bucket: 'hubspot:62515:api', waitMs: 10_000 });
     expect(limiter.budgets.get('hubspot:62515:api')).toEqual({ max: 99, windowMs: 10_000 });
+  });
+
+  it('abandons a held search at its deadline and retries it as a transient failure', async () => {
+    const { connector } = setup({ api: { timeoutMs: 200 } });
+    lifecycleProperty();
+    nock(BASE)
+      .post('/crm/v3/objects/contacts/search')
+      .delay(5_000)
+      .reply(200, { total: 0, results: [] }, json)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(200, { total: 0, results: [] }, json);
+
+    const { records } = await collect(connector.pullContacts(null));
+
+    expect(records).toEqual([]);
+  });
+
+  it('fails a search held on every attempt with an error naming vendor, method and path, not the URL', async () => {
+    const { connector } = setup({ api: { timeoutMs: 100, maxAttempts: 2 } });
+    lifecycleProperty();
+    nock(BASE)
+      .post('/crm/v3/objects/contacts/search')
+      .times(2)
+      .delay(5_000)
+      .reply(200, { total: 0, results: [] }, json);
+
+    const failure = await collect(connector.pullContacts(null)).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as Error).message).toBe(
+      'HubSpot POST /crm/v3/objects/contacts/search timed out after 0.1 s',
+    );
   });
 
   it('waits a second after a search 429 (which carries no rate-limit headers)', async () => {
