@@ -112,9 +112,21 @@ const recycleRuleSchema = z.strictObject({
   from: z.array(z.string().min(1)).min(1).optional(),
 });
 
+export const MODEL_LOCALES = ['en', 'fr'] as const;
+export type ModelLocale = (typeof MODEL_LOCALES)[number];
+
 export const modelFileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  /** The published model this one follows (presets name their source). */
+  source: z.string().min(1).optional(),
+  /** Language of labels, explanations and the funnel; English when absent. */
+  locale: z.enum(MODEL_LOCALES).optional(),
+  /** ISO 4217 code forecasts are expressed in; USD when absent. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as EUR or USD')
+    .optional(),
   dimensions: z.array(key).min(1),
   /** Named conditions, reused with `{ is: NAME }` (ICP fit, BANT, exclusions). */
   conditions: z.record(key, z.unknown()).optional(),
@@ -128,6 +140,9 @@ export type ModelFileRaw = z.infer<typeof modelFileSchema>;
 export interface ModelFile {
   name: string;
   description?: string;
+  source?: string;
+  locale?: ModelLocale;
+  currency?: string;
   dimensions: string[];
   conditions: Record<string, Condition>;
   stages: {
@@ -349,6 +364,10 @@ export function parseModelFile(raw: unknown): { model?: ModelFile; problems: Sch
   const model: ModelFile = {
     name: r.name,
     ...(r.description !== undefined ? { description: r.description } : {}),
+    // Absent fields stay absent so the version hash of existing models does not change.
+    ...(r.source !== undefined ? { source: r.source } : {}),
+    ...(r.locale !== undefined ? { locale: r.locale } : {}),
+    ...(r.currency !== undefined ? { currency: r.currency } : {}),
     dimensions: r.dimensions,
     conditions,
     stages: stages as ModelFile['stages'],
