@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ContactInput } from '../../../src/model.ts';
-import {
-  DEFAULT_PRESET,
-  listPresets,
-  loadModel,
-  parseModelText,
-} from '../../../src/qualification/index.ts';
+import { DEFAULT_PRESET, listPresets, loadModel, parseModelText } from '../../../src/qualification/index.ts';
 import { contact, NOW } from './helpers.ts';
 
 const marketer = {
