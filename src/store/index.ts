@@ -117,6 +117,6 @@ export type { ContactPageOptions, InsertedEvents, StoredContact } from './contac
 export type { CursorOwner } from './cursors.ts';
 export type { PendingWrite, StageStay, StageTransition, StoredDecision } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
-export type { RecordErrorEntry } from './record-errors.ts';
+export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
 export type { SyncRun, SyncRunStatus } from './sync-runs.ts';
 export type { NewWorkspace, Workspace, WorkspaceModel } from './workspaces.ts';
