@@ -26,6 +26,12 @@ export interface SyntheticPerson {
   need: string;
   timeline: string;
   meetingBooked: boolean;
+  /** A sales development rep called and confirmed the interest (SDR / tele-sales qualification). */
+  sdrConfirmed: boolean;
+  /** Last NPS survey answer, 0-10, or null when the person never answered one. */
+  npsScore: number | null;
+  /** Contract renewals on record (0 for everyone who is not a customer yet). */
+  renewals: number;
 }
 
 export interface SyntheticActivity {
@@ -208,6 +214,8 @@ interface Planned {
 
 function plan(seed: number, count: number, nowMs: number): Planned[] {
   const rand = seededRandom(seed);
+  // Facts added later draw from a stream of their own, so the earlier ones stay as they were.
+  const later = seededRandom((seed ^ 0x85ebca6b) >>> 0);
   const out: Planned[] = [];
   for (let i = 0; i < count; i++) {
     const firstname = pick(rand, FIRST);
@@ -236,6 +244,9 @@ function plan(seed: number, count: number, nowMs: number): Planned[] {
         need: bant('confirmed', hot ? 0.7 : 0.1),
         timeline: bant(pick(rand, ['this quarter', 'next quarter']), hot ? 0.6 : 0.05),
         meetingBooked: hot && rand() < 0.5,
+        sdrConfirmed: later() < (hot ? 0.5 : temperature === 'warm' ? 0.1 : 0.01),
+        npsScore: later() < 0.2 ? Math.floor(later() * 11) : null,
+        renewals: later() < 0.1 ? 1 + Math.floor(later() * 3) : 0,
       },
     });
   }

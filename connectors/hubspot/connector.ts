@@ -40,6 +40,7 @@ export const ENDPOINTS = {
   batchUpdate: 'POST /crm/v3/objects/contacts/batch/update',
   properties: 'GET /crm/v3/properties/contacts',
   property: 'GET /crm/v3/properties/contacts/:propertyName',
+  propertyUpdate: 'PATCH /crm/v3/properties/contacts/:propertyName',
   propertiesBatchCreate: 'POST /crm/v3/properties/contacts/batch/create',
 } as const;
 
@@ -69,6 +70,8 @@ export class HubspotSourceConnector implements SourceConnector {
   private readonly config: HubspotConfig;
   private readonly mapping: HubspotMapping;
   private modelStages: string[] = [];
+  /** Values the exact-stage property accepts, once ensureSchema has looked (unknown before). */
+  private stageValues = new Set<string>();
   private stages: StageMap | undefined;
   /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
   private readonly emailIds = new Map<string, string>();
@@ -147,7 +150,7 @@ export class HubspotSourceConnector implements SourceConnector {
       properties[canonical] = convertValue(r.properties[m.property], m.type);
     }
     const ts = parseHubspotTime(r.properties.lastmodifieddate);
-    const stage = stages.stageKey(r.properties.lifecyclestage);
+    const stage = stages.stageKey(r.properties.lifecyclestage, r.properties[this.mapping.writeBack.stage]);
     const email = r.properties.email?.toLowerCase();
     if (email) this.emailIds.set(email, r.id);
     return {
@@ -310,17 +313,15 @@ export class HubspotSourceConnector implements SourceConnector {
     );
     const existing = new Map(res.data.results.map((p) => [p.name, p]));
     this.stages = new StageMap(this.mapping, optionsOf(existing.get('lifecyclestage')), this.modelStages);
-    if (this.stages.unknownModelStages.length > 0) {
-      this.ctx.log.warn(
-        'hubspot has no lifecycle stage for some model stages; map them in mappings/hubspot.yaml',
-        {
-          stages: this.stages.unknownModelStages,
-        },
-      );
+    if (this.stages.unmappedModelStages.length > 0) {
+      this.ctx.log.info('hubspot has no lifecycle stage for some model stages: they take a lower one', {
+        stages: this.stages.unmappedModelStages,
+      });
     }
 
     const wb = this.mapping.writeBack;
-    const wanted = [
+    const stageOptions = this.stagePropertyOptions(spec, existing.get(wb.stage));
+    const wanted: Record<string, unknown>[] = [
       ...[...spec.dimensions, 'total'].map((d) => ({
         name: scorePropertyName(this.mapping, d),
         label: `leadstage score: ${d}`,
@@ -329,11 +330,24 @@ export class HubspotSourceConnector implements SourceConnector {
       })),
       { name: wb.reason, label: 'leadstage stage reason', type: 'string', fieldType: 'textarea' },
       { name: wb.modelVersion, label: 'leadstage model version', type: 'string', fieldType: 'text' },
-    ].filter((p) => !existing.has(p.name));
+      ...(stageOptions.length > 0
+        ? [{ name: wb.stage, label: 'leadstage stage', type: 'enumeration', fieldType: 'select' }]
+        : []),
+    ].filter((p) => !existing.has(String(p.name)));
+    if (stageOptions.length > 0 && existing.has(wb.stage)) {
+      await this.api.sdk(ENDPOINTS.propertyUpdate, 'api', (client) =>
+        client.crm.properties.coreApi.updateWithHttpInfo('contacts', wb.stage, { options: stageOptions }),
+      );
+    }
+    this.stageValues = new Set([
+      ...(existing.get(wb.stage)?.options ?? []).map((o) => o.value),
+      ...stageOptions.map((o) => o.value),
+    ]);
     if (wanted.length === 0) return;
 
     const inputs = wanted.map((p) => ({
       ...p,
+      ...(p.name === wb.stage ? { options: stageOptions } : {}),
       groupName: wb.groupName,
       description: 'Written by leadstage; edits are overwritten on the next sync.',
     }));
@@ -347,6 +361,31 @@ export class HubspotSourceConnector implements SourceConnector {
       throw new HubspotApiError(ENDPOINTS.propertiesBatchCreate, created.status, realErrors[0]);
     }
     this.ctx.log.info('hubspot properties created', { properties: wanted.map((p) => p.name) });
+  }
+
+  /**
+   * The options the exact-stage enumeration needs, or none when it already has them: the model's
+   * stages added to what it holds (earlier models' options stay, so values written remain valid).
+   */
+  private stagePropertyOptions(
+    spec: SchemaSpec,
+    current: PropertyDefinition | undefined,
+  ): { value: string; label: string; hidden: boolean; displayOrder: number }[] {
+    const options = new Map((current?.options ?? []).map((o) => [o.value, { ...o }]));
+    let changed = false;
+    for (const s of spec.stages) {
+      const had = options.get(s.key);
+      if (had?.label === s.label && !had.hidden) continue;
+      options.set(s.key, { value: s.key, label: s.label, hidden: false });
+      changed = true;
+    }
+    if (!changed) return [];
+    return [...options.values()].map((o, displayOrder) => ({
+      value: o.value,
+      label: o.label,
+      hidden: o.hidden ?? false,
+      displayOrder,
+    }));
   }
 
   // ---- write-back -----------------------------------------------------------------------------
@@ -384,9 +423,15 @@ export class HubspotSourceConnector implements SourceConnector {
       result.failed.push(...clearResult.failed);
     }
     const second = writable.filter((w) => !w.change.recycled || cleared.has(w.change.contactId));
+    // Only a recycled move must land: HubSpot keeps a later lifecycle stage on any other write, by
+    // design, and the model's exact stage is in the stage property either way.
     const written = await this.batchUpdate(
       second.map((w) => ({ id: w.change.contactId, properties: w.properties })),
-      new Map(second.map((w) => [w.change.contactId, w.properties.lifecyclestage ?? ''])),
+      new Map(
+        second
+          .filter((w) => w.change.recycled)
+          .map((w) => [w.change.contactId, w.properties.lifecyclestage ?? '']),
+      ),
     );
     result.ok.push(...written.ok);
     result.failed.push(...written.failed);
@@ -397,6 +442,8 @@ export class HubspotSourceConnector implements SourceConnector {
     const wb = this.mapping.writeBack;
     const properties: Record<string, string> = {
       lifecyclestage: lifecycle,
+      // Only where the property holds the stage: HubSpot refuses unknown properties and options.
+      ...(this.stageValues.has(change.stage) ? { [wb.stage]: change.stage } : {}),
       [wb.reason]: change.summary.slice(0, 65_000),
       [wb.modelVersion]: change.modelVersion,
     };

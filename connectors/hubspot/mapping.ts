@@ -34,6 +34,8 @@ export const hubspotMappingSchema = z.strictObject({
   contactProperties: z.record(z.string().min(1), contactProperty),
   stages: z.record(z.string().min(1), stageTarget).default({}),
   writeBack: z.strictObject({
+    /** Enumeration of the model's stages: the exact stage, whatever lifecycle value stands for it. */
+    stage: propertyName.default('leadstage_stage'),
     scorePrefix: propertyName,
     reason: propertyName,
     modelVersion: propertyName,
@@ -101,7 +103,13 @@ export function convertValue(
 
 /** The HubSpot property names a contact pull must request. */
 export function contactPropertyNames(mapping: HubspotMapping): string[] {
-  const names = new Set(['lifecyclestage', 'lastmodifieddate', 'createdate', 'hs_object_id']);
+  const names = new Set([
+    'lifecyclestage',
+    mapping.writeBack.stage,
+    'lastmodifieddate',
+    'createdate',
+    'hs_object_id',
+  ]);
   for (const m of Object.values(mapping.contactProperties)) names.add(m.property);
   return [...names];
 }

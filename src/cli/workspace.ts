@@ -8,7 +8,7 @@ import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { loadEngine } from '../pipeline/engine.ts';
-import { previewModelChange } from '../pipeline/index.ts';
+import { previewModelChange, releaseOffers } from '../pipeline/index.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
 import { confirmChange } from './confirm.ts';
@@ -33,7 +33,7 @@ async function loadWorkspaceModel(ref: string) {
   return { model, saved: { text: source.text, ref: source.ref, version: model.version } };
 }
 
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStoreFromEnv(parseEnv());
   try {
     return await fn(store);
@@ -189,6 +189,11 @@ export function registerWorkspaceCommands(program: Command): void {
         }
         await store.workspaces.setModel(current.id, saved);
         out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
+        // A new model may fix what quarantined records (a stage the vendor lacked, say).
+        for (const offer of await releaseOffers(store, current)) {
+          out(`${offer.quarantined} record(s) quarantined on ${offer.step} ${offer.code}; if fixed now:`);
+          out(`  ${offer.command}`);
+        }
       });
     });
 }

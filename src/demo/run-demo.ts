@@ -131,14 +131,26 @@ async function createDemoWorkspace(
   o: DemoOptions,
   sandbox: SandboxServer,
 ): Promise<{ workspaceId: string; handoffLabel: string }> {
-  const { store } = o;
-  const previous = await store.workspaces.get(DEMO_WORKSPACE);
+  const previous = await o.store.workspaces.get(DEMO_WORKSPACE);
   if (previous) {
-    await store.workspaces.delete(previous.id);
+    await o.store.workspaces.delete(previous.id);
     for (const id of [previous.sourceConnectionId, previous.crmConnectionId]) {
-      if (id) await store.connections.delete(id);
+      if (id) await o.store.connections.delete(id);
     }
   }
+  return createSandboxWorkspace(o.store, sandbox, {
+    name: DEMO_WORKSPACE,
+    source: o.source,
+    modelRef: `preset:${DEFAULT_PRESET}`,
+  });
+}
+
+/** A workspace connected to the sandboxes: the source given, Salesforce as the CRM, a model. */
+export async function createSandboxWorkspace(
+  store: Store,
+  sandbox: SandboxServer,
+  o: { name: string; source: 'hubspot' | 'mautic'; modelRef: string },
+): Promise<{ workspaceId: string; handoffLabel: string }> {
   const source =
     o.source === 'hubspot'
       ? await store.connections.create({
@@ -162,9 +174,9 @@ async function createDemoWorkspace(
     accountId: tokens.id.split('/').at(-2) ?? 'sandbox',
     credentials,
   });
-  const { source: model, model: compiled } = await loadModel(`preset:${DEFAULT_PRESET}`);
+  const { source: model, model: compiled } = await loadModel(o.modelRef);
   const ws = await store.workspaces.create({
-    name: DEMO_WORKSPACE,
+    name: o.name,
     sourceVendor: o.source,
     crmVendor: 'salesforce',
     model: { text: model.text, ref: model.ref, version: compiled.version },

@@ -17,3 +17,12 @@ export type {
   SyncProgress,
   SyncSummary,
 } from './types.ts';
+export {
+  causesOf,
+  listRecordErrors,
+  releaseOffers,
+  releaseRecordErrors,
+  retryRecordErrors,
+  type QuarantineCause,
+  type QuarantineQuery,
+} from './quarantine.ts';

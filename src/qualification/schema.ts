@@ -116,9 +116,21 @@ const recycleRuleSchema = z.strictObject({
   from: z.array(z.string().min(1)).min(1).optional(),
 });
 
+export const MODEL_LOCALES = ['en', 'fr'] as const;
+export type ModelLocale = (typeof MODEL_LOCALES)[number];
+
 export const modelFileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  /** The published model this one follows (presets name their source). */
+  source: z.string().min(1).optional(),
+  /** Language of labels, explanations and the funnel; English when absent. */
+  locale: z.enum(MODEL_LOCALES).optional(),
+  /** ISO 4217 code forecasts are expressed in; USD when absent. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as EUR or USD')
+    .optional(),
   dimensions: z.array(key).min(1),
   /** Named conditions, reused with `{ is: NAME }` (ICP fit, BANT, exclusions). */
   conditions: z.record(key, z.unknown()).optional(),
@@ -132,6 +144,9 @@ export type ModelFileRaw = z.infer<typeof modelFileSchema>;
 export interface ModelFile {
   name: string;
   description?: string;
+  source?: string;
+  locale?: ModelLocale;
+  currency?: string;
   dimensions: string[];
   conditions: Record<string, Condition>;
   stages: {
@@ -472,6 +487,10 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
   const model: ModelFile = {
     name: top.data.name,
     ...(top.data.description !== undefined ? { description: top.data.description } : {}),
+    // Absent fields stay absent so the version hash of existing models does not change.
+    ...(top.data.source !== undefined ? { source: top.data.source } : {}),
+    ...(top.data.locale !== undefined ? { locale: top.data.locale } : {}),
+    ...(top.data.currency !== undefined ? { currency: top.data.currency } : {}),
     dimensions: top.data.dimensions,
     conditions,
     stages: stages as ModelFile['stages'],

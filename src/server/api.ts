@@ -3,7 +3,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
 import { enqueueSync } from '../../jobs/enqueue.ts';
-import { previewModelChange } from '../pipeline/index.ts';
+import {
+  causesOf,
+  listRecordErrors,
+  previewModelChange,
+  releaseOffers,
+  releaseRecordErrors,
+  retryRecordErrors,
+} from '../pipeline/index.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
@@ -47,6 +54,13 @@ export function apiRouter(ctx: ServerContext): Router {
     .strict();
   const setModelSchema = z.object({ model: modelInputSchema, dryRun: z.boolean().default(false) }).strict();
   const syncSchema = z.object({ full: z.boolean().default(false) }).strict();
+  const errorsFilterSchema = z
+    .object({
+      step: z.string().optional(),
+      code: z.string().optional(),
+      ids: z.array(z.string().min(1).max(200)).optional(),
+    })
+    .strict();
 
   /** Express 5 passes rejections on; this answers them as JSON with the field named. */
   const handle =
@@ -109,12 +123,15 @@ export function apiRouter(ctx: ServerContext): Router {
         await ctx.store.workspaces.setModel(ws.id, saved);
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
       }
+      const saving = !unchanged && !body.dryRun;
       res.json({
-        saved: !unchanged && !body.dryRun,
+        saved: saving,
         unchanged,
         model: { ref: saved.ref, version: saved.version },
         warnings,
         preview,
+        // What the new model may have fixed: POST .../errors/release with the step and code.
+        ...(saving ? { quarantined: await releaseOffers(ctx.store, ws) } : {}),
       });
     }),
   );
@@ -139,6 +156,43 @@ export function apiRouter(ctx: ServerContext): Router {
       res.json({ jobs: await workspaceJobs(ctx.queues.sync, ws.id) });
     }),
   );
+
+  router.get(
+    '/workspaces/:id/errors',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const q = z
+        .object({
+          step: z.string().optional(),
+          code: z.string().optional(),
+          quarantined: z.enum(['true', 'false']).optional(),
+        })
+        .strict()
+        .parse(req.query);
+      const entries = await listRecordErrors(ctx.store, ws, {
+        step: q.step,
+        code: q.code,
+        quarantinedOnly: q.quarantined === 'true',
+      });
+      res.json({ causes: causesOf(entries), errors: entries });
+    }),
+  );
+
+  for (const [action, run] of [
+    ['retry', retryRecordErrors],
+    ['release', releaseRecordErrors],
+  ] as const) {
+    router.post(
+      `/workspaces/:id/errors/${action}`,
+      handle(async (req, res) => {
+        const body = errorsFilterSchema.parse(req.body ?? {});
+        const ws = await requireWorkspace(ctx, param(req, 'id'));
+        const count = await run(ctx.store, ws, { step: body.step, code: body.code, ids: body.ids });
+        ctx.log.info(`record errors ${action}`, { workspace: ws.name, count });
+        res.json({ [action === 'retry' ? 'retried' : 'released']: count });
+      }),
+    );
+  }
 
   router.get(
     '/workspaces/:id/funnel.svg',

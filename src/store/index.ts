@@ -123,6 +123,6 @@ export type {
   StoredDecision,
 } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
-export type { RecordErrorEntry } from './record-errors.ts';
+export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
 export type { SyncRun, SyncRunStatus } from './sync-runs.ts';
 export type { NewWorkspace, Workspace, WorkspaceModel } from './workspaces.ts';

@@ -40,6 +40,30 @@ function toEntry(r: ErrorRow): RecordErrorEntry {
   };
 }
 
+/** Which failures an admin action applies to; every given field must match. */
+export interface RecordErrorFilter {
+  step?: string | undefined;
+  /** The vendor's error code, e.g. `unmapped_stage`. */
+  code?: string | undefined;
+  recordIds?: string[] | undefined;
+  /** Only quarantined entries (release); retry always takes quarantined ones. */
+  quarantinedOnly?: boolean | undefined;
+}
+
+const FILTER_SQL = `($2::text IS NULL OR step = $2) AND ($3::text IS NULL OR vendor_code = $3)
+  AND ($4::jsonb IS NULL OR record_id IN (SELECT jsonb_array_elements_text($4::jsonb)))
+  AND (NOT $5::boolean OR quarantined)`;
+
+function filterParams(workspaceId: string, f: RecordErrorFilter): unknown[] {
+  return [
+    workspaceId,
+    f.step ?? null,
+    f.code ?? null,
+    f.recordIds ? json(f.recordIds) : null,
+    f.quarantinedOnly ?? false,
+  ];
+}
+
 export class RecordErrorRepo {
   private readonly db: Db;
 
@@ -102,6 +126,31 @@ export class RecordErrorRepo {
       [workspaceId, filter.step ?? null, filter.quarantined ?? null],
     );
     return rows.map(toEntry);
+  }
+
+  /**
+   * Forgets the matching failures (quarantined or not): the records start afresh on the next run,
+   * with a full set of tries. Returns how many were released.
+   */
+  async releaseWhere(workspaceId: string, filter: RecordErrorFilter): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `DELETE FROM record_errors WHERE workspace_id = $1 AND ${FILTER_SQL}`,
+      filterParams(workspaceId, filter),
+    );
+    return rowCount;
+  }
+
+  /**
+   * Takes the matching records out of quarantine keeping their count: the next run tries each once
+   * more, and a further failure quarantines it again. Returns how many were let out.
+   */
+  async retryWhere(workspaceId: string, filter: RecordErrorFilter): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE record_errors SET quarantined = false
+       WHERE workspace_id = $1 AND quarantined AND ${FILTER_SQL}`,
+      filterParams(workspaceId, filter),
+    );
+    return rowCount;
   }
 
   /** Lets a quarantined record be tried again (after the admin fixed the data). */

@@ -122,7 +122,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
 
   type Handler = (req: Request, res: Response) => void;
   type Kind = 'open' | 'api' | 'search';
-  const route = (method: 'get' | 'post', path: string, kind: Kind, handler: Handler) => {
+  const route = (method: 'get' | 'post' | 'patch', path: string, kind: Kind, handler: Handler) => {
     const key = `${method.toUpperCase()} ${path}`;
     router[method](path, (req, res) => {
       calls[key] = (calls[key] ?? 0) + 1;
@@ -551,6 +551,18 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     displayOrder: z.number().optional(),
   });
 
+  const invalidInput = (res: Response, err: z.ZodError) =>
+    error(res, 400, 'VALIDATION_ERROR', `Invalid input JSON: ${err.issues[0]?.path.join('.')}`);
+  const propertyNotFound = (res: Response, name: string) =>
+    error(res, 404, 'OBJECT_NOT_FOUND', `Unable to find property with name ${name} for object type 0-1`);
+  const optionsOf = (options: NonNullable<z.infer<typeof propertyCreate>['options']>) =>
+    options.map((o, i) => ({
+      label: o.label,
+      value: o.value,
+      hidden: o.hidden ?? false,
+      displayOrder: o.displayOrder ?? i,
+    }));
+
   const createProperty = (input: z.infer<typeof propertyCreate>) => {
     const at = new Date(now()).toISOString();
     portal.properties.set(input.name, {
@@ -560,12 +572,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
       fieldType: input.fieldType,
       groupName: input.groupName,
       description: input.description ?? '',
-      options: (input.options ?? []).map((o, i) => ({
-        label: o.label,
-        value: o.value,
-        hidden: o.hidden ?? false,
-        displayOrder: o.displayOrder ?? i,
-      })),
+      options: optionsOf(input.options ?? []),
       displayOrder: input.displayOrder ?? -1,
       hubspotDefined: false,
       readOnlyValue: false,
@@ -590,25 +597,45 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
   route('get', '/crm/v3/properties/contacts/:propertyName', 'api', (req, res) => {
     const name = String(req.params.propertyName);
     if (!portal.properties.has(name)) {
+      return propertyNotFound(res, name);
+    }
+    res.json(propertyView(name));
+  });
+
+  // Updates a custom property; `options`, when given, replace the whole list (as HubSpot does).
+  route('patch', '/crm/v3/properties/contacts/:propertyName', 'api', (req, res) => {
+    const name = String(req.params.propertyName);
+    const property = portal.properties.get(name);
+    if (!property) {
+      return propertyNotFound(res, name);
+    }
+    const parsed = propertyCreate
+      .pick({ label: true, description: true, options: true })
+      .partial()
+      .safeParse(req.body);
+    if (!parsed.success) {
+      return invalidInput(res, parsed.error);
+    }
+    if (property.hubspotDefined && parsed.data.options) {
       return error(
         res,
-        404,
-        'OBJECT_NOT_FOUND',
-        `Unable to find property with name ${name} for object type 0-1`,
+        400,
+        'VALIDATION_ERROR',
+        `The options of HubSpot-defined property ${name} cannot be changed`,
       );
     }
+    const { label, description, options } = parsed.data;
+    if (label !== undefined) property.label = label;
+    if (description !== undefined) property.description = description;
+    if (options) property.options = optionsOf(options);
+    property.updatedAt = new Date(now()).toISOString();
     res.json(propertyView(name));
   });
 
   route('post', '/crm/v3/properties/contacts', 'api', (req, res) => {
     const parsed = propertyCreate.safeParse(req.body);
     if (!parsed.success) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Invalid input JSON: ${parsed.error.issues[0]?.path.join('.')}`,
-      );
+      return invalidInput(res, parsed.error);
     }
     if (portal.properties.has(parsed.data.name)) {
       const { status: _s, ...rest } = alreadyExists(parsed.data.name);
@@ -622,12 +649,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     const started = new Date().toISOString();
     const parsed = z.object({ inputs: z.array(propertyCreate) }).safeParse(req.body);
     if (!parsed.success) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Invalid input JSON: ${parsed.error.issues[0]?.path.join('.')}`,
-      );
+      return invalidInput(res, parsed.error);
     }
     if (parsed.data.inputs.length > BATCH_MAX) {
       return error(

@@ -133,6 +133,20 @@ function defaultProperties(): PropertyDef[] {
         hubspotDefined: false,
       }),
     ),
+    // Custom properties a portal's sales and success teams keep (what the presets read).
+    def('sdr_confirmed', 'SDR confirmed', 'bool', 'booleancheckbox', {
+      groupName: 'sales_properties',
+      hubspotDefined: false,
+      options: [
+        { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+        { label: 'No', value: 'false', displayOrder: 1, hidden: false },
+      ],
+    }),
+    def('nps_score', 'NPS score', 'number', 'number', {
+      groupName: 'sales_properties',
+      hubspotDefined: false,
+    }),
+    def('renewals', 'Renewals', 'number', 'number', { groupName: 'sales_properties', hubspotDefined: false }),
   ];
 }
 
@@ -192,6 +206,9 @@ export class Portal {
           bant_authority: p.authority,
           bant_need: p.need,
           bant_timeline: p.timeline,
+          sdr_confirmed: String(p.sdrConfirmed),
+          nps_score: p.npsScore === null ? '' : String(p.npsScore),
+          renewals: String(p.renewals),
           lifecyclestage: 'subscriber',
         },
         Date.parse(p.createdAt),

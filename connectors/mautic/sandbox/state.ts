@@ -79,6 +79,9 @@ const SEED_FIELDS: Omit<SandboxField, 'id'>[] = [
   { alias: 'bant_need', label: 'BANT need', type: 'text', group: 'professional' },
   { alias: 'bant_timeline', label: 'BANT timeline', type: 'text', group: 'professional' },
   { alias: 'meeting_booked', label: 'Meeting booked', type: 'boolean', group: 'professional' },
+  { alias: 'sdr_confirmed', label: 'SDR confirmed', type: 'boolean', group: 'professional' },
+  { alias: 'nps_score', label: 'NPS score', type: 'number', group: 'professional' },
+  { alias: 'renewals', label: 'Renewals', type: 'number', group: 'professional' },
 ];
 
 /** ISO-8601 at second precision, the way Mautic stores dates. */
@@ -151,6 +154,9 @@ export class SandboxState {
           bant_need: p.need || null,
           bant_timeline: p.timeline || null,
           meeting_booked: p.meetingBooked ? 1 : 0,
+          sdr_confirmed: p.sdrConfirmed ? 1 : 0,
+          nps_score: p.npsScore,
+          renewals: p.renewals,
         },
         seconds(Date.parse(p.createdAt)),
       );

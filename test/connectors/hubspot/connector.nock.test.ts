@@ -667,26 +667,21 @@ describe('pullEngagement', () => {
 });
 
 describe('ensureSchema', () => {
-  it('creates only the score, reason and version properties that are missing', async () => {
-    const { connector } = setup();
+  /** The portal's property list: lifecycle stage plus the given properties. */
+  const propertyList = (...properties: Record<string, unknown>[]) =>
     nock(BASE)
       .get('/crm/v3/properties/contacts')
-      .reply(
-        200,
-        {
-          results: [
-            fixture('property-lifecyclestage.json'),
-            {
-              ...fixture('property-lifecyclestage.json'),
-              name: 'leadstage_score_fit',
-              type: 'number',
-              fieldType: 'number',
-              options: [],
-            },
-          ],
-        },
-        json,
-      );
+      .reply(200, { results: [fixture('property-lifecyclestage.json'), ...properties] }, json);
+
+  it('creates only the score, reason, version and stage properties that are missing', async () => {
+    const { connector } = setup();
+    propertyList({
+      ...fixture('property-lifecyclestage.json'),
+      name: 'leadstage_score_fit',
+      type: 'number',
+      fieldType: 'number',
+      options: [],
+    });
     let created:
       { inputs: { name: string; type: string; fieldType: string; groupName: string }[] } | undefined;
     nock(BASE)
@@ -706,12 +701,56 @@ describe('ensureSchema', () => {
       'leadstage_score_total',
       'leadstage_stage_reason',
       'leadstage_model_version',
+      'leadstage_stage',
     ]);
     expect(created!.inputs[0]).toMatchObject({
       type: 'number',
       fieldType: 'number',
       groupName: 'contactinformation',
     });
+    // The model's exact stage: an enumeration of its stages, key and label.
+    expect(created!.inputs[4]).toMatchObject({
+      type: 'enumeration',
+      fieldType: 'select',
+      options: [{ value: 'mql', label: 'MQL', hidden: false, displayOrder: 0 }],
+    });
+  });
+
+  it("adds a new model's stages to the stage property, keeping the earlier ones", async () => {
+    const { connector } = setup();
+    const stageProperty = {
+      ...fixture('property-lifecyclestage.json'),
+      name: 'leadstage_stage',
+      options: [{ value: 'mql', label: 'MQL', hidden: false, displayOrder: 0 }],
+    };
+    const others = [
+      'leadstage_score_fit',
+      'leadstage_score_total',
+      'leadstage_stage_reason',
+      'leadstage_model_version',
+    ];
+    propertyList(stageProperty, ...others.map((name) => ({ ...stageProperty, name, options: [] })));
+    let patched: { options: { value: string; label: string }[] } | undefined;
+    nock(BASE)
+      .patch('/crm/v3/properties/contacts/leadstage_stage', (b: typeof patched) => {
+        patched = b;
+        return true;
+      })
+      .reply(200, stageProperty, json);
+
+    await connector.ensureSchema({
+      stages: [
+        { key: 'prospect', label: 'Prospect' },
+        { key: 'mql', label: 'MQL' },
+      ],
+      dimensions: ['fit'],
+    });
+
+    expect(patched!.options.map((o) => [o.value, o.label])).toEqual([
+      ['mql', 'MQL'],
+      ['prospect', 'Prospect'],
+    ]);
+    expect(nock.isDone()).toBe(true);
   });
 });
 

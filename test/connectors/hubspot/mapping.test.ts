@@ -83,10 +83,33 @@ writeBack: { scorePrefix: s_, reason: r, modelVersion: v }
     expect(stages.lifecycleValue('recycled')).toBe('2002');
     // Unmapped model keys fall back to an option with the same value.
     expect(stages.lifecycleValue('customer')).toBe('customer');
-    expect(stages.lifecycleValue('ghost')).toBeUndefined();
-    expect(stages.unknownModelStages).toEqual(['ghost']);
+    // A stage the portal has no value for takes the nearest lower stage's.
+    expect(stages.lifecycleValue('ghost')).toBe('2002');
+    expect(stages.unmappedModelStages).toEqual(['ghost']);
+    expect(stages.unknownModelStages).toEqual([]);
     expect(stages.stageKey('2002')).toBe('recycled');
     expect(stages.stageKey('marketingqualifiedlead')).toBe('mql');
     expect(stages.stageKey('opportunity')).toBeUndefined();
+  });
+
+  it('gives a stage with no lifecycle value the nearest lower mapped one, and reads the exact stage back', () => {
+    const mapping = parseHubspotMapping(`
+contactProperties: { email: email }
+stages: { mql: marketingqualifiedlead, sql: salesqualifiedlead }
+writeBack: { scorePrefix: s_, reason: r, modelVersion: v }
+`);
+    // Invox's seven steps: TSQL sits between MQL and SQL, and HubSpot has nothing for it.
+    const stages = new StageMap(mapping, OPTIONS, ['prospect', 'mql', 'tsql', 'sql', 'loyal']);
+
+    expect(stages.lifecycleValue('prospect')).toBe('subscriber'); // nothing lower: the portal's first
+    expect(stages.lifecycleValue('tsql')).toBe('marketingqualifiedlead');
+    expect(stages.lifecycleValue('loyal')).toBe('salesqualifiedlead');
+    expect(stages.unmappedModelStages).toEqual(['prospect', 'tsql', 'loyal']);
+    // A shared value reads back as its own stage; the exact stage wins while HubSpot still shows it.
+    expect(stages.stageKey('marketingqualifiedlead')).toBe('mql');
+    expect(stages.stageKey('marketingqualifiedlead', 'tsql')).toBe('tsql');
+    // Someone moved the contact on in HubSpot: the lifecycle stage wins over a stale exact stage.
+    expect(stages.stageKey('salesqualifiedlead', 'tsql')).toBe('sql');
+    expect(stages.stageKey('marketingqualifiedlead', 'not_a_stage')).toBe('mql');
   });
 });

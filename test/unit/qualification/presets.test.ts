@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ContactInput } from '../../../src/model.ts';
-import { DEFAULT_PRESET, listPresets, loadModel } from '../../../src/qualification/index.ts';
+import { DEFAULT_PRESET, listPresets, loadModel, parseModelText } from '../../../src/qualification/index.ts';
 import { contact, NOW } from './helpers.ts';
 
 const marketer = {
@@ -45,8 +45,10 @@ const cases: Record<string, [stage: string, c: ContactInput][]> = {
   'seven-step-tsql': [
     ['lead', contact({})],
     ['mql', contact(marketer, engaged)],
-    ['tsql', contact({ ...marketer, technical_fit: 'true' })],
-    ['sql', contact({ technical_fit: true }, meeting)],
+    // Tele-Sales Qualified: an MQL a tele-sales rep confirmed.
+    ['tsql', contact({ ...marketer, sdr_confirmed: 'true' }, engaged)],
+    // TSQL is optional: a fitting contact with a booked meeting is an SQL without the call.
+    ['sql', contact({ ...marketer, sdr_confirmed: 'false' }, meeting)],
     ['opportunity', contact({ sales_opportunity: 'open' }, [], 'sql')],
     ['customer', contact({ sales_opportunity: 'won' }, [], 'opportunity')],
     ['loyal_customer', contact({ sales_opportunity: 'won', renewals: '2' }, [], 'customer')],
@@ -76,6 +78,12 @@ const cases: Record<string, [stage: string, c: ContactInput][]> = {
     ['opportunity', contact({ sales_opportunity: 'open' }, [], 'imminent_opportunity')],
     ['quote', contact({ sales_opportunity: 'open', sales_amount: '12000' }, [], 'opportunity')],
     ['won', contact({ sales_opportunity: 'won' }, [], 'quote')],
+  ],
+  'four-stage': [
+    ['prospect', contact({ email: 'x@y.example' })],
+    ['mql', contact(marketer, engaged)],
+    ['sql', contact(marketer, meeting)],
+    ['client', contact({ sales_opportunity: 'won' }, [], 'sql')],
   ],
   'sirius-decisions': [
     ['inquiry', contact({ email: 'x@y.example' })],
@@ -109,6 +117,11 @@ describe('shipped presets', () => {
         const d = model.qualify(c, NOW);
         expect({ stage: d.stage, summary: d.summary }).toMatchObject({ stage: expected });
       }
+    });
+
+    it('names the published model it follows', async () => {
+      const { source } = await loadModel(`preset:${name}`);
+      expect(parseModelText(source.text, source.file).source).toMatch(/^\S.{10,}$/);
     });
 
     it('hands off at exactly one stage', async () => {
