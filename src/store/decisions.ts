@@ -5,6 +5,7 @@
 import type { Decision, Reason, Scores } from '../model.ts';
 
 import type { Db } from './db.ts';
+import { NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { iso, isoOrNull, json } from './rows.ts';
 
 export interface StoredDecision {
@@ -91,9 +92,11 @@ export interface PendingWriteOptions {
 
 export class DecisionRepo {
   private readonly db: Db;
+  private readonly statistics: TableStatistics;
 
-  constructor(db: Db) {
+  constructor(db: Db, statistics: TableStatistics = NO_STATISTICS) {
     this.db = db;
+    this.statistics = statistics;
   }
 
   /**
@@ -106,8 +109,8 @@ export class DecisionRepo {
       const ids = decisions.map((d) => d.contactId);
       const previous = await tx.query<{ contact_id: string; stage: string }>(
         `SELECT contact_id, stage FROM decisions
-         WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-        [workspaceId, json(ids)],
+         WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+        [workspaceId, ids],
       );
       const before = new Map(previous.rows.map((r) => [r.contact_id, r.stage]));
       await tx.query(
@@ -138,10 +141,10 @@ export class DecisionRepo {
         .filter((d) => before.get(d.contactId) !== d.stage)
         .map((d) => ({ contactId: d.contactId, from: before.get(d.contactId) ?? null, to: d.stage }));
       if (transitions.length > 0) {
-        const moved = json(transitions.map((t) => t.contactId));
+        const moved = transitions.map((t) => t.contactId);
         await tx.query(
           `UPDATE stage_history SET exited_at = $3
-           WHERE workspace_id = $1 AND exited_at IS NULL AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+           WHERE workspace_id = $1 AND exited_at IS NULL AND contact_id = ANY($2::text[])`,
           [workspaceId, moved, decidedAt],
         );
         await tx.query(
@@ -150,6 +153,8 @@ export class DecisionRepo {
           [workspaceId, json(transitions.map((t) => ({ contact_id: t.contactId, stage: t.to }))), decidedAt],
         );
       }
+      await this.statistics.added(tx, 'decisions', decisions.length - before.size);
+      await this.statistics.added(tx, 'stage_history', transitions.length);
       return transitions;
     });
   }
@@ -161,13 +166,15 @@ export class DecisionRepo {
   async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, StoredDecision>> {
     if (contactIds.length === 0) return new Map();
     const { rows } = await this.db.query<DecisionRow>(
-      `SELECT * FROM decisions WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(contactIds)],
+      `SELECT * FROM decisions WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+      [workspaceId, contactIds],
     );
     return new Map(rows.map((r) => [r.contact_id, toStored(r)]));
   }
 
   async pendingWrites(workspaceId: string, options: PendingWriteOptions = {}): Promise<PendingWrite[]> {
+    // The quarantine filter stands outside any OR (a null step matches no row) so the planner makes it an
+    // anti-join, not a subquery rerun per row.
     const { rows } = await this.db.query<{
       contact_id: string;
       stage: string;
@@ -182,16 +189,16 @@ export class DecisionRepo {
        WHERE d.workspace_id = $1
          AND (d.written_stage IS DISTINCT FROM d.stage OR d.written_scores IS DISTINCT FROM d.scores)
          AND ($2::text IS NULL OR d.contact_id > $2)
-         AND ($3::jsonb IS NULL OR d.contact_id IN (SELECT jsonb_array_elements_text($3::jsonb)))
-         AND ($4::text IS NULL OR NOT EXISTS (
+         AND ($3::text[] IS NULL OR d.contact_id = ANY($3::text[]))
+         AND NOT EXISTS (
                SELECT 1 FROM record_errors e
-               WHERE e.workspace_id = d.workspace_id AND e.step = $4 AND e.record_id = d.contact_id AND e.quarantined))
+               WHERE e.workspace_id = d.workspace_id AND e.step = $4::text AND e.record_id = d.contact_id AND e.quarantined)
        ORDER BY d.contact_id
        LIMIT $5`,
       [
         workspaceId,
         options.afterId ?? null,
-        options.ids ? json(options.ids) : null,
+        options.ids ?? null,
         options.skipQuarantinedStep ?? null,
         options.limit ?? 100,
       ],
