@@ -4,11 +4,6 @@
  * Contacts and events are stored the way the pull steps store them (pages of 100), then every
  * contact is qualified, decided and given its first stage stay. Prints load and qualify seconds.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import type { Contact, EngagementEvent } from '../../src/model.ts';
 import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
@@ -17,38 +12,18 @@ import { DEFAULT_TUNING, emptyTally, type RunContext } from '../../src/pipeline/
 import { qualifyContacts } from '../../src/pipeline/steps/qualify.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { adminQuery, TEST_DATABASE_URL } from '../helpers/db.ts';
+import { benchArgs, openBenchStore } from './bench-store.ts';
 import { benchContacts, BENCH_NOW } from './contacts.ts';
 
 const PAGE = 100;
 
-const { values } = parseArgs({
-  options: {
-    contacts: { type: 'string', default: '10000' },
-    backend: { type: 'string', default: 'postgres' },
-  },
-});
-const count = Number(values.contacts);
-const backend = values.backend;
-if (!Number.isInteger(count) || count <= 0) {
-  throw new Error(`--contacts must be a whole number, got ${values.contacts}`);
-}
-if (backend !== 'postgres' && backend !== 'pglite') {
-  throw new Error(`--backend must be postgres or pglite, got ${backend}`);
-}
+const { count, backend } = benchArgs(10_000);
 
-const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-bench-'));
-const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-if (backend === 'postgres') await adminQuery(`CREATE SCHEMA ${schema}`);
-const store: Store = await openStore({
-  dataDir,
-  ...(backend === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, schema } : {}),
-});
+const { store, drop } = await openBenchStore(backend);
 try {
   const { source, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
   const workspace = await store.workspaces.create({
-    name: `bench-${schema}`,
+    name: 'bench',
     sourceVendor: 'hubspot',
     model: { text: source.text, ref: source.ref, version: model.version },
   });
@@ -103,7 +78,5 @@ try {
     }),
   );
 } finally {
-  await store.close();
-  if (backend === 'postgres') await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
-  await rm(dataDir, { recursive: true, force: true });
+  await drop();
 }

@@ -21,12 +21,26 @@ export interface E2eWorld {
   sync(extra?: Partial<RunSyncOptions>): Promise<SyncSummary>;
 }
 
-export async function startWorld(store: Store, contacts: number, seed = 7): Promise<E2eWorld> {
-  const sandbox = await startSandboxServer({ port: 0, contacts, seed });
-  const hs = sandbox.hubspot.issueTokens();
+/** Tokens the sandboxes issued, as a child process running them can hand them over. */
+export interface SandboxTokens {
+  hubspot: ReturnType<SandboxServer['hubspot']['issueTokens']>;
+  salesforce: ReturnType<SandboxServer['salesforce']['oauth']['issueTokens']>;
+}
+
+export function issueSandboxTokens(sandbox: SandboxServer): SandboxTokens {
+  return { hubspot: sandbox.hubspot.issueTokens(), salesforce: sandbox.salesforce.oauth.issueTokens() };
+}
+
+/** A workspace on the default preset with HubSpot as its source and Salesforce as its CRM, both at `url`. */
+export async function createSandboxWorkspace(
+  store: Store,
+  url: string,
+  tokens: SandboxTokens,
+): Promise<string> {
+  const hs = tokens.hubspot;
   const source = await store.connections.create({
     vendor: 'hubspot',
-    baseUrl: `${sandbox.url}/hubspot`,
+    baseUrl: `${url}/hubspot`,
     accountId: 'sandbox',
     credentials: {
       kind: 'oauth2',
@@ -35,7 +49,7 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
       expiresAt: new Date(Date.now() + hs.expiresIn * 1000).toISOString(),
     },
   });
-  const sf = sandbox.salesforce.oauth.issueTokens();
+  const sf = tokens.salesforce;
   const crm = await store.connections.create({
     vendor: 'salesforce',
     baseUrl: sf.instance_url,
@@ -56,10 +70,16 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
   });
   await store.workspaces.setConnection(ws.id, 'source', source.id);
   await store.workspaces.setConnection(ws.id, 'crm', crm.id);
+  return ws.id;
+}
+
+export async function startWorld(store: Store, contacts: number, seed = 7): Promise<E2eWorld> {
+  const sandbox = await startSandboxServer({ port: 0, contacts, seed });
+  const workspaceId = await createSandboxWorkspace(store, sandbox.url, issueSandboxTokens(sandbox));
   const registry = createRegistry(await builtinConnectors());
   return {
     sandbox,
-    workspaceId: ws.id,
+    workspaceId,
     registry,
     sync: (extra = {}) =>
       runSync({
@@ -67,7 +87,7 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
         registry,
         limiter: new MemoryRateLimiter(),
         log: silentLogger,
-        workspace: ws.id,
+        workspace: workspaceId,
         ...extra,
       }),
   };
