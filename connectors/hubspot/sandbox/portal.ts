@@ -154,6 +154,12 @@ export class Portal {
   contacts = new Map<string, StoredContact>();
   emailEvents: EmailEvent[] = [];
   webEvents: WebEvent[] = [];
+  /**
+   * Bumped by every change to contacts or property definitions: search results cached under an older
+   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `reseed`
+   * or `changed`.
+   */
+  version = 0;
   private nextId = 1;
 
   private readonly seed: number;
@@ -168,6 +174,7 @@ export class Portal {
   }
 
   reseed(): void {
+    this.changed();
     this.properties = new Map(defaultProperties().map((p) => [p.name, p]));
     this.contacts = new Map();
     this.emailEvents = [];
@@ -241,6 +248,7 @@ export class Portal {
   }
 
   private insert(props: Record<string, string>, createdMs: number, updatedMs: number): string {
+    this.changed();
     const id = String(this.nextId++ + 1000);
     const createdAt = new Date(createdMs).toISOString();
     const updatedAt = new Date(updatedMs).toISOString();
@@ -251,6 +259,11 @@ export class Portal {
       properties: { ...props, hs_object_id: id, createdate: createdAt, lastmodifieddate: updatedAt },
     });
     return id;
+  }
+
+  /** Marks the contacts or property definitions changed. */
+  changed(): void {
+    this.version++;
   }
 
   /** A new contact, as if created in HubSpot now (tests). */
@@ -330,6 +343,7 @@ export class Portal {
       changed = true;
     }
     if (changed) {
+      this.changed();
       const at = new Date(atMs).toISOString();
       contact.updatedAt = at;
       contact.properties.lastmodifieddate = at;
