@@ -320,6 +320,9 @@ function checkRegexes(test: ValueTest, path: Path, problems: SchemaProblem[]): v
 const topSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  source: modelFileSchema.shape.source,
+  locale: modelFileSchema.shape.locale,
+  currency: modelFileSchema.shape.currency,
   dimensions: z.array(key).min(1),
   conditions: z
     .record(key, z.unknown())

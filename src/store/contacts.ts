@@ -5,6 +5,7 @@
 import type { Contact, EngagementEvent, Properties } from '../model.ts';
 
 import type { Db } from './db.ts';
+import { NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { iso, isoOrNull, json } from './rows.ts';
 
 export interface StoredContact {
@@ -58,9 +59,11 @@ export interface InsertedEvents {
 
 export class ContactRepo {
   private readonly db: Db;
+  private readonly statistics: TableStatistics;
 
-  constructor(db: Db) {
+  constructor(db: Db, statistics: TableStatistics = NO_STATISTICS) {
     this.db = db;
+    this.statistics = statistics;
   }
 
   /**
@@ -94,6 +97,7 @@ export class ContactRepo {
         ),
       ],
     );
+    await this.statistics.added(this.db, 'contacts', rows.length);
     return rows.filter((r) => r.needs_qualification).map((r) => r.contact_id);
   }
 
@@ -103,23 +107,25 @@ export class ContactRepo {
   }
 
   async page(workspaceId: string, options: ContactPageOptions = {}): Promise<StoredContact[]> {
+    // The quarantine filter stands outside any OR (a null step matches no row) so the planner makes it an
+    // anti-join, not a subquery rerun per row.
     const { rows } = await this.db.query<ContactRow>(
       `SELECT c.contact_id, c.properties, c.sales_facts, c.source_stage, c.source_updated_at, c.needs_qualification
        FROM contacts c
        WHERE c.workspace_id = $1
          AND ($2::text IS NULL OR c.contact_id > $2)
          AND (NOT $3::boolean OR c.needs_qualification)
-         AND ($4::jsonb IS NULL OR c.contact_id IN (SELECT jsonb_array_elements_text($4::jsonb)))
-         AND ($5::text IS NULL OR NOT EXISTS (
+         AND ($4::text[] IS NULL OR c.contact_id = ANY($4::text[]))
+         AND NOT EXISTS (
                SELECT 1 FROM record_errors e
-               WHERE e.workspace_id = c.workspace_id AND e.step = $5 AND e.record_id = c.contact_id AND e.quarantined))
+               WHERE e.workspace_id = c.workspace_id AND e.step = $5::text AND e.record_id = c.contact_id AND e.quarantined)
        ORDER BY c.contact_id
        LIMIT $6`,
       [
         workspaceId,
         options.afterId ?? null,
         options.pendingOnly ?? false,
-        options.ids ? json(options.ids) : null,
+        options.ids ?? null,
         options.skipQuarantinedStep ?? null,
         options.limit ?? 500,
       ],
@@ -139,8 +145,8 @@ export class ContactRepo {
     if (contactIds.length === 0) return;
     await this.db.query(
       `UPDATE contacts SET needs_qualification = true
-       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(contactIds)],
+       WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+      [workspaceId, contactIds],
     );
   }
 
@@ -148,8 +154,8 @@ export class ContactRepo {
     if (contactIds.length === 0) return;
     await this.db.query(
       `UPDATE contacts SET needs_qualification = false
-       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(contactIds)],
+       WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+      [workspaceId, contactIds],
     );
   }
 
@@ -199,6 +205,7 @@ export class ContactRepo {
         ),
       ],
     );
+    await this.statistics.added(this.db, 'engagement_events', rows.length);
     return { inserted: rows.length, contactIds: [...new Set(rows.map((r) => r.contact_id))] };
   }
 
@@ -207,8 +214,8 @@ export class ContactRepo {
     if (eventIds.length === 0) return new Set();
     const { rows } = await this.db.query<{ event_id: string }>(
       `SELECT event_id FROM engagement_events
-       WHERE workspace_id = $1 AND event_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(eventIds)],
+       WHERE workspace_id = $1 AND event_id = ANY($2::text[])`,
+      [workspaceId, eventIds],
     );
     return new Set(rows.map((r) => r.event_id));
   }
@@ -225,9 +232,9 @@ export class ContactRepo {
       properties: Properties;
     }>(
       `SELECT event_id, contact_id, type, occurred_at, properties FROM engagement_events
-       WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))
+       WHERE workspace_id = $1 AND contact_id = ANY($2::text[])
        ORDER BY occurred_at, event_id`,
-      [workspaceId, json(contactIds)],
+      [workspaceId, contactIds],
     );
     for (const r of rows) {
       const list = out.get(r.contact_id) ?? [];

@@ -5,6 +5,7 @@
 import type { Decision, Reason, Scores } from '../model.ts';
 
 import type { Db } from './db.ts';
+import { NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { iso, isoOrNull, json } from './rows.ts';
 
 export interface StoredDecision {
@@ -101,9 +102,11 @@ export interface PendingWriteOptions {
 
 export class DecisionRepo {
   private readonly db: Db;
+  private readonly statistics: TableStatistics;
 
-  constructor(db: Db) {
+  constructor(db: Db, statistics: TableStatistics = NO_STATISTICS) {
     this.db = db;
+    this.statistics = statistics;
   }
 
   /**
@@ -123,8 +126,8 @@ export class DecisionRepo {
       const ids = decisions.map((d) => d.contactId);
       const previous = await tx.query<{ contact_id: string; stage: string }>(
         `SELECT contact_id, stage FROM decisions
-         WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-        [workspaceId, json(ids)],
+         WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+        [workspaceId, ids],
       );
       const before = new Map(previous.rows.map((r) => [r.contact_id, r.stage]));
       await tx.query(
@@ -160,25 +163,28 @@ export class DecisionRepo {
         .filter((d) => before.get(d.contactId) !== d.stage)
         .map((d) => ({ contactId: d.contactId, from: before.get(d.contactId) ?? null, to: d.stage }));
       if (transitions.length > 0) {
-        const moved = json(
-          transitions.map((t) => ({ contact_id: t.contactId, stage: t.to, at: changedAt(t.contactId) })),
-        );
-        // A stay never ends before it began (a change dated by its data may predate the last sync).
+        const moved = transitions.map((t) => t.contactId);
+        const at = transitions.map((t) => changedAt(t.contactId).toISOString());
+        // Arrays joined by index keep the plan an index lookup per moved contact whatever the
+        // statistics say; a stay never ends before it began (a change dated by its data may
+        // predate the last sync).
         await tx.query(
           `UPDATE stage_history h SET exited_at = greatest(t.at, h.entered_at)
-           FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, at timestamptz)
+           FROM unnest($2::text[], $3::timestamptz[]) AS t(contact_id, at)
            WHERE h.workspace_id = $1 AND h.exited_at IS NULL AND h.contact_id = t.contact_id`,
-          [workspaceId, moved],
+          [workspaceId, moved, at],
         );
         await tx.query(
           `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at)
            SELECT $1, t.contact_id, t.stage,
                   greatest(t.at, coalesce((SELECT max(h.exited_at) FROM stage_history h
                                            WHERE h.workspace_id = $1 AND h.contact_id = t.contact_id), t.at))
-           FROM jsonb_to_recordset($2::jsonb) AS t(contact_id text, stage text, at timestamptz)`,
-          [workspaceId, moved],
+           FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS t(contact_id, stage, at)`,
+          [workspaceId, moved, transitions.map((t) => t.to), at],
         );
       }
+      await this.statistics.added(tx, 'decisions', decisions.length - before.size);
+      await this.statistics.added(tx, 'stage_history', transitions.length);
       return transitions;
     });
   }
@@ -205,13 +211,15 @@ export class DecisionRepo {
   async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, StoredDecision>> {
     if (contactIds.length === 0) return new Map();
     const { rows } = await this.db.query<DecisionRow>(
-      `SELECT * FROM decisions WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(contactIds)],
+      `SELECT * FROM decisions WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+      [workspaceId, contactIds],
     );
     return new Map(rows.map((r) => [r.contact_id, toStored(r)]));
   }
 
   async pendingWrites(workspaceId: string, options: PendingWriteOptions = {}): Promise<PendingWrite[]> {
+    // The quarantine filter stands outside any OR (a null step matches no row) so the planner makes it an
+    // anti-join, not a subquery rerun per row.
     const { rows } = await this.db.query<{
       contact_id: string;
       stage: string;
@@ -226,16 +234,16 @@ export class DecisionRepo {
        WHERE d.workspace_id = $1
          AND (d.written_stage IS DISTINCT FROM d.stage OR d.written_scores IS DISTINCT FROM d.scores)
          AND ($2::text IS NULL OR d.contact_id > $2)
-         AND ($3::jsonb IS NULL OR d.contact_id IN (SELECT jsonb_array_elements_text($3::jsonb)))
-         AND ($4::text IS NULL OR NOT EXISTS (
+         AND ($3::text[] IS NULL OR d.contact_id = ANY($3::text[]))
+         AND NOT EXISTS (
                SELECT 1 FROM record_errors e
-               WHERE e.workspace_id = d.workspace_id AND e.step = $4 AND e.record_id = d.contact_id AND e.quarantined))
+               WHERE e.workspace_id = d.workspace_id AND e.step = $4::text AND e.record_id = d.contact_id AND e.quarantined)
        ORDER BY d.contact_id
        LIMIT $5`,
       [
         workspaceId,
         options.afterId ?? null,
-        options.ids ? json(options.ids) : null,
+        options.ids ?? null,
         options.skipQuarantinedStep ?? null,
         options.limit ?? 100,
       ],

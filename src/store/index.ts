@@ -17,6 +17,7 @@ import { migrate, type Migration } from './migrate.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
+import { analyzeAfterLoads, NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { SyncRunRepo } from './sync-runs.ts';
 import { WorkspaceRepo } from './workspaces.ts';
 
@@ -54,16 +55,18 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** PGlite only: keep the database in memory (tests). */
   inMemory?: boolean;
+  /** ANALYZE tables as bulk loads grow them (src/store/statistics.ts). @default true */
+  analyzeAfterLoads?: boolean;
 }
 
-export function createRepos(db: Db, sealer: Sealer): Repos {
+export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics = NO_STATISTICS): Repos {
   return {
     workspaces: new WorkspaceRepo(db),
     connections: new ConnectionRepo(db, sealer),
     cursors: new CursorRepo(db),
-    contacts: new ContactRepo(db),
-    decisions: new DecisionRepo(db),
-    links: new LinkRepo(db),
+    contacts: new ContactRepo(db, statistics),
+    decisions: new DecisionRepo(db, statistics),
+    links: new LinkRepo(db, statistics),
     runs: new SyncRunRepo(db),
     recordErrors: new RecordErrorRepo(db),
   };
@@ -90,12 +93,14 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     await db.close();
     throw err;
   }
+  // One tally per store, shared by the repositories bound to its transactions.
+  const statistics = options.analyzeAfterLoads === false ? NO_STATISTICS : analyzeAfterLoads();
   return {
-    ...createRepos(db, sealer),
+    ...createRepos(db, sealer, statistics),
     db,
     backend: db.backend,
     applied,
-    transaction: (fn) => db.transaction((tx) => fn(createRepos(tx, sealer))),
+    transaction: (fn) => db.transaction((tx) => fn(createRepos(tx, sealer, statistics))),
     close: () => db.close(),
   };
 }

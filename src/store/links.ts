@@ -2,6 +2,7 @@
 import type { Properties, Scores } from '../model.ts';
 
 import type { Db } from './db.ts';
+import { NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { isoOrNull, json } from './rows.ts';
 
 export interface CrmLink {
@@ -54,9 +55,11 @@ export interface PendingHandoff {
 
 export class LinkRepo {
   private readonly db: Db;
+  private readonly statistics: TableStatistics;
 
-  constructor(db: Db) {
+  constructor(db: Db, statistics: TableStatistics = NO_STATISTICS) {
     this.db = db;
+    this.statistics = statistics;
   }
 
   async get(workspaceId: string, contactId: string): Promise<CrmLink | null> {
@@ -84,8 +87,8 @@ export class LinkRepo {
   async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, CrmLink>> {
     if (contactIds.length === 0) return new Map();
     const { rows } = await this.db.query<LinkRow>(
-      `SELECT * FROM crm_links WHERE workspace_id = $1 AND contact_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-      [workspaceId, json(contactIds)],
+      `SELECT * FROM crm_links WHERE workspace_id = $1 AND contact_id = ANY($2::text[])`,
+      [workspaceId, contactIds],
     );
     return new Map(rows.map((r) => [r.contact_id, toLink(r)]));
   }
@@ -127,6 +130,7 @@ export class LinkRepo {
         at,
       ],
     );
+    await this.statistics.added(this.db, 'crm_links', handoffs.length);
   }
 
   /** Records what the CRM says the record is now (object, id, conversion). */
@@ -172,6 +176,8 @@ export class LinkRepo {
     options: { afterId?: string; limit?: number; ids?: string[]; skipQuarantinedStep?: string } = {},
   ): Promise<PendingHandoff[]> {
     if (stages.length === 0) return [];
+    // The quarantine filter stands outside any OR (a null step matches no row) so the planner makes it an
+    // anti-join, not a subquery rerun per row.
     const { rows } = await this.db.query<
       LinkRow & {
         dcontact: string;
@@ -187,20 +193,20 @@ export class LinkRepo {
        JOIN contacts c USING (workspace_id, contact_id)
        LEFT JOIN crm_links l ON l.workspace_id = d.workspace_id AND l.contact_id = d.contact_id
        WHERE d.workspace_id = $1
-         AND d.stage IN (SELECT jsonb_array_elements_text($2::jsonb))
+         AND d.stage = ANY($2::text[])
          AND (l.contact_id IS NULL OR l.handed_stage IS DISTINCT FROM d.stage OR l.handed_scores IS DISTINCT FROM d.scores)
          AND ($3::text IS NULL OR d.contact_id > $3)
-         AND ($4::jsonb IS NULL OR d.contact_id IN (SELECT jsonb_array_elements_text($4::jsonb)))
-         AND ($5::text IS NULL OR NOT EXISTS (
+         AND ($4::text[] IS NULL OR d.contact_id = ANY($4::text[]))
+         AND NOT EXISTS (
                SELECT 1 FROM record_errors e
-               WHERE e.workspace_id = d.workspace_id AND e.step = $5 AND e.record_id = d.contact_id AND e.quarantined))
+               WHERE e.workspace_id = d.workspace_id AND e.step = $5::text AND e.record_id = d.contact_id AND e.quarantined)
        ORDER BY d.contact_id
        LIMIT $6`,
       [
         workspaceId,
-        json(stages),
+        [...stages],
         options.afterId ?? null,
-        options.ids ? json(options.ids) : null,
+        options.ids ?? null,
         options.skipQuarantinedStep ?? null,
         options.limit ?? 100,
       ],

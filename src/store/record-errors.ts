@@ -111,8 +111,8 @@ export class RecordErrorRepo {
     if (recordIds.length === 0) return;
     await this.db.query(
       `DELETE FROM record_errors WHERE workspace_id = $1 AND step = $2
-       AND record_id IN (SELECT jsonb_array_elements_text($3::jsonb))`,
-      [workspaceId, step, json(recordIds)],
+       AND record_id = ANY($3::text[])`,
+      [workspaceId, step, recordIds],
     );
   }
 

@@ -21,27 +21,36 @@ export interface E2eWorld {
   sync(extra?: Partial<RunSyncOptions>): Promise<SyncSummary>;
 }
 
-export async function startWorld(
+/** Tokens the sandboxes issued, as a child process running them can hand them over. */
+export interface SandboxTokens {
+  hubspot: ReturnType<SandboxServer['hubspot']['issueTokens']>;
+  salesforce: ReturnType<SandboxServer['salesforce']['oauth']['issueTokens']>;
+}
+
+export function issueSandboxTokens(sandbox: SandboxServer): SandboxTokens {
+  return { hubspot: sandbox.hubspot.issueTokens(), salesforce: sandbox.salesforce.oauth.issueTokens() };
+}
+
+/** A workspace on the default preset with HubSpot as its source and Salesforce as its CRM, both at `url`. */
+export async function createSandboxWorkspace(
   store: Store,
-  contacts: number,
-  seed = 7,
-  /** One clock for the sandboxes and the pipeline (idle-sync tests move it between syncs). */
-  now?: () => number,
-): Promise<E2eWorld> {
-  const sandbox = await startSandboxServer({ port: 0, contacts, seed, ...(now ? { now } : {}) });
-  const hs = sandbox.hubspot.issueTokens();
+  url: string,
+  tokens: SandboxTokens,
+  now: () => number = Date.now,
+): Promise<string> {
+  const hs = tokens.hubspot;
   const source = await store.connections.create({
     vendor: 'hubspot',
-    baseUrl: `${sandbox.url}/hubspot`,
+    baseUrl: `${url}/hubspot`,
     accountId: 'sandbox',
     credentials: {
       kind: 'oauth2',
       accessToken: hs.accessToken,
       refreshToken: hs.refreshToken,
-      expiresAt: new Date((now ?? Date.now)() + hs.expiresIn * 1000).toISOString(),
+      expiresAt: new Date(now() + hs.expiresIn * 1000).toISOString(),
     },
   });
-  const sf = sandbox.salesforce.oauth.issueTokens();
+  const sf = tokens.salesforce;
   const crm = await store.connections.create({
     vendor: 'salesforce',
     baseUrl: sf.instance_url,
@@ -62,10 +71,22 @@ export async function startWorld(
   });
   await store.workspaces.setConnection(ws.id, 'source', source.id);
   await store.workspaces.setConnection(ws.id, 'crm', crm.id);
+  return ws.id;
+}
+
+export async function startWorld(
+  store: Store,
+  contacts: number,
+  seed = 7,
+  /** One clock for the sandboxes and the pipeline (idle-sync tests move it between syncs). */
+  now?: () => number,
+): Promise<E2eWorld> {
+  const sandbox = await startSandboxServer({ port: 0, contacts, seed, ...(now ? { now } : {}) });
+  const workspaceId = await createSandboxWorkspace(store, sandbox.url, issueSandboxTokens(sandbox), now);
   const registry = createRegistry(await builtinConnectors());
   return {
     sandbox,
-    workspaceId: ws.id,
+    workspaceId,
     registry,
     sync: (extra = {}) =>
       runSync({
@@ -73,7 +94,7 @@ export async function startWorld(
         registry,
         limiter: new MemoryRateLimiter(),
         log: silentLogger,
-        workspace: ws.id,
+        workspace: workspaceId,
         ...(now ? { now: () => new Date(now()) } : {}),
         ...extra,
       }),

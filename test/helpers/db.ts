@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import pg from 'pg';
 
-import { openStore, type Store } from '../../src/store/index.ts';
+import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.ts';
 
 export const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadstage_test';
@@ -29,7 +29,8 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs one statement as the administrator of the test database (schemas come and go). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
@@ -39,7 +40,10 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-export async function openTestStore(backend: Backend): Promise<TestStore> {
+export async function openTestStore(
+  backend: Backend,
+  options: Pick<OpenStoreOptions, 'analyzeAfterLoads'> = {},
+): Promise<TestStore> {
   const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-test-'));
   const opened: Store[] = [];
   if (backend === 'postgres') {
@@ -51,6 +55,7 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
         schema,
         dataDir,
         encryptionKey: TEST_ENCRYPTION_KEY,
+        ...options,
       });
       opened.push(s);
       return s;
@@ -70,7 +75,7 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
       },
     };
   }
-  const store = await openStore({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY });
+  const store = await openStore({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY, ...options });
   return {
     store,
     openAnother: () => Promise.reject(new Error('PGlite data folders belong to one process')),

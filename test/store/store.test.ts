@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Credentials } from '../../src/pipeline/ports.ts';
-import type { Decision } from '../../src/model.ts';
 import { schemaVersion, type Store } from '../../src/store/index.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/db.ts';
+import { decision } from '../helpers/decisions.ts';
 
 const MODEL = { text: 'name: t', ref: 'preset:t', version: 'v1' };
 let seq = 0;
 const uniqueName = () => `ws-${Date.now().toString(36)}-${seq++}`;
-
-function decision(contactId: string, stage: string, total = 10): Decision {
-  return {
-    contactId,
-    stage,
-    scores: { fit: total, total },
-    reasons: [{ code: 'points', text: `total ${total}` }],
-    summary: `${stage} at ${total}`,
-    recycled: false,
-    modelVersion: 'v1',
-  };
-}
 
 describe.each(BACKENDS)('store on %s', (backend) => {
   let t: TestStore;

@@ -18,10 +18,11 @@ import {
   type VendorSandbox,
 } from '../../sandbox-types.ts';
 import { signHubspotWebhookV3 } from '../webhook.ts';
-import { APP_ID, PORTAL_ID, Portal, type StoredContact } from './portal.ts';
+import { APP_ID, PORTAL_ID, type EmailEvent, Portal, type StoredContact, type WebEvent } from './portal.ts';
 import {
   DEFAULT_SEARCH_PROPERTIES,
   SEARCH_MAX_RESULTS,
+  QueryMemo,
   runSearch,
   searchProblem,
   searchRequestSchema,
@@ -565,6 +566,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
 
   const createProperty = (input: z.infer<typeof propertyCreate>) => {
     const at = new Date(now()).toISOString();
+    portal.changed();
     portal.properties.set(input.name, {
       name: input.name,
       label: input.label,
@@ -683,6 +685,9 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     return m ? Number(m[1]) : NaN;
   };
 
+  // The event lists are replaced on reseed, never changed in place: a page is a slice of the query's rows.
+  const emailQueries = new QueryMemo<EmailEvent>();
+  const webQueries = new QueryMemo<WebEvent>();
   route('get', '/email/public/v1/events', 'api', (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     const limit = q.limit ? Number(q.limit) : 10;
@@ -693,12 +698,17 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     if (!Number.isFinite(offset)) return error(res, 400, 'VALIDATION_ERROR', 'offset is invalid or expired');
     const start = q.startTimestamp ? Number(q.startTimestamp) : -Infinity;
     const end = q.endTimestamp ? Number(q.endTimestamp) : Infinity;
-    const rows = portal.emailEvents.filter(
-      (e) =>
-        e.created >= start &&
-        e.created <= end &&
-        (!q.eventType || e.type === q.eventType) &&
-        (!q.recipient || e.recipient === q.recipient),
+    const rows = emailQueries.get(
+      portal.emailEvents,
+      JSON.stringify([start, end, q.eventType, q.recipient]),
+      () =>
+        portal.emailEvents.filter(
+          (e) =>
+            e.created >= start &&
+            e.created <= end &&
+            (!q.eventType || e.type === q.eventType) &&
+            (!q.recipient || e.recipient === q.recipient),
+        ),
     );
     const page = rows.slice(offset, offset + limit);
     const hasMore = offset + limit < rows.length;
@@ -742,21 +752,23 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     const eventType = one(q.eventType);
     const objectId = one(q.objectId);
     const sort = [q.sort ?? []].flat()[0] ?? '-occurredAt';
-    const rows = portal.webEvents
-      .filter((e) => {
-        const t = Date.parse(e.occurredAt);
-        return (
-          t >= from &&
-          t <= to &&
-          (!eventType || e.eventType === eventType) &&
-          (!objectId || e.objectId === objectId)
-        );
-      })
-      .sort((a, b) => {
-        const order =
-          a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1;
-        return sort.startsWith('-') ? -order : order;
-      });
+    const rows = webQueries.get(portal.webEvents, JSON.stringify([from, to, eventType, objectId, sort]), () =>
+      portal.webEvents
+        .filter((e) => {
+          const t = Date.parse(e.occurredAt);
+          return (
+            t >= from &&
+            t <= to &&
+            (!eventType || e.eventType === eventType) &&
+            (!objectId || e.objectId === objectId)
+          );
+        })
+        .sort((a, b) => {
+          const order =
+            a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1;
+          return sort.startsWith('-') ? -order : order;
+        }),
+    );
     const page = rows.slice(after, after + limit);
     const next = after + limit < rows.length ? encodeOffset(after + limit) : undefined;
     res.json({

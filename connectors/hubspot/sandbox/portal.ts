@@ -168,6 +168,12 @@ export class Portal {
   contacts = new Map<string, StoredContact>();
   emailEvents: EmailEvent[] = [];
   webEvents: WebEvent[] = [];
+  /**
+   * Bumped by every change to contacts or property definitions: search results cached under an older
+   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `reseed`
+   * or `changed`.
+   */
+  version = 0;
   private nextId = 1;
 
   private readonly seed: number;
@@ -182,6 +188,7 @@ export class Portal {
   }
 
   reseed(): void {
+    this.changed();
     this.properties = new Map(defaultProperties().map((p) => [p.name, p]));
     this.contacts = new Map();
     this.emailEvents = [];
@@ -258,6 +265,7 @@ export class Portal {
   }
 
   private insert(props: Record<string, string>, createdMs: number, updatedMs: number): string {
+    this.changed();
     const id = String(this.nextId++ + 1000);
     const createdAt = new Date(createdMs).toISOString();
     const updatedAt = new Date(updatedMs).toISOString();
@@ -268,6 +276,11 @@ export class Portal {
       properties: { ...props, hs_object_id: id, createdate: createdAt, lastmodifieddate: updatedAt },
     });
     return id;
+  }
+
+  /** Marks the contacts or property definitions changed. */
+  changed(): void {
+    this.version++;
   }
 
   /** A new contact, as if created in HubSpot now (tests). */
@@ -347,6 +360,7 @@ export class Portal {
       changed = true;
     }
     if (changed) {
+      this.changed();
       const at = new Date(atMs).toISOString();
       contact.updatedAt = at;
       contact.properties.lastmodifieddate = at;

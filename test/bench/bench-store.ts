@@ -1,0 +1,46 @@
+/** What `bench:qualify` and `bench:sync` share: their arguments and a fresh store on either backend. */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { openStore, type Store } from '../../src/store/index.ts';
+import { adminQuery, TEST_DATABASE_URL, type Backend } from '../helpers/db.ts';
+
+/** `--contacts N --backend postgres|pglite`, checked. */
+export function benchArgs(defaultContacts: number): { count: number; backend: Backend } {
+  const { values } = parseArgs({
+    options: {
+      contacts: { type: 'string', default: String(defaultContacts) },
+      backend: { type: 'string', default: 'postgres' },
+    },
+  });
+  const count = Number(values.contacts);
+  if (!Number.isInteger(count) || count <= 0) {
+    throw new Error(`--contacts must be a whole number, got ${values.contacts}`);
+  }
+  if (values.backend !== 'postgres' && values.backend !== 'pglite') {
+    throw new Error(`--backend must be postgres or pglite, got ${values.backend}`);
+  }
+  return { count, backend: values.backend };
+}
+
+/** A store in a new PostgreSQL schema (no statistics yet, as on a new deployment) or a new PGlite folder. */
+export async function openBenchStore(backend: Backend): Promise<{ store: Store; drop: () => Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-bench-'));
+  const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  if (backend === 'postgres') await adminQuery(`CREATE SCHEMA ${schema}`);
+  const store = await openStore({
+    dataDir,
+    ...(backend === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, schema } : {}),
+  });
+  return {
+    store,
+    drop: async () => {
+      await store.close();
+      if (backend === 'postgres') await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

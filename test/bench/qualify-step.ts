@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:qualify -- --contacts N --backend postgres|pglite`: the qualify step alone on a
+ * freshly loaded store, as an initial sync leaves it (no statistics yet on a new PostgreSQL schema).
+ * Contacts and events are stored the way the pull steps store them (pages of 100), then every
+ * contact is qualified, decided and given its first stage stay. Prints load and qualify seconds.
+ */
+
+import type { Contact, EngagementEvent } from '../../src/model.ts';
+import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
+import type { CrmConnector, SourceConnector } from '../../src/pipeline/ports.ts';
+import { DEFAULT_TUNING, emptyTally, type RunContext } from '../../src/pipeline/run-context.ts';
+import { qualifyContacts } from '../../src/pipeline/steps/qualify.ts';
+import { silentLogger } from '../../src/log.ts';
+import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
+import { benchArgs, openBenchStore } from './bench-store.ts';
+import { benchContacts, BENCH_NOW } from './contacts.ts';
+
+const PAGE = 100;
+
+const { count, backend } = benchArgs(10_000);
+
+const { store, drop } = await openBenchStore(backend);
+try {
+  const { source, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
+  const workspace = await store.workspaces.create({
+    name: 'bench',
+    sourceVendor: 'hubspot',
+    model: { text: source.text, ref: source.ref, version: model.version },
+  });
+  const inputs = benchContacts(count);
+  const loadStart = performance.now();
+  for (let i = 0; i < inputs.length; i += PAGE) {
+    const page = inputs.slice(i, i + PAGE);
+    const contacts: Contact[] = page.map((c) => ({
+      id: c.id,
+      properties: c.properties,
+      updatedAt: BENCH_NOW.toISOString(),
+    }));
+    const events: EngagementEvent[] = page.flatMap((c) =>
+      c.events.map((e, k) => ({
+        id: `${c.id}-${k}`,
+        contactId: c.id,
+        type: e.type,
+        at: e.at,
+        properties: e.properties ?? {},
+      })),
+    );
+    await store.contacts.upsert(workspace.id, contacts);
+    await store.contacts.insertEvents(workspace.id, events);
+  }
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+
+  const ctx: RunContext = {
+    store,
+    workspace,
+    model,
+    // The qualify step never calls a vendor.
+    source: null as unknown as SourceConnector,
+    crm: null as CrmConnector | null,
+    log: silentLogger,
+    at: BENCH_NOW,
+    clock: () => BENCH_NOW,
+    tuning: DEFAULT_TUNING,
+    tally: emptyTally(),
+    calls: new ApiCallTally(),
+    progress: () => Promise.resolve(),
+    step: 'qualify',
+  };
+  const t = performance.now();
+  const qualified = await qualifyContacts(ctx, { all: true });
+  const qualifySeconds = (performance.now() - t) / 1000;
+  console.log(
+    JSON.stringify({
+      backend,
+      contacts: count,
+      qualified,
+      loadSeconds: +loadSeconds.toFixed(2),
+      qualifySeconds: +qualifySeconds.toFixed(2),
+    }),
+  );
+} finally {
+  await drop();
+}

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:sync -- --contacts N --backend postgres|pglite`: one initial sync from the HubSpot
+ * sandbox to the Salesforce sandbox (run in a child process, as `leadstage sandbox` runs them) at
+ * the connectors' real pacing, on a fresh store. Prints per step its wall time, the part of it spent
+ * waiting on the rate limiter and the rest (busy: store, qualification, HTTP round trips); the calls
+ * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
+ * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
+ *
+ * The figures are the whole process's: on a shared machine they move with its load.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+import { builtinConnectors } from '../../connectors/builtin.ts';
+import { MemoryRateLimiter, type RateBudget, type RateLimiter } from '../../src/http/rate-limiter.ts';
+import { silentLogger } from '../../src/log.ts';
+import { runSync } from '../../src/pipeline/index.ts';
+import { createRegistry } from '../../src/pipeline/registry.ts';
+import type { StepName } from '../../src/pipeline/types.ts';
+import { createSandboxWorkspace, type SandboxTokens } from '../e2e/helpers.ts';
+import { benchArgs, openBenchStore } from './bench-store.ts';
+
+const { count, backend } = benchArgs(3000);
+
+/** Starts the sandboxes in a child process and reads the line it prints. */
+async function startSandboxChild(): Promise<{ child: ChildProcess; url: string; tokens: SandboxTokens }> {
+  const child = spawn(
+    process.execPath,
+    [new URL('./sandbox-child.ts', import.meta.url).pathname, '--contacts', String(count)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const { url, tokens } = JSON.parse(line) as { url: string; tokens: SandboxTokens };
+    return { child, url, tokens };
+  }
+  throw new Error('the sandbox process ended before it listened');
+}
+
+/** The limiter the sync uses, timing how long each step waits in it and counting calls per bucket. */
+class TimedLimiter implements RateLimiter {
+  readonly inner = new MemoryRateLimiter();
+  waitedMs = 0;
+  readonly calls = new Map<string, { n: number; budget: RateBudget }>();
+
+  async acquire(bucket: string, budget: RateBudget): Promise<void> {
+    const t = performance.now();
+    await this.inner.acquire(bucket, budget);
+    this.waitedMs += performance.now() - t;
+    const c = this.calls.get(bucket) ?? { n: 0, budget };
+    c.n++;
+    c.budget = budget;
+    this.calls.set(bucket, c);
+  }
+
+  pause(bucket: string, waitMs: number): Promise<void> {
+    return this.inner.pause(bucket, waitMs);
+  }
+
+  /** Seconds the calls of the busiest bucket need at its budget: no sync of this work can be faster. */
+  floorSeconds(): number {
+    let floor = 0;
+    for (const { n, budget } of this.calls.values()) {
+      floor = Math.max(floor, (Math.max(0, n - budget.max) / budget.max) * (budget.windowMs / 1000));
+    }
+    return floor;
+  }
+}
+
+let peakRss = 0;
+const rssPoll = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+
+const sandbox = await startSandboxChild();
+const { store, drop } = await openBenchStore(backend);
+
+interface StepFigures {
+  wallMs: number;
+  waitMs: number;
+  cpuMs: number;
+}
+const steps = new Map<string, StepFigures>();
+try {
+  const workspace = await createSandboxWorkspace(store, sandbox.url, sandbox.tokens);
+  const limiter = new TimedLimiter();
+  let current: { step: string; at: number; waited: number; cpu: NodeJS.CpuUsage } | undefined;
+  const close = () => {
+    if (!current) return;
+    const cpu = process.cpuUsage(current.cpu);
+    const s = steps.get(current.step) ?? { wallMs: 0, waitMs: 0, cpuMs: 0 };
+    s.wallMs += performance.now() - current.at;
+    s.waitMs += limiter.waitedMs - current.waited;
+    s.cpuMs += (cpu.user + cpu.system) / 1000;
+    steps.set(current.step, s);
+  };
+  const enter = (step: StepName | 'other') => {
+    if (current?.step === step) return;
+    close();
+    current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
+  };
+  const started = performance.now();
+  enter('other');
+  const summary = await runSync({
+    store,
+    registry: createRegistry(await builtinConnectors()),
+    limiter,
+    log: silentLogger,
+    workspace,
+    onProgress: (p) => enter(p.step),
+    checkpoint: () => enter('other'),
+  });
+  close();
+  const seconds = (performance.now() - started) / 1000;
+  const floor = limiter.floorSeconds();
+  const fmt = (ms: number) => (ms / 1000).toFixed(1).padStart(7);
+  console.log(`bench:sync ${count.toLocaleString('en-US')} contacts on ${backend}`);
+  console.log('step                 wall s  wait s  busy s   cpu s');
+  for (const [step, s] of steps) {
+    console.log(
+      `${step.padEnd(18)} ${fmt(s.wallMs)} ${fmt(s.waitMs)} ${fmt(s.wallMs - s.waitMs)} ${fmt(s.cpuMs)}`,
+    );
+  }
+  for (const [vendor, n] of Object.entries(summary.apiCalls)) {
+    const min = summary.minimumApiCalls[vendor];
+    console.log(
+      `${vendor} calls ${n}${min === undefined ? '' : ` against at least ${min} (${((n / min) * 100).toFixed(0)} %)`}, ${(
+        (n / count) *
+        1000
+      ).toFixed(0)} per 1,000 contacts`,
+    );
+  }
+  for (const [bucket, c] of limiter.calls) {
+    console.log(`  bucket ${bucket}: ${c.n} calls at ${c.budget.max} per ${c.budget.windowMs / 1000} s`);
+  }
+  console.log(
+    `total ${seconds.toFixed(1)} s, floor at the connectors' budgets ${floor.toFixed(1)} s (${(seconds / floor).toFixed(2)}×), ` +
+      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+  );
+  console.log(
+    JSON.stringify({
+      backend,
+      contacts: count,
+      seconds: +seconds.toFixed(1),
+      floor: +floor.toFixed(1),
+      peakRssMb: Math.round(peakRss / 2 ** 20),
+      steps: Object.fromEntries(
+        [...steps].map(([k, s]) => [
+          k,
+          { wall: Math.round(s.wallMs), wait: Math.round(s.waitMs), cpu: Math.round(s.cpuMs) },
+        ]),
+      ),
+      calls: summary.apiCalls,
+      minimumCalls: summary.minimumApiCalls,
+    }),
+  );
+} finally {
+  clearInterval(rssPoll);
+  sandbox.child.kill();
+  await drop();
+}
