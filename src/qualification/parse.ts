@@ -46,7 +46,15 @@ export function parseModelText(text: string, file: string): ModelFile {
       }),
     );
   }
-  const { model, problems } = parseModelFile(doc.toJS());
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // The yaml library refuses to expand too many aliases (a "billion laughs" bomb) by throwing.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ModelError([{ file, line: 1, column: 1, path: '', message: `YAML: ${message}` }]);
+  }
+  const { model, problems } = parseModelFile(data);
   if (model) return model;
   throw new ModelError(
     problems
