@@ -15,34 +15,10 @@ import { MAUTIC_SIGNATURE_HEADER, verifyMauticWebhook } from '../../connectors/m
 import type { ServerContext } from './context.ts';
 import { hubspotWebhookSecret, trimSlash } from './vendors.ts';
 import { hubspotEventKey, mauticDeliveryKey } from './webhook-ledger.ts';
+import { SourceRoutes } from './webhook-routes.ts';
 
 /** Vendors retry slow deliveries; answer before this even when Redis is slow, and finish behind. */
 export const WEBHOOK_ANSWER_BUDGET_MS = 200;
-
-async function workspacesOfSource(
-  ctx: ServerContext,
-  vendor: string,
-  connectionIds: string[],
-): Promise<string[]> {
-  if (!connectionIds.length) return [];
-  const { rows } = await ctx.store.db.query<{ id: string }>(
-    'SELECT id FROM workspaces WHERE source_vendor = $1 AND source_connection_id = ANY($2::text[])',
-    [vendor, connectionIds],
-  );
-  return rows.map((r) => r.id);
-}
-
-async function connectionsOfAccount(
-  ctx: ServerContext,
-  vendor: string,
-  accountId: string,
-): Promise<string[]> {
-  const { rows } = await ctx.store.db.query<{ id: string }>(
-    'SELECT id FROM connections WHERE vendor = $1 AND account_id = $2',
-    [vendor, accountId],
-  );
-  return rows.map((r) => r.id);
-}
 
 /**
  * Enqueues, answering 200 once done or once the budget is spent (the enqueue carries on; a failure
@@ -121,6 +97,7 @@ function rawBody(req: Request): Buffer {
 
 export function webhookRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  const routes = new SourceRoutes(ctx.store.db);
 
   router.post('/hubspot', async (req, res) => {
     const secret = hubspotWebhookSecret(ctx.env);
@@ -166,10 +143,8 @@ export function webhookRouter(ctx: ServerContext): Router {
     }
     const work: { workspaceId: string; contactIds: string[] }[] = [];
     for (const [portal, ids] of byPortal) {
-      const connections = await connectionsOfAccount(ctx, 'hubspot', portal);
-      for (const workspaceId of await workspacesOfSource(ctx, 'hubspot', connections)) {
-        work.push({ workspaceId, contactIds: [...ids] });
-      }
+      const { workspaceIds } = await routes.lookup('hubspot', { by: 'account', accountId: portal });
+      for (const workspaceId of workspaceIds) work.push({ workspaceId, contactIds: [...ids] });
     }
     await enqueueAndAnswer(ctx, res, 'hubspot', work, claimed);
   });
@@ -185,26 +160,23 @@ export function webhookRouter(ctx: ServerContext): Router {
       refuse(ctx, req, res, 'mautic', status, verdict.reason);
       return;
     }
-    let connections: string[];
-    if (connectionId) {
-      // Connection ids are UUIDs; a NUL byte or the like would only make PostgreSQL fail.
-      const c = /^[\w-]{1,100}$/.test(connectionId) ? await ctx.store.connections.get(connectionId) : null;
-      connections = c?.vendor === 'mautic' ? [c.id] : [];
-    } else {
-      connections = (await ctx.store.connections.list())
-        .filter((c) => c.vendor === 'mautic')
-        .map((c) => c.id);
-      if (connections.length > 1) {
-        res.status(404).json({
-          error: {
-            code: 'ambiguous',
-            message: 'several Mautic connections: use /webhooks/mautic/<connection id>',
-          },
-        });
-        return;
-      }
+    // Connection ids are UUIDs; a NUL byte or the like would only make PostgreSQL fail.
+    const route =
+      connectionId === undefined
+        ? await routes.lookup('mautic', { by: 'any' })
+        : /^[\w-]{1,100}$/.test(connectionId)
+          ? await routes.lookup('mautic', { by: 'connection', connectionId })
+          : { connectionIds: [], workspaceIds: [] };
+    if (route.connectionIds.length > 1) {
+      res.status(404).json({
+        error: {
+          code: 'ambiguous',
+          message: 'several Mautic connections: use /webhooks/mautic/<connection id>',
+        },
+      });
+      return;
     }
-    if (!connections.length) {
+    if (!route.connectionIds.length) {
       res.status(404).json({ error: { code: 'not_found', message: 'no such Mautic connection' } });
       return;
     }
@@ -213,12 +185,11 @@ export function webhookRouter(ctx: ServerContext): Router {
       answerReplay(ctx, res, 'mautic');
       return;
     }
-    const workspaces = await workspacesOfSource(ctx, 'mautic', connections);
     await enqueueAndAnswer(
       ctx,
       res,
       'mautic',
-      workspaces.map((workspaceId) => ({ workspaceId, contactIds: verdict.contactIds })),
+      route.workspaceIds.map((workspaceId) => ({ workspaceId, contactIds: verdict.contactIds })),
       [key],
     );
   };

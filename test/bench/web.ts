@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -105,6 +106,17 @@ const child = spawn(
   },
 );
 const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+
+/** CPU seconds (user + system) the process has used, from /proc (Linux); undefined elsewhere. */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 async function untilListening(): Promise<void> {
   for (const started = Date.now(); Date.now() - started < 60_000;) {
@@ -202,7 +214,9 @@ async function load(seconds: number): Promise<Result> {
 try {
   await untilListening();
   await load(WARMUP_SECONDS);
+  const cpuBefore = await cpuSeconds(child.pid!);
   const result = await load(SECONDS);
+  const cpuAfter = await cpuSeconds(child.pid!);
   // Answers may go out before a slow enqueue finishes (the answer budget): give those time to land.
   await new Promise((r) => setTimeout(r, 2000));
   const counts = await queues.requalify.getJobCounts('delayed', 'waiting', 'prioritized');
@@ -212,8 +226,13 @@ try {
     `webhook answers at ${RATE} requests/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up), ${CONNECTIONS} connections, HubSpot and Mautic alternating, every ${REPLAY_EVERY}th a replay`,
   );
   console.log(
-    `latency: p50 ${ms(result.latency.p50)}, p90 ${ms(result.latency.p90)}, p99 ${ms(result.latency.p99)}, max ${ms(result.latency.max)} over ${result.requests.total} requests (${result.non2xx} not 2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
+    `latency: p50 ${ms(result.latency.p50)}, p90 ${ms(result.latency.p90)}, p99 ${ms(result.latency.p99)}, max ${ms(result.latency.max)} over ${result.requests.total} requests, ${(result.requests.total / SECONDS).toFixed(0)} a second achieved (${result.non2xx} not 2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
   );
+  if (cpuBefore !== undefined && cpuAfter !== undefined) {
+    console.log(
+      `server CPU: ${(((cpuAfter - cpuBefore) * 1000) / result.requests.total).toFixed(2)} ms a request (${(cpuAfter - cpuBefore).toFixed(1)} s over the run; machine load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ')[0]})`,
+    );
+  }
   const other = [...tally.other].map(([s, n]) => `${n}×${s}`).join(', ');
   console.log(
     `deliveries: ${tally.unique} sent, ${tally.accepted} answered accepted, ${enqueued} enqueued${enqueued === tally.unique ? ' (each exactly once)' : ` — ${tally.unique - enqueued} MISSING`}; replays: ${tally.replays} sent, ${tally.duplicates} answered as duplicates (not enqueued)${other ? `; other answers: ${other}` : ''}`,
