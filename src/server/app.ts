@@ -39,6 +39,8 @@ export interface AppOptions {
   /** Refreshes gauges (queue depth…) before each scrape. */
   beforeScrape?: () => Promise<void>;
   secureCookies?: boolean;
+  /** Express's `trust proxy`: whose X-Forwarded-For gives the client address. @default none */
+  trustProxy?: string;
   /**
    * Where forms may lead besides this origin. A connect button posts here and is redirected to the
    * vendor's authorize page; browsers apply `form-action` to that redirect too. @default ['https:']
@@ -62,6 +64,12 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (options.trustProxy) {
+    app.set(
+      'trust proxy',
+      /^\d+$/.test(options.trustProxy) ? Number(options.trustProxy) : options.trustProxy,
+    );
+  }
   const secureCookies = options.secureCookies ?? false;
   const sameOrigin = requireSameOrigin(options.publicUrl, options.adminToken);
   const csrf = csrfProtection(options.adminToken, secureCookies);

@@ -71,6 +71,7 @@ export function buildWebApp(ctx: ServerContext): Express {
     oauthCallbacks: oauthCallbackRouter(ctx),
     admin,
     secureCookies: trimSlash(ctx.env.PUBLIC_URL).startsWith('https:'),
+    ...(ctx.env.LEADSTAGE_TRUST_PROXY ? { trustProxy: ctx.env.LEADSTAGE_TRUST_PROXY } : {}),
     formActionSources: formActionSources(ctx.env),
   });
 }

@@ -247,6 +247,26 @@ describe('when someone guesses the admin token', () => {
     }
   });
 
+  it('should count each client address apart behind a trusted proxy, and all of them together', async () => {
+    await h.close();
+    h = await startHarness({ LEADSTAGE_TRUST_PROXY: 'loopback' });
+    const from = (address: string, token: string) =>
+      fetch(`${h.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ token }),
+        redirect: 'manual',
+        headers: { 'x-forwarded-for': address },
+      });
+    for (let i = 0; i < 10; i++) expect((await from('203.0.113.1', `wrong-${i}`)).status).toBe(401);
+    expect((await from('203.0.113.1', ADMIN_TOKEN)).status).toBe(429);
+    expect((await from('203.0.113.2', ADMIN_TOKEN)).status).toBe(303);
+    // 100 attempts overall in the window: ten more addresses with nine misses each reach it.
+    for (let a = 10; a < 20; a++) {
+      for (let i = 0; i < 9; i++) await from(`203.0.113.${a}`, `wrong-${i}`);
+    }
+    expect((await from('203.0.113.99', ADMIN_TOKEN)).status).toBe(429);
+  });
+
   it('should clear the count of an address that signs in', async () => {
     for (let i = 0; i < 9; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
     expect((await attempt(ADMIN_TOKEN)).status).toBe(303);
