@@ -84,6 +84,9 @@ export function createApp(options: AppOptions): Express {
         },
       },
       strictTransportSecurity: secureCookies,
+      // helmet's `no-referrer` makes browsers send `Origin: null` on our own form posts, which the
+      // same-origin check must refuse; `same-origin` still tells other sites nothing.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   app.use(noStore);
