@@ -20,6 +20,11 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().positive().default(3000),
   PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
   ADMIN_TOKEN: optionalText,
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (sign-in throttling counts by
+   * it): Express's `trust proxy` value, e.g. `loopback`, `1` (hops) or `10.0.0.0/8`. Unset: none.
+   */
+  LEADSTAGE_TRUST_PROXY: optionalText,
 
   HUBSPOT_CLIENT_ID: optionalText,
   HUBSPOT_CLIENT_SECRET: optionalText,

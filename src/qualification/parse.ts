@@ -69,7 +69,15 @@ export function checkModelText(text: string, file: string): ModelCheck {
       warnings: [],
     };
   }
-  const { model, problems, warnings } = parseModelFile(doc.toJS());
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // The yaml library refuses to expand too many aliases (a "billion laughs" bomb) by throwing.
+    const message = err instanceof Error ? err.message : String(err);
+    return { problems: [{ file, line: 1, column: 1, path: '', message: `YAML: ${message}` }], warnings: [] };
+  }
+  const { model, problems, warnings } = parseModelFile(data);
   const locate = (list: SchemaProblem[]): ModelProblem[] =>
     list
       .map((p) => {

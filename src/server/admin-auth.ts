@@ -19,18 +19,34 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function readCookie(req: Request, name: string): string | undefined {
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    // A malformed escape is not ours: keep it as sent, it will simply not match.
+    return value;
+  }
+}
+
+/** The request's cookies by name (the first of a repeated name wins, as browsers order them). */
+export function readCookies(req: Request): Record<string, string> {
+  const cookies: Record<string, string> = {};
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k && !Object.hasOwn(cookies, k)) cookies[k] = decodeCookie(v.join('='));
   }
-  return undefined;
+  return cookies;
+}
+
+/** Authenticated by `Authorization: Bearer`, which browsers never attach to a forged request. */
+export function hasAdminBearer(req: Request, adminToken: string): boolean {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') === true && safeEqual(header.slice(7), adminToken);
 }
 
 export function isAdmin(req: Request, adminToken: string): boolean {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ') && safeEqual(header.slice(7), adminToken)) return true;
-  const cookie = readCookie(req, SESSION_COOKIE);
+  if (hasAdminBearer(req, adminToken)) return true;
+  const cookie = readCookies(req)[SESSION_COOKIE];
   return cookie !== undefined && safeEqual(cookie, sessionValue(adminToken));
 }
 

@@ -31,6 +31,8 @@ function vendorSchema(known: string[], what: string) {
 }
 
 export async function requireWorkspace(ctx: ServerContext, idOrName: string): Promise<Workspace> {
+  // Ids and names are printable and short; anything else (a NUL byte PostgreSQL refuses) names none.
+  if (!/^[\x21-\x7e]{1,200}$/.test(idOrName)) throw new NotFoundError('no such workspace');
   const ws = await ctx.store.workspaces.get(idOrName);
   if (!ws) throw new NotFoundError(`no workspace "${idOrName}"`);
   return ws;

@@ -1,16 +1,21 @@
 /**
- * The web app: security headers, admin sign-in, health and metrics, then the routers the caller
- * assembles (admin API and pages behind admin auth; webhooks and OAuth callbacks authenticated by
- * signature and server-side state).
+ * The web app: security headers, admin sign-in (throttled), health and metrics, then the routers the
+ * caller assembles (admin API and pages behind admin auth, Origin and CSRF checks; webhooks and
+ * OAuth callbacks authenticated by signature and server-side state). One error handler answers
+ * every failure, as JSON or as a page.
  */
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 
 import type { Logger } from '../log.ts';
 
 import { SESSION_COOKIE, requireAdmin, safeEqual, sessionValue } from './admin-auth.ts';
+import { adminBodies, LOGIN_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from './body-limits.ts';
+import { csrfProtection, requireSameOrigin } from './csrf.ts';
+import { HttpProblem, errorHandler, notFoundHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { renderLoginPage } from './pages/login-page.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -19,7 +24,10 @@ export interface HealthReport {
 
 export interface AppOptions {
   adminToken: string;
+  /** Where the admin's browser reaches the app: the only origin state changes are taken from. */
+  publicUrl: string;
   log: Logger;
+  signIn: SignInThrottle;
   metrics: Metrics;
   health(): Promise<HealthReport>;
   /** Before admin auth: signature-verified vendor webhooks (they need the raw body). */
@@ -31,6 +39,8 @@ export interface AppOptions {
   /** Refreshes gauges (queue depth…) before each scrape. */
   beforeScrape?: () => Promise<void>;
   secureCookies?: boolean;
+  /** Express's `trust proxy`: whose X-Forwarded-For gives the client address. @default none */
+  trustProxy?: string;
   /**
    * Where forms may lead besides this origin. A connect button posts here and is redirected to the
    * vendor's authorize page; browsers apply `form-action` to that redirect too. @default ['https:']
@@ -45,9 +55,24 @@ export function safeNext(next: unknown): string {
     : '/';
 }
 
+/** Admin pages and API answers carry tokens' effects and personal data: no cache keeps them. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
+
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (options.trustProxy) {
+    app.set(
+      'trust proxy',
+      /^\d+$/.test(options.trustProxy) ? Number(options.trustProxy) : options.trustProxy,
+    );
+  }
+  const secureCookies = options.secureCookies ?? false;
+  const sameOrigin = requireSameOrigin(options.publicUrl, options.adminToken);
+  const csrf = csrfProtection(options.adminToken, secureCookies);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -58,9 +83,13 @@ export function createApp(options: AppOptions): Express {
           'upgrade-insecure-requests': options.secureCookies ? [] : null,
         },
       },
-      strictTransportSecurity: options.secureCookies ?? false,
+      strictTransportSecurity: secureCookies,
+      // helmet's `no-referrer` makes browsers send `Origin: null` on our own form posts, which the
+      // same-origin check must refuse; `same-origin` still tells other sites nothing.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  app.use(noStore);
 
   app.get('/healthz', async (_req, res) => {
     const report = await options.health();
@@ -71,39 +100,60 @@ export function createApp(options: AppOptions): Express {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 
-  if (options.webhooks) app.use('/webhooks', express.raw({ type: '*/*', limit: '1mb' }), options.webhooks);
+  if (options.webhooks) {
+    app.use('/webhooks', express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT }), options.webhooks);
+  }
   if (options.oauthCallbacks) app.use('/oauth', options.oauthCallbacks);
 
   app.get('/login', (req, res) => {
     res.type('html').send(renderLoginPage(safeNext(req.query.next), false));
   });
-  app.post('/login', express.urlencoded({ extended: false, limit: '10kb' }), (req, res) => {
-    const body = req.body as { token?: unknown; next?: unknown };
+  const signInForm = express.urlencoded({ extended: false, limit: LOGIN_BODY_LIMIT });
+  app.post('/login', sameOrigin, signInForm, async (req, res) => {
+    const address = req.ip ?? 'unknown';
+    const wait = await options.signIn.attempt(address);
+    if (wait !== null) {
+      options.log.warn('admin sign-in throttled', { ip: address, retryAfterSeconds: wait });
+      throw new HttpProblem(
+        429,
+        'too_many_attempts',
+        `Too many sign-in attempts: try again in ${wait} seconds.`,
+        wait,
+      );
+    }
+    const body = (req.body ?? {}) as { token?: unknown; next?: unknown };
     const next = safeNext(body.next);
     if (typeof body.token !== 'string' || !safeEqual(body.token, options.adminToken)) {
-      options.log.warn('admin sign-in refused', { ip: req.ip });
+      options.log.warn('admin sign-in refused', { ip: address });
       res.status(401).type('html').send(renderLoginPage(next, true));
       return;
     }
+    await options.signIn.succeeded(address);
     res.cookie(SESSION_COOKIE, sessionValue(options.adminToken), {
       httpOnly: true,
       sameSite: 'lax',
-      secure: options.secureCookies ?? false,
+      secure: secureCookies,
       path: '/',
     });
     res.redirect(303, next);
   });
 
-  app.post('/logout', (_req, res) => {
+  app.post('/logout', sameOrigin, (_req, res) => {
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/login');
   });
 
   app.use(requireAdmin(options.adminToken));
-  app.use(express.json({ limit: '1mb' }));
-  if (options.admin) app.use(options.admin);
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such page' } });
+  app.use(sameOrigin);
+  app.use(adminBodies);
+  app.use(csrf.protect);
+  // Pages put the token in their forms; `csrfToken()` also sets its cookie.
+  app.use((req, res, next) => {
+    res.locals.csrfToken = () => csrf.token(req, res);
+    next();
   });
+  if (options.admin) app.use(options.admin);
+  app.use(notFoundHandler(options.log));
+  app.use(errorHandler(options.log));
   return app;
 }

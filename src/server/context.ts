@@ -9,6 +9,8 @@ import type { Store } from '../store/index.ts';
 
 import type { Metrics } from './metrics.ts';
 import type { OAuthStateStore } from './oauth-state.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
+import type { DeliveryLedger } from './webhook-ledger.ts';
 
 export type ServerQueues = { sync: Queue; requalify: Queue } & Record<string, Queue>;
 
@@ -24,4 +26,7 @@ export interface ServerContext {
   log: Logger;
   metrics: Metrics;
   states: OAuthStateStore;
+  /** Webhook deliveries already taken, for refusing replays. */
+  deliveries: DeliveryLedger;
+  signIn: SignInThrottle;
 }

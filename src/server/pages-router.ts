@@ -23,7 +23,13 @@ import { type DashboardNotice, renderDashboardPage, renderMessagePage } from './
 import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor, trimSlash } from './vendors.ts';
 import { workspaceView } from './views.ts';
 
-async function renderDashboard(ctx: ServerContext, notice?: DashboardNotice): Promise<string> {
+/** The anti-forgery token the app's CSRF middleware offers the page being rendered. */
+function csrfTokenOf(res: Response): string {
+  const token = (res.locals as { csrfToken?: () => string }).csrfToken;
+  return token ? token() : '';
+}
+
+async function renderDashboard(ctx: ServerContext, res: Response, notice?: DashboardNotice): Promise<string> {
   const workspaces = await ctx.store.workspaces.list();
   const views = await Promise.all(
     workspaces.map(async (ws) => {
@@ -40,7 +46,7 @@ async function renderDashboard(ctx: ServerContext, notice?: DashboardNotice): Pr
       return { view, svg };
     }),
   );
-  return renderDashboardPage(views, trimSlash(ctx.env.PUBLIC_URL), notice);
+  return renderDashboardPage(views, trimSlash(ctx.env.PUBLIC_URL), csrfTokenOf(res), notice);
 }
 
 const noticeQuery = z.object({
@@ -88,11 +94,11 @@ export function pagesRouter(ctx: ServerContext): Router {
     res
       .status(status)
       .type('html')
-      .send(await renderDashboard(ctx, { kind: 'error', text: body.error.message }));
+      .send(await renderDashboard(ctx, res, { kind: 'error', text: body.error.message }));
   };
 
   router.get('/', async (req, res) => {
-    res.type('html').send(await renderDashboard(ctx, noticeFrom(req.query)));
+    res.type('html').send(await renderDashboard(ctx, res, noticeFrom(req.query)));
   });
 
   router.post('/workspaces/:id/connect/:vendor', form, async (req: Request, res: Response) => {

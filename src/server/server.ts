@@ -16,12 +16,18 @@ import { healthReport } from './health.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { refreshMetrics } from './metrics-refresh.ts';
 import { OAuthStateStore } from './oauth-state.ts';
+import { SignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
+import { DeliveryLedger } from './webhook-ledger.ts';
 import { oauthCallbackRouter, pagesRouter } from './pages-router.ts';
 import { trimSlash } from './vendors.ts';
 import { webhookRouter } from './webhooks.ts';
 
 /** What the web app is built from; the OAuth state store is made here, metrics when not given. */
-export type WebServerDeps = Omit<ServerContext, 'metrics' | 'states'> & { metrics?: Metrics };
+export type WebServerDeps = Omit<ServerContext, 'metrics' | 'states' | 'deliveries' | 'signIn'> & {
+  metrics?: Metrics;
+  /** @default DEFAULT_SIGN_IN_LIMITS */
+  signInLimits?: SignInThrottleOptions;
+};
 
 export function createServerContext(deps: WebServerDeps): ServerContext {
   const adminToken = deps.env.ADMIN_TOKEN;
@@ -36,6 +42,8 @@ export function createServerContext(deps: WebServerDeps): ServerContext {
     log: deps.log,
     metrics: deps.metrics ?? createMetrics(),
     states: new OAuthStateStore(deps.redis, `${deps.queuePrefix}:oauth-state:`),
+    deliveries: new DeliveryLedger(deps.redis, `${deps.queuePrefix}:webhook-seen:`),
+    signIn: new SignInThrottle(deps.redis, `${deps.queuePrefix}:sign-in:`, deps.signInLimits),
   };
 }
 
@@ -53,7 +61,9 @@ export function buildWebApp(ctx: ServerContext): Express {
   admin.use(pagesRouter(ctx));
   return createApp({
     adminToken: ctx.env.ADMIN_TOKEN ?? '',
+    publicUrl: ctx.env.PUBLIC_URL,
     log: ctx.log,
+    signIn: ctx.signIn,
     metrics: ctx.metrics,
     health: () => healthReport(ctx),
     beforeScrape: () => refreshMetrics(ctx),
@@ -61,6 +71,7 @@ export function buildWebApp(ctx: ServerContext): Express {
     oauthCallbacks: oauthCallbackRouter(ctx),
     admin,
     secureCookies: trimSlash(ctx.env.PUBLIC_URL).startsWith('https:'),
+    ...(ctx.env.LEADSTAGE_TRUST_PROXY ? { trustProxy: ctx.env.LEADSTAGE_TRUST_PROXY } : {}),
     formActionSources: formActionSources(ctx.env),
   });
 }

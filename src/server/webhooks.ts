@@ -4,6 +4,7 @@
  * HubSpot: matched by portal id (the connection's account id). Mautic: each connection has its own
  * path, `/webhooks/mautic/<connection id>` (the dashboard shows it); plain `/webhooks/mautic` works
  * while there is exactly one Mautic connection. Refusals are logged with the reason, never the body.
+ * A delivery already taken (see webhook-ledger.ts) is answered 200 and not enqueued again.
  */
 import express, { type Request, type Response, type Router } from 'express';
 
@@ -13,44 +14,23 @@ import { MAUTIC_SIGNATURE_HEADER, verifyMauticWebhook } from '../../connectors/m
 
 import type { ServerContext } from './context.ts';
 import { hubspotWebhookSecret, trimSlash } from './vendors.ts';
+import { hubspotEventKey, mauticDeliveryKey } from './webhook-ledger.ts';
+import { SourceRoutes } from './webhook-routes.ts';
 
 /** Vendors retry slow deliveries; answer before this even when Redis is slow, and finish behind. */
 export const WEBHOOK_ANSWER_BUDGET_MS = 200;
 
-async function workspacesOfSource(
-  ctx: ServerContext,
-  vendor: string,
-  connectionIds: string[],
-): Promise<string[]> {
-  if (!connectionIds.length) return [];
-  const { rows } = await ctx.store.db.query<{ id: string }>(
-    'SELECT id FROM workspaces WHERE source_vendor = $1 AND source_connection_id = ANY($2::text[])',
-    [vendor, connectionIds],
-  );
-  return rows.map((r) => r.id);
-}
-
-async function connectionsOfAccount(
-  ctx: ServerContext,
-  vendor: string,
-  accountId: string,
-): Promise<string[]> {
-  const { rows } = await ctx.store.db.query<{ id: string }>(
-    'SELECT id FROM connections WHERE vendor = $1 AND account_id = $2',
-    [vendor, accountId],
-  );
-  return rows.map((r) => r.id);
-}
-
 /**
  * Enqueues, answering 200 once done or once the budget is spent (the enqueue carries on; a failure
- * then is logged). A failure within the budget answers 503 so the vendor delivers again.
+ * then is logged). A failure within the budget answers 503 and gives the delivery's ledger claims
+ * back, so the vendor's next attempt is taken.
  */
 async function enqueueAndAnswer(
   ctx: ServerContext,
   res: Response,
   vendor: string,
   work: { workspaceId: string; contactIds: string[] }[],
+  claims: Iterable<string>,
 ): Promise<void> {
   const jobs = work.filter((w) => w.contactIds.length > 0);
   const all = Promise.all(
@@ -82,10 +62,17 @@ async function enqueueAndAnswer(
       vendor,
       error: err instanceof Error ? err.message : String(err),
     });
+    await ctx.deliveries.release(claims).catch(() => undefined);
     res.status(503).json({ error: { code: 'unavailable', message: 'could not enqueue; deliver again' } });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** 200, so the vendor stops delivering it, and nothing enqueued. */
+function answerReplay(ctx: ServerContext, res: Response, vendor: string): void {
+  ctx.metrics.webhooks.inc({ vendor, outcome: 'duplicate' });
+  res.status(200).json({ ok: true, duplicate: true, workspaces: 0, contacts: 0 });
 }
 
 function refuse(
@@ -110,6 +97,7 @@ function rawBody(req: Request): Buffer {
 
 export function webhookRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  const routes = new SourceRoutes(ctx.store.db);
 
   router.post('/hubspot', async (req, res) => {
     const secret = hubspotWebhookSecret(ctx.env);
@@ -130,12 +118,21 @@ export function webhookRouter(ctx: ServerContext): Router {
       refuse(ctx, req, res, 'hubspot', verdict.status, verdict.reason);
       return;
     }
+    // HubSpot delivers at least once: an event already taken is skipped, a delivery of only such is a replay.
+    const portalOf = (e: Record<string, unknown>) =>
+      typeof e.portalId === 'number' || typeof e.portalId === 'string' ? String(e.portalId) : null;
+    const keyOf = (e: (typeof verdict.events)[number]) => hubspotEventKey(portalOf(e) ?? '-', e.eventId);
+    const claimed = await ctx.deliveries.claim(verdict.events.map(keyOf));
+    if (verdict.events.length && !claimed.size) {
+      answerReplay(ctx, res, 'hubspot');
+      return;
+    }
     // One delivery may mix portals: each contact goes to the workspaces of its own portal.
     const byPortal = new Map<string, Set<string>>();
     const wanted = new Set(verdict.contactIds);
     for (const e of verdict.events) {
-      const portal = (e as { portalId?: unknown }).portalId;
-      if (typeof portal !== 'number' && typeof portal !== 'string') continue;
+      const portal = portalOf(e);
+      if (portal === null || !claimed.has(keyOf(e))) continue;
       const id = String(
         e.subscriptionType === 'contact.merge' ? (e.primaryObjectId ?? e.objectId) : e.objectId,
       );
@@ -146,12 +143,10 @@ export function webhookRouter(ctx: ServerContext): Router {
     }
     const work: { workspaceId: string; contactIds: string[] }[] = [];
     for (const [portal, ids] of byPortal) {
-      const connections = await connectionsOfAccount(ctx, 'hubspot', portal);
-      for (const workspaceId of await workspacesOfSource(ctx, 'hubspot', connections)) {
-        work.push({ workspaceId, contactIds: [...ids] });
-      }
+      const { workspaceIds } = await routes.lookup('hubspot', { by: 'account', accountId: portal });
+      for (const workspaceId of workspaceIds) work.push({ workspaceId, contactIds: [...ids] });
     }
-    await enqueueAndAnswer(ctx, res, 'hubspot', work);
+    await enqueueAndAnswer(ctx, res, 'hubspot', work, claimed);
   });
 
   const mautic = async (req: Request, res: Response, connectionId: string | undefined) => {
@@ -165,34 +160,37 @@ export function webhookRouter(ctx: ServerContext): Router {
       refuse(ctx, req, res, 'mautic', status, verdict.reason);
       return;
     }
-    let connections: string[];
-    if (connectionId) {
-      const c = await ctx.store.connections.get(connectionId);
-      connections = c?.vendor === 'mautic' ? [c.id] : [];
-    } else {
-      connections = (await ctx.store.connections.list())
-        .filter((c) => c.vendor === 'mautic')
-        .map((c) => c.id);
-      if (connections.length > 1) {
-        res.status(404).json({
-          error: {
-            code: 'ambiguous',
-            message: 'several Mautic connections: use /webhooks/mautic/<connection id>',
-          },
-        });
-        return;
-      }
+    // Connection ids are UUIDs; a NUL byte or the like would only make PostgreSQL fail.
+    const route =
+      connectionId === undefined
+        ? await routes.lookup('mautic', { by: 'any' })
+        : /^[\w-]{1,100}$/.test(connectionId)
+          ? await routes.lookup('mautic', { by: 'connection', connectionId })
+          : { connectionIds: [], workspaceIds: [] };
+    if (route.connectionIds.length > 1) {
+      res.status(404).json({
+        error: {
+          code: 'ambiguous',
+          message: 'several Mautic connections: use /webhooks/mautic/<connection id>',
+        },
+      });
+      return;
     }
-    if (!connections.length) {
+    if (!route.connectionIds.length) {
       res.status(404).json({ error: { code: 'not_found', message: 'no such Mautic connection' } });
       return;
     }
-    const workspaces = await workspacesOfSource(ctx, 'mautic', connections);
+    const key = mauticDeliveryKey(rawBody(req));
+    if (!(await ctx.deliveries.claim([key])).size) {
+      answerReplay(ctx, res, 'mautic');
+      return;
+    }
     await enqueueAndAnswer(
       ctx,
       res,
       'mautic',
-      workspaces.map((workspaceId) => ({ workspaceId, contactIds: verdict.contactIds })),
+      route.workspaceIds.map((workspaceId) => ({ workspaceId, contactIds: verdict.contactIds })),
+      [key],
     );
   };
   router.post('/mautic', (req, res) => mautic(req, res, undefined));

@@ -81,6 +81,12 @@ it.skipIf(!CHROMIUM && !IN_CI)(
     expect(await section.locator('.funnel svg').count()).toBe(1);
     expect(await section.locator('.funnel svg g.stage').count()).toBeGreaterThan(1);
     expect(await section.locator('[data-status="connected"]').count()).toBe(0);
+    // Every form that changes something carries the anti-forgery token the server checks.
+    const forms = section.locator('form[method="post"]');
+    expect(await forms.count()).toBeGreaterThan(0);
+    expect(await section.locator('form[method="post"] input[name="_csrf"]').count()).toBe(
+      await forms.count(),
+    );
 
     await Promise.all([
       page.waitForURL((url) => url.searchParams.get('connected') === 'hubspot'),

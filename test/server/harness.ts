@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import { signHubspotWebhookV3 } from '../../connectors/hubspot/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
 import { createQueues } from '../../jobs/worker.ts';
 import { parseEnv } from '../../src/config/env.ts';
@@ -106,4 +107,41 @@ export function location(res: Response, base: string): string {
   const value = res.headers.get('location');
   if (!value) throw new Error(`expected a redirect, got ${res.status}`);
   return new URL(value, base).toString();
+}
+
+/** A workspace whose source is a connection to `accountId` (a HubSpot portal, a Mautic host). */
+export async function sourceWorkspace(
+  h: Harness,
+  name: string,
+  vendor: 'hubspot' | 'mautic',
+  accountId: string,
+) {
+  const ws = await h.createWorkspace(name, vendor);
+  const connection = await h.ctx.store.connections.create({
+    vendor,
+    accountId,
+    baseUrl: `${h.sandbox.url}/${vendor}`,
+    credentials: { kind: 'oauth2', accessToken: 'access-token-never-logged' },
+  });
+  await h.ctx.store.workspaces.setConnection(ws.id, 'source', connection.id);
+  return { ws, connection };
+}
+
+/** A HubSpot webhook delivery signed (v3) with `secret` at `timestamp`. */
+export function hubspotDelivery(h: Harness, body: string, secret: string, timestamp = Date.now()) {
+  return fetch(`${h.url}/webhooks/hubspot`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-request-timestamp': String(timestamp),
+      'x-hubspot-signature-v3': signHubspotWebhookV3(
+        secret,
+        'POST',
+        `${h.url}/webhooks/hubspot`,
+        body,
+        timestamp,
+      ),
+    },
+    body,
+  });
 }

@@ -1,10 +1,15 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { signHubspotWebhookV3 } from '../../connectors/hubspot/index.ts';
 import { signMauticWebhook } from '../../connectors/mautic/index.ts';
 
-import { type Harness, MAUTIC_WEBHOOK_SECRET, startHarness } from './harness.ts';
+import {
+  type Harness,
+  MAUTIC_WEBHOOK_SECRET,
+  hubspotDelivery as deliverHubspot,
+  sourceWorkspace as sourceWorkspaceOf,
+  startHarness,
+} from './harness.ts';
 
 const HUBSPOT_SECRET = 'hubspot-app-secret-for-tests';
 const PERSONAL = 'jane.doe.private@example.com';
@@ -17,39 +22,15 @@ afterEach(async () => {
   await h.close();
 });
 
-async function sourceWorkspace(name: string, vendor: 'hubspot' | 'mautic', accountId: string) {
-  const ws = await h.createWorkspace(name, vendor);
-  const connection = await h.ctx.store.connections.create({
-    vendor,
-    accountId,
-    baseUrl: `${h.sandbox.url}/${vendor}`,
-    credentials: { kind: 'oauth2', accessToken: 'access-token-never-logged' },
-  });
-  await h.ctx.store.workspaces.setConnection(ws.id, 'source', connection.id);
-  return { ws, connection };
-}
+const sourceWorkspace = (name: string, vendor: 'hubspot' | 'mautic', accountId: string) =>
+  sourceWorkspaceOf(h, name, vendor, accountId);
 
 async function requalifyJobs(): Promise<Job[]> {
   return h.ctx.queues.requalify.getJobs(['delayed', 'waiting']);
 }
 
-function hubspotDelivery(body: string, secret = HUBSPOT_SECRET, timestamp = Date.now()) {
-  return fetch(`${h.url}/webhooks/hubspot`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hubspot-request-timestamp': String(timestamp),
-      'x-hubspot-signature-v3': signHubspotWebhookV3(
-        secret,
-        'POST',
-        `${h.url}/webhooks/hubspot`,
-        body,
-        timestamp,
-      ),
-    },
-    body,
-  });
-}
+const hubspotDelivery = (body: string, secret = HUBSPOT_SECRET, timestamp = Date.now()) =>
+  deliverHubspot(h, body, secret, timestamp);
 
 describe('when HubSpot delivers a signed webhook', () => {
   it('should enqueue re-qualification for the workspace whose portal it names, and only that one', async () => {

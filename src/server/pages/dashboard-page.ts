@@ -14,14 +14,23 @@ export interface DashboardNotice {
 const LABELS: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce', mautic: 'Mautic' };
 const label = (vendor: string) => LABELS[vendor] ?? vendor;
 
-function connectForm(ws: WorkspaceView, vendor: string): string {
+/** A POST form carrying the anti-forgery token (`_csrf`) the server checks. */
+function postForm(action: string, csrf: string, inner: string): string {
+  return `<form class="inline" method="post" action="${esc(action)}"><input type="hidden" name="_csrf" value="${esc(csrf)}">${inner}</form>`;
+}
+
+function connectForm(ws: WorkspaceView, vendor: string, csrf: string): string {
   const action = `/workspaces/${encodeURIComponent(ws.id)}/connect/${vendor}`;
   if (vendor === 'mautic') {
-    return `<form class="inline" method="post" action="${action}">
+    return postForm(
+      action,
+      csrf,
+      `
 <label>Mautic base URL <input type="url" name="baseUrl" placeholder="https://mautic.example.com" required></label>
-<button class="primary" type="submit">Connect Mautic</button></form>`;
+<button class="primary" type="submit">Connect Mautic</button>`,
+    );
   }
-  return `<form class="inline" method="post" action="${action}"><button class="primary" type="submit">Connect ${label(vendor)}</button></form>`;
+  return postForm(action, csrf, `<button class="primary" type="submit">Connect ${label(vendor)}</button>`);
 }
 
 function connectionRow(
@@ -30,10 +39,11 @@ function connectionRow(
   vendor: string | null,
   c: ConnectionView | null,
   publicUrl: string,
+  csrf: string,
 ): string {
   if (!vendor) return `<tr><th>${role}</th><td colspan="2" class="muted">none</td></tr>`;
   if (!c) {
-    return `<tr><th>${role}</th><td>${esc(label(vendor))} <span class="muted">not connected</span></td><td>${connectForm(ws, vendor)}</td></tr>`;
+    return `<tr><th>${role}</th><td>${esc(label(vendor))} <span class="muted">not connected</span></td><td>${connectForm(ws, vendor, csrf)}</td></tr>`;
   }
   const status =
     c.status === 'active'
@@ -53,7 +63,7 @@ function connectionRow(
       : check.missing.length
         ? `<br><span class="bad">missing in ${esc(label(vendor))}:</span><ul class="missing">${check.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`
         : `<br><span class="ok">schema ready</span>`;
-  const actions = `<form class="inline" method="post" action="/workspaces/${encodeURIComponent(ws.id)}/disconnect/${vendor}"><button type="submit">Disconnect</button></form>${c.status === 'active' ? '' : connectForm(ws, vendor)}`;
+  const actions = `${postForm(`/workspaces/${encodeURIComponent(ws.id)}/disconnect/${vendor}`, csrf, '<button type="submit">Disconnect</button>')}${c.status === 'active' ? '' : connectForm(ws, vendor, csrf)}`;
   return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${webhook}${schema}</td><td>${actions}</td></tr>`;
 }
 
@@ -66,7 +76,7 @@ export function describeJob(j: JobView): string {
   return `${j.name} ${j.state}${progress}`;
 }
 
-function workspaceSection(ws: WorkspaceView, svg: string | null, publicUrl: string): string {
+function workspaceSection(ws: WorkspaceView, svg: string | null, publicUrl: string, csrf: string): string {
   const runs = ws.runs.length
     ? `<table class="runs"><tr><th>started</th><th>kind</th><th>status</th><th>counts</th></tr>${ws.runs
         .map(
@@ -82,10 +92,10 @@ function workspaceSection(ws: WorkspaceView, svg: string | null, publicUrl: stri
 <h2>${esc(ws.name)}</h2>
 <p class="muted">model ${esc(ws.model.ref)} @ <code>${esc(ws.model.version)}</code>${ws.model.applied ? '' : ' (not applied yet)'} · every ${ws.scheduleIntervalMinutes} min${stages ? ` · ${stages}` : ''}</p>
 <table class="connections">
-${connectionRow(ws, 'source', ws.sourceVendor, ws.source, publicUrl)}
-${connectionRow(ws, 'crm', ws.crmVendor, ws.crm, publicUrl)}
+${connectionRow(ws, 'source', ws.sourceVendor, ws.source, publicUrl, csrf)}
+${connectionRow(ws, 'crm', ws.crmVendor, ws.crm, publicUrl, csrf)}
 </table>
-<p><form class="inline" method="post" action="/workspaces/${encodeURIComponent(ws.id)}/sync"><button type="submit">Sync now</button></form>
+<p>${postForm(`/workspaces/${encodeURIComponent(ws.id)}/sync`, csrf, '<button type="submit">Sync now</button>')}
 <span class="jobs" aria-live="polite">${ws.jobs.length ? esc(ws.jobs.map(describeJob).join('; ')) : 'no sync running'}</span></p>
 <h3>Last runs</h3>${runs}
 <h3>Funnel</h3>
@@ -104,13 +114,14 @@ setInterval(poll,3000);`;
 export function renderDashboardPage(
   views: { view: WorkspaceView; svg: string | null }[],
   publicUrl: string,
+  csrf: string,
   notice?: DashboardNotice,
 ): string {
   const body = `${notice ? `<p class="notice${notice.kind === 'error' ? ' error' : ''}" role="status">${esc(notice.text)}</p>` : ''}
 <h1>Workspaces</h1>
 ${
   views.length
-    ? views.map(({ view, svg }) => workspaceSection(view, svg, publicUrl)).join('\n')
+    ? views.map(({ view, svg }) => workspaceSection(view, svg, publicUrl, csrf)).join('\n')
     : '<p class="muted">No workspaces yet: create one with <code>leadstage workspace create</code> or <code>POST /api/workspaces</code>.</p>'
 }`;
   return page('Dashboard', body, { signedIn: true, script: POLL_SCRIPT });
