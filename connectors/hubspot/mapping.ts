@@ -101,7 +101,14 @@ export function convertValue(
 
 /** The HubSpot property names a contact pull must request. */
 export function contactPropertyNames(mapping: HubspotMapping): string[] {
-  const names = new Set(['lifecyclestage', 'lastmodifieddate', 'createdate', 'hs_object_id']);
+  const names = new Set([
+    'lifecyclestage',
+    'lastmodifieddate',
+    'createdate',
+    'hs_object_id',
+    // Ids merged into the contact: their links and history move to it.
+    'hs_merged_object_ids',
+  ]);
   for (const m of Object.values(mapping.contactProperties)) names.add(m.property);
   return [...names];
 }

@@ -2,7 +2,7 @@
 export { runSync } from './run-sync.ts';
 export { previewModelChange } from './preview.ts';
 export { requalifyContacts } from './requalify.ts';
-export { externalIdFor } from './steps/handoff.ts';
+export { externalIdFor, identitySettings, type IdentitySettings } from './identity.ts';
 export { DEFAULT_TUNING } from './run-context.ts';
 export { ApiCallTally } from './api-calls.ts';
 export type {
