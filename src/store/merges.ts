@@ -63,9 +63,10 @@ async function mergeOne(tx: Db, ws: string, into: string, merged: string, at: Da
     'UPDATE engagement_events SET contact_id = $2 WHERE workspace_id = $1 AND contact_id = $3',
     p,
   );
+  const own = [ws, merged];
   await tx.query(
-    "DELETE FROM record_errors WHERE workspace_id = $1 AND record_id = $3 AND step <> 'sales_outcomes'",
-    p,
+    "DELETE FROM record_errors WHERE workspace_id = $1 AND record_id = $2 AND step <> 'sales_outcomes'",
+    own,
   );
   const { rows } = await tx.query<{ contact_id: string }>(
     'SELECT contact_id FROM contacts WHERE workspace_id = $1 AND contact_id IN ($2, $3)',
@@ -115,12 +116,12 @@ async function mergeOne(tx: Db, ws: string, into: string, merged: string, at: Da
   let dropped: string | undefined;
   if (moved.rowCount === 0) {
     const { rows: left } = await tx.query<{ external_id: string }>(
-      'SELECT external_id FROM crm_links WHERE workspace_id = $1 AND contact_id = $3',
-      p,
+      'SELECT external_id FROM crm_links WHERE workspace_id = $1 AND contact_id = $2',
+      own,
     );
     dropped = left[0]?.external_id;
   }
   // What did not move (a second decision, a second link) goes with the merged-away contact.
-  await tx.query('DELETE FROM contacts WHERE workspace_id = $1 AND contact_id = $3', p);
+  await tx.query('DELETE FROM contacts WHERE workspace_id = $1 AND contact_id = $2', own);
   return { mergedId: merged, moved: true, ...(dropped ? { droppedExternalId: dropped } : {}) };
 }

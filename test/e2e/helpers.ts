@@ -23,11 +23,25 @@ export interface E2eWorld {
 
 export async function startWorld(store: Store, contacts: number, seed = 7): Promise<E2eWorld> {
   const sandbox = await startSandboxServer({ port: 0, contacts, seed });
+  const registry = createRegistry(await builtinConnectors());
+  return { sandbox, registry, ...(await addWorkspace(store, sandbox, registry, 'sandbox')) };
+}
+
+/**
+ * A workspace on the sandboxes whose HubSpot connection says it is portal `accountId` (two of them
+ * are two portals with the same contact ids handing off to one org).
+ */
+export async function addWorkspace(
+  store: Store,
+  sandbox: SandboxServer,
+  registry: ConnectorRegistry,
+  accountId: string,
+): Promise<Pick<E2eWorld, 'workspaceId' | 'sync'>> {
   const hs = sandbox.hubspot.issueTokens();
   const source = await store.connections.create({
     vendor: 'hubspot',
     baseUrl: `${sandbox.url}/hubspot`,
-    accountId: 'sandbox',
+    accountId,
     credentials: {
       kind: 'oauth2',
       accessToken: hs.accessToken,
@@ -56,11 +70,8 @@ export async function startWorld(store: Store, contacts: number, seed = 7): Prom
   });
   await store.workspaces.setConnection(ws.id, 'source', source.id);
   await store.workspaces.setConnection(ws.id, 'crm', crm.id);
-  const registry = createRegistry(await builtinConnectors());
   return {
-    sandbox,
     workspaceId: ws.id,
-    registry,
     sync: (extra = {}) =>
       runSync({
         store,
