@@ -17,6 +17,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
   [['funnel'], async () => (await import('./funnel.ts')).registerFunnelCommand],
+  [['contact'], async () => (await import('./contact.ts')).registerContactCommands],
   [['db'], async () => (await import('./db.ts')).registerDbCommands],
   [['sandbox'], async () => (await import('./sandbox.ts')).registerSandboxCommand],
   [['salesforce'], async () => (await import('./salesforce.ts')).registerSalesforceCommands],

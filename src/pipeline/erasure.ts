@@ -10,7 +10,10 @@ import type { Logger } from '../log.ts';
 import type { CrmErasureOutcome } from '../model.ts';
 import type { CrmErasureTarget, ErasedCounts, Store, Workspace } from '../store/index.ts';
 
+import { ApiCallTally } from './api-calls.ts';
+import { openConnectors } from './connectors.ts';
 import type { CrmConnector } from './ports.ts';
+import type { ConnectorRegistry } from './registry.ts';
 import { externalIdFor, identitySettings, sourceAccountOf } from './identity.ts';
 import { errorMessage } from './run-context.ts';
 
@@ -171,4 +174,47 @@ export async function propagateCrmErasures(
 
 function toRequest(t: CrmErasureTarget) {
   return { externalId: t.externalId, crmId: t.crmId, convertedContactId: t.convertedContactId };
+}
+
+/**
+ * The entry point the doors share (CLI, JSON API, webhooks): resolves the workspace, opens its CRM
+ * connector when it can (a missing or broken connection leaves the CRM part for the next sync) and
+ * erases.
+ */
+export async function eraseInWorkspace(
+  deps: { store: Store; registry: ConnectorRegistry; log: Logger; now?: () => Date; reachCrm?: boolean },
+  workspaceRef: string | Workspace,
+  target: ErasureTarget,
+  actor: string,
+): Promise<ErasureReport> {
+  const workspace =
+    typeof workspaceRef === 'string' ? await deps.store.workspaces.require(workspaceRef) : workspaceRef;
+  let crm: CrmConnector | null = null;
+  if (deps.reachCrm !== false && workspace.crmVendor && workspace.crmConnectionId) {
+    try {
+      crm = (
+        await openConnectors(
+          {
+            store: deps.store,
+            registry: deps.registry,
+            log: deps.log,
+            calls: new ApiCallTally(),
+            now: deps.now,
+          },
+          workspace,
+        )
+      ).crm;
+    } catch (err) {
+      deps.log.warn('CRM not reachable for the erasure; the next sync carries it there', {
+        workspace: workspace.name,
+        error: errorMessage(err),
+      });
+    }
+  }
+  return eraseContact(
+    { store: deps.store, log: deps.log, crm, ...(deps.now ? { now: deps.now } : {}) },
+    workspace,
+    target,
+    actor,
+  );
 }

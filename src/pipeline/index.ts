@@ -2,7 +2,7 @@
 export { runSync } from './run-sync.ts';
 export { previewModelChange } from './preview.ts';
 export { requalifyContacts } from './requalify.ts';
-export { externalIdFor, identitySettings, type IdentitySettings } from './identity.ts';
+export { applyMerges, externalIdFor, identitySettings, type IdentitySettings } from './identity.ts';
 export { DEFAULT_TUNING } from './run-context.ts';
 export { ApiCallTally } from './api-calls.ts';
 export type {
@@ -17,3 +17,10 @@ export type {
   SyncProgress,
   SyncSummary,
 } from './types.ts';
+export {
+  eraseContact,
+  eraseInWorkspace,
+  propagateCrmErasures,
+  type ErasureReport,
+  type ErasureTarget,
+} from './erasure.ts';

@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
 import { enqueueSync } from '../../jobs/enqueue.ts';
-import { previewModelChange } from '../pipeline/index.ts';
+import { eraseInWorkspace, previewModelChange } from '../pipeline/index.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
@@ -45,6 +45,13 @@ export function apiRouter(ctx: ServerContext): Router {
     .strict();
   const setModelSchema = z.object({ model: modelInputSchema, dryRun: z.boolean().default(false) }).strict();
   const syncSchema = z.object({ full: z.boolean().default(false) }).strict();
+  const eraseSchema = z
+    .object({
+      email: z.string().trim().min(3).max(320).optional(),
+      id: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict()
+    .refine((b) => !!b.email !== !!b.id, { message: 'give exactly one of email or id' });
 
   /** Express 5 passes rejections on; this answers them as JSON with the field named. */
   const handle =
@@ -125,6 +132,22 @@ export function apiRouter(ctx: ServerContext): Router {
         ...(body.full ? { full: true } : {}),
       });
       res.status(202).json({ jobId: jobId ?? null });
+    }),
+  );
+
+  /** Erasure of one person (GDPR art. 17): the same implementation as the CLI and the webhooks. */
+  router.post(
+    '/workspaces/:id/contacts/erase',
+    handle(async (req, res) => {
+      const body = eraseSchema.parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const report = await eraseInWorkspace(
+        { store: ctx.store, registry: ctx.registry, log: ctx.log },
+        ws,
+        body.email ? { email: body.email } : { id: body.id! },
+        'api',
+      );
+      res.json({ erasure: report });
     }),
   );
 

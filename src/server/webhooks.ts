@@ -12,6 +12,7 @@ import { verifyHubspotWebhook } from '../../connectors/hubspot/index.ts';
 import { MAUTIC_SIGNATURE_HEADER, verifyMauticWebhook } from '../../connectors/mautic/index.ts';
 
 import type { ServerContext } from './context.ts';
+import { applyHubspotIdentityEvents, applyMauticIdentityEvents, identityFirst } from './identity-webhooks.ts';
 import { hubspotWebhookSecret, trimSlash } from './vendors.ts';
 
 /** Vendors retry slow deliveries; answer before this even when Redis is slow, and finish behind. */
@@ -130,6 +131,16 @@ export function webhookRouter(ctx: ServerContext): Router {
       refuse(ctx, req, res, 'hubspot', verdict.status, verdict.reason);
       return;
     }
+    // Merges and erasures first, so the re-qualification below sees the survivor and not the erased.
+    const workspacesOf = async (vendor: string, account: string) =>
+      workspacesOfSource(ctx, vendor, await connectionsOfAccount(ctx, vendor, account));
+    if (
+      !(await identityFirst(ctx, res, 'hubspot', () =>
+        applyHubspotIdentityEvents(ctx, verdict.events, workspacesOf),
+      ))
+    ) {
+      return;
+    }
     // One delivery may mix portals: each contact goes to the workspaces of its own portal.
     const byPortal = new Map<string, Set<string>>();
     const wanted = new Set(verdict.contactIds);
@@ -188,6 +199,13 @@ export function webhookRouter(ctx: ServerContext): Router {
       return;
     }
     const workspaces = await workspacesOfSource(ctx, 'mautic', connections);
+    if (
+      !(await identityFirst(ctx, res, 'mautic', () =>
+        applyMauticIdentityEvents(ctx, workspaces, rawBody(req)),
+      ))
+    ) {
+      return;
+    }
     await enqueueAndAnswer(
       ctx,
       res,
