@@ -29,8 +29,9 @@ export function formatErasure(report: ErasureReport): string {
       .join(', ')}`,
     `  suppressed: future pulls and handoffs skip this person`,
   ];
-  if (report.crm.pending)
+  if (report.crm.pending) {
     lines.push('  CRM: not reached yet; the next sync applies the erasure policy there');
+  }
   for (const o of report.crm.outcomes) {
     lines.push(
       `  CRM ${o.object ?? 'record'} ${o.crmId ?? '(none)'}: ${o.action}${o.reason ? ` (${o.reason})` : ''}`,

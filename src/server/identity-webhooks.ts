@@ -42,8 +42,9 @@ export async function applyHubspotIdentityEvents(
     const portal = e.portalId;
     if (typeof portal !== 'number' && typeof portal !== 'string') continue;
     const type = e.subscriptionType;
-    if (type !== 'contact.merge' && type !== 'contact.deletion' && type !== 'contact.privacyDeletion')
+    if (type !== 'contact.merge' && type !== 'contact.deletion' && type !== 'contact.privacyDeletion') {
       continue;
+    }
     for (const ws of await workspacesOf('hubspot', String(portal))) {
       if (type === 'contact.merge') {
         const into = String(e.primaryObjectId ?? e.objectId);
