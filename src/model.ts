@@ -20,6 +20,8 @@ export interface Contact {
   updatedAt: string;
   /** The stage key the source currently shows, mapped through `mappings/` (absent when unknown). */
   stage?: string;
+  /** Ids of contacts the source merged into this one (HubSpot `hs_merged_object_ids`). */
+  mergedIds?: string[];
 }
 
 /** Event types the connectors emit. Models may name others; they simply never match. */
@@ -142,7 +144,7 @@ export interface StageChange {
 export interface HandoffRecord {
   sourceSystem: SourceVendor;
   sourceContactId: string;
-  /** `${sourceSystem}:${sourceContactId}`: the CRM's external id value. */
+  /** `${sourceSystem}:${sourceAccount}:${sourceContactId}`: the CRM's external id value. */
   externalId: string;
   properties: Properties;
   stage: string;
@@ -150,6 +152,11 @@ export interface HandoffRecord {
   summary: string;
   /** Set when an earlier handoff was converted in the CRM: later updates follow that record. */
   convertedContactId?: string;
+  /**
+   * First handoff of a workspace that matches on email: an existing Lead or Contact with this
+   * email and no external id of its own is linked (and given the external id) instead of created.
+   */
+  matchOnEmail?: boolean;
 }
 
 /** What sales did, as read back from the CRM. */
@@ -182,6 +189,32 @@ export interface WriteResult {
 }
 
 export interface HandoffResult {
-  ok: { externalId: string; crmId: string; created: boolean }[];
+  /** `contactId`: the record matched an existing CRM Contact, which later handoffs update. */
+  ok: { externalId: string; crmId: string; created: boolean; contactId?: string }[];
   failed: RecordFailure[];
+}
+
+/** A CRM record whose external id changes in place (old-format ids gaining the source account). */
+export interface ExternalIdChange {
+  from: string;
+  to: string;
+}
+
+/** A person to erase from the CRM, as the link knows them. */
+export interface CrmErasureRequest {
+  externalId: string;
+  crmId: string | null;
+  convertedContactId: string | null;
+}
+
+/** `delete_lead`: delete an unconverted Lead, leave Contacts and report them. `report_only`: delete nothing. */
+export type CrmErasurePolicy = 'delete_lead' | 'report_only';
+
+export interface CrmErasureOutcome {
+  externalId: string;
+  object: 'Lead' | 'Contact' | null;
+  crmId: string | null;
+  action: 'deleted' | 'kept' | 'not_found' | 'failed';
+  /** Why a record was kept or failed, in words (no personal data). */
+  reason?: string;
 }

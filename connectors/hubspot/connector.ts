@@ -153,11 +153,16 @@ export class HubspotSourceConnector implements SourceConnector {
     const stage = stages.stageKey(r.properties.lifecyclestage, r.properties[this.mapping.writeBack.stage]);
     const email = r.properties.email?.toLowerCase();
     if (email) this.emailIds.set(email, r.id);
+    const mergedIds = (r.properties.hs_merged_object_ids ?? '')
+      .split(';')
+      .map((id) => id.trim())
+      .filter((id) => id !== '' && id !== r.id);
     return {
       id: r.id,
       properties,
       updatedAt: new Date(ts ?? this.now()).toISOString(),
       ...(stage ? { stage } : {}),
+      ...(mergedIds.length ? { mergedIds } : {}),
     };
   }
 

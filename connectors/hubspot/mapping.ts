@@ -109,6 +109,8 @@ export function contactPropertyNames(mapping: HubspotMapping): string[] {
     'lastmodifieddate',
     'createdate',
     'hs_object_id',
+    // Ids merged into the contact: their links and history move to it.
+    'hs_merged_object_ids',
   ]);
   for (const m of Object.values(mapping.contactProperties)) names.add(m.property);
   return [...names];

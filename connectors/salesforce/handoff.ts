@@ -1,6 +1,7 @@
 /**
  * Handoff: HandoffRecords become Leads (or Contacts under an Account), upserted by the external id
- * field, never matched on email. Collections in chunks of 200 below the bulk threshold, one Bulk
+ * field; on a first handoff the workspace may match existing records on email first
+ * (email-match.ts). Collections in chunks of 200 below the bulk threshold, one Bulk
  * API 2.0 ingest job above it. Every per-record result is read; a converted Lead is never written
  * again: its record follows the Contact it became.
  */
@@ -10,6 +11,7 @@ import { ConfigError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { HandoffRecord, HandoffResult } from '../../src/model.ts';
 import { BulkIngest } from './bulk-ingest.ts';
+import { matchOnEmail } from './email-match.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
 import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
@@ -50,10 +52,17 @@ export class Handoff {
     if (!records.length) return result;
     const object = this.config.handoffObject;
     const follow = records.filter((r) => r.convertedContactId);
-    const direct = records.filter((r) => !r.convertedContactId);
+    let direct = records.filter((r) => !r.convertedContactId);
+    let rows: Row[] = [];
 
     if (direct.length) {
-      const rows = await this.rowsFor(object, direct);
+      rows = await this.rowsFor(object, direct);
+      const matched = await this.matchExisting(direct, rows, result);
+      follow.push(...matched.follow);
+      direct = direct.filter((_, i) => matched.keep.has(i));
+      rows = rows.filter((_, i) => matched.keep.has(i));
+    }
+    if (direct.length) {
       if (object === 'Contact') await this.fileUnderAccounts(rows, direct);
       const outcome =
         rows.length > this.config.bulkThreshold
@@ -85,6 +94,50 @@ export class Handoff {
       result.failed.push(...outcome.failed);
     }
     return result;
+  }
+
+  /**
+   * Links records flagged for matching to the existing Lead or Contact with their email: matched
+   * Leads are updated by id here (gaining the external id), matched Contacts are returned to be
+   * followed like converted records. Returns the indexes of the records still to upsert.
+   */
+  private async matchExisting(
+    records: HandoffRecord[],
+    rows: Row[],
+    result: HandoffResult,
+  ): Promise<{ keep: Set<number>; follow: HandoffRecord[] }> {
+    const keep = new Set(records.map((_, i) => i));
+    if (!records.some((r) => r.matchOnEmail)) return { keep, follow: [] };
+    const extId = this.mapping.externalIdField;
+    // The query needs the Email of each record even when the handoff object is a Contact.
+    const leadRows = this.config.handoffObject === 'Lead' ? rows : await this.rowsFor('Lead', records, false);
+    const matches = await matchOnEmail(records, leadRows, {
+      externalIdField: extId,
+      contactHasExternalId: (await this.schemas.fields('Contact')).has(extId),
+      query: (soql, object) => this.query(soql, object),
+    });
+    for (const [i, failure] of matches.failed) {
+      keep.delete(i);
+      result.failed.push(failure);
+    }
+    const follow: HandoffRecord[] = [];
+    for (const [i, contactId] of matches.contacts) {
+      keep.delete(i);
+      follow.push({ ...records[i]!, convertedContactId: contactId });
+    }
+    const leads = [...matches.leads];
+    if (leads.length) {
+      for (const [i] of leads) keep.delete(i);
+      const outcome = await this.updateById(
+        'Lead',
+        leads.map(([i]) => leadRows[i]!),
+        leads.map(([, id]) => id),
+      );
+      result.ok.push(...outcome.ok);
+      result.failed.push(...outcome.failed);
+      this.log.info('salesforce leads matched on email', { linked: outcome.ok.length });
+    }
+    return { keep, follow };
   }
 
   /** Maps records and keeps only fields the org has (a missing score field is reported, not fatal). */
@@ -193,16 +246,28 @@ export class Handoff {
     return out;
   }
 
-  /** Converted records are updated on their Contact by id; the Contact gets the external id too. */
+  /**
+   * Converted (or email-matched) records are updated on their Contact by id; the Contact gets the
+   * external id too, and the outcome names it so later handoffs follow it.
+   */
   private async updateConvertedContacts(records: HandoffRecord[]): Promise<HandoffResult> {
-    const out: HandoffResult = { ok: [], failed: [] };
     // Updated by id: an org without the external id on Contact only loses the tie-back field.
     const rows = await this.rowsFor('Contact', records, false);
-    const ids = records.map((r) => r.convertedContactId!);
+    const out = await this.updateById(
+      'Contact',
+      rows,
+      records.map((r) => r.convertedContactId!),
+    );
+    out.ok = out.ok.map((o) => ({ ...o, contactId: o.crmId }));
+    return out;
+  }
+
+  private async updateById(object: HandoffObject, rows: Row[], ids: string[]): Promise<HandoffResult> {
+    const out: HandoffResult = { ok: [], failed: [] };
     for (const [n, part] of chunk(rows, COLLECTION_CHUNK).entries()) {
       const partIds = ids.slice(n * COLLECTION_CHUNK, n * COLLECTION_CHUNK + part.length);
       const raw = await this.client.call('PATCH /composite/sobjects', (conn) =>
-        conn.sobject('Contact').update(
+        conn.sobject(object).update(
           part.map((r, i) => ({ ...r.fields, Id: partIds[i]! })),
           { allOrNone: false },
         ),

@@ -2,7 +2,14 @@
  * The Salesforce CRM connector: handoff of qualified contacts (upsert by external id), the closed
  * loop of sales outcomes, and the schema check, on jsforce with a pinned API version.
  */
-import type { HandoffRecord, HandoffResult, SalesOutcome } from '../../src/model.ts';
+import type {
+  CrmErasurePolicy,
+  CrmErasureRequest,
+  ExternalIdChange,
+  HandoffRecord,
+  HandoffResult,
+  SalesOutcome,
+} from '../../src/model.ts';
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
 import type {
   ApiWork,
@@ -16,6 +23,7 @@ import type {
 import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
 import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
 import { Handoff } from './handoff.ts';
+import { SalesforceIdentity } from './identity.ts';
 import { loadSalesforceMapping, type SalesforceMapping } from './mapping.ts';
 import { salesforceOAuth } from './oauth.ts';
 import { SalesOutcomes } from './outcomes.ts';
@@ -73,13 +81,25 @@ export function createSalesforceConnector(
   const mapping = options.mapping ?? loadSalesforceMapping(config.mappingFile);
   const app =
     options.app ?? appFromEnv() ?? (isLocalSandbox(ctx.connection.baseUrl) ? SANDBOX_OAUTH_APP : undefined);
-  let opened: Promise<{ client: SalesforceClient; schemas: ObjectSchemas; handoff: Handoff }> | undefined;
+  let opened:
+    | Promise<{
+        client: SalesforceClient;
+        schemas: ObjectSchemas;
+        handoff: Handoff;
+        identity: SalesforceIdentity;
+      }>
+    | undefined;
   let client: SalesforceClient | undefined;
   const open = () =>
     (opened ??= SalesforceClient.open(ctx, config, { app, loginUrl: options.loginUrl }).then((c) => {
       client = c;
       const schemas = new ObjectSchemas(c);
-      return { client: c, schemas, handoff: new Handoff(c, schemas, mapping, config, ctx.log) };
+      return {
+        client: c,
+        schemas,
+        handoff: new Handoff(c, schemas, mapping, config, ctx.log),
+        identity: new SalesforceIdentity(c, schemas, mapping.externalIdField),
+      };
     }));
 
   return {
@@ -97,6 +117,14 @@ export function createSalesforceConnector(
       const objects =
         config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact'] as const);
       return missingSchema(schemas, mapping, spec, [...objects]);
+    },
+    async rekey(changes: ExternalIdChange[]) {
+      if (!changes.length) return { ok: [], failed: [] };
+      return (await open()).identity.rekey(changes);
+    },
+    async erase(requests: CrmErasureRequest[], policy: CrmErasurePolicy) {
+      if (!requests.length) return [];
+      return (await open()).identity.erase(requests, policy);
     },
     apiUsage: () => client?.apiUsage(),
     // Describes of the handoff objects, Collections of 200 (a Bulk 2.0 job is five calls: create,

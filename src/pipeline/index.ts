@@ -2,7 +2,7 @@
 export { runSync } from './run-sync.ts';
 export { previewModelChange } from './preview.ts';
 export { requalifyContacts } from './requalify.ts';
-export { externalIdFor } from './steps/handoff.ts';
+export { applyMerges, externalIdFor, identitySettings, type IdentitySettings } from './identity.ts';
 export { DEFAULT_TUNING } from './run-context.ts';
 export { ApiCallTally } from './api-calls.ts';
 export type {
@@ -26,3 +26,10 @@ export {
   type QuarantineCause,
   type QuarantineQuery,
 } from './quarantine.ts';
+export {
+  eraseContact,
+  eraseInWorkspace,
+  propagateCrmErasures,
+  type ErasureReport,
+  type ErasureTarget,
+} from './erasure.ts';

@@ -8,9 +8,14 @@ import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type {
   Contact,
+  CrmErasureOutcome,
+  CrmErasurePolicy,
+  CrmErasureRequest,
   EngagementEvent,
+  ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  RecordFailure,
   SalesOutcome,
   StageChange,
   Vendor,
@@ -133,6 +138,13 @@ export interface CrmConnector {
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
   ensureSchema(spec: SchemaSpec): Promise<string[]>;
   minimumCalls?(work: ApiWork): number;
+  /**
+   * Rewrites external ids in place on the records that carry them (converted Leads keep theirs).
+   * Returns the changes applied or found nothing to change; failures are per record, by `from`.
+   */
+  rekey?(changes: ExternalIdChange[]): Promise<{ ok: string[]; failed: RecordFailure[] }>;
+  /** Erases people by `policy`; one outcome per CRM record found (or `not_found` per request). */
+  erase?(requests: CrmErasureRequest[], policy: CrmErasurePolicy): Promise<CrmErasureOutcome[]>;
 }
 
 /** An OAuth app's registration, from the environment. */

@@ -7,6 +7,7 @@ import { defaultRegistry } from './registry.ts';
 import { createLogger } from '../log.ts';
 import type { Workspace } from '../store/index.ts';
 
+import { admitContacts } from './identity.ts';
 import { prepareRun } from './prepare.ts';
 import { errorMessage } from './run-context.ts';
 import { runCounts, summarize } from './run-sync.ts';
@@ -54,7 +55,13 @@ export async function requalifyContacts(
       stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
       dimensions: [...ctx.model.dimensions],
     });
-    const contacts = await ctx.source.fetchContacts(ids);
+    const contacts = await admitContacts(
+      store,
+      ctx.workspace.id,
+      await ctx.source.fetchContacts(ids),
+      ctx.at,
+      ctx.log,
+    );
     ctx.tally.pulled.contacts += contacts.length;
     await store.transaction(async (tx) => {
       await tx.contacts.upsert(ctx.workspace.id, contacts);

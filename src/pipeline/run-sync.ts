@@ -8,6 +8,8 @@ import { TransientError } from '../errors.ts';
 
 import { forwardOnly } from './cursor-window.ts';
 import { dryRunSync } from './dry-run.ts';
+import { propagateCrmErasures } from './erasure.ts';
+import { rekeyLegacyLinks } from './identity.ts';
 import { prepareRun } from './prepare.ts';
 import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
@@ -161,6 +163,16 @@ async function runLocked(
     // Every run: connectors learn the model's stages here (HubSpot maps lifecycle options from them),
     // and a new model may name stages or score dimensions the vendors do not have yet.
     await ensureSchemas(ctx);
+    // Identity upkeep before any handoff: old-format external ids gain the source account, and
+    // erasures not yet carried to the CRM go there.
+    await rekeyLegacyLinks(ctx);
+    if (ctx.crm) {
+      await propagateCrmErasures(
+        { store: ctx.store, log: ctx.log, crm: ctx.crm, now: ctx.clock },
+        ctx.workspace,
+        'sync',
+      );
+    }
     await checkpoint('start');
     const contactsReached = await pullContacts(ctx, full);
     await checkpoint('pull_contacts');

@@ -6,6 +6,7 @@ import { enqueueSync } from '../../jobs/enqueue.ts';
 import {
   causesOf,
   listRecordErrors,
+  eraseInWorkspace,
   previewModelChange,
   releaseOffers,
   releaseRecordErrors,
@@ -63,6 +64,13 @@ export function apiRouter(ctx: ServerContext): Router {
       ids: z.array(z.string().min(1).max(200)).optional(),
     })
     .strict();
+  const eraseSchema = z
+    .object({
+      email: z.string().trim().min(3).max(320).optional(),
+      id: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict()
+    .refine((b) => !!b.email !== !!b.id, { message: 'give exactly one of email or id' });
 
   /** Express 5 passes rejections on; this answers them as JSON with the field named. */
   const handle =
@@ -148,6 +156,22 @@ export function apiRouter(ctx: ServerContext): Router {
         ...(body.full ? { full: true } : {}),
       });
       res.status(202).json({ jobId: jobId ?? null });
+    }),
+  );
+
+  /** Erasure of one person (GDPR art. 17): the same implementation as the CLI and the webhooks. */
+  router.post(
+    '/workspaces/:id/contacts/erase',
+    handle(async (req, res) => {
+      const body = eraseSchema.parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const report = await eraseInWorkspace(
+        { store: ctx.store, registry: ctx.registry, log: ctx.log },
+        ws,
+        body.email ? { email: body.email } : { id: body.id! },
+        'api',
+      );
+      res.json({ erasure: report });
     }),
   );
 

@@ -13,6 +13,7 @@ import { verifyHubspotWebhook } from '../../connectors/hubspot/index.ts';
 import { MAUTIC_SIGNATURE_HEADER, verifyMauticWebhook } from '../../connectors/mautic/index.ts';
 
 import type { ServerContext } from './context.ts';
+import { applyHubspotIdentityEvents, applyMauticIdentityEvents, identityFirst } from './identity-webhooks.ts';
 import { hubspotWebhookSecret, trimSlash } from './vendors.ts';
 import { hubspotEventKey, mauticDeliveryKey } from './webhook-ledger.ts';
 import { SourceRoutes } from './webhook-routes.ts';
@@ -127,6 +128,17 @@ export function webhookRouter(ctx: ServerContext): Router {
       answerReplay(ctx, res, 'hubspot');
       return;
     }
+    // Merges and erasures first, so the re-qualification below sees the survivor and not the erased.
+    const workspacesOf = async (_vendor: string, account: string) =>
+      (await routes.lookup('hubspot', { by: 'account', accountId: account })).workspaceIds;
+    const taken = verdict.events.filter((e) => claimed.has(keyOf(e)));
+    if (
+      !(await identityFirst(ctx, res, 'hubspot', claimed, () =>
+        applyHubspotIdentityEvents(ctx, taken, workspacesOf),
+      ))
+    ) {
+      return;
+    }
     // One delivery may mix portals: each contact goes to the workspaces of its own portal.
     const byPortal = new Map<string, Set<string>>();
     const wanted = new Set(verdict.contactIds);
@@ -183,6 +195,13 @@ export function webhookRouter(ctx: ServerContext): Router {
     const key = mauticDeliveryKey(rawBody(req));
     if (!(await ctx.deliveries.claim([key])).size) {
       answerReplay(ctx, res, 'mautic');
+      return;
+    }
+    if (
+      !(await identityFirst(ctx, res, 'mautic', [key], () =>
+        applyMauticIdentityEvents(ctx, route.workspaceIds, rawBody(req)),
+      ))
+    ) {
       return;
     }
     await enqueueAndAnswer(

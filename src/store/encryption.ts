@@ -2,7 +2,7 @@
  * AES-256-GCM for credentials at rest. The key comes from LEADSTAGE_ENCRYPTION_KEY (32 bytes,
  * base64) or, on a laptop, from `<dataDir>/encryption.key`, generated once with mode 0600.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -49,12 +49,30 @@ export interface Sealer {
   /** `context` (e.g. the connection id) is authenticated too: a sealed value copied to another row fails to open. */
   seal(plaintext: string, context?: string): string;
   open(sealed: string, context?: string): string;
+  /**
+   * A keyed hash (HMAC-SHA256, base64url) under a key derived from the encryption key for `purpose`:
+   * equal inputs give equal digests, and without the key a digest reveals nothing, not even by
+   * hashing guessed emails.
+   */
+  digest(text: string, purpose: string): string;
 }
 
 /** Sealed values read `v1.<iv>.<tag>.<ciphertext>`, each part base64. */
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== KEY_BYTES) throw new ConfigError(`encryption key must be ${KEY_BYTES} bytes`);
+  const derived = new Map<string, Buffer>();
+  const keyFor = (purpose: string) => {
+    let k = derived.get(purpose);
+    if (!k) {
+      k = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `leadstage ${purpose}`, KEY_BYTES));
+      derived.set(purpose, k);
+    }
+    return k;
+  };
   return {
+    digest(text, purpose) {
+      return createHmac('sha256', keyFor(purpose)).update(text, 'utf8').digest('base64url');
+    },
     seal(plaintext, context = '') {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -6,18 +6,22 @@ import { join } from 'node:path';
 
 import { type Env, parseEnv } from '../config/env.ts';
 
+import { AuditRepo } from './audit.ts';
 import { ConnectionRepo } from './connections.ts';
 import { ContactRepo } from './contacts.ts';
 import { CursorRepo } from './cursors.ts';
 import type { Db } from './db.ts';
 import { DecisionRepo } from './decisions.ts';
 import { createSealer, loadEncryptionKey, type Sealer } from './encryption.ts';
+import { ErasureRepo } from './erasures.ts';
 import { LinkRepo } from './links.ts';
+import { MergeRepo } from './merges.ts';
 import { migrate, type Migration } from './migrate.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
 import { analyzeAfterLoads, NO_STATISTICS, type TableStatistics } from './statistics.ts';
+import { SuppressionRepo } from './suppressions.ts';
 import { SyncRunRepo } from './sync-runs.ts';
 import { WorkspaceRepo } from './workspaces.ts';
 
@@ -30,6 +34,10 @@ export interface Repos {
   links: LinkRepo;
   runs: SyncRunRepo;
   recordErrors: RecordErrorRepo;
+  merges: MergeRepo;
+  erasures: ErasureRepo;
+  suppressions: SuppressionRepo;
+  audit: AuditRepo;
 }
 
 export interface Store extends Repos {
@@ -69,6 +77,10 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     links: new LinkRepo(db, statistics),
     runs: new SyncRunRepo(db),
     recordErrors: new RecordErrorRepo(db),
+    merges: new MergeRepo(db),
+    erasures: new ErasureRepo(db),
+    suppressions: new SuppressionRepo(db, sealer),
+    audit: new AuditRepo(db),
   };
 }
 
@@ -129,5 +141,9 @@ export type {
 } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
+export type { AuditEntry } from './audit.ts';
+export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';
+export type { MergeOutcome } from './merges.ts';
+export { normalizeEmail, type SuppressionKind } from './suppressions.ts';
 export type { SyncRun, SyncRunStatus } from './sync-runs.ts';
 export type { NewWorkspace, Workspace, WorkspaceModel } from './workspaces.ts';

@@ -104,16 +104,25 @@ export class LinkRepo {
   /** Records successful handoffs: creates the link or updates what the CRM was last sent. */
   async recordHandoffs(
     workspaceId: string,
-    handoffs: { contactId: string; externalId: string; crmId: string; stage: string; scores: Scores }[],
+    handoffs: {
+      contactId: string;
+      externalId: string;
+      crmId: string;
+      stage: string;
+      scores: Scores;
+      /** The CRM Contact later handoffs update (a matched or converted record). */
+      followContactId?: string | undefined;
+    }[],
     at: Date,
   ): Promise<void> {
     if (handoffs.length === 0) return;
     await this.db.query(
-      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, handed_stage, handed_scores, handed_at)
-       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.stage, h.scores, $3
-       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, stage text, scores jsonb)
+      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, converted_contact_id, handed_stage, handed_scores, handed_at)
+       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.follow, h.stage, h.scores, $3
+       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, follow text, stage text, scores jsonb)
        ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
          crm_id = CASE WHEN crm_links.converted_contact_id IS NULL THEN EXCLUDED.crm_id ELSE crm_links.crm_id END,
+         converted_contact_id = coalesce(crm_links.converted_contact_id, EXCLUDED.converted_contact_id),
          handed_stage = EXCLUDED.handed_stage, handed_scores = EXCLUDED.handed_scores,
          handed_at = EXCLUDED.handed_at, updated_at = now()`,
       [
@@ -123,6 +132,7 @@ export class LinkRepo {
             contact_id: h.contactId,
             external_id: h.externalId,
             crm_id: h.crmId,
+            follow: h.followContactId ?? null,
             stage: h.stage,
             scores: h.scores,
           })),
@@ -131,6 +141,26 @@ export class LinkRepo {
       ],
     );
     await this.statistics.added(this.db, 'crm_links', handoffs.length);
+  }
+
+  /** Links whose external id has the old `<vendor>:<contactId>` form, without the source account. */
+  async withLegacyExternalIds(workspaceId: string, vendor: string): Promise<CrmLink[]> {
+    const { rows } = await this.db.query<LinkRow>(
+      `SELECT * FROM crm_links WHERE workspace_id = $1 AND split_part(external_id, ':', 1) = $2
+         AND external_id NOT LIKE '%:%:%' ORDER BY contact_id`,
+      [workspaceId, vendor],
+    );
+    return rows.map(toLink);
+  }
+
+  async setExternalIds(workspaceId: string, changes: { from: string; to: string }[]): Promise<void> {
+    if (!changes.length) return;
+    await this.db.query(
+      `UPDATE crm_links l SET external_id = c.to_id, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS c(from_id text, to_id text)
+       WHERE l.workspace_id = $1 AND l.external_id = c.from_id`,
+      [workspaceId, json(changes.map((c) => ({ from_id: c.from, to_id: c.to })))],
+    );
   }
 
   /** Records what the CRM says the record is now (object, id, conversion). */

@@ -37,12 +37,14 @@ export async function createSandboxWorkspace(
   url: string,
   tokens: SandboxTokens,
   now: () => number = Date.now,
+  /** The HubSpot portal the connection says it is (two of them are two portals on one org). */
+  accountId = 'sandbox',
 ): Promise<string> {
   const hs = tokens.hubspot;
   const source = await store.connections.create({
     vendor: 'hubspot',
     baseUrl: `${url}/hubspot`,
-    accountId: 'sandbox',
+    accountId,
     credentials: {
       kind: 'oauth2',
       accessToken: hs.accessToken,
@@ -82,12 +84,30 @@ export async function startWorld(
   now?: () => number,
 ): Promise<E2eWorld> {
   const sandbox = await startSandboxServer({ port: 0, contacts, seed, ...(now ? { now } : {}) });
-  const workspaceId = await createSandboxWorkspace(store, sandbox.url, issueSandboxTokens(sandbox), now);
   const registry = createRegistry(await builtinConnectors());
+  return { sandbox, registry, ...(await addWorkspace(store, sandbox, registry, 'sandbox', now)) };
+}
+
+/**
+ * A workspace on the sandboxes whose HubSpot connection says it is portal `accountId` (two of them
+ * are two portals with the same contact ids handing off to one org).
+ */
+export async function addWorkspace(
+  store: Store,
+  sandbox: SandboxServer,
+  registry: ConnectorRegistry,
+  accountId: string,
+  now?: () => number,
+): Promise<Pick<E2eWorld, 'workspaceId' | 'sync'>> {
+  const workspaceId = await createSandboxWorkspace(
+    store,
+    sandbox.url,
+    issueSandboxTokens(sandbox),
+    now ?? Date.now,
+    accountId,
+  );
   return {
-    sandbox,
     workspaceId,
-    registry,
     sync: (extra = {}) =>
       runSync({
         store,

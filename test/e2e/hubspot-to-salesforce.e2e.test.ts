@@ -56,7 +56,7 @@ describe('a HubSpot workspace handing off to Salesforce', () => {
     expect(handedOffLeads(world)).toHaveLength(first.handedOff);
     expect(lifecycleCounts(world).salesqualifiedlead).toBe(first.handedOff);
     const lead = handedOffLeads(world)[0]!;
-    expect(String(lead[EXT])).toMatch(/^hubspot:\d+$/);
+    expect(String(lead[EXT])).toMatch(/^hubspot:sandbox:\d+$/);
     expect(lead.Leadstage_Reason__c).toMatch(/^Sales Qualified Lead: /);
     // Within 10% of what the page and batch sizes allow.
     expect(first.apiCalls.hubspot).toBeLessThanOrEqual(Math.ceil(first.minimumApiCalls.hubspot! * 1.1));
@@ -80,7 +80,7 @@ describe('a HubSpot workspace handing off to Salesforce', () => {
     await world.sync();
     const lead = handedOffLeads(world)[0]!;
     const externalId = String(lead[EXT]);
-    const contactId = externalId.split(':')[1]!;
+    const contactId = externalId.split(':')[2]!;
     const { contactId: sfContactId, opportunityId } = world.sandbox.salesforce.sales.convertLead(externalId, {
       amount: 24000,
     });

@@ -43,7 +43,7 @@ function phase(h: Harness, n: 1 | 2): void {
     return;
   }
   h.clock.advance(3_600_000);
-  h.crm.convertLead('hubspot:c4', { sales_status: 'converted', sales_opportunity: 'open' });
+  h.crm.convertLead('hubspot:portal-1:c4', { sales_status: 'converted', sales_opportunity: 'open' });
   for (let i = 0; i < 4; i++) {
     h.source.addEvent({ id: `pv${i}`, contactId: 'c2', type: 'page_view', at: h.clock.now.toISOString() });
   }
@@ -97,7 +97,7 @@ describe.each(BACKENDS)('crash and resume on %s', (backend) => {
         const expected = await endState(clean);
         expect(expected).toMatchObject({
           sourceStages: { c1: 'mql', c2: 'mql', c3: 'lead', c4: 'opportunity', c5: 'mql' },
-          crmCreates: ['hubspot:c4'],
+          crmCreates: ['hubspot:portal-1:c4'],
           pendingWrites: 0,
           pendingQualification: [],
           recordErrors: [],

@@ -61,6 +61,7 @@ export async function createHarness(
   const sourceConn = await store.connections.create({
     vendor: 'hubspot',
     baseUrl: 'http://fake-source.invalid',
+    accountId: 'portal-1',
     credentials,
   });
   let workspace = await store.workspaces.create({

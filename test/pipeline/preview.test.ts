@@ -86,7 +86,7 @@ describe.each(BACKENDS)('previews on %s', (backend) => {
           at: h.clock.now.toISOString(),
         });
       }
-      h.crm.convertLead('hubspot:c4', { sales_opportunity: 'open' });
+      h.crm.convertLead('hubspot:portal-1:c4', { sales_opportunity: 'open' });
       const before = await tableCounts(store);
       const dry = await h.run({ dryRun: true });
       expect(await tableCounts(store)).toStrictEqual(before);

@@ -46,8 +46,8 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
         c4: 'sql',
         c5: 'mql',
       });
-      expect([...h.crm.leads.keys()]).toStrictEqual(['hubspot:c4']);
-      expect(h.crm.leads.get('hubspot:c4')!.record).toMatchObject({
+      expect([...h.crm.leads.keys()]).toStrictEqual(['hubspot:portal-1:c4']);
+      expect(h.crm.leads.get('hubspot:portal-1:c4')!.record).toMatchObject({
         sourceSystem: 'hubspot',
         sourceContactId: 'c4',
         stage: 'sql',
@@ -77,7 +77,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
         errors: [],
       });
       expect(h.source.writes.length).toBe(writes);
-      expect(h.crm.creates).toStrictEqual(['hubspot:c4']);
+      expect(h.crm.creates).toStrictEqual(['hubspot:portal-1:c4']);
     });
 
     it('should report progress per step', async () => {
@@ -145,7 +145,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       seedContacts(h);
       await h.run();
       h.clock.advance(HOUR);
-      h.crm.convertLead('hubspot:c4', {
+      h.crm.convertLead('hubspot:portal-1:c4', {
         sales_status: 'converted',
         sales_opportunity: 'open',
         unrelated: 'x',
@@ -160,7 +160,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       expect(h.source.stageOf('c4')).toBe('opportunity');
       const contact = [...h.crm.contacts.values()][0]!;
       expect(contact.record.stage).toBe('opportunity');
-      expect(h.crm.creates).toStrictEqual(['hubspot:c4']);
+      expect(h.crm.creates).toStrictEqual(['hubspot:portal-1:c4']);
       expect((await store.contacts.get(h.workspace.id, 'c4'))!.salesFacts).toStrictEqual({
         sales_status: 'converted',
         sales_opportunity: 'open',
@@ -174,7 +174,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       h.crm.outcomes.push({
         externalId: null,
         crmObject: 'Opportunity',
-        crmId: h.crm.leads.get('hubspot:c4')!.convertedOpportunityId!,
+        crmId: h.crm.leads.get('hubspot:portal-1:c4')!.convertedOpportunityId!,
         facts: { sales_opportunity: 'won', sales_amount: 12000 },
         modifiedAt: h.clock.now.toISOString(),
       });
@@ -192,7 +192,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       seedContacts(h);
       await h.run();
       h.clock.advance(HOUR);
-      h.crm.setLeadFacts('hubspot:c4', { sales_status: 'disqualified' });
+      h.crm.setLeadFacts('hubspot:portal-1:c4', { sales_status: 'disqualified' });
       await h.run();
       expect(h.source.stageOf('c4')).toBe('lead');
       expect(h.source.writes.at(-1)).toMatchObject({
@@ -244,7 +244,7 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
     it('should retry a record that failed once and clear its error on success', async () => {
       const h = await createHarness(store);
       seedContacts(h);
-      h.crm.failures.reject('hubspot:c4', { code: 'UNABLE_TO_LOCK_ROW', retryable: true }, 1);
+      h.crm.failures.reject('hubspot:portal-1:c4', { code: 'UNABLE_TO_LOCK_ROW', retryable: true }, 1);
       const first = await h.run();
       expect(first.errors.map((e) => [e.step, e.recordId, e.code])).toStrictEqual([
         ['handoff', 'c4', 'UNABLE_TO_LOCK_ROW'],

@@ -38,7 +38,7 @@ describe('when a workspace uses the default preset', () => {
     await store.workspaces.setConnection(
       ws.id,
       'source',
-      (await store.connections.create({ vendor: 'hubspot', baseUrl: 'x', credentials })).id,
+      (await store.connections.create({ vendor: 'hubspot', baseUrl: 'x', accountId: 'p1', credentials })).id,
     );
     await store.workspaces.setConnection(
       ws.id,
@@ -52,9 +52,9 @@ describe('when a workspace uses the default preset', () => {
     const first = await runSync(options);
     expect(first).toMatchObject({ modelVersion: model.version, handedOff: 1, errors: [] });
     expect(source.stageOf('42')).toBe('salesqualifiedlead');
-    expect(crm.leads.get('hubspot:42')?.record.stage).toBe('salesqualifiedlead');
+    expect(crm.leads.get('hubspot:p1:42')?.record.stage).toBe('salesqualifiedlead');
 
-    crm.convertLead('hubspot:42', { sales_status: 'converted', sales_opportunity: 'open' });
+    crm.convertLead('hubspot:p1:42', { sales_status: 'converted', sales_opportunity: 'open' });
     await runSync(options);
     expect(source.stageOf('42')).toBe('opportunity');
   });

@@ -101,7 +101,7 @@ describe('when HubSpot reports that a contact became sales-ready', () => {
       return handed.length > 0 ? handed : undefined;
     });
     expect(leads.map((l) => [l.Leadstage_External_Id__c, l.Leadstage_Stage__c, l.Email])).toEqual([
-      [`hubspot:${contactId}`, 'Sales Qualified Lead', 'mia.ops@northwind.example'],
+      [`hubspot:${PORTAL_ID}:${contactId}`, 'Sales Qualified Lead', 'mia.ops@northwind.example'],
     ]);
     expect(h.sandbox.hubspot.portal.contacts.get(contactId!)!.properties.lifecyclestage).toBe(
       'salesqualifiedlead',

@@ -136,3 +136,46 @@ describe('when Mautic delivers a signed webhook', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('when HubSpot reports a deletion or a merge', () => {
+  const event = (type: string, objectId: number, extra: Record<string, unknown> = {}) => ({
+    eventId: objectId,
+    subscriptionId: 1,
+    portalId: 4242,
+    appId: 1,
+    occurredAt: Date.now(),
+    subscriptionType: type,
+    attemptNumber: 0,
+    objectId,
+    changeSource: 'CRM',
+    ...extra,
+  });
+
+  it('should erase a privacy-deleted contact and move a merged-away one to its survivor', async () => {
+    const { ws } = await sourceWorkspace('acme', 'hubspot', '4242');
+    const { store } = h.ctx;
+    const at = new Date().toISOString();
+    await store.contacts.upsert(ws.id, [
+      { id: '11', properties: { email: PERSONAL }, updatedAt: at },
+      { id: '12', properties: { email: 'kept@example.com' }, updatedAt: at },
+      { id: '13', properties: { email: 'merged@example.com' }, updatedAt: at },
+    ]);
+    const body = JSON.stringify([
+      event('contact.privacyDeletion', 11),
+      event('contact.merge', 12, { primaryObjectId: 12, mergedObjectIds: [13] }),
+    ]);
+    const res = await hubspotDelivery(body);
+    expect(res.status).toBe(200);
+    expect(await store.contacts.get(ws.id, '11')).toBeNull();
+    expect(await store.contacts.get(ws.id, '13')).toBeNull();
+    expect(await store.contacts.get(ws.id, '12')).not.toBeNull();
+    expect(await store.merges.retired(ws.id, ['13'])).toEqual(new Set(['13']));
+    // Suppressed: a later pull of the erased person is not stored again.
+    expect(
+      await store.suppressions.suppressedIds(ws.id, [{ id: '99', email: PERSONAL.toUpperCase() }]),
+    ).toEqual(new Set(['99']));
+    const audit = await store.audit.list(ws.id);
+    expect(audit.map((a) => [a.actor, a.action])).toEqual([['webhook:hubspot', 'contact.erase']]);
+    expect(JSON.stringify(audit)).not.toContain(PERSONAL);
+  });
+});

@@ -77,7 +77,14 @@ export interface HubspotSandbox extends VendorSandbox {
   /** POSTs a v3-signed webhook for contact events to `targetUrl`; resolves to the response status. */
   sendWebhook(
     targetUrl: string,
-    events: { subscriptionType: string; objectId: string; propertyName?: string; propertyValue?: string }[],
+    events: {
+      subscriptionType: string;
+      objectId: string;
+      propertyName?: string;
+      propertyValue?: string;
+      primaryObjectId?: string;
+      mergedObjectIds?: string[];
+    }[],
     clientSecret?: string,
   ): Promise<number>;
 }
@@ -426,6 +433,33 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     const body = { ...batchEnvelope(started), results: found.map((c) => view(c, props)) };
     if (missing.length === 0) return res.json(body);
     res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
+  });
+
+  // Merge (`POST …/merge {primaryObjectId, objectIdToMerge}`) and GDPR delete (`POST …/gdpr-delete
+  // {objectId, idProperty?}`, 204), as the v3 contacts API documents them.
+  route('post', '/crm/v3/objects/contacts/merge', 'api', (req, res) => {
+    const body = (req.body ?? {}) as { primaryObjectId?: string | number; objectIdToMerge?: string | number };
+    const primary = String(body.primaryObjectId ?? '');
+    const other = String(body.objectIdToMerge ?? '');
+    if (!portal.contacts.has(primary) || !portal.contacts.has(other) || primary === other) {
+      return error(
+        res,
+        400,
+        'VALIDATION_ERROR',
+        'primaryObjectId and objectIdToMerge must be two existing contacts',
+      );
+    }
+    portal.merge(primary, other);
+    res.json(view(portal.contacts.get(primary)!, DEFAULT_SEARCH_PROPERTIES));
+  });
+
+  route('post', '/crm/v3/objects/contacts/gdpr-delete', 'api', (req, res) => {
+    const body = (req.body ?? {}) as { objectId?: string | number; idProperty?: string };
+    const key = String(body.objectId ?? '');
+    const c = body.idProperty === 'email' ? portal.byEmail(key) : portal.contacts.get(key);
+    if (!c) return error(res, 404, 'OBJECT_NOT_FOUND', 'resource not found');
+    portal.contacts.delete(c.id);
+    res.status(204).end();
   });
 
   route('post', '/crm/v3/objects/contacts/batch/update', 'api', (req, res) => {

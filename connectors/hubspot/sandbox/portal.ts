@@ -101,6 +101,7 @@ function defaultProperties(): PropertyDef[] {
     def('hs_object_id', 'Record ID', 'number', 'number', { readOnlyValue: true }),
     def('createdate', 'Create Date', 'datetime', 'date', { readOnlyValue: true }),
     def('lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnlyValue: true }),
+    def('hs_merged_object_ids', 'Merged Contact IDs', 'enumeration', 'checkbox', { readOnlyValue: true }),
     def('email', 'Email', 'string', 'text'),
     def('firstname', 'First Name', 'string', 'text'),
     def('lastname', 'Last Name', 'string', 'text'),
@@ -286,6 +287,29 @@ export class Portal {
   /** A new contact, as if created in HubSpot now (tests). */
   addContact(props: Record<string, string>, atMs = this.now()): string {
     return this.insert({ lifecyclestage: 'subscriber', ...props }, atMs, atMs);
+  }
+
+  /**
+   * HubSpot's merge: the primary keeps its id and its values (blanks filled from the other), lists
+   * the merged-away id in `hs_merged_object_ids` (`;`-separated) and counts as modified now; the
+   * other contact is gone.
+   */
+  merge(primaryId: string, mergedId: string, atMs = this.now()): void {
+    const primary = this.contacts.get(primaryId);
+    const merged = this.contacts.get(mergedId);
+    if (!primary || !merged || primaryId === mergedId) {
+      throw new Error(`cannot merge contact ${mergedId} into ${primaryId}`);
+    }
+    for (const [k, v] of Object.entries(merged.properties)) {
+      if ((primary.properties[k] ?? '') === '' && v !== '') primary.properties[k] = v;
+    }
+    const ids = [primary.properties.hs_merged_object_ids, merged.properties.hs_merged_object_ids, mergedId]
+      .filter((x): x is string => !!x)
+      .flatMap((x) => x.split(';'));
+    primary.properties.hs_merged_object_ids = [...new Set(ids)].join(';');
+    primary.updatedAt = new Date(atMs).toISOString();
+    primary.properties.lastmodifieddate = primary.updatedAt;
+    this.contacts.delete(mergedId);
   }
 
   byEmail(email: string): StoredContact | undefined {

@@ -55,6 +55,12 @@ export interface SalesforceSandbox extends VendorSandbox {
   };
   apiUsage(): ApiUsage;
   records(type: SObjectType): SfRecord[];
+  /** A record entered in Salesforce by hand (a rep's Lead): validated like any insert; returns its id. */
+  enterRecord(type: SObjectType, fields: Record<string, unknown>): string;
+  /** A change made in Salesforce by hand (validated like any update). */
+  editRecord(type: SObjectType, id: string, fields: Record<string, unknown>): void;
+  /** Deleted records, newest last (Salesforce's recycle bin). */
+  recycleBin(): { type: SObjectType; record: SfRecord }[];
 }
 
 export function createSalesforceSandbox(options: SalesforceSandboxOptions): SalesforceSandbox {
@@ -241,6 +247,12 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions): Sale
     },
     apiUsage: () => ({ ...usage }),
     records,
+    enterRecord: (type, fields) => org.must(org.insert(type, fields), type).id,
+    editRecord: (type, id, fields) => {
+      const problem = org.update(type, id, fields);
+      if (problem) throw new ApiError(400, problem.statusCode, problem.message);
+    },
+    recycleBin: () => org.recycleBin.map((d) => ({ type: d.type, record: { ...d.record } })),
     stats,
     reset,
   };

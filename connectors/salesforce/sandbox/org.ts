@@ -53,6 +53,8 @@ export class SandboxOrg {
   records: Record<SObjectType, Map<string, SfRecord>> = emptyRecords();
   /** Fault injection: writes of these external id values fail with the given error. */
   readonly rejections = new Map<string, RecordError>();
+  /** Deleted records (Salesforce's recycle bin): gone from queries and reads, kept for tests. */
+  readonly recycleBin: { type: SObjectType; record: SfRecord }[] = [];
   private newId = idGenerator();
   private lastStamp = 0;
 
@@ -65,6 +67,7 @@ export class SandboxOrg {
     this.schema = defaultSchema();
     this.records = emptyRecords();
     this.rejections.clear();
+    this.recycleBin.length = 0;
     this.newId = idGenerator();
     this.lastStamp = 0;
   }
@@ -302,6 +305,18 @@ export class SandboxOrg {
     this.derive(type, merged);
     this.records[type].set(String(existing.Id), merged);
     return null;
+  }
+
+  /** Deletes a record by id, whatever its type's key prefix says; a second delete finds nothing. */
+  delete(id: string): RecordError | null {
+    for (const type of SOBJECT_TYPES) {
+      const record = this.get(type, id);
+      if (!record) continue;
+      this.records[type].delete(String(record.Id));
+      this.recycleBin.push({ type, record: { ...record, IsDeleted: true } });
+      return null;
+    }
+    return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
   }
 
   /** Upsert by external id: insert when no record has the value, update the one that does. */

@@ -307,6 +307,36 @@ export function restRouter(ctx: RestContext): Router {
     [json],
   );
 
+  // jsforce's destroy of several ids: `DELETE /composite/sobjects?ids=a,b[&allOrNone=true]`.
+  on('delete', '/composite/sobjects', (req, res) => {
+    const ids = str(req.query.ids)
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (!ids.length) throw new ApiError(400, 'MISSING_ARGUMENT', 'ids not specified');
+    if (ids.length > COLLECTION_MAX) {
+      throw new ApiError(
+        400,
+        'EXCEEDED_ID_LIMIT',
+        `record limit reached. cannot submit more than ${COLLECTION_MAX} records into this call`,
+      );
+    }
+    const records = ids.map((id) => ({ id }));
+    const results = runCollection(ctx.org, str(req.query.allOrNone) === 'true', records, (r) => {
+      const id = str(r.id);
+      const problem = ctx.org.delete(id);
+      return problem ?? { id, success: true, errors: [] };
+    });
+    res.json(results.map((r, i) => ({ id: ids[i], ...r })));
+  });
+
+  on('delete', '/sobjects/:type/:id', (req, res) => {
+    ctx.org.sobjectType(str(req.params.type));
+    const problem = ctx.org.delete(str(req.params.id));
+    if (problem) sendError(res, 404, problem.statusCode, problem.message, problem.fields);
+    else res.status(204).end();
+  });
+
   on('get', '/query', (req, res) => {
     const soql = str(req.query.q);
     if (!soql) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');

@@ -1,29 +1,31 @@
 /**
  * Handoff: contacts at or past the model's handoff stage go to the CRM, upserted by an external id
- * built from the source system and contact id, so a repeat never creates a second record. A link
- * that was converted in the CRM sends its updates to the converted contact.
+ * built from the source system, its account and the contact id, so a repeat never creates a second
+ * record and two accounts never share one. A first handoff may match an existing CRM record on email
+ * (workspace setting). A link that was converted in the CRM sends its updates to the converted contact.
  */
 import { RecordRejectedError } from '../../errors.ts';
 import type { HandoffRecord, HandoffResult, SourceVendor } from '../../model.ts';
 import type { PendingHandoff } from '../../store/index.ts';
 import { handoffStages } from '../contact-inputs.ts';
+import { externalIdFor, identitySettings, sourceAccountOf } from '../identity.ts';
 import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
 
-export function externalIdFor(sourceVendor: string, contactId: string): string {
-  return `${sourceVendor}:${contactId}`;
-}
-
-export function toHandoffRecord(sourceVendor: string, p: PendingHandoff): HandoffRecord {
+export function toHandoffRecord(
+  source: { vendor: string; account: string; matchOnEmail: boolean },
+  p: PendingHandoff,
+): HandoffRecord {
   return {
     // The workspace's source vendor is validated on creation; the CRM only stores it as text.
-    sourceSystem: sourceVendor as SourceVendor,
+    sourceSystem: source.vendor as SourceVendor,
     sourceContactId: p.contactId,
-    externalId: p.link?.externalId ?? externalIdFor(sourceVendor, p.contactId),
+    externalId: p.link?.externalId ?? externalIdFor(source.vendor, source.account, p.contactId),
     properties: p.properties,
     stage: p.stage,
     scores: p.scores,
     summary: p.summary,
     ...(p.link?.convertedContactId ? { convertedContactId: p.link.convertedContactId } : {}),
+    ...(!p.link && source.matchOnEmail ? { matchOnEmail: true } : {}),
   };
 }
 
@@ -45,6 +47,11 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
   const stages = handoffStages(ctx.model);
   if (!ctx.crm || stages.length === 0) return 0;
   const ws = ctx.workspace.id;
+  const source = {
+    vendor: ctx.workspace.sourceVendor,
+    account: await sourceAccountOf(ctx.store, ctx.workspace),
+    matchOnEmail: identitySettings(ctx.workspace).match === 'email',
+  };
   let afterId: string | undefined;
   let handed = 0;
   await ctx.progress({ step: 'handoff', done: 0 });
@@ -61,7 +68,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
     if (batch.length === 0) continue;
     const records = batch.map((p) => ({
       pending: p,
-      record: toHandoffRecord(ctx.workspace.sourceVendor, p),
+      record: toHandoffRecord(source, p),
     }));
     const result = await send(
       ctx,
@@ -100,6 +107,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
           crmId: o.crmId,
           stage: o.r.pending.stage,
           scores: o.r.pending.scores,
+          followContactId: o.contactId,
         })),
         ctx.at,
       );

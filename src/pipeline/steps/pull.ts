@@ -6,6 +6,7 @@
 import type { Cursor } from '../ports.ts';
 import type { CursorOwner } from '../../store/index.ts';
 import { rewind } from '../cursor-window.ts';
+import { admitContacts, admitEvents } from '../identity.ts';
 import type { RunContext } from '../run-context.ts';
 
 export const STREAMS = {
@@ -27,7 +28,9 @@ export async function pullContacts(ctx: RunContext, full: boolean): Promise<Curs
   let reached: Cursor | null = null;
   await ctx.progress({ step: 'pull_contacts', done: 0 });
   for await (const page of ctx.source.pullContacts(await startPosition(ctx, STREAMS.contacts, full))) {
-    await ctx.store.contacts.upsert(ctx.workspace.id, page.records);
+    // Merges first, then never an erased person or a merged-away id.
+    const admitted = await admitContacts(ctx.store, ctx.workspace.id, page.records, ctx.at, ctx.log);
+    await ctx.store.contacts.upsert(ctx.workspace.id, admitted);
     ctx.tally.pulled.contacts += page.records.length;
     reached = page.cursor;
     await ctx.progress({ step: 'pull_contacts', done: ctx.tally.pulled.contacts });
@@ -44,7 +47,8 @@ export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cu
   await ctx.progress({ step: 'pull_engagement', done: 0 });
   for await (const page of ctx.source.pullEngagement(await startPosition(ctx, STREAMS.engagement, full))) {
     await ctx.store.transaction(async (tx) => {
-      const { inserted, contactIds } = await tx.contacts.insertEvents(ctx.workspace.id, page.records);
+      const admitted = await admitEvents(tx, ctx.workspace.id, page.records);
+      const { inserted, contactIds } = await tx.contacts.insertEvents(ctx.workspace.id, admitted);
       // Events of contacts not stored yet wait for their contact's pull, which flags it anyway.
       await tx.contacts.markPending(ctx.workspace.id, contactIds);
       ctx.tally.pulled.newEvents += inserted;

@@ -173,7 +173,12 @@ describe('handoff through sObject Collections', () => {
     expect(result).toStrictEqual({
       ok: [
         { externalId: 'hubspot:7', crmId: '00Q5g00000AbCdGEAV', created: false },
-        { externalId: 'hubspot:8', crmId: '0035g00000QwErTAAV', created: false },
+        {
+          externalId: 'hubspot:8',
+          crmId: '0035g00000QwErTAAV',
+          created: false,
+          contactId: '0035g00000QwErTAAV',
+        },
       ],
       failed: [],
     });
