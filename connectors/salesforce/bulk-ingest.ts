@@ -107,12 +107,12 @@ export class BulkIngest {
     const out: HandoffResult = { ok: [], failed: [] };
     const seen = new Set<string>();
     for (const r of results.successfulResults) {
-      const externalId = (r as Record<string, string | undefined>)[externalIdField] ?? '';
+      const externalId = (r as unknown as Record<string, string | undefined>)[externalIdField] ?? '';
       seen.add(externalId);
       out.ok.push({ externalId, crmId: r.sf__Id, created: r.sf__Created === 'true' });
     }
     for (const r of results.failedResults) {
-      const externalId = (r as Record<string, string | undefined>)[externalIdField] ?? '';
+      const externalId = (r as unknown as Record<string, string | undefined>)[externalIdField] ?? '';
       seen.add(externalId);
       out.failed.push(recordFailure(externalId, parseBulkError(r.sf__Error)));
     }
