@@ -1,6 +1,9 @@
 /**
  * Engagement from `GET /api/contacts/activity` (all contacts' timelines), filtered to the event types
- * the mapping knows and to `filters[dateFrom]` (`Y-m-d H:i:s`), oldest first, paged by page number.
+ * the mapping knows and to `filters[dateFrom]` (`Y-m-d H:i:s`, read as UTC), oldest first, paged by
+ * page number. Mautic pages each event type on its own: page N holds up to `limit` events of every
+ * type, so a page can hold many times `limit` events, and `maxPages` follows the busiest type
+ * (LeadBundle/Event/LeadTimelineEvent.php, Mautic 5.1). Timestamps carry the instance's UTC offset.
  * A window is read to its last page (`maxPages`) before the next one starts at the newest event seen
  * minus an overlap; event ids are stable, so re-read events are deduplicated downstream.
  * @see https://github.com/mautic/developer-documentation-new/blob/main/docs/rest_api/contacts.rst
@@ -38,6 +41,13 @@ function readCursor(since: Cursor | null): ActivityCursor {
   };
 }
 
+/** Without `maxPages`: another page exists only if some type filled this one. */
+function anyTypeFull(events: MauticActivityEvent[], limit: number): boolean {
+  const perType = new Map<string, number>();
+  for (const e of events) perType.set(e.event, (perType.get(e.event) ?? 0) + 1);
+  return [...perType.values()].some((n) => n >= limit);
+}
+
 export async function* pullActivity(
   client: MauticClient,
   since: Cursor | null,
@@ -73,7 +83,7 @@ export async function* pullActivity(
     }
     const last =
       data.events.length === 0 ||
-      (data.maxPages !== undefined ? page >= data.maxPages : data.events.length < options.pageSize);
+      (data.maxPages !== undefined ? page >= data.maxPages : !anyTypeFull(data.events, options.pageSize));
     if (last) {
       // Never moves backwards: the overlap is re-read, not the whole window.
       const candidate = newest

@@ -11,7 +11,7 @@ import { RateLimitedError, TransientError, ValidationError, retryAfterMs } from 
 import { unreachableMessage } from '../../src/http/unreachable.ts';
 import type { MauticAuth } from './auth.ts';
 import type { MauticConfig } from './config.ts';
-import { errorForStatus, readError } from './errors.ts';
+import { MauticBatchLimitError, batchLimitFrom, errorForStatus, readError } from './errors.ts';
 import { toPhpQuery, type QueryValue } from './php-query.ts';
 
 export interface MauticRequest<S extends z.ZodType> {
@@ -32,6 +32,21 @@ export interface MauticResponse<T> {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** Mautic's limiter counts per hour: never wait longer than that for one reset. */
+const MAX_RESET_WAIT_MS = 3_600_000;
+
+/**
+ * The wait until `X-RateLimit-Reset`, the Unix time (seconds) at which Mautic's limiter
+ * (NoxlogicRateLimitBundle, set up in app/config/config.php) starts a new period; Mautic sends no
+ * Retry-After. Measured against the answer's `Date` header, so clock skew doesn't matter.
+ */
+export function resetWaitMs(reset: string | undefined, date: unknown): number | null {
+  if (!reset || !/^\d+$/.test(reset.trim())) return null;
+  const serverMs = typeof date === 'string' ? Date.parse(date) : NaN;
+  const origin = Number.isFinite(serverMs) ? serverMs : Date.now();
+  const wait = Number(reset) * 1000 - origin;
+  return Math.min(MAX_RESET_WAIT_MS, Math.max(1000, wait));
+}
 
 export class MauticClient {
   readonly baseUrl: string;
@@ -105,13 +120,18 @@ export class MauticClient {
         continue;
       }
       if (res.status === 429) {
-        const waitMs = retryAfterMs(res.headers['retry-after'] as string | undefined) ?? this.delay(attempt);
+        const waitMs =
+          retryAfterMs(res.headers['retry-after'] as string | undefined) ??
+          resetWaitMs(res.headers['x-ratelimit-reset'] as string | undefined, res.headers.date) ??
+          this.delay(attempt);
         await this.ctx.limiter.pause(this.bucket, waitMs);
         lastError = new RateLimitedError(`Mautic rate limit on ${endpoint}`, waitMs, 'mautic');
         this.ctx.log.warn('Mautic rate limit, waiting', { endpoint, attempt, waitMs });
         attempt++;
         continue;
       }
+      const batchLimit = res.status === 500 ? batchLimitFrom(info.message) : null;
+      if (batchLimit !== null) throw new MauticBatchLimitError(batchLimit, `${endpoint}: ${info.message}`);
       if (res.status >= 500) {
         lastError = new TransientError(`${endpoint} answered ${res.status}: ${info.message}`);
         this.ctx.log.warn('Mautic server error, retrying', { endpoint, attempt, status: res.status });

@@ -20,8 +20,8 @@ import { fetchContactsByIds, pullContacts } from './contacts-stream.ts';
 import { loadMauticMapping, type MauticMapping } from './mapping-file.ts';
 import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
-import { MauticSchema, stageNameFor, wantedFields } from './schema.ts';
-import { MAUTIC_BATCH_LIMIT, writeBackChanges } from './write-back.ts';
+import { MauticSchema, reasonFieldLength, stageNameFor, wantedFields } from './schema.ts';
+import { MAUTIC_BATCH_LIMIT, writeBackChanges, type ReasonLength } from './write-back.ts';
 import type { MauticContact } from './wire.ts';
 
 export interface MauticConnectorOptions {
@@ -47,6 +47,10 @@ export class MauticSourceConnector implements SourceConnector {
   private stageKeys: Map<string, string> | null = null;
   private readonly schema: MauticSchema;
   private readonly ctx: ConnectorContext;
+  /** The batch edit's size, Mautic's `api_batch_max_limit`: the pipeline sends this many at once. */
+  readonly writeBatchSize = MAUTIC_BATCH_LIMIT;
+  /** The reason field's real length: as created, lowered when Mautic names a shorter one. */
+  private readonly reasonLength: ReasonLength;
 
   constructor(ctx: ConnectorContext, options: MauticConnectorOptions) {
     this.ctx = ctx;
@@ -64,6 +68,7 @@ export class MauticSourceConnector implements SourceConnector {
     client = new MauticClient(ctx, this.auth, this.config, this.baseUrl, options.sleep);
     this.client = client;
     this.schema = new MauticSchema(client);
+    this.reasonLength = { max: reasonFieldLength(this.mapping) };
   }
 
   private now(): Date {
@@ -115,6 +120,7 @@ export class MauticSourceConnector implements SourceConnector {
       this.mapping,
       { ids: () => this.schema.stageIds(), nameOf: this.stageName },
       this.config.stageWrite,
+      this.reasonLength,
     );
   }
 

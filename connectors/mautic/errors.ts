@@ -27,6 +27,29 @@ export class MauticApiError extends SyncError {
   }
 }
 
+/**
+ * Mautic refused a batch as larger than its `api_batch_max_limit`: `returnError()`'s default
+ * status, 500, with "A max of N entities are supported at a time."
+ * (ApiBundle/Controller/FetchCommonApiController.php `validateBatchPayload`, Mautic 5.1). Not
+ * transient: the same batch would fail again.
+ */
+export class MauticBatchLimitError extends SyncError {
+  readonly retryable = false;
+  readonly code = 'mautic_batch_limit';
+  readonly limit: number;
+
+  constructor(limit: number, message: string) {
+    super(message);
+    this.limit = limit;
+  }
+}
+
+/** The limit in Mautic's batch-limit message, or null for any other message. */
+export function batchLimitFrom(message: string): number | null {
+  const m = /^A max of (\d+) entities are supported at a time\.?$/.exec(message.trim());
+  return m ? Number(m[1]) : null;
+}
+
 /** Reads `{"errors":[…]}` or the OAuth `{"error","error_description"}` shape; falls back to the status. */
 export function readError(status: number, body: unknown): MauticErrorInfo {
   const parsed = errorBodySchema.safeParse(body);

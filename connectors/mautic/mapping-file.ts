@@ -43,7 +43,14 @@ export const mauticMappingSchema = z
         scoreFieldTemplate: z.string().includes('{dimension}'),
         scoreFields: z.record(z.string(), alias).default({}),
         reasonField: alias,
-        reasonMaxLength: z.number().int().positive().default(191),
+        // A Mautic text field holds at most 191 characters (TextType's Length in
+        // EntityFieldsBuildFormTrait.php), whatever its charLengthLimit.
+        reasonMaxLength: z
+          .number()
+          .int()
+          .positive()
+          .max(191, 'a Mautic text field holds at most 191 characters')
+          .default(191),
         modelVersionField: alias,
       })
       .strict(),
@@ -52,6 +59,10 @@ export const mauticMappingSchema = z
         .object({
           event: z.string().min(1),
           whenDetail: z.string().min(1).optional(),
+          /** Detail path → the value it must have (case-insensitive), e.g. `hit.source: email`. */
+          whenDetailIs: z.record(z.string().min(1), z.string()).optional(),
+          /** Detail path → text the value must contain (case-insensitive). */
+          whenDetailContains: z.record(z.string().min(1), z.string().min(1)).optional(),
           type: z.enum(EVENT_TYPES),
         })
         .strict(),

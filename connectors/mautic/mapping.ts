@@ -73,21 +73,32 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && v !== 0 && v !== '0';
 }
 
+const lower = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' ? String(v).toLowerCase() : null;
+
 export function canonicalType(e: MauticActivityEvent, mapping: MauticMapping): string | null {
   for (const rule of mapping.events) {
     if (rule.event !== e.event) continue;
     if (rule.whenDetail && !present(at(e.details, rule.whenDetail))) continue;
+    const is = Object.entries(rule.whenDetailIs ?? {});
+    if (!is.every(([path, want]) => lower(at(e.details, path)) === want.toLowerCase())) continue;
+    const contains = Object.entries(rule.whenDetailContains ?? {});
+    if (!contains.every(([path, want]) => lower(at(e.details, path))?.includes(want.toLowerCase()))) continue;
     return rule.type;
   }
   return null;
 }
 
 /**
- * Mautic's `eventId` (`email.read769`) is stable; some types (page.hit, point.gained) omit it, so
- * those get a hash of what identifies them. Same vendor event, same id, on every pull.
+ * Mautic's `eventId` is stable: `email.read769` for most types, the bare hit id for page hits
+ * (PageBundle/EventListener/LeadSubscriber.php), which gets the type in front so ids never clash
+ * across types. Events without one get a hash of what identifies them. Same vendor event, same id,
+ * on every pull.
  */
 export function eventIdOf(e: MauticActivityEvent): string {
-  if (e.eventId) return `mautic:${e.eventId}`;
+  if (e.eventId) {
+    return e.eventId.startsWith(e.event) ? `mautic:${e.eventId}` : `mautic:${e.event}:${e.eventId}`;
+  }
   const digest = createHash('sha256')
     .update(JSON.stringify([e.event, e.contactId ?? '', e.timestamp, e.details ?? null]))
     .digest('hex')
@@ -99,7 +110,11 @@ function text(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
-/** The properties models score on (url, title, email and form names, points delta). */
+/**
+ * The properties models score on (url, title, email and form names, points delta), from the detail
+ * keys Mautic 5.1 sends: `hit.url`/`hit.urlTitle` (HitRepository::getLeadHits), `stat.email_name`
+ * (StatRepository::getLeadStats), `dnc.channel` (DoNotContactRepository::getTimelineStats).
+ */
 function eventProperties(e: MauticActivityEvent): Properties {
   const label = typeof e.eventLabel === 'string' ? e.eventLabel : e.eventLabel?.label;
   const d = e.details;
@@ -107,10 +122,13 @@ function eventProperties(e: MauticActivityEvent): Properties {
     mauticEvent: e.event,
     label: text(label),
     url: text(at(d, 'hit.url')),
-    title: text(at(d, 'hit.pageTitle')) ?? (e.event.startsWith('page.') ? text(label) : undefined),
-    emailName: text(at(d, 'stat.emailName')) ?? (e.event.startsWith('email.') ? text(label) : undefined),
+    title: text(at(d, 'hit.urlTitle')) ?? (e.event.startsWith('page.') ? text(label) : undefined),
+    emailName: text(at(d, 'stat.email_name')) ?? (e.event.startsWith('email.') ? text(label) : undefined),
+    emailId:
+      text(at(d, 'stat.email_id')) ??
+      (text(at(d, 'hit.source')) === 'email' ? text(at(d, 'hit.sourceId')) : undefined),
     formName: text(at(d, 'form.name')),
-    channel: text(at(d, 'channel')),
+    channel: text(at(d, 'dnc.channel')),
   };
   const props: Properties = {};
   for (const [k, v] of Object.entries(candidates)) if (v !== undefined) props[k] = v;

@@ -5,6 +5,7 @@
  * connector instance, cached) even when `ensureSchema` was never called.
  */
 import { ConfigError } from '../../src/errors.ts';
+import { MAUTIC_TEXT_MAX } from './field-limits.ts';
 import type { MauticClient } from './client.ts';
 import { scoreFieldFor, type MauticMapping } from './mapping-file.ts';
 import { fieldListSchema, fieldOneSchema, stageListSchema, stageOneSchema } from './wire.ts';
@@ -17,6 +18,13 @@ export interface WantedField {
   alias: string;
   label: string;
   type: 'number' | 'text';
+  /** Declared for text fields: left out, Mautic makes the field 64 characters (LeadField.php). */
+  charLengthLimit?: number;
+}
+
+/** The reason field's length: the mapping's, within what a Mautic text field holds. */
+export function reasonFieldLength(mapping: MauticMapping): number {
+  return Math.min(mapping.writeBack.reasonMaxLength, MAUTIC_TEXT_MAX);
 }
 
 export interface WantedStage {
@@ -34,8 +42,18 @@ export function wantedFields(mapping: MauticMapping, dimensions: Iterable<string
   }));
   return [
     ...scores,
-    { alias: mapping.writeBack.reasonField, label: 'Leadstage reason', type: 'text' },
-    { alias: mapping.writeBack.modelVersionField, label: 'Leadstage model version', type: 'text' },
+    {
+      alias: mapping.writeBack.reasonField,
+      label: 'Leadstage reason',
+      type: 'text',
+      charLengthLimit: reasonFieldLength(mapping),
+    },
+    {
+      alias: mapping.writeBack.modelVersionField,
+      label: 'Leadstage model version',
+      type: 'text',
+      charLengthLimit: MAUTIC_TEXT_MAX,
+    },
   ];
 }
 
@@ -110,6 +128,7 @@ export class MauticSchema {
           group: 'core',
           object: 'lead',
           isPublished: true,
+          ...(field.charLengthLimit ? { charLengthLimit: field.charLengthLimit } : {}),
         },
         schema: fieldOneSchema,
       });

@@ -52,7 +52,8 @@ const eventLabel = z.union([z.string(), z.object({ label: z.string() }).loose()]
 export const activityEventSchema = z
   .object({
     event: z.string(),
-    eventId: z.string().nullish(),
+    // Page hits use the bare hit id, which PHP may serialize as a number.
+    eventId: z.union([z.string(), z.number().transform(String)]).nullish(),
     eventLabel,
     eventType: z.string().nullish(),
     timestamp: z.string(),

@@ -1,15 +1,19 @@
 /**
  * Writes decisions back: scores, reason and model version as custom fields through
  * `PATCH /api/contacts/batch/edit` (at most 200 items, Mautic's `api_batch_max_limit`), and the stage
- * for contacts whose stage changed, either through the Stages API
- * (`POST /api/stages/{id}/contact/{contactId}/add`, the default) or as the contact's `stage`
- * parameter in the same batch. Each record gets its own outcome; only auth and configuration errors
- * stop the run.
+ * for contacts whose stage really changed (the stage read from Mautic differs), either through the
+ * Stages API (`POST /api/stages/{id}/contact/{contactId}/add`, the default; every call adds a
+ * "Manually Added" stage log entry in Mautic, so none is made for an unchanged stage) or as the
+ * contact's `stage` parameter in the same batch. Values are shaped the way Mautic keeps them
+ * (field-limits.ts). A batch Mautic refuses as over its limit (a 500) is split to the limit it
+ * names; a reason refused as too long is cut to the length Mautic names and sent once more. Each
+ * record gets its own outcome; only auth and configuration errors stop the run.
  */
 import type { RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
 import { AuthError, ConfigError, SyncError } from '../../src/errors.ts';
 import type { MauticClient } from './client.ts';
-import { MauticApiError } from './errors.ts';
+import { MauticApiError, MauticBatchLimitError } from './errors.ts';
+import { lengthLimitFrom, mauticScore, truncateOnWord } from './field-limits.ts';
 import { scoreFieldFor, type MauticMapping } from './mapping-file.ts';
 import { batchEditSchema, successSchema } from './wire.ts';
 
@@ -22,12 +26,22 @@ export interface StageLookup {
   nameOf: (key: string) => string;
 }
 
-export function fieldPayload(change: StageChange, mapping: MauticMapping): Record<string, string | number> {
-  const payload: Record<string, string | number> = { id: Number(change.contactId) };
+type Payload = Record<string, string | number | boolean | null>;
+
+/** How long the reason field really is; lowered when Mautic names a shorter length. */
+export interface ReasonLength {
+  max: number;
+}
+
+export function fieldPayload(change: StageChange, mapping: MauticMapping, reasonMax: number): Payload {
+  const payload: Payload = { id: Number(change.contactId) };
   for (const [dimension, score] of Object.entries(change.scores)) {
-    payload[scoreFieldFor(mapping, dimension)] = score;
+    const value = mauticScore(score);
+    payload[scoreFieldFor(mapping, dimension)] = value;
+    // Only a blank clears a field through a PATCH, and only with overwriteWithBlank.
+    if (value === null) payload.overwriteWithBlank = true;
   }
-  payload[mapping.writeBack.reasonField] = change.summary.slice(0, mapping.writeBack.reasonMaxLength);
+  payload[mapping.writeBack.reasonField] = truncateOnWord(change.summary, reasonMax);
   payload[mapping.writeBack.modelVersionField] = change.modelVersion;
   return payload;
 }
@@ -53,14 +67,27 @@ function unknownStage(change: StageChange, name: string): RecordFailure {
   };
 }
 
+/** A real move: the stage read from Mautic (previousStage) differs, or the contact had none. */
 const moves = (c: StageChange) => c.stage !== c.previousStage;
+
+interface Item {
+  change: StageChange;
+  payload: Payload;
+}
+
+interface BatchOutcome {
+  /** Items refused only because the reason was longer than the length Mautic named. */
+  tooLong: Item[];
+}
 
 async function writeBatch(
   client: MauticClient,
-  chunk: { change: StageChange; payload: Record<string, string | number> }[],
+  chunk: Item[],
   ok: string[],
   failed: RecordFailure[],
-): Promise<void> {
+  reason: { alias: string; length: ReasonLength },
+): Promise<BatchOutcome> {
+  const tooLong: Item[] = [];
   try {
     const { data } = await client.request({
       method: 'PATCH',
@@ -70,10 +97,16 @@ async function writeBatch(
     });
     const errors = new Map(data.errors ?? []);
     const codes = new Map(data.statusCodes ?? []);
-    chunk.forEach(({ change }, index) => {
+    chunk.forEach((item, index) => {
+      const { change } = item;
       const error = errors.get(String(index));
       const status = codes.get(String(index));
       if (!error && (status === undefined || status < 300)) return void ok.push(change.contactId);
+      const limit = error ? lengthLimitFrom(error.message, reason.alias) : null;
+      if (limit !== null && limit < reason.length.max) {
+        reason.length.max = limit;
+        return void tooLong.push(item);
+      }
       const code = error?.code ?? status ?? 0;
       failed.push({
         id: change.contactId,
@@ -83,6 +116,14 @@ async function writeBatch(
       });
     });
   } catch (err) {
+    if (err instanceof MauticBatchLimitError && err.limit > 0 && err.limit < chunk.length) {
+      // Mautic's api_batch_max_limit is set lower than 200 on this instance: send what it takes.
+      for (let i = 0; i < chunk.length; i += err.limit) {
+        const part = await writeBatch(client, chunk.slice(i, i + err.limit), ok, failed, reason);
+        tooLong.push(...part.tooLong);
+      }
+      return { tooLong };
+    }
     failed.push(
       ...failAll(
         chunk.map((c) => c.change.contactId),
@@ -90,6 +131,7 @@ async function writeBatch(
       ),
     );
   }
+  return { tooLong };
 }
 
 async function moveStage(
@@ -144,13 +186,14 @@ export async function writeBackChanges(
   mapping: MauticMapping,
   stages: StageLookup,
   mode: 'stages_api' | 'batch',
+  reasonLength: ReasonLength,
 ): Promise<WriteResult> {
   const ok: string[] = [];
   const failed: RecordFailure[] = [];
-  const items: { change: StageChange; payload: Record<string, string | number> }[] = [];
+  const items: Item[] = [];
   const ids = mode === 'batch' && changes.some(moves) ? await stages.ids() : null;
   for (const change of changes) {
-    const payload = fieldPayload(change, mapping);
+    const payload = fieldPayload(change, mapping, reasonLength.max);
     if (ids && moves(change)) {
       const name = stages.nameOf(change.stage);
       const id = ids.get(name.toLowerCase());
@@ -162,8 +205,23 @@ export async function writeBackChanges(
     }
     items.push({ change, payload });
   }
+  const reason = { alias: mapping.writeBack.reasonField, length: reasonLength };
+  const tooLong: Item[] = [];
   for (let i = 0; i < items.length; i += MAUTIC_BATCH_LIMIT) {
-    await writeBatch(client, items.slice(i, i + MAUTIC_BATCH_LIMIT), ok, failed);
+    const outcome = await writeBatch(client, items.slice(i, i + MAUTIC_BATCH_LIMIT), ok, failed, reason);
+    tooLong.push(...outcome.tooLong);
+  }
+  // Once more with the reason cut to the length Mautic named; a second refusal is a failure.
+  const retry = tooLong.map(({ change, payload }) => ({
+    change,
+    payload: { ...payload, [reason.alias]: truncateOnWord(change.summary, reasonLength.max) },
+  }));
+  for (let i = 0; i < retry.length; i += MAUTIC_BATCH_LIMIT) {
+    // A limit of 0 never lowers again, so a second refusal is recorded as the record's failure.
+    await writeBatch(client, retry.slice(i, i + MAUTIC_BATCH_LIMIT), ok, failed, {
+      alias: reason.alias,
+      length: { max: 0 },
+    });
   }
   if (mode === 'batch') return { ok, failed };
 

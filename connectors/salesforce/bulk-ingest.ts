@@ -1,29 +1,20 @@
 /**
- * Bulk API 2.0 ingest for large handoffs: create job → upload CSV → UploadComplete → poll →
- * successful / failed / unprocessed results. Written on `conn.request` (not `conn.bulk2`) because
- * jsforce's bulk2 builds URLs from the instance origin and drops any path prefix, and so that each
- * step goes through the client's budget check and call counter like every other call.
+ * Bulk API 2.0 ingest for large handoffs through jsforce's own Bulk 2.0 support
+ * (`conn.bulk2.loadAndWaitForResults`: create job → upload CSV → UploadComplete → poll → successful /
+ * failed / unprocessed results), then the job is deleted once its results are read, as
+ * API-NOTES §2.4 asks (Salesforce keeps finished jobs for 7 days otherwise). jsforce builds the
+ * Bulk 2.0 URLs from the instance origin (`new URL('/services/data/…', instanceUrl)`), which is
+ * right for every Salesforce org: resources sit at the instance's root.
+ * @see https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0.htm
  */
-import { z } from 'zod';
+import type { Connection } from 'jsforce';
 
-import { TransientError } from '../../src/errors.ts';
+import { ApiLimitExceededError, AuthError, TransientError } from '../../src/errors.ts';
 import type { HandoffResult } from '../../src/model.ts';
 import type { SalesforceClient } from './client.ts';
 import type { SalesforceConfig } from './config.ts';
-import { parseCsv, toCsv } from './csv.ts';
+import { toCsv } from './csv.ts';
 import { recordFailure, type Row } from './results.ts';
-
-const jobInfoSchema = z.looseObject({
-  id: z.string(),
-  state: z.enum(['Open', 'UploadComplete', 'InProgress', 'JobComplete', 'Failed', 'Aborted']),
-  errorMessage: z.string().nullish(),
-  numberRecordsProcessed: z.number().optional(),
-  numberRecordsFailed: z.number().optional(),
-});
-type JobInfo = z.infer<typeof jobInfoSchema>;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** `REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --` → parts. */
 export function parseBulkError(text: string): { errorCode: string; message: string; fields?: string[] } {
   const m = /^([A-Z_]+):(.*)$/s.exec(text.trim());
@@ -38,6 +29,16 @@ export function parseBulkError(text: string): { errorCode: string; message: stri
   return { errorCode: m[1]!, message, ...(fields?.length ? { fields } : {}) };
 }
 
+/**
+ * The calls one load makes (create, upload, close, at least one poll, three result reads, delete),
+ * counted as one logical call of this weight: jsforce makes them inside one library call.
+ */
+export const BULK_LOAD_CALLS = 8;
+
+type BulkV2 = Connection['bulk2'];
+type IngestJob = ReturnType<BulkV2['createJob']>;
+type Results = Awaited<ReturnType<BulkV2['loadAndWaitForResults']>>;
+
 export class BulkIngest {
   private readonly client: SalesforceClient;
   private readonly config: SalesforceConfig;
@@ -47,86 +48,73 @@ export class BulkIngest {
   }
 
   async upsert(object: string, externalIdField: string, rows: Row[]): Promise<HandoffResult> {
-    const created = await this.request('POST /jobs/ingest', {
-      method: 'POST',
-      url: '/jobs/ingest',
-      body: JSON.stringify({
-        object,
-        operation: 'upsert',
-        externalIdFieldName: externalIdField,
-        contentType: 'CSV',
-        lineEnding: 'LF',
-        columnDelimiter: 'COMMA',
-      }),
-      headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    });
-    const job = jobInfoSchema.parse(created);
-    await this.request('PUT /jobs/ingest/{id}/batches', {
-      method: 'PUT',
-      url: `/jobs/ingest/${job.id}/batches`,
-      // A missing value is an empty cell, which Bulk API leaves unchanged (#N/A would blank it).
-      body: toCsv(rows.map((r) => r.fields)),
-      headers: { 'Content-Type': 'text/csv' },
-    });
-    await this.request('PATCH /jobs/ingest/{id}', {
-      method: 'PATCH',
-      url: `/jobs/ingest/${job.id}`,
-      body: JSON.stringify({ state: 'UploadComplete' }),
-      headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    });
-    const done = await this.poll(job.id);
-    if (done.state !== 'JobComplete') {
+    let job: IngestJob | undefined;
+    let results: Results;
+    try {
+      results = await this.client.call(
+        'POST /jobs/ingest (bulk2 load)',
+        (conn) => {
+          // A view of the connection's BulkV2 that remembers the job it creates, so it can be deleted.
+          const bulk2 = Object.create(conn.bulk2) as BulkV2;
+          bulk2.createJob = (options) => (job = conn.bulk2.createJob(options));
+          return bulk2.loadAndWaitForResults({
+            object,
+            operation: 'upsert',
+            externalIdFieldName: externalIdField,
+            // CSV written here, so every row has the union of columns: a missing value is an empty
+            // cell, which Bulk API leaves unchanged (#N/A would blank it).
+            input: toCsv(rows.map((r) => r.fields)),
+            pollInterval: this.config.bulkPollIntervalMs,
+            pollTimeout: this.config.bulkPollTimeoutMs,
+          });
+        },
+        BULK_LOAD_CALLS,
+      );
+    } catch (err) {
+      const message = (err as Error).message;
+      if ((err as { name?: string }).name === 'JobPollingTimeoutError') {
+        throw new TransientError(`Salesforce bulk job ${job?.id ?? ''} still running: ${message}`);
+      }
+      // The job itself failed or was aborted (jsforce's IngestJobV2.poll): every row may go again.
+      const jobEnded = /^(Ingest job failed to complete|Job has been aborted)/.exec(message);
+      if (!jobEnded) throw err;
       return {
         ok: [],
         failed: rows.map((r) => ({
           id: r.externalId,
-          code: done.state === 'Aborted' ? 'BULK_JOB_ABORTED' : 'BULK_JOB_FAILED',
-          message: done.errorMessage ?? `bulk job ${done.state.toLowerCase()}`,
+          code: jobEnded[1] === 'Job has been aborted' ? 'BULK_JOB_ABORTED' : 'BULK_JOB_FAILED',
+          message,
           retryable: true,
         })),
       };
     }
-    return this.results(job.id, externalIdField, rows);
+    const out = this.read(results, externalIdField, rows);
+    if (job) await this.delete(job);
+    return out;
   }
 
-  private async poll(jobId: string): Promise<JobInfo> {
-    const deadline = Date.now() + this.config.bulkPollTimeoutMs;
-    for (let first = true; ; first = false) {
-      if (!first) await sleep(this.config.bulkPollIntervalMs);
-      const info = jobInfoSchema.parse(
-        await this.request('GET /jobs/ingest/{id}', { method: 'GET', url: `/jobs/ingest/${jobId}` }),
-      );
-      if (info.state === 'JobComplete' || info.state === 'Failed' || info.state === 'Aborted') return info;
-      if (Date.now() > deadline) {
-        throw new TransientError(
-          `Salesforce bulk job ${jobId} still ${info.state} after ${this.config.bulkPollTimeoutMs} ms`,
-        );
-      }
+  /** API-NOTES §2.4: delete the job once its results are read; a failure here loses nothing. */
+  private async delete(job: IngestJob): Promise<void> {
+    try {
+      await this.client.call('DELETE /jobs/ingest/{id}', () => job.delete());
+    } catch (err) {
+      // Salesforce deletes finished jobs after 7 days anyway; auth and budget errors still stop the run.
+      if (err instanceof AuthError || err instanceof ApiLimitExceededError) throw err;
     }
   }
 
-  private async results(jobId: string, externalIdField: string, rows: Row[]): Promise<HandoffResult> {
-    const csv = async (kind: string) =>
-      parseCsv(
-        String(
-          await this.request(
-            `GET /jobs/ingest/{id}/${kind}`,
-            { method: 'GET', url: `/jobs/ingest/${jobId}/${kind}` },
-            'text/plain',
-          ),
-        ),
-      );
+  private read(results: Results, externalIdField: string, rows: Row[]): HandoffResult {
     const out: HandoffResult = { ok: [], failed: [] };
     const seen = new Set<string>();
-    for (const r of await csv('successfulResults')) {
-      const externalId = r[externalIdField] ?? '';
+    for (const r of results.successfulResults) {
+      const externalId = (r as unknown as Record<string, string | undefined>)[externalIdField] ?? '';
       seen.add(externalId);
-      out.ok.push({ externalId, crmId: r.sf__Id ?? '', created: r.sf__Created === 'true' });
+      out.ok.push({ externalId, crmId: r.sf__Id, created: r.sf__Created === 'true' });
     }
-    for (const r of await csv('failedResults')) {
-      const externalId = r[externalIdField] ?? '';
+    for (const r of results.failedResults) {
+      const externalId = (r as unknown as Record<string, string | undefined>)[externalIdField] ?? '';
       seen.add(externalId);
-      out.failed.push(recordFailure(externalId, parseBulkError(r.sf__Error ?? '')));
+      out.failed.push(recordFailure(externalId, parseBulkError(r.sf__Error)));
     }
     // Unprocessed, or absent from every result set: both are safe to send again.
     for (const row of rows) {
@@ -140,20 +128,5 @@ export class BulkIngest {
       }
     }
     return out;
-  }
-
-  private request(
-    endpoint: string,
-    req: {
-      method: 'GET' | 'POST' | 'PUT' | 'PATCH';
-      url: string;
-      body?: string;
-      headers?: Record<string, string>;
-    },
-    responseType?: string,
-  ): Promise<unknown> {
-    return this.client.call(endpoint, (conn) =>
-      conn.request<unknown>(req, responseType ? { responseType } : {}),
-    );
   }
 }

@@ -127,6 +127,8 @@ export interface SourceConnector {
   ensureSchema(spec: SchemaSpec): Promise<void>;
   /** The fewest calls this work allows with the vendor's page and batch sizes (for the run summary). */
   minimumCalls?(work: ApiWork): number;
+  /** The most changes one writeBack call takes in one vendor request (the pipeline's default otherwise). */
+  readonly writeBatchSize?: number;
 }
 
 export interface CrmConnector {

@@ -2,13 +2,25 @@
  * All contacts' activity (timeline events with `filters[...]`, `order`, `page`/`limit`), stages (list,
  * create, add a contact) and contact fields (list, create), in Mautic's wire format.
  */
+import { createHash } from 'node:crypto';
+
 import { sendErrors } from './auth.ts';
 import { list, parsePhpQuery, str, type PhpValue } from './php-params.ts';
-import { NOT_FOUND, int, type Handler, type RouteDeps } from './route-helpers.ts';
-import { fieldJson, stageJson } from './serialize.ts';
-import { EVENT_TYPE_LABELS, seconds } from './state.ts';
+import { NOT_FOUND, int, sendJson, type Handler, type RouteDeps } from './route-helpers.ts';
+import { fieldJson, localIso, orderedObject, stageJson } from './serialize.ts';
+import { EVENT_TYPE_LABELS, TYPES_WITH_LENGTH, seconds, type SandboxEvent } from './state.ts';
 
-export function allActivity({ state }: RouteDeps): Handler {
+/**
+ * `GET /api/contacts/activity` as Mautic 5.1 pages it: every event type's listener runs its own query
+ * with `limit` and `start = (page - 1) * limit` (`LeadTimelineEvent::getEventLimit`, `TimelineTrait::
+ * getTimelineResults`), the results are merged and sorted in PHP (`LeadTimelineEvent::getEvents`), and
+ * `maxPages` is the largest type's total over `limit` (`getMaxPage`). So a page holds up to `limit`
+ * events of each type, and the limit applies per type. Timestamps are the instance's local time
+ * (`DateTimeHelper::getLocalDateTime`, `default_timezone`), while `filters[dateFrom]` is read as UTC
+ * (index.php sets PHP's zone to UTC; API calls have no session to change it).
+ * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/LeadBundle/Event/LeadTimelineEvent.php
+ */
+export function allActivity({ state, timeZone }: RouteDeps): Handler {
   return (req, res) => {
     const q = parsePhpQuery(req.originalUrl);
     const filters = (typeof q.filters === 'object' && !Array.isArray(q.filters) ? q.filters : {}) as Record<
@@ -27,27 +39,34 @@ export function allActivity({ state }: RouteDeps): Handler {
     const desc = (order[1] ?? 'DESC').toUpperCase() === 'DESC';
     const page = Math.max(1, int(q.page, 1));
     const limit = Math.max(1, int(q.limit, 25));
-    let events = state().events.filter(
-      (e) =>
-        (include.length === 0 || include.includes(e.event)) &&
-        !exclude.includes(e.event) &&
-        (!from || e.timestamp >= toIso(from)) &&
-        (!to || e.timestamp <= toIso(to)),
-    );
-    events = [...events].sort(
-      (a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0) * (desc ? -1 : 1),
-    );
-    const slice = events.slice((page - 1) * limit, page * limit).map((e) => ({
-      event: e.event,
-      ...(e.eventId ? { eventId: e.eventId } : {}),
-      eventLabel: e.eventLabel,
-      eventType: e.eventType,
-      timestamp: `${e.timestamp.slice(0, 19)}+00:00`,
-      contactId: String(e.contactId),
-      details: e.details,
-    }));
+    const byTime = (a: SandboxEvent, b: SandboxEvent) =>
+      (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0) * (desc ? -1 : 1);
+    const byType = new Map<string, SandboxEvent[]>();
+    for (const e of state().events) {
+      if (include.length > 0 && !include.includes(e.event)) continue;
+      if (exclude.includes(e.event)) continue;
+      if ((from && e.timestamp < toIso(from)) || (to && e.timestamp > toIso(to))) continue;
+      const same = byType.get(e.event);
+      if (same) same.push(e);
+      else byType.set(e.event, [e]);
+    }
+    const slice: SandboxEvent[] = [];
+    let largest = 0;
+    for (const events of byType.values()) {
+      largest = Math.max(largest, events.length);
+      slice.push(...events.sort(byTime).slice((page - 1) * limit, page * limit));
+    }
+    const total = [...byType.values()].reduce((n, e) => n + e.length, 0);
     res.json({
-      events: slice,
+      events: slice.sort(byTime).map((e) => ({
+        event: e.event,
+        eventId: e.eventId ?? generatedEventId(e),
+        eventLabel: e.eventLabel,
+        eventType: e.eventType,
+        timestamp: localIso(e.timestamp, timeZone),
+        ...(e.contactId !== undefined ? { contactId: String(e.contactId) } : {}),
+        details: e.details,
+      })),
       filters: {
         search: str(filters.search) ?? '',
         includeEvents: include,
@@ -57,18 +76,25 @@ export function allActivity({ state }: RouteDeps): Handler {
       },
       order: [order[0] ?? 'timestamp', desc ? 'DESC' : 'ASC'],
       types: EVENT_TYPE_LABELS,
-      total: events.length,
+      total,
       page,
       limit,
-      maxPages: Math.max(1, Math.ceil(events.length / limit)),
+      maxPages: largest === 0 ? 1 : Math.ceil(largest / limit),
     });
   };
 }
 
+/** `LeadTimelineEvent::generateEventId`: event type name + crc32 of the event, for rows without one. */
+function generatedEventId(e: SandboxEvent): string {
+  return `${e.eventType}${createHash('sha256').update(JSON.stringify(e)).digest('hex').slice(0, 8)}`;
+}
+
+/** Lists are PHP arrays keyed by entity id (`FetchCommonApiController::getEntitiesAction`). */
 export function listStages({ state }: RouteDeps): Handler {
   return (_req, res) => {
-    const stages = [...state().stages.values()].map(stageJson);
-    res.json({ total: stages.length, stages });
+    const stages = [...state().stages.values()];
+    const body = orderedObject(stages.map((st) => [st.id, stageJson(st)]));
+    sendJson(res, 200, `{"total":${stages.length},"stages":${body}}`);
   };
 }
 
@@ -99,34 +125,41 @@ export function newStage({ state, now }: RouteDeps): Handler {
   };
 }
 
+/**
+ * `StageApiController::addContactAction` (Mautic 5.1): 404 for an unknown stage or contact, otherwise
+ * `LeadModel::addToStages` sets the stage and writes a "Manually Added" stage log entry every time,
+ * even when the contact already had that stage, and answers `{"success": 1}`.
+ * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/StageBundle/Controller/Api/StageApiController.php
+ */
 export function addContactToStage({ state, now }: RouteDeps): Handler {
   return (req, res) => {
     const s = state();
     const stage = s.stages.get(Number(req.params.id));
     const contact = s.contacts.get(Number(req.params.contactId));
     if (!stage || !contact) return sendErrors(res, 404, NOT_FOUND);
-    if (contact.stageId !== stage.id) {
-      const before = contact.stageId === null ? null : s.stages.get(contact.stageId)?.name;
-      contact.stageId = stage.id;
-      contact.dateModified = seconds(now());
-      s.addEvent({
-        event: 'stage.changed',
-        eventId: `stage.changed${s.nextEventSeq++}`,
-        eventLabel: stage.name,
-        eventType: 'Stage changed',
-        timestamp: contact.dateModified,
-        contactId: contact.id,
-        details: { previous: before ?? null, stage: stage.name },
-      });
-    }
-    res.json({ success: true });
+    const before = contact.stageId === null ? null : s.stages.get(contact.stageId)?.name;
+    contact.stageId = stage.id;
+    contact.dateModified = seconds(now());
+    s.stageLog.push({ contactId: contact.id, stageId: stage.id, eventName: 'Manually Added' });
+    s.addEvent({
+      event: 'stage.changed',
+      eventId: `stage.changed${s.nextEventSeq++}`,
+      eventLabel: stage.name,
+      eventType: 'Stage changed',
+      timestamp: contact.dateModified,
+      contactId: contact.id,
+      details: { previous: before ?? null, stage: stage.name },
+    });
+    res.json({ success: 1 });
   };
 }
 
+/** Keyed by field id, like every Mautic list (`FetchCommonApiController::getEntitiesAction`). */
 export function listFields({ state }: RouteDeps): Handler {
   return (_req, res) => {
-    const fields = [...state().fields.values()].map((f) => fieldJson(f));
-    res.json({ total: fields.length, fields });
+    const fields = [...state().fields.values()];
+    const body = orderedObject(fields.map((f) => [f.id, fieldJson(f)]));
+    sendJson(res, 200, `{"total":${fields.length},"fields":${body}}`);
   };
 }
 
@@ -157,7 +190,17 @@ export function newField({ state }: RouteDeps): Handler {
     const type = types.find((t) => t === b.type) ?? 'text';
     const group =
       b.group === 'professional' || b.group === 'social' || b.group === 'personal' ? b.group : 'core';
-    const field = s.addField({ alias, label: b.label.trim(), type, group });
+    // `charLengthLimit` is a form field of FieldType (1..255) kept only for the types with a length;
+    // left out, the entity default of 64 applies (LeadField.php).
+    const wantedLength = b.charLengthLimit === undefined ? 64 : Number(b.charLengthLimit);
+    if (
+      TYPES_WITH_LENGTH.has(type) &&
+      !(Number.isInteger(wantedLength) && wantedLength >= 1 && wantedLength <= 255)
+    ) {
+      return sendErrors(res, 400, 'charLengthLimit: This value should be between 1 and 255.');
+    }
+    const charLengthLimit = TYPES_WITH_LENGTH.has(type) ? wantedLength : null;
+    const field = s.addField({ alias, label: b.label.trim(), type, group, charLengthLimit });
     res.status(201).json({ field: fieldJson(field) });
   };
 }

@@ -5,7 +5,15 @@
 import { sendErrors } from './auth.ts';
 import { FilterError, matchesSearch, matchesWhere, sortContacts } from './filters.ts';
 import { list, parsePhpQuery, str } from './php-params.ts';
-import { BATCH_LIMIT, NOT_FOUND, int, sendJson, type Handler, type RouteDeps } from './route-helpers.ts';
+import {
+  BATCH_LIMIT,
+  NOT_FOUND,
+  batchLimitMessage,
+  int,
+  sendJson,
+  type Handler,
+  type RouteDeps,
+} from './route-helpers.ts';
 import { contactJson, orderedObject, phpIndexed } from './serialize.ts';
 import { seconds, type FieldValue, type SandboxState } from './state.ts';
 
@@ -41,47 +49,104 @@ export function getContact({ state }: RouteDeps): Handler {
   };
 }
 
-/** Applies field values the way Mautic's form does; returns an error message or null. */
+/** PHP's `is_numeric` for what JSON can carry (surrounding whitespace allowed since PHP 8). */
+function isNumeric(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  return typeof v === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(v);
+}
+
+/** Code points, like `mb_strlen` in Symfony's Length constraint. */
+const mbLength = (text: string) => [...text].length;
+
+/** Symfony's Length `maxMessage` (validators.en.xlf), as Mautic prefixes it with the field alias. */
+export function tooLongMessage(limit: number): string {
+  return `This value is too long. It should have ${limit} character${limit === 1 ? '' : 's'} or less.`;
+}
+
+type FieldErrors = Record<string, string[]>;
+
+/**
+ * Applies one PATCH's field values the way Mautic 5.1 does (`CommonApiController::processForm`, then
+ * `CustomFieldsApiControllerTrait::setCustomFieldValues`, then `LeadModel::setFieldValues`):
+ * - the contact form validates each value first: a text field's `charLengthLimit` and TextType's
+ *   191 (EntityFieldsBuildFormTrait.php); any violation fails the whole contact with a 400;
+ * - on POST/PATCH every numeric value whose integer part is 0 is dropped (`0 !== (int) $value`), so
+ *   0, "0", 0.4 and -0.9 never arrive;
+ * - empty values (`null == $v || '' == $v`) are skipped unless the item sets `overwriteWithBlank`;
+ * - keys that are not fields are ignored (the form allows extra fields).
+ * Returns the form errors by alias, or null.
+ */
 function applyFields(
   s: SandboxState,
   target: Record<string, FieldValue>,
   input: Record<string, unknown>,
-): string | null {
+): FieldErrors | null {
+  const overwriteWithBlank = Boolean(input.overwriteWithBlank) && input.overwriteWithBlank !== '0';
+  const errors: FieldErrors = {};
   const changes: [string, FieldValue][] = [];
   for (const [alias, raw] of Object.entries(input)) {
     const field = s.fieldByAlias(alias);
-    if (!field) continue; // unknown keys are ignored (allow_extra_fields)
-    // overwriteWithBlank is off: empty values are skipped.
-    if (raw === null || raw === '' || raw === undefined) continue;
-    if (field.type === 'number' && !Number.isFinite(Number(raw))) return `${alias}: This value is not valid.`;
+    if (!field) continue;
     const text =
-      typeof raw === 'string'
-        ? raw
-        : typeof raw === 'number' || typeof raw === 'boolean'
-          ? String(raw)
-          : JSON.stringify(raw);
+      raw === null || raw === undefined
+        ? ''
+        : typeof raw === 'string'
+          ? raw
+          : typeof raw === 'number' || typeof raw === 'boolean'
+            ? String(raw)
+            : JSON.stringify(raw);
+    if (field.type === 'number' && text.trim() !== '' && !isNumeric(text)) {
+      errors[alias] = ['This value is not valid.'];
+      continue;
+    }
+    const limits = [field.charLengthLimit ?? 0, field.type === 'text' ? 191 : 0].filter((n) => n > 0);
+    const max = limits.length > 0 ? Math.min(...limits) : Infinity;
+    if (field.type !== 'number' && field.type !== 'boolean' && mbLength(text) > max) {
+      errors[alias] = [tooLongMessage(max)];
+      continue;
+    }
+    if (isNumeric(raw) && Math.trunc(Number(raw)) === 0) continue;
     const value: FieldValue =
-      field.type === 'number'
-        ? Number(raw)
-        : field.type === 'boolean'
-          ? ['1', 'true'].includes(text)
-            ? 1
-            : 0
-          : text;
+      text.trim() === ''
+        ? null
+        : field.type === 'number'
+          ? Number(text)
+          : field.type === 'boolean'
+            ? ['1', 'true'].includes(text)
+              ? 1
+              : 0
+            : text;
+    if (value === null && !overwriteWithBlank) continue;
     changes.push([alias, value]);
   }
+  if (Object.keys(errors).length > 0) return errors;
   for (const [alias, value] of changes) target[alias] = value;
   return null;
 }
 
+/** `FormErrorMessagesTrait::getFormErrorMessage`: `alias: message, alias: message`. */
+function formErrorMessage(errors: FieldErrors): string {
+  return Object.entries(errors)
+    .map(([alias, messages]) => `${alias}: ${messages.join(', ')}`)
+    .join(', ');
+}
+
+/**
+ * `PATCH /api/contacts/batch/edit` (`CommonApiController::editEntitiesAction`): more than
+ * `api_batch_max_limit` (200) items is `returnError()` with its default status, 500; otherwise
+ * contacts, statusCodes and errors keyed by request index.
+ * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/ApiBundle/Controller/FetchCommonApiController.php
+ */
 export function batchEditContacts({ state, now }: RouteDeps): Handler {
   return (req, res) => {
     const s = state();
     const body: unknown = req.body;
     const items = Array.isArray(body) ? body : body && typeof body === 'object' ? Object.values(body) : [];
     if (items.length > BATCH_LIMIT) {
-      // Mautic answers an oversized batch with returnError()'s default status, 500.
-      return sendErrors(res, 500, `A maximum of ${BATCH_LIMIT} entities are supported for batch operations.`);
+      res.status(500).json({
+        errors: [{ code: 500, message: batchLimitMessage(BATCH_LIMIT), details: [], type: null }],
+      });
+      return;
     }
     const contacts: [number, unknown][] = [];
     const codes: [number, unknown][] = [];
@@ -90,21 +155,25 @@ export function batchEditContacts({ state, now }: RouteDeps): Handler {
       const params = (item ?? {}) as Record<string, unknown>;
       const c = s.contacts.get(Number(params.id));
       if (!c) {
-        errors.push([index, { message: NOT_FOUND, code: 404, type: 'api' }]);
+        errors.push([index, { code: 404, message: NOT_FOUND, details: [], type: null }]);
         codes.push([index, 404]);
         return;
       }
       const next = { ...c.fields };
-      const error = applyFields(s, next, params);
-      if (error) {
-        errors.push([index, { code: 400, message: error, details: {}, type: null }]);
+      const fieldErrors = applyFields(s, next, params);
+      if (fieldErrors) {
+        errors.push([
+          index,
+          { code: 400, message: formErrorMessage(fieldErrors), details: fieldErrors, type: null },
+        ]);
         codes.push([index, 400]);
         return;
       }
       let changed = JSON.stringify(next) !== JSON.stringify(c.fields);
-      if ('stage' in params) {
-        // Like LeadApiController::preSaveEntity: an unknown stage id clears the stage.
-        const stage = s.stages.get(Number(params.stage));
+      if (params.stage !== undefined && params.stage !== null) {
+        // LeadApiController::preSaveEntity: `getEntity((int) stage)`; an unknown id is null, which
+        // clears the contact's stage.
+        const stage = s.stages.get(Math.trunc(Number(params.stage)));
         const stageId = stage ? stage.id : null;
         changed ||= stageId !== c.stageId;
         c.stageId = stageId;
@@ -128,8 +197,8 @@ export function editContact({ state, now }: RouteDeps): Handler {
     const c = s.contacts.get(Number(req.params.id));
     if (!c) return sendErrors(res, 404, NOT_FOUND);
     const next = { ...c.fields };
-    const error = applyFields(s, next, (req.body ?? {}) as Record<string, unknown>);
-    if (error) return sendErrors(res, 400, error);
+    const errors = applyFields(s, next, (req.body ?? {}) as Record<string, unknown>);
+    if (errors) return sendErrors(res, 400, formErrorMessage(errors));
     c.fields = next;
     c.dateModified = seconds(now());
     res.json({ contact: contactJson(c, s) });

@@ -42,14 +42,22 @@ export interface MauticSandbox extends VendorSandbox {
   addEvent(event: Omit<SandboxEvent, 'timestamp'> & { timestamp?: string }): void;
   /** Fails the next matching calls with the given status, before auth. */
   failNext(rule: FaultRule): void;
-  /** Rejects calls over `max` per `windowMs` with 429 + Retry-After, like Mautic's optional limiter. */
+  /**
+   * Mautic's optional API rate limiter (`api_rate_limiter_limit`, per hour in Mautic; `windowMs`
+   * here): 429 with X-RateLimit-Reset and no Retry-After.
+   */
   setRateLimit(budget: { max: number; windowMs: number } | null): void;
   issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number };
   expireAccessToken(token: string): void;
   state(): SandboxState;
 }
 
-export function createMauticSandbox(options: SandboxOptions): MauticSandbox {
+export interface MauticSandboxOptions extends SandboxOptions {
+  /** The instance's `default_timezone`, in which timeline timestamps come. @default 'UTC' (Mautic's default) */
+  timeZone?: string;
+}
+
+export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbox {
   const now = options.now ?? Date.now;
   let state = SandboxState.seeded(options.seed, options.contacts, now());
   const oauth = new SandboxOAuth(now);
@@ -63,7 +71,7 @@ export function createMauticSandbox(options: SandboxOptions): MauticSandbox {
   const count = (key: string) => {
     calls[key] = (calls[key] ?? 0) + 1;
   };
-  const deps: RouteDeps = { state: () => state, now };
+  const deps: RouteDeps = { state: () => state, now, timeZone: options.timeZone ?? 'UTC' };
 
   const router = express.Router();
   router.use((_req, res, next) => {
@@ -93,14 +101,24 @@ export function createMauticSandbox(options: SandboxOptions): MauticSandbox {
     if (rateLimit) {
       if (now() - window.startMs >= rateLimit.windowMs) window = { startMs: now(), used: 0 };
       if (window.used >= rateLimit.max) {
+        // NoxlogicRateLimitBundle as app/config/config.php sets it up (Mautic 5.1): `display_headers`
+        // gives X-RateLimit-Limit/-Remaining/-Reset (the reset as a Unix time in seconds), no
+        // Retry-After, and `rate_response_message` is the body.
         rateLimited++;
-        const waitS = Math.max(1, Math.ceil((window.startMs + rateLimit.windowMs - now()) / 1000));
         res.set({
-          'Retry-After': String(waitS),
           'X-RateLimit-Limit': String(rateLimit.max),
           'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': String(Math.ceil((window.startMs + rateLimit.windowMs) / 1000)),
         });
-        sendErrors(res, 429, 'You exceeded the rate limit');
+        res.status(429).json({
+          errors: [
+            {
+              code: 429,
+              message: `You exceeded the rate limit of ${rateLimit.max} API calls per hour.`,
+              details: [],
+            },
+          ],
+        });
         return false;
       }
       window.used++;

@@ -7,12 +7,16 @@ import type { SandboxState } from './state.ts';
 
 export const BATCH_LIMIT = 200;
 export const NOT_FOUND = 'Item was not found.';
+/** `mautic.api.call.batch_exception` (ApiBundle/Translations/en_US/messages.ini, Mautic 5.1). */
+export const batchLimitMessage = (limit: number) => `A max of ${limit} entities are supported at a time.`;
 
 export type Handler = (req: Request, res: Response) => void;
 
 export interface RouteDeps {
   state: () => SandboxState;
   now: () => number;
+  /** The instance's `default_timezone` (Mautic's own default is UTC: CoreBundle/Config/config.php). */
+  timeZone: string;
 }
 
 export function int(v: PhpValue | undefined, fallback: number): number {

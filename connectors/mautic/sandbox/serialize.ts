@@ -9,6 +9,35 @@ export function mauticIso(iso: string | null): string | null {
   return iso === null ? null : `${iso.slice(0, 19)}+00:00`;
 }
 
+/**
+ * A UTC instant as Mautic serializes a local DateTime: `2024-05-01T14:00:00+02:00` in `timeZone`.
+ * Timeline rows go through `DateTimeHelper::getLocalDateTime` (LeadBundle/Entity/TimelineTrait.php).
+ */
+export function localIso(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const offsetMin = Math.round((Date.parse(`${local}Z`) - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}
+
 /** `Y-m-d H:i:s`, for where comparisons. */
 export function sqlDate(iso: string | null): string | null {
   return iso === null ? null : iso.slice(0, 19).replace('T', ' ');
@@ -55,7 +84,9 @@ export function contactJson(c: SandboxContact, state: SandboxState) {
   };
   const all: Record<string, unknown> = { id: String(c.id) };
   for (const f of state.fields.values()) {
-    const value = c.fields[f.alias] ?? null;
+    // CustomFieldsApiControllerTrait::fixNumbers: a number field without a scale comes back as (int).
+    const raw = c.fields[f.alias] ?? null;
+    const value = f.type === 'number' && raw !== null ? Math.trunc(Number(raw)) : raw;
     groups[f.group]![f.alias] = {
       id: String(f.id),
       label: f.label,

@@ -12,7 +12,17 @@ export interface SandboxField {
   label: string;
   type: 'text' | 'email' | 'number' | 'boolean' | 'country' | 'tel' | 'url' | 'lookup';
   group: 'core' | 'professional' | 'social' | 'personal';
+  /**
+   * VARCHAR length. Mautic 5.1 `LeadField::$charLengthLimit` defaults to 64 and the field form takes
+   * 1..255 (`FieldType::addLengthValidationField`); only text, select, phone, url and email fields keep
+   * it (`FieldType::$indexableFieldsWithLimits`), the others get null.
+   * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/LeadBundle/Entity/LeadField.php
+   */
+  charLengthLimit: number | null;
 }
+
+/** `FieldType::$indexableFieldsWithLimits` (Mautic 5.1): the field types that keep a length. */
+export const TYPES_WITH_LENGTH = new Set(['text', 'select', 'phone', 'url', 'email']);
 
 export interface SandboxContact {
   id: number;
@@ -23,7 +33,7 @@ export interface SandboxContact {
   points: number;
   stageId: number | null;
   fields: Record<string, FieldValue>;
-  doNotContact: { channel: string; reason: number }[];
+  doNotContact: { channel: string; reason: DncReason }[];
 }
 
 export interface SandboxStage {
@@ -42,7 +52,8 @@ export interface SandboxEvent {
   eventLabel: string | { label: string; href: string; isExternal?: boolean };
   eventType: string;
   timestamp: string;
-  contactId: number;
+  /** Absent for video hits: `VideoHitRepository::getTimelineStats` selects no lead_id (Mautic 5.1). */
+  contactId?: number;
   details: Record<string, unknown>;
 }
 
@@ -57,12 +68,13 @@ export const EVENT_TYPE_LABELS: Record<string, string> = {
   'meeting.attended': 'Attended meeting',
   'meeting.registered': 'Registered for meeting',
   'page.hit': 'Page hit',
+  'page.videohit': 'Video view event',
   'point.gained': 'Point gained',
   'stage.changed': 'Stage changed',
 };
 
 /** Mautic's core contact fields plus the custom ones mappings/mautic.yaml reads. */
-const SEED_FIELDS: Omit<SandboxField, 'id'>[] = [
+const SEED_FIELDS: Omit<SandboxField, 'id' | 'charLengthLimit'>[] = [
   { alias: 'title', label: 'Title', type: 'lookup', group: 'core' },
   { alias: 'firstname', label: 'First Name', type: 'text', group: 'core' },
   { alias: 'lastname', label: 'Last Name', type: 'text', group: 'core' },
@@ -84,6 +96,16 @@ const SEED_FIELDS: Omit<SandboxField, 'id'>[] = [
   { alias: 'renewals', label: 'Renewals', type: 'number', group: 'professional' },
 ];
 
+/** `DoNotContact::UNSUBSCRIBED` (1), `BOUNCED` (2), `MANUAL` (3) in Mautic 5.1. */
+export type DncReason = 1 | 2 | 3;
+
+/** `DncReasonHelper::toText` with the en_US translations (LeadBundle/Translations/en_US/messages.ini). */
+export const DNC_REASON_TEXT: Record<DncReason, string> = {
+  1: 'Contact unsubscribed from this channel.',
+  2: 'Communication bounced for this channel.',
+  3: 'Contact was manually set as do not contact for this channel.',
+};
+
 /** ISO-8601 at second precision, the way Mautic stores dates. */
 export function seconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
@@ -94,6 +116,8 @@ export class SandboxState {
   stages = new Map<number, SandboxStage>();
   fields = new Map<number, SandboxField>();
   events: SandboxEvent[] = [];
+  /** `lead_stages_change_log` rows written through the Stages API, for counting needless calls. */
+  stageLog: { contactId: number; stageId: number; eventName: string }[] = [];
   nextContactId = 1;
   nextStageId = 1;
   nextFieldId = 1;
@@ -136,7 +160,11 @@ export class SandboxState {
 
   static seeded(seed: number, count: number, nowMs: number): SandboxState {
     const state = new SandboxState();
-    for (const f of SEED_FIELDS) state.addField(f);
+    // Mautic's installer creates the core fields at 64 characters except email (191).
+    for (const f of SEED_FIELDS) {
+      const length = f.type === 'email' ? 191 : 64;
+      state.addField({ ...f, charLengthLimit: TYPES_WITH_LENGTH.has(f.type) ? length : null });
+    }
     const people = generatePeople(seed, count, nowMs);
     for (const p of people) {
       const contact = state.addContact(
@@ -161,28 +189,46 @@ export class SandboxState {
         seconds(Date.parse(p.createdAt)),
       );
       if (p.updatedAt !== p.createdAt) contact.dateModified = seconds(Date.parse(p.updatedAt));
-      if (!p.consent) contact.doNotContact.push({ channel: 'email', reason: 1 });
+      // Every tenth opted-out contact bounced instead of unsubscribing (DoNotContact::BOUNCED = 2).
+      if (!p.consent) {
+        const dncAt = contact.dateModified ?? contact.dateAdded;
+        state.addDoNotContact(contact.id, contact.id % 10 === 0 ? 2 : 1, dncAt);
+      }
     }
     for (const a of generateActivities(seed, people, nowMs)) state.addActivity(a);
     return state;
   }
 
-  /** One synthetic activity as the Mautic timeline events it produces. */
+  /**
+   * One synthetic activity as the Mautic timeline events it produces, with the detail keys Mautic 5.1
+   * builds them from (`LeadTimelineEvent::prepareDetailsForAPI` camel-cases only the top-level keys,
+   * so the nested row keys stay as the repositories select them):
+   * - email: `stat` from `StatRepository::getLeadStats` (`email_id`, `email_name`, `dateSent`, …),
+   *   eventId `email.read{statId}` (EmailBundle/EventListener/LeadSubscriber.php);
+   * - page hit: `hit` from `HitRepository::getLeadHits` (`hitId`, `source`, `sourceId`, `url`,
+   *   `urlTitle`, …), eventId the hit id; an email click-through is a hit with `source: email` and
+   *   `sourceId` the email id (PageBundle/EventListener/LeadSubscriber.php);
+   * - form: `submission` and `form`; points: `log` (`eventName`, `delta`), eventId `point.gained{id}`.
+   */
   private addActivity(a: SyntheticActivity): void {
     const contactId = a.personKey + 1;
     const seq = this.nextEventSeq++;
     const timestamp = seconds(Date.parse(a.at));
     const name = (k: string) => (typeof a.properties[k] === 'string' ? a.properties[k] : '');
     const base = { contactId, timestamp };
+    const emailId = 1 + (seq % 4);
     switch (a.type) {
       case 'email_open': {
         const sent = seconds(Date.parse(a.at) - 3_600_000);
         const stat = {
+          email_id: String(emailId),
           id: String(seq),
-          dateSent: sent,
           dateRead: timestamp,
+          dateSent: sent,
+          subject: name('emailName'),
+          email_name: name('emailName'),
           isRead: '1',
-          emailName: name('emailName'),
+          isFailed: '0',
         };
         this.addEvent({
           ...base,
@@ -205,20 +251,38 @@ export class SandboxState {
       }
       case 'email_click':
       case 'page_view': {
-        const hit: Record<string, unknown> = {
-          id: String(seq),
+        const click = a.type === 'email_click';
+        const hit = {
+          hitId: String(seq),
+          page_id: null,
+          userAgent: 'Mozilla/5.0',
           dateHit: timestamp,
+          dateLeft: null,
+          referer: null,
+          source: click ? 'email' : null,
+          sourceId: click ? String(emailId) : null,
           url: name('url'),
-          pageTitle: name('title') || null,
+          urlTitle: name('title') || null,
+          query: click ? { ct: `email-${emailId}` } : [],
         };
-        if (a.type === 'email_click') hit.emailId = String(1 + (seq % 4));
         this.addEvent({
           ...base,
           event: 'page.hit',
-          eventLabel: { label: name('title') || name('url'), href: name('url') },
-          eventType: 'Page hit',
+          eventId: String(seq),
+          eventLabel: { label: name('title') || name('url'), href: name('url'), isExternal: true },
+          eventType: click ? 'Email click' : 'Page hit',
           details: { hit },
         });
+        if (!click && seq % 7 === 0) {
+          // Video hits carry no contact (VideoHitRepository::getTimelineStats selects no lead_id).
+          this.addEvent({
+            event: 'page.videohit',
+            eventLabel: 'Video view event',
+            eventType: 'Video view event',
+            timestamp,
+            details: { hit: { id: String(seq), url: name('url'), date_hit: timestamp, time_watched: 30 } },
+          });
+        }
         return;
       }
       case 'form_submit': {
@@ -238,7 +302,8 @@ export class SandboxState {
         this.addEvent({
           ...base,
           event: 'point.gained',
-          eventLabel: `${form.id}: ${form.name} / 10`,
+          eventId: `point.gained${seq}`,
+          eventLabel: `${form.name} / 10`,
           eventType: 'Point gained',
           details: {
             log: {
@@ -270,5 +335,35 @@ export class SandboxState {
       default:
         return;
     }
+  }
+
+  /**
+   * A Do Not Contact entry and its timeline event: `dnc` is the `lead_donotcontact` row with
+   * `reason` turned into text by DncReasonHelper (LeadBundle/EventListener/LeadSubscriber.php,
+   * `addTimelineDoNotContactEntries`; texts from LeadBundle/Translations/en_US/messages.ini).
+   */
+  addDoNotContact(contactId: number, reason: DncReason, timestamp: string, channel = 'email'): void {
+    const contact = this.contacts.get(contactId);
+    if (!contact) return;
+    const id = this.nextEventSeq++;
+    contact.doNotContact.push({ channel, reason });
+    this.addEvent({
+      event: 'lead.donotcontact',
+      eventId: `lead.donotcontact${id}`,
+      eventLabel: channel.charAt(0).toUpperCase() + channel.slice(1),
+      eventType: 'Do not contact',
+      timestamp,
+      contactId,
+      details: {
+        dnc: {
+          id: String(id),
+          channel,
+          channel_id: null,
+          date_added: timestamp,
+          reason: DNC_REASON_TEXT[reason],
+          comments: reason === 2 ? '550 5.1.1 User unknown' : reason === 1 ? 'User unsubscribed.' : '',
+        },
+      },
+    });
   }
 }

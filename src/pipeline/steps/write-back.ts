@@ -11,7 +11,8 @@ export function toStageChange(w: PendingWrite): StageChange {
   return {
     contactId: w.contactId,
     stage: w.stage,
-    ...(w.sourceStage && w.sourceStage !== w.stage ? { previousStage: w.sourceStage } : {}),
+    // The stage as read from the source, equal or not: connectors skip stage calls when it equals.
+    ...(w.sourceStage ? { previousStage: w.sourceStage } : {}),
     scores: w.scores,
     summary: w.summary,
     modelVersion: w.modelVersion,
@@ -43,7 +44,7 @@ export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {})
   await ctx.progress({ step: 'write_back', done: 0 });
   for (;;) {
     const page = await ctx.store.decisions.pendingWrites(ws, {
-      limit: ctx.tuning.writeBatchSize,
+      limit: ctx.source.writeBatchSize ?? ctx.tuning.writeBatchSize,
       skipQuarantinedStep: 'write_back',
       ...(afterId ? { afterId } : {}),
       ...(scope.ids ? { ids: scope.ids } : {}),

@@ -9,7 +9,6 @@ const basic = { kind: 'basic', username: 'api', password: 'pw' } as const;
 const MAPPED_TYPES = [
   'email.read',
   'page.hit',
-  'page.videohit',
   'form.submitted',
   'email.failed',
   'lead.donotcontact',

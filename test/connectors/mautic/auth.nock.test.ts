@@ -230,6 +230,22 @@ describe('when Mautic is rate limited or failing', () => {
     ]);
   });
 
+  it('should wait until X-RateLimit-Reset when Mautic sends no Retry-After', async () => {
+    // Mautic's limiter (NoxlogicRateLimitBundle) sends the reset as a Unix time in seconds.
+    api().reply(429, fixture('error.rate-limited.json'), {
+      Date: 'Mon, 30 Nov 2026 08:00:00 GMT',
+      'X-RateLimit-Limit': '1000',
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': String(Date.UTC(2026, 10, 30, 8, 0, 45) / 1000),
+    });
+    api().reply(200, list());
+    const t = makeContext(BASE, { kind: 'basic', username: 'api', password: 'pw' });
+    const limiter = new RecordingLimiter();
+    t.ctx.limiter = limiter;
+    await testDefinition.create(t.ctx).fetchContacts(['1']);
+    expect(limiter.pauses).toStrictEqual([['mautic:conn-1', 45_000]]);
+  });
+
   it('should retry 5xx and network errors with backoff, then give up with a retryable error', async () => {
     api().reply(503, 'Service Unavailable');
     api().replyWithError('socket hang up');

@@ -123,22 +123,61 @@ describe('when mapping activity', () => {
       contactId: '13930',
       type: 'email_open',
       at: '2026-11-20T23:30:56.000Z',
-      properties: { mauticEvent: 'email.read', label: 'Custom Email: device test', emailName: 'Nurture 1' },
+      properties: {
+        mauticEvent: 'email.read',
+        label: 'Custom Email: device test',
+        emailName: 'Nurture 1',
+        emailId: '12',
+      },
     });
     expect(mapped[1]!.properties.formName).toBe('3586 Test');
+    // Detail keys as Mautic 5.1 sends them: hit.urlTitle, stat.email_name, hit.source/sourceId.
     expect(mapped[2]!.properties).toStrictEqual({
       mauticEvent: 'page.hit',
       label: 'Test',
       url: 'http://example.com/pricing',
-      title: 'Test',
+      title: 'Pricing',
     });
+    expect(mapped[3]!.properties).toMatchObject({ url: 'http://example.com/demo', emailId: '78' });
     expect(mapped[4]!.properties.delta).toBe(20);
   });
 
-  it('should give events without a Mautic eventId a stable id that differs per event', () => {
-    const again = activityPageSchema.parse(fixture('contact-activity.json')).events;
-    expect(eventIdOf(again[2]!)).toBe(mapped[2]!.id);
-    expect(mapped[2]!.id).toMatch(/^mautic:page\.hit:[0-9a-f]{24}$/);
-    expect(mapped[3]!.id).not.toBe(mapped[2]!.id);
+  it('should read a timestamp in the instance time zone as the same instant in UTC', () => {
+    // 21:36:49 at +01:00 is 20:36:49 UTC.
+    expect(mapped[2]!.at).toBe('2026-11-21T20:36:49.000Z');
+  });
+
+  it('should prefix bare page-hit ids with the event type and hash events that have none', () => {
+    expect(mapped[2]!.id).toBe('mautic:page.hit:4211');
+    const bare = { event: 'page.videohit', eventLabel: 'Video', timestamp: '2026-11-21T21:00:00+00:00' };
+    const parsed = activityPageSchema.parse({ events: [bare, bare] }).events;
+    expect(eventIdOf(parsed[0]!)).toBe(eventIdOf(parsed[1]!));
+    expect(eventIdOf(parsed[0]!)).toMatch(/^mautic:page\.videohit:[0-9a-f]{24}$/);
+  });
+
+  it('should tell bounces from unsubscribes in lead.donotcontact by dnc.reason, and skip manual entries', () => {
+    const dnc = (reason: string, channel = 'email') => ({
+      event: 'lead.donotcontact',
+      eventId: `lead.donotcontact${reason.length}`,
+      eventLabel: 'Email',
+      timestamp: '2026-11-21T21:00:00+00:00',
+      contactId: '5',
+      // DncReasonHelper::toText with Mautic's en_US texts.
+      details: { dnc: { id: '1', channel, channel_id: null, reason, comments: '' } },
+    });
+    const events = activityPageSchema.parse({
+      events: [
+        dnc('Communication bounced for this channel.'),
+        dnc('Contact unsubscribed from this channel.'),
+        dnc('Contact was manually set as do not contact for this channel.'),
+        dnc('Contact unsubscribed from this channel.', 'sms'),
+      ],
+    }).events;
+    expect(events.map((e) => toEngagementEvent(e, mapping)?.type ?? null)).toStrictEqual([
+      'email_bounce',
+      'email_unsubscribe',
+      null,
+      null,
+    ]);
   });
 });

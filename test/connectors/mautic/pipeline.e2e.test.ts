@@ -2,9 +2,6 @@
  * `leadstage sync` of a workspace whose source is the Mautic sandbox and whose CRM is the Salesforce
  * sandbox, both over real HTTP, with the real pipeline, store (PGlite) and the default preset.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,10 +17,11 @@ import { silentLogger } from '../../../src/log.ts';
 import { runSync } from '../../../src/pipeline/index.ts';
 import { DEFAULT_PRESET, loadModel } from '../../../src/qualification/index.ts';
 import { openTestStore, type TestStore } from '../../helpers/db.ts';
+import { listen, mauticConnection, type Listening } from './sync-rig.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 let t: TestStore;
-let server: Server;
+let server: Listening;
 let mautic: MauticSandbox;
 let salesforce: SalesforceSandbox;
 let base: string;
@@ -31,10 +29,8 @@ let base: string;
 beforeAll(async () => {
   t = await openTestStore('pglite');
   const app = express();
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(app);
+  base = server.base;
   const common = { seed: 42, contacts: 150, now: () => NOW };
   mautic = createMauticSandbox({ ...common, publicUrl: `${base}/mautic` });
   salesforce = createSalesforceSandbox({ ...common, contacts: 0, publicUrl: `${base}/salesforce` });
@@ -43,8 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await t.cleanup();
 });
 
@@ -53,7 +48,6 @@ describe('when a workspace syncs the Mautic sandbox into the Salesforce sandbox'
     const { store } = t;
     const { source: text, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
     const registry = createRegistry([mauticConnector, salesforceConnector]);
-    const m = mautic.issueTokens();
     const sf = salesforce.oauth.issueTokens();
     const ws = await store.workspaces.create({
       name: 'mautic-e2e',
@@ -61,17 +55,7 @@ describe('when a workspace syncs the Mautic sandbox into the Salesforce sandbox'
       crmVendor: 'salesforce',
       model: { text: text.text, ref: text.ref, version: model.version },
     });
-    const mauticConn = await store.connections.create({
-      vendor: 'mautic',
-      baseUrl: `${base}/mautic`,
-      credentials: {
-        kind: 'oauth2',
-        accessToken: m.accessToken,
-        refreshToken: m.refreshToken,
-        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-        refreshedAt: new Date().toISOString(),
-      },
-    });
+    const mauticConn = await mauticConnection(store, mautic, `${base}/mautic`);
     const sfConn = await store.connections.create({
       vendor: 'salesforce',
       baseUrl: `${base}/salesforce`,

@@ -125,6 +125,7 @@ describe('when syncing incrementally', () => {
       'form.submitted',
       'point.gained',
       'meeting.registered',
+      'lead.donotcontact',
     ]);
     const expected = run.sandbox.state().events.filter((e) => mappedTypes.has(e.event)).length;
 
@@ -139,6 +140,8 @@ describe('when syncing incrementally', () => {
         'form_submit',
         'page_view',
         'points_change',
+        'email_unsubscribe',
+        ...(types.has('email_bounce') ? ['email_bounce'] : []),
         ...(types.has('meeting_booked') ? ['meeting_booked'] : []),
       ].sort(),
     );
@@ -268,9 +271,10 @@ describe('when writing stages and scores back', () => {
       { headers: { authorization: `Bearer ${token}` }, validateStatus: () => true },
     );
     expect(res.status).toBe(500);
+    // FetchCommonApiController::validateBatchPayload → returnError() (default status 500).
     expect(res.data).toStrictEqual({
       errors: [
-        { message: 'A maximum of 200 entities are supported for batch operations.', code: 500, type: null },
+        { code: 500, message: 'A max of 200 entities are supported at a time.', details: [], type: null },
       ],
     });
   });

@@ -269,6 +269,8 @@ describe('when ensuring the schema', () => {
         group: 'core',
         object: 'lead',
         isPublished: true,
+        // Declared: left out, Mautic makes a text field 64 characters long (LeadField.php).
+        charLengthLimit: 191,
       },
       {
         label: 'Leadstage model version',
@@ -277,6 +279,7 @@ describe('when ensuring the schema', () => {
         group: 'core',
         object: 'lead',
         isPublished: true,
+        charLengthLimit: 191,
       },
     ]);
     // The stage named by its label is found again when writing back, without listing stages.
@@ -296,5 +299,131 @@ describe('when ensuring the schema', () => {
     await expect(testDefinition.create(t.ctx).ensureSchema(spec)).rejects.toThrow(
       'Mautic created field "ls_score_fit" as "ls_score_fit1": choose another alias in mappings/mautic.yaml',
     );
+  });
+});
+
+describe('when values meet what Mautic keeps', () => {
+  const reason =
+    'Marketing qualified: fit 42 (senior title, target industry), engagement 31 (pricing page twice, ' +
+    'demo form), no negative signals; meets every minimum for this stage and the required facts';
+
+  it('should send whole-number scores, blank zeros with overwriteWithBlank, and cut the reason on a word', async () => {
+    schemaExists({ stages: false });
+    let sent: Record<string, unknown>[] = [];
+    nock(BASE)
+      .patch('/api/contacts/batch/edit')
+      .reply(async (req: Request) => {
+        sent = (await req.json()) as Record<string, unknown>[];
+        return [200, { statusCodes: [200] }];
+      });
+    const t = makeContext(BASE, basic);
+    const result = await testDefinition.create(t.ctx).writeBack([
+      {
+        ...change('47', 'mql', 'mql'),
+        scores: { fit: 0.4, engagement: -0.5, total: 12.5 },
+        summary: `${reason} ${reason}`,
+      },
+    ]);
+    expect(result).toStrictEqual({ ok: ['47'], failed: [] });
+    // Mautic drops numbers whose integer part is 0 (CustomFieldsApiControllerTrait.php): a blank
+    // with overwriteWithBlank is the only way to clear the field; 12.5 rounds half up.
+    expect(sent[0]).toMatchObject({
+      ls_score_fit: null,
+      ls_score_engagement: null,
+      ls_score: 13,
+      overwriteWithBlank: true,
+    });
+    const written = sent[0]!.ls_reason as string;
+    expect([...written].length).toBeLessThanOrEqual(191);
+    expect(written.endsWith('…')).toBe(true);
+    // Cut between words: what precedes the ellipsis is a whole word of the original.
+    const words = `${reason} ${reason}`.split(' ');
+    const kept = written.slice(0, -1).split(' ');
+    expect(kept).toStrictEqual(
+      words.slice(0, kept.length).map((w, i) => (i === kept.length - 1 ? w.replace(/[,;:.-]+$/, '') : w)),
+    );
+  });
+
+  it('should cut the reason to the length Mautic names when an older field is shorter, and resend once', async () => {
+    schemaExists({ stages: false });
+    const bodies: Record<string, unknown>[][] = [];
+    const tooLong = 'ls_reason: This value is too long. It should have 64 characters or less.';
+    nock(BASE)
+      .patch('/api/contacts/batch/edit')
+      .times(2)
+      .reply(async (req: Request) => {
+        const body = (await req.json()) as Record<string, unknown>[];
+        bodies.push(body);
+        if (bodies.length > 1) return [200, { statusCodes: body.map(() => 200) }];
+        return [
+          200,
+          {
+            contacts: [],
+            statusCodes: { 0: 400, 1: 200 },
+            errors: {
+              0: { code: 400, message: tooLong, details: { ls_reason: [tooLong.slice(11)] }, type: null },
+            },
+          },
+        ];
+      });
+    const t = makeContext(BASE, basic);
+    const result = await testDefinition.create(t.ctx).writeBack([
+      { ...change('47', 'mql', 'mql'), summary: reason },
+      { ...change('48', 'mql', 'mql'), summary: 'short' },
+    ]);
+    expect(result).toStrictEqual({ ok: ['48', '47'], failed: [] });
+    expect(bodies[1]!).toHaveLength(1);
+    expect(bodies[1]![0]!.ls_reason).toBe('Marketing qualified: fit 42 (senior title, target industry)…');
+    expect([...(bodies[1]![0]!.ls_reason as string)].length).toBeLessThanOrEqual(64);
+  });
+
+  it('should split a batch Mautic refuses as over its limit (a 500) to the limit it names', async () => {
+    schemaExists({ stages: false });
+    // An instance whose api_batch_max_limit was lowered to 150.
+    const sizes: number[] = [];
+    const limited = {
+      errors: [
+        { code: 500, message: 'A max of 150 entities are supported at a time.', details: [], type: null },
+      ],
+    };
+    nock(BASE).patch('/api/contacts/batch/edit').reply(500, limited);
+    nock(BASE)
+      .patch('/api/contacts/batch/edit')
+      .times(2)
+      .reply(async (req: Request) => {
+        const body = (await req.json()) as unknown[];
+        sizes.push(body.length);
+        return [200, { statusCodes: body.map(() => 200) }];
+      });
+    const t = makeContext(BASE, basic);
+    const changes = Array.from({ length: 200 }, (_, i) => change(String(i + 1), 'mql', 'mql'));
+    const result = await testDefinition.create(t.ctx).writeBack(changes);
+    expect(result.failed).toStrictEqual([]);
+    expect(result.ok).toHaveLength(200);
+    // Not retried as transient: one refused call, then 150 + 50.
+    expect(sizes).toStrictEqual([150, 50]);
+    expect(t.counted['PATCH /api/contacts/batch/edit']).toBe(3);
+  });
+
+  it('should call the Stages API only for contacts whose Mautic stage differs', async () => {
+    schemaExists();
+    nock(BASE)
+      .patch('/api/contacts/batch/edit')
+      .reply(200, { statusCodes: [200, 200, 200] });
+    const add = nock(BASE).post('/api/stages/3/contact/48/add').reply(200, { success: 1 });
+    const t = makeContext(BASE, basic);
+    const result = await testDefinition
+      .create(t.ctx)
+      .writeBack([
+        change('47', 'mql', 'mql'),
+        change('48', 'mql', 'subscriber'),
+        change('49', 'subscriber', 'subscriber'),
+      ]);
+    expect(result).toStrictEqual({ ok: ['47', '48', '49'], failed: [] });
+    expect(add.isDone()).toBe(true);
+    expect(Object.keys(t.counted).filter((k) => k.includes('stages/:id'))).toStrictEqual([
+      'POST /api/stages/:id/contact/:contactId/add',
+    ]);
+    expect(t.counted['POST /api/stages/:id/contact/:contactId/add']).toBe(1);
   });
 });

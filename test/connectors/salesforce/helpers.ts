@@ -90,16 +90,19 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-/** The sandbox on a real port (0: any free one), mounted at /salesforce as the server mounts it. */
+/**
+ * The sandbox on a real port (0: any free one), at the host root like every Salesforce instance:
+ * resources at /services/data/vXX.X/…, instance_url a bare origin (REST API Developer Guide).
+ */
 export async function startSandbox(options: Partial<SalesforceSandboxOptions> = {}): Promise<RunningSandbox> {
   const app = express();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}/salesforce`;
+  const url = `http://127.0.0.1:${port}`;
   const sandbox = createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: url, ...options });
-  app.use('/salesforce', sandbox.router);
+  app.use(sandbox.router);
   return {
     sandbox,
     url,
