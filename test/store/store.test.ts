@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Credentials } from '../../src/pipeline/ports.ts';
-import type { Decision } from '../../src/model.ts';
 import { loadMigrations, schemaVersion, type Store } from '../../src/store/index.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/db.ts';
 import { decision } from '../helpers/decisions.ts';
