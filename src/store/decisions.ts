@@ -168,19 +168,24 @@ export class DecisionRepo {
         // Arrays joined by index keep the plan an index lookup per moved contact whatever the
         // statistics say; a stay never ends before it began (a change dated by its data may
         // predate the last sync).
-        await tx.query(
+        const closed = await tx.query<{ contact_id: string; exited_at: Date | string }>(
           `UPDATE stage_history h SET exited_at = greatest(t.at, h.entered_at)
            FROM unnest($2::text[], $3::timestamptz[]) AS t(contact_id, at)
-           WHERE h.workspace_id = $1 AND h.exited_at IS NULL AND h.contact_id = t.contact_id`,
+           WHERE h.workspace_id = $1 AND h.exited_at IS NULL AND h.contact_id = t.contact_id
+           RETURNING h.contact_id, h.exited_at`,
           [workspaceId, moved, at],
+        );
+        // The next stay begins where the last one ended, never before it (read from the UPDATE
+        // instead of a per-row lookup of the history, whose plan would depend on statistics).
+        const endedAt = new Map(closed.rows.map((r) => [r.contact_id, new Date(r.exited_at).getTime()]));
+        const enteredAt = transitions.map((t, i) =>
+          new Date(Math.max(Date.parse(at[i]!), endedAt.get(t.contactId) ?? -Infinity)).toISOString(),
         );
         await tx.query(
           `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at)
-           SELECT $1, t.contact_id, t.stage,
-                  greatest(t.at, coalesce((SELECT max(h.exited_at) FROM stage_history h
-                                           WHERE h.workspace_id = $1 AND h.contact_id = t.contact_id), t.at))
+           SELECT $1, t.contact_id, t.stage, t.at
            FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS t(contact_id, stage, at)`,
-          [workspaceId, moved, transitions.map((t) => t.to), at],
+          [workspaceId, moved, transitions.map((t) => t.to), enteredAt],
         );
       }
       await this.statistics.added(tx, 'decisions', decisions.length - before.size);

@@ -80,7 +80,7 @@ describe('when a workspace syncs the Mautic sandbox into the Salesforce sandbox'
       .filter((r) => String(r.Leadstage_External_Id__c ?? '').startsWith('mautic:'));
     expect(leads).toHaveLength(first.handedOff);
     for (const lead of leads) {
-      const id = Number(String(lead.Leadstage_External_Id__c).slice('mautic:'.length));
+      const id = Number(String(lead.Leadstage_External_Id__c).split(':').pop());
       const contact = mautic.contact(id)!;
       expect(lead.Email).toBe(contact.fields.all.email);
       expect(contact.stage?.name).toBe('Sales Qualified Lead');

@@ -195,7 +195,14 @@ describe('closed loop', () => {
       handoffRecord('1', { stage: 'opportunity', summary: 'now an opportunity' }),
     ]);
     expect(later).toStrictEqual({
-      ok: [{ externalId: 'hubspot:1', crmId: converted.contactId, created: false }],
+      ok: [
+        {
+          externalId: 'hubspot:1',
+          crmId: converted.contactId,
+          created: false,
+          contactId: converted.contactId,
+        },
+      ],
       failed: [],
     });
     expect(running.sandbox.sales.lead('hubspot:1').LastModifiedDate).toBe(leadBefore.LastModifiedDate);
@@ -209,7 +216,9 @@ describe('closed loop', () => {
     const known = await sf.handoff([
       handoffRecord('1', { convertedContactId: converted.contactId, summary: 'customer soon' }),
     ]);
-    expect(known.ok).toStrictEqual([{ externalId: 'hubspot:1', crmId: converted.contactId, created: false }]);
+    expect(known.ok).toStrictEqual([
+      { externalId: 'hubspot:1', crmId: converted.contactId, created: false, contactId: converted.contactId },
+    ]);
     expect(running.sandbox.stats().calls['PATCH /composite/sobjects/Lead/Leadstage_External_Id__c']).toBe(
       before,
     );
