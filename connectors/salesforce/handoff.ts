@@ -15,9 +15,10 @@ import { matchOnEmail } from './email-match.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
 import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
-import { collect, parseResults, recordFailure, type Row } from './results.ts';
+import { collect, parseResults, type Row } from './results.ts';
 import type { HandoffObject, ObjectSchemas } from './schema.ts';
 import { chunk, soqlList } from './soql.ts';
+import { updateById } from './update-by-id.ts';
 
 const CONVERTED = 'CANNOT_UPDATE_CONVERTED_LEAD';
 const IN_LIST = 100;
@@ -263,26 +264,12 @@ export class Handoff {
   }
 
   private async updateById(object: HandoffObject, rows: Row[], ids: string[]): Promise<HandoffResult> {
-    const out: HandoffResult = { ok: [], failed: [] };
-    for (const [n, part] of chunk(rows, COLLECTION_CHUNK).entries()) {
-      const partIds = ids.slice(n * COLLECTION_CHUNK, n * COLLECTION_CHUNK + part.length);
-      const raw = await this.client.call('PATCH /composite/sobjects', (conn) =>
-        conn.sobject(object).update(
-          part.map((r, i) => ({ ...r.fields, Id: partIds[i]! })),
-          { allOrNone: false },
-        ),
-      );
-      parseResults(raw, part.length).forEach((res, i) => {
-        const row = part[i]!;
-        if (res.success) out.ok.push({ externalId: row.externalId, crmId: partIds[i]!, created: false });
-        else {
-          out.failed.push(
-            recordFailure(row.externalId, res.errors[0] ?? { message: 'rejected without a reason' }),
-          );
-        }
-      });
-    }
-    return out;
+    const { ok, failed } = await updateById(
+      this.client,
+      object,
+      rows.map((r, i) => ({ key: r.externalId, id: ids[i]!, fields: r.fields })),
+    );
+    return { ok: ok.map((u) => ({ externalId: u.key, crmId: u.id, created: false })), failed };
   }
 
   private async query(soql: string, object: string): Promise<Record<string, unknown>[]> {

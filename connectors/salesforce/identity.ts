@@ -14,9 +14,10 @@ import type {
 } from '../../src/model.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK } from './config.ts';
-import { parseResults, recordFailure } from './results.ts';
+import { parseResults } from './results.ts';
 import type { ObjectSchemas } from './schema.ts';
 import { chunk, soqlList } from './soql.ts';
+import { updateById } from './update-by-id.ts';
 
 const IN_LIST = 100;
 const queryResultSchema = z.looseObject({ records: z.array(z.record(z.string(), z.unknown())) });
@@ -51,22 +52,11 @@ export class SalesforceIdentity {
         // A converted Lead cannot be written; its Contact carries the id on.
         object === 'Lead' ? 'IsConverted = false AND ' : '',
       );
-      const updates = found.map((r) => ({ Id: text(r.Id), from: text(r[this.extId]) }));
-      for (const part of chunk(updates, COLLECTION_CHUNK)) {
-        const raw = await this.client.call('PATCH /composite/sobjects', (conn) =>
-          conn.sobject(object).update(
-            part.map((u) => ({ Id: u.Id, [this.extId]: to.get(u.from.toLowerCase())! })),
-            { allOrNone: false },
-          ),
-        );
-        parseResults(raw, part.length).forEach((res, i) => {
-          if (!res.success) {
-            failed.push(
-              recordFailure(part[i]!.from, res.errors[0] ?? { message: 'rejected without a reason' }),
-            );
-          }
-        });
-      }
+      const updates = found.map((r) => {
+        const from = text(r[this.extId]);
+        return { key: from, id: text(r.Id), fields: { [this.extId]: to.get(from.toLowerCase())! } };
+      });
+      failed.push(...(await updateById(this.client, object, updates)).failed);
     }
     const bad = new Set(failed.map((f) => f.id.toLowerCase()));
     return { ok: changes.map((c) => c.from).filter((f) => !bad.has(f.toLowerCase())), failed };
