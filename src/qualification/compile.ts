@@ -12,6 +12,7 @@ import type { CompiledModel, ContactInput, Decision, Reason, StageInfo } from '.
 import {
   compileCondition,
   compileEventMatcher,
+  numericPredicate,
   type Check,
   type CompiledCondition,
   type EvalContext,
@@ -28,7 +29,8 @@ interface ExplainedRule {
   id: string;
   dimension: string;
   score: (ctx: EvalContext) => { points: number; count: number };
-  describe: () => string;
+  /** The rule's condition in words; with `ctx`, what the contact has where that helps. */
+  describe: (ctx?: EvalContext) => string;
 }
 
 function capper(rule: Rule): (p: number) => number {
@@ -57,10 +59,16 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
     const matcher = compileEventMatcher(rule.when);
     const holds = numberTest(rule.when.count ?? { gte: 1 });
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
+    // A count test gates the rule: the reason says which test held and on how many events, so a
+    // "+10 for 3 page views" reads as such rather than as points for one page view.
+    const countText = rule.when.count ? numericPredicate(rule.when.count).text : undefined;
     return {
       id: rule.id,
       dimension: rule.dimension,
-      describe: matcher.describe,
+      describe: (ctx) =>
+        countText === undefined
+          ? matcher.describe()
+          : `${matcher.describe()}, count ${countText} (has ${ctx ? matcher.matching(ctx).length : '?'})`,
       score(ctx) {
         const events: ScoredEvent[] = matcher.matching(ctx);
         let weight = 0;
@@ -197,7 +205,7 @@ export function compileModelPaths(model: ModelFile): {
         dimension: rule.dimension,
         points: p,
         count,
-        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.describe()}${count > 1 ? ` ×${count}` : ''}`,
+        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.describe(ctx)}${count > 1 ? ` ×${count}` : ''}`,
       });
     }
     ctx.scores = totals(raw);

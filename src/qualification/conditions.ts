@@ -111,7 +111,7 @@ function fmt(v: Scalar): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-function numericPredicate(test: NumericTest): { predicate: (n: number) => boolean; text: string } {
+export function numericPredicate(test: NumericTest): { predicate: (n: number) => boolean; text: string } {
   const words = (['equals', 'gt', 'gte', 'lt', 'lte'] as const)
     .filter((op) => test[op] !== undefined)
     .map((op) => `${OP_WORDS[op]} ${test[op]}`);

@@ -64,6 +64,27 @@ describe('count in a scoring rule is a threshold on the matching events', () => 
     expect(pointsOf(rule, visits(['/pricing', '/blog', '/about']))).toBe(0);
     expect(pointsOf(rule, visits(['/pricing', '/blog', '/pricing/enterprise']))).toBe(15);
   });
+  it('says in the reason which count test held and on how many events', () => {
+    const m = compileModelText(
+      `name: reasons
+dimensions: [d]
+stages:
+  - key: out
+  - key: in
+    handoff: true
+    requires: { score: d, gt: 0 }
+scoring:
+  - { dimension: d, when: { event: email_open, count: { gte: 5 } }, points: 10, once: true }
+  - { dimension: d, when: { event: email_open }, points: 1 }
+`,
+      'reasons.yaml',
+    );
+    const texts = m
+      .qualify(opens(6), NOW)
+      .reasons.filter((r) => r.code === 'points')
+      .map((r) => r.text);
+    expect(texts).toEqual(['+10 d: email_open, count ≥ 5 (has 6)', '+6 d: email_open ×6']);
+  });
   it('caps with max after the count holds', () => {
     const rule = '{ dimension: d, when: { event: email_open, count: { gte: 2 } }, points: 10, max: 25 }';
     expect(pointsOf(rule, opens(1))).toBe(0);
