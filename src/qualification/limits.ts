@@ -5,7 +5,7 @@
  */
 export const LIMITS = {
   /** Characters of model text: YAML parsing is the slowest part of a check. */
-  textLength: 256_000,
+  textLength: 100_000,
   stages: 100,
   scoringRules: 1_000,
   recycleRules: 100,
