@@ -26,7 +26,9 @@ const args = [
 
 function uncached(): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [SRC_CLI, ...args], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    execFile(process.execPath, [SRC_CLI, ...args], (err, stdout) =>
+      err ? reject(new Error(err.message)) : resolve(stdout),
+    ),
   );
 }
 
