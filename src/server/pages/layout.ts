@@ -106,6 +106,9 @@ code{background:#eef0f3;padding:0 .25rem;border-radius:3px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f6;padding:.6rem;border-radius:6px;max-width:100%}
 svg,img{max-width:100%;height:auto}
 progress{width:100%;height:.9rem}
+ul.plain{list-style:none;padding:0;margin:.3rem 0}ul.plain li{margin:.25rem 0}
+.actions{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center;margin:.3rem 0 .6rem}
+nav.pager{display:flex;gap:.5rem;margin-top:.5rem}
 dialog.confirm{border:1px solid #dde1e8;border-radius:8px;padding:1.25rem;max-width:32rem;width:calc(100% - 2rem)}
 dialog.confirm::backdrop{background:rgba(29,36,51,.45)}
 dialog.confirm .actions{display:flex;justify-content:flex-end;gap:.5rem;margin-top:1rem}
