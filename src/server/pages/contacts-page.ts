@@ -50,9 +50,16 @@ export function renderContactSearch(
 ${results}</section>`;
 }
 
-function barRow(b: DimensionBar): string {
-  // Each bar's scale leaves room past the larger of the score and the minimum.
-  const scale = Math.max(1, b.score, b.threshold ?? 0) * 1.2;
+/** Dimensions share one scale so their bars compare; the total, a sum, has its own. */
+function scaleOf(bars: DimensionBar[]): (b: DimensionBar) => number {
+  const top = (list: DimensionBar[]) =>
+    Math.max(1, ...list.map((b) => Math.max(b.score, b.threshold ?? 0))) * 1.15;
+  const dims = top(bars.filter((b) => b.dimension !== 'total'));
+  const total = top(bars.filter((b) => b.dimension === 'total'));
+  return (b) => (b.dimension === 'total' ? total : dims);
+}
+
+function barRow(b: DimensionBar, scale: number): string {
   const pct = (v: number) => `${Math.max(0, Math.min(100, (v / scale) * 100)).toFixed(1)}%`;
   const mark =
     b.threshold !== null
@@ -128,7 +135,7 @@ ${
 <p class="muted">${e.contact.email ? `${esc(e.contact.email)} · ` : ''}id <code>${esc(e.contact.id)}</code> · stage ${e.stage.index + 1}${next ? `, next: ${esc(next.label)}` : ' (last)'} · evaluated ${fmtTime(e.evaluatedAt)} with ${esc(e.model.name)}</p>
 <div class="grid">
 <section class="card" aria-labelledby="scores-h"><h2 id="scores-h">Scores${next ? ` against ${esc(next.label)}` : ''}</h2>
-<div class="bars">${e.dimensions.map(barRow).join('')}</div>
+<div class="bars">${e.dimensions.map((b) => barRow(b, scaleOf(e.dimensions)(b))).join('')}</div>
 <p class="muted">The red mark is the next stage's minimum where the contact falls short of it.</p></section>
 <section class="card" aria-labelledby="missing-h"><h2 id="missing-h">${next ? `Missing for ${esc(next.label)}` : 'Next stage'}</h2>${missing}</section>
 </div>

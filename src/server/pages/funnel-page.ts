@@ -73,15 +73,13 @@ export function renderFunnelPage(
   return `<style>dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.4rem 0}dl.facts dt{font-weight:600;color:#394150}dl.facts dd{margin:0}
 form.forecast{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:0 1rem;align-items:end}form.forecast input{width:100%}</style>
 <h1>Funnel</h1>
-<div class="grid">
-<section class="card" aria-labelledby="drawn-h"><h2 id="drawn-h">${fmtNumber(report.contacts)} contacts</h2><div class="funnel">${svg}</div></section>
+<section class="card" aria-labelledby="drawn-h"><h2 id="drawn-h">${fmtNumber(report.contacts)} contacts</h2><div class="funnel" style="max-width:900px">${svg}</div></section>
 <section class="card" aria-labelledby="forecast-h"><h2 id="forecast-h">Forecast</h2>
 <dl class="facts"><dt>Pipeline forecast</dt><dd><strong data-forecast>${money(report.forecast, c)}</strong> <span class="muted">contacts now in each stage × their chance to reach ${esc(report.wonStage)} × deal size</span></dd>
 <dt>Won so far</dt><dd>${money(report.won, c)}</dd>
 <dt>Deal size</dt><dd>${money(report.dealSize, c)} <span class="muted">(${esc(dealSource)})</span></dd>
 ${leadsInput ? `<dt>Leads</dt><dd>${leadsInput}</dd>` : ''}</dl>
 ${monthly}</section>
-</div>
 <section class="card" aria-labelledby="inputs-h"><h2 id="inputs-h">Forecast inputs</h2>
 <form class="forecast" method="get" action="${esc(workspaceHref(workspaceId, 'funnel'))}">
 ${field('monthlyLeads', 'Monthly new leads', q.monthlyLeads, 'type="number" min="0" step="any" inputmode="decimal"')}

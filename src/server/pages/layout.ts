@@ -84,12 +84,12 @@ section.ws,section.card{background:#fff;border:1px solid #dde1e8;border-radius:8
 h1,h2,h3{margin:.2rem 0 .6rem;line-height:1.25}
 h1{font-size:1.5rem}h2{font-size:1.2rem}h3{font-size:1.02rem}
 .table-wrap{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}
+table{border-collapse:collapse;width:100%;margin:.5rem 0;overflow-wrap:break-word}
 td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eef0f3;font-size:14px;vertical-align:top}
 th{font-weight:600;color:#394150}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ok{color:#137333}.bad{color:#b3261e}.warn{color:#8a5a00}.muted{color:#6b7280}
-.badge{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:12px;font-weight:600;background:#eef0f3;color:#394150}
+.badge{display:inline-block;white-space:nowrap;padding:0 .45rem;border-radius:999px;font-size:12px;font-weight:600;background:#eef0f3;color:#394150}
 .badge.ok{background:#e6f4ea;color:#137333}.badge.bad{background:#fdecea;color:#b3261e}.badge.warn{background:#fff4d6;color:#8a5a00}
 .notice{padding:.6rem 1rem;border-radius:6px;margin-bottom:1rem;background:#e8f3ec;border:1px solid #b7dfc4}
 .notice.error{background:#fdecea;border-color:#f5c2bd}
