@@ -16,6 +16,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['score', 'explain'], async () => (await import('./score.ts')).registerScoreCommands],
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
+  [['health'], async () => (await import('./health.ts')).registerHealthCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],
   [['funnel'], async () => (await import('./funnel.ts')).registerFunnelCommand],
   [['contact'], async () => (await import('./contact.ts')).registerContactCommands],
