@@ -27,6 +27,14 @@ export {
   type QuarantineQuery,
 } from './quarantine.ts';
 export {
+  parseSettingsUpdate,
+  SETTING_CHOICES,
+  updateWorkspaceSettings,
+  workspaceSettings,
+  type SettingsUpdate,
+  type WorkspaceSettings,
+} from './workspace-settings.ts';
+export {
   eraseContact,
   eraseInWorkspace,
   propagateCrmErasures,

@@ -165,3 +165,19 @@ export function callsSince(
   for (const [k, n] of Object.entries(after)) if (n - (before[k] ?? 0) > 0) out[k] = n - (before[k] ?? 0);
   return out;
 }
+
+/**
+ * Gives HubSpot contact `contactId` an email and the BANT answers the default preset takes as a
+ * Sales Qualified Lead, so the next sync hands this person off to Salesforce.
+ */
+export function makeSalesReady(sandbox: SandboxServer, contactId: string, email: string): void {
+  sandbox.hubspot.updateContact(contactId, {
+    email,
+    jobtitle: 'Head of Marketing',
+    numberofemployees: '500',
+    bant_budget: 'approved',
+    bant_authority: 'decision maker',
+    bant_need: 'confirmed',
+    bant_timeline: 'this quarter',
+  });
+}

@@ -10,6 +10,7 @@ import { openConnectors } from '../../src/pipeline/connectors.ts';
 import { eraseContact } from '../../src/pipeline/erasure.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
+import { dumpDatabase } from '../helpers/dump.ts';
 import { addWorkspace, startWorld, type E2eWorld } from './helpers.ts';
 
 const EXT = 'Leadstage_External_Id__c';
@@ -33,20 +34,6 @@ function leads(w: E2eWorld) {
 
 function contactIdOf(externalId: string): string {
   return externalId.split(':').at(-1)!;
-}
-
-/** Every row of every table of the store's schema, as text. */
-async function dumpDatabase(tt: TestStore): Promise<string> {
-  const { rows: tables } = await tt.store.db.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
-  );
-  expect(tables.map((r) => r.table_name)).toContain('contacts');
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const { rows } = await tt.store.db.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`);
-    parts.push(...rows.map((r) => `${table_name}: ${r.row}`));
-  }
-  return parts.join('\n');
 }
 
 describe('two HubSpot portals handing off to one Salesforce org', () => {
@@ -146,7 +133,7 @@ describe('an erased contact', () => {
     const lead = leads(world).find((l) => l[EXT] && l.Email)!;
     const contactId = contactIdOf(String(lead[EXT]));
     const email = world.sandbox.hubspot.portal.contacts.get(contactId)!.properties.email!;
-    expect(await dumpDatabase(t)).toContain(email.toLowerCase());
+    expect(await dumpDatabase(t.store)).toContain(email.toLowerCase());
 
     const ws = await t.store.workspaces.require(world.workspaceId);
     const { crm } = await openConnectors(
@@ -165,7 +152,7 @@ describe('an erased contact', () => {
       { externalId: String(lead[EXT]), object: 'Lead', crmId: String(lead.Id), action: 'deleted' },
     ]);
 
-    const dump = await dumpDatabase(t);
+    const dump = await dumpDatabase(t.store);
     expect(dump.toLowerCase()).not.toContain(email.toLowerCase());
     expect(leads(world).find((l) => l.Id === lead.Id)).toBeUndefined();
     expect(world.sandbox.salesforce.recycleBin().map((d) => d.record.Id)).toContain(lead.Id);
@@ -180,7 +167,7 @@ describe('an erased contact', () => {
     const full = await world.sync({ full: true });
     expect(full.errors).toEqual([]);
     expect(await t.store.contacts.get(ws.id, contactId)).toBeNull();
-    expect((await dumpDatabase(t)).toLowerCase()).not.toContain(email.toLowerCase());
+    expect((await dumpDatabase(t.store)).toLowerCase()).not.toContain(email.toLowerCase());
     expect(leads(world).filter((l) => String(l.Email ?? '').toLowerCase() === email.toLowerCase())).toEqual(
       [],
     );
