@@ -26,6 +26,7 @@ export {
   type QuarantineCause,
   type QuarantineQuery,
 } from './quarantine.ts';
+export { applySourceDeletions, type DeletionsSettled } from './source-deletions.ts';
 export {
   parseSettingsUpdate,
   SETTING_CHOICES,
