@@ -8,10 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
 import { openConnectors } from '../../src/pipeline/connectors.ts';
 import { eraseContact } from '../../src/pipeline/erasure.ts';
+import { updateWorkspaceSettings } from '../../src/pipeline/workspace-settings.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
-import { addWorkspace, startWorld, type E2eWorld } from './helpers.ts';
+import { addWorkspace, makeSalesReady, startWorld, type E2eWorld } from './helpers.ts';
 
 const EXT = 'Leadstage_External_Id__c';
 
@@ -98,6 +99,62 @@ describe('a Lead a rep already entered', () => {
     const again = await world.sync();
     expect(again.crmCreated).toBe(0);
     expect(leads(world)).toHaveLength(enteredCount);
+  });
+});
+
+describe('matching settings end to end', () => {
+  const EMAIL = 'rep.entered@northwind.example';
+
+  /** A 20-contact world whose first HubSpot contact becomes a Sales Qualified Lead with EMAIL. */
+  async function salesReadyWorld() {
+    world = await startWorld(t.store, 20);
+    const [contactId] = [...world.sandbox.hubspot.portal.contacts.keys()];
+    makeSalesReady(world.sandbox, contactId!, EMAIL);
+    return contactId!;
+  }
+
+  it('with match: none, leaves a rep-entered Lead with the same email alone and creates a new Lead', async () => {
+    const contactId = await salesReadyWorld();
+    const sf = world!.sandbox.salesforce;
+    const repLead = sf.enterRecord('Lead', { LastName: 'Rep', Company: 'Entered', Email: EMAIL });
+    const entered = leads(world!).find((l) => l.Id === repLead)!;
+    const ws = await t.store.workspaces.require(world!.workspaceId);
+    await updateWorkspaceSettings(t.store, ws, { identity: { match: 'none' } }, 'test');
+
+    const run = await world!.sync();
+    expect(run.errors).toEqual([]);
+    const mine = leads(world!).filter((l) => l[EXT] === `hubspot:sandbox:${contactId}`);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.Id).not.toBe(repLead);
+    expect(mine[0]!.Email).toBe(EMAIL);
+    // The rep's Lead is untouched: no external id, no stage, not modified.
+    expect(leads(world!).find((l) => l.Id === repLead)).toEqual(entered);
+    expect((await t.store.links.get(ws.id, contactId))?.crmId).toBe(String(mine[0]!.Id));
+    expect(leads(world!).filter((l) => l.Email === EMAIL)).toHaveLength(2);
+  });
+
+  it('by default, follows a Salesforce Contact with the email instead of creating a Lead', async () => {
+    const contactId = await salesReadyWorld();
+    const sf = world!.sandbox.salesforce;
+    const contact = sf.enterRecord('Contact', { LastName: 'Customer', Email: EMAIL.toUpperCase() });
+    const contactsBefore = sf.records('Contact').length;
+
+    const run = await world!.sync();
+    expect(run.errors).toEqual([]);
+    expect(leads(world!).filter((l) => String(l.Email ?? '').toLowerCase() === EMAIL)).toEqual([]);
+    expect(sf.records('Contact')).toHaveLength(contactsBefore);
+    const followed = sf.records('Contact').find((c) => c.Id === contact)!;
+    expect(followed[EXT]).toBe(`hubspot:sandbox:${contactId}`);
+    expect(followed.Leadstage_Stage__c).toBe('Sales Qualified Lead');
+    const link = await t.store.links.get(world!.workspaceId, contactId);
+    expect(link?.convertedContactId).toBe(contact);
+
+    // A later change reaches the same Contact; still no Lead.
+    world!.sandbox.hubspot.updateContact(contactId, { jobtitle: 'VP Marketing' });
+    const later = await world!.sync();
+    expect(later.crmCreated).toBe(0);
+    expect(leads(world!).filter((l) => String(l.Email ?? '').toLowerCase() === EMAIL)).toEqual([]);
+    expect(sf.records('Contact')).toHaveLength(contactsBefore);
   });
 });
 
