@@ -16,7 +16,7 @@ import { pullActivity } from './activity-stream.ts';
 import { MauticAuth } from './auth.ts';
 import { MauticClient } from './client.ts';
 import { parseMauticConfig, type MauticConfig } from './config.ts';
-import { fetchContactsByIds, pullContacts } from './contacts-stream.ts';
+import { fateOfDeleted, fetchContactsByIds, pullContacts } from './contacts-stream.ts';
 import { loadMauticMapping, type MauticMapping } from './mapping-file.ts';
 import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
@@ -103,6 +103,10 @@ export class MauticSourceConnector implements SourceConnector {
 
   fetchContacts(ids: string[]): Promise<Contact[]> {
     return fetchContactsByIds(this.client, ids, this.mapContact);
+  }
+
+  fateOfDeleted(ids: string[]): Promise<Map<string, string | null>> {
+    return fateOfDeleted(this.client, ids);
   }
 
   private stageName = (key: string): string => this.stageNames.get(key) ?? stageNameFor(this.mapping, key);

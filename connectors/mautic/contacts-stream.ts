@@ -11,7 +11,8 @@ import type { Contact } from '../../src/model.ts';
 import type { MauticClient } from './client.ts';
 import { parseMauticDate, toMauticDate } from './dates.ts';
 import type { QueryValue } from './php-query.ts';
-import { contactListSchema } from './wire.ts';
+import { MauticApiError } from './errors.ts';
+import { contactListSchema, contactOneSchema } from './wire.ts';
 import type { MauticContact } from './wire.ts';
 
 export interface ContactsCursor extends Cursor {
@@ -125,4 +126,35 @@ export async function fetchContactsByIds(
     for (const [, c] of data.contacts) out.push(map(c));
   }
   return out;
+}
+
+/**
+ * What became of contacts Mautic reported deleted (`mautic.lead_post_delete`). Mautic has no merge
+ * webhook: `ContactMerger::merge` saves the winner, records `contact_merge_records` (winner, merged
+ * id) and then deletes the loser with `LeadModel::deleteEntity`, which fires the same deletion webhook
+ * as a real delete. The two differ on the API: `GET /api/contacts/{id}` goes through
+ * `LeadModel::getEntity`, which for a missing id answers the contact it was merged into
+ * (`MergeRecordRepository::findMergedContact`), so a merged-away id returns the winner under the
+ * winner's id, and a deleted one 404 (Mautic 5, app/bundles/LeadBundle/Model/LeadModel.php).
+ * One call per id: deletions come a few at a time.
+ */
+export async function fateOfDeleted(
+  client: MauticClient,
+  ids: string[],
+): Promise<Map<string, string | null>> {
+  const fates = new Map<string, string | null>();
+  for (const id of new Set(ids.filter((x) => /^\d+$/.test(x)))) {
+    try {
+      const { data } = await client.request({
+        method: 'GET',
+        path: `/contacts/${id}`,
+        schema: contactOneSchema,
+      });
+      if (data.contact.id !== id) fates.set(id, data.contact.id);
+    } catch (err) {
+      if (err instanceof MauticApiError && err.status === 404) fates.set(id, null);
+      else throw err;
+    }
+  }
+  return fates;
 }

@@ -1,14 +1,24 @@
 /**
- * `leadstage workspace create|list|show|set-model`. Connections are attached when the admin
+ * `leadstage workspace create|list|show|set-model|settings`. Connections are attached when the admin
  * connects each vendor (web app); until then a workspace only names its vendors.
  */
+import { userInfo } from 'node:os';
+
 import type { Command } from 'commander';
 
 import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { loadEngine } from '../pipeline/engine.ts';
-import { previewModelChange, releaseOffers } from '../pipeline/index.ts';
+import {
+  parseSettingsUpdate,
+  previewModelChange,
+  releaseOffers,
+  SETTING_CHOICES,
+  updateWorkspaceSettings,
+  workspaceSettings,
+  type WorkspaceSettings,
+} from '../pipeline/index.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
 import { confirmChange } from './confirm.ts';
@@ -196,4 +206,40 @@ export function registerWorkspaceCommands(program: Command): void {
         }
       });
     });
+
+  const choices = (list: readonly { value: string; label: string }[]) =>
+    list.map((c) => `${c.value} (${c.label})`).join(' | ');
+  ws.command('settings <name>')
+    .description('Show or change identity settings: email matching on first handoff, CRM erasure policy')
+    .option('--match <mode>', `first handoff: ${choices(SETTING_CHOICES.identity.match)}`)
+    .option('--crm-erasure <policy>', `erasure in the CRM: ${choices(SETTING_CHOICES.identity.crmErasure)}`)
+    .option('--json', 'print the settings as JSON')
+    .action((name: string, opts: { match?: string; crmErasure?: string; json?: boolean }) =>
+      withStore(async (store) => {
+        const current = await store.workspaces.require(name);
+        const asked = opts.match !== undefined || opts.crmErasure !== undefined;
+        const { settings, changed } = asked
+          ? await updateWorkspaceSettings(
+              store,
+              current,
+              parseSettingsUpdate({ identity: { match: opts.match, crmErasure: opts.crmErasure } }),
+              `cli:${userInfo().username}`,
+            )
+          : { settings: workspaceSettings(current), changed: [] };
+        if (opts.json) {
+          out(JSON.stringify(asked ? { settings, changed } : { settings }, null, 2));
+          return;
+        }
+        if (asked) out(changed.length ? `saved: ${changed.join(', ')}` : 'unchanged: nothing to save');
+        for (const line of formatSettings(current.name, settings)) out(line);
+      }),
+    );
+}
+
+function formatSettings(name: string, s: WorkspaceSettings): string[] {
+  return [
+    `settings of ${name}:`,
+    `  identity.match       ${s.identity.match}`,
+    `  identity.crmErasure  ${s.identity.crmErasure}`,
+  ];
 }

@@ -12,16 +12,22 @@ import type { Repos, Store, Workspace } from '../store/index.ts';
 
 import type { RunContext } from './run-context.ts';
 
+/** First handoff: link an existing CRM Lead or Contact with the same email instead of creating. */
+export const MATCH_MODES = ['email', 'none'] as const;
+/** What an erasure does in the CRM (see CrmErasurePolicy). */
+export const CRM_ERASURE_POLICIES = [
+  'delete_lead',
+  'report_only',
+] as const satisfies readonly CrmErasurePolicy[];
+
 const settingsSchema = z
   .object({
-    /** First handoff: link an existing CRM Lead or Contact with the same email instead of creating. */
-    match: z.enum(['email', 'none']).default('email'),
-    /** What an erasure does in the CRM. */
-    crmErasure: z.enum(['delete_lead', 'report_only']).default('delete_lead'),
+    match: z.enum(MATCH_MODES).default('email'),
+    crmErasure: z.enum(CRM_ERASURE_POLICIES).default('delete_lead'),
   })
   .strict();
 
-export type IdentitySettings = { match: 'email' | 'none'; crmErasure: CrmErasurePolicy };
+export type IdentitySettings = { match: (typeof MATCH_MODES)[number]; crmErasure: CrmErasurePolicy };
 
 /** `settings.identity` of a workspace, with defaults; a bad value names the field. */
 export function identitySettings(workspace: Workspace): IdentitySettings {

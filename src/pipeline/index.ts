@@ -26,6 +26,15 @@ export {
   type QuarantineCause,
   type QuarantineQuery,
 } from './quarantine.ts';
+export { applySourceDeletions, type DeletionsSettled } from './source-deletions.ts';
+export {
+  parseSettingsUpdate,
+  SETTING_CHOICES,
+  updateWorkspaceSettings,
+  workspaceSettings,
+  type SettingsUpdate,
+  type WorkspaceSettings,
+} from './workspace-settings.ts';
 export {
   eraseContact,
   eraseInWorkspace,

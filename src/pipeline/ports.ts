@@ -129,6 +129,12 @@ export interface SourceConnector {
   minimumCalls?(work: ApiWork): number;
   /** The most changes one writeBack call takes in one vendor request (the pipeline's default otherwise). */
   readonly writeBatchSize?: number;
+  /**
+   * For vendors whose merge reaches us only as a deletion of the merged-away contact (Mautic): what
+   * became of each id the source reported deleted. A string is the contact it was merged into, null
+   * means really gone (erase); ids left out of the map still exist (nothing to do).
+   */
+  fateOfDeleted?(ids: string[]): Promise<Map<string, string | null>>;
 }
 
 export interface CrmConnector {

@@ -10,6 +10,7 @@ import { forwardOnly } from './cursor-window.ts';
 import { dryRunSync } from './dry-run.ts';
 import { propagateCrmErasures } from './erasure.ts';
 import { rekeyLegacyLinks } from './identity.ts';
+import { settlePendingDeletions } from './source-deletions.ts';
 import { prepareRun } from './prepare.ts';
 import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
@@ -164,9 +165,15 @@ async function runLocked(
     // Every run: connectors learn the model's stages here (HubSpot maps lifecycle options from them),
     // and a new model may name stages or score dimensions the vendors do not have yet.
     await ensureSchemas(ctx);
-    // Identity upkeep before any handoff: old-format external ids gain the source account, and
-    // erasures not yet carried to the CRM go there.
+    // Identity upkeep before any handoff: old-format external ids gain the source account,
+    // deletions a webhook could not settle are merged or erased, and erasures not yet carried to
+    // the CRM go there.
     await rekeyLegacyLinks(ctx);
+    await settlePendingDeletions(
+      { store: ctx.store, log: ctx.log, now: ctx.clock, quarantineAfter: ctx.tuning.quarantineAfter },
+      ctx.workspace,
+      ctx.source,
+    );
     if (ctx.crm) {
       await propagateCrmErasures(
         { store: ctx.store, log: ctx.log, crm: ctx.crm, now: ctx.clock },

@@ -7,10 +7,13 @@ import {
   causesOf,
   listRecordErrors,
   eraseInWorkspace,
+  parseSettingsUpdate,
   previewModelChange,
   releaseOffers,
   releaseRecordErrors,
   retryRecordErrors,
+  updateWorkspaceSettings,
+  workspaceSettings,
 } from '../pipeline/index.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
@@ -156,6 +159,26 @@ export function apiRouter(ctx: ServerContext): Router {
         ...(body.full ? { full: true } : {}),
       });
       res.status(202).json({ jobId: jobId ?? null });
+    }),
+  );
+
+  router.get(
+    '/workspaces/:id/settings',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ settings: workspaceSettings(ws) });
+    }),
+  );
+
+  /** Changes settings named in the body, keeping the rest: the same core as the CLI and the console. */
+  router.patch(
+    '/workspaces/:id/settings',
+    handle(async (req, res) => {
+      const update = parseSettingsUpdate(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const { settings, changed } = await updateWorkspaceSettings(ctx.store, ws, update, 'api');
+      if (changed.length) ctx.log.info('workspace settings changed', { workspace: ws.name, changed });
+      res.json({ settings, changed });
     }),
   );
 

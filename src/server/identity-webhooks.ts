@@ -1,12 +1,12 @@
 /**
  * What the vendors' webhooks say about identity: merges (HubSpot `contact.merge`; a Mautic deletion
- * of a contact whose email lives on in another, which is how Mautic's merge reaches a webhook) move
- * the merged-away contact to the survivor; deletions and privacy deletions erase the person, with
- * the CRM part left to the next sync so the answer stays fast. Runs before the re-qualification.
+ * that Mautic's API shows was a merge, which is how Mautic's merge reaches a webhook) move the
+ * merged-away contact to the survivor; deletions and privacy deletions erase the person, with the
+ * CRM part left to the next sync so the answer stays fast. Runs before the re-qualification.
  */
 import type { Response } from 'express';
 
-import { applyMerges, eraseInWorkspace } from '../pipeline/index.ts';
+import { applyMerges, applySourceDeletions, eraseInWorkspace } from '../pipeline/index.ts';
 
 import type { ServerContext } from './context.ts';
 
@@ -57,53 +57,53 @@ export async function applyHubspotIdentityEvents(
   }
 }
 
-/** `mautic.lead_post_delete` events: the deleted contact's id and email (from `contact.fields`). */
-export function mauticDeletions(payload: unknown): { id: string; email: string | null }[] {
+/**
+ * `mautic.lead_post_delete` events: the deleted contacts' ids. Mautic sends `id` (the
+ * `Lead::$deletedId` it keeps for this) beside the serialised contact, whose own id is gone by then
+ * (LeadBundle/EventListener/WebhookSubscriber::onLeadDelete, Mautic 5).
+ */
+export function mauticDeletedIds(payload: unknown): string[] {
   if (!payload || typeof payload !== 'object') return [];
   const events = (payload as Record<string, unknown>)['mautic.lead_post_delete'];
   if (!Array.isArray(events)) return [];
   return events.flatMap((e: unknown) => {
-    const ev = (e ?? {}) as { id?: unknown; contact?: { id?: unknown; fields?: unknown } };
+    const ev = (e ?? {}) as { id?: unknown; contact?: { id?: unknown } };
     const rawId = ev.id ?? ev.contact?.id;
-    if (typeof rawId !== 'number' && typeof rawId !== 'string') return [];
-    const fields = (ev.contact?.fields ?? {}) as {
-      all?: { email?: unknown };
-      core?: { email?: { value?: unknown } };
-    };
-    const email = fields.all?.email ?? fields.core?.email?.value;
-    return [{ id: String(rawId), email: typeof email === 'string' && email.trim() ? email : null }];
+    return typeof rawId === 'number' || (typeof rawId === 'string' && /^\d+$/.test(rawId))
+      ? [String(rawId)]
+      : [];
   });
 }
 
+/**
+ * Mautic deletions, merges among them (Mautic's merge deletes the loser and sends only this):
+ * the source connector tells them apart. Answers, per workspace, the survivors to re-qualify.
+ */
 export async function applyMauticIdentityEvents(
   ctx: ServerContext,
   workspaceIds: string[],
   rawBody: Buffer,
-): Promise<void> {
+): Promise<Map<string, string[]>> {
+  const survivors = new Map<string, string[]>();
   let payload: unknown;
   try {
     payload = JSON.parse(rawBody.toString('utf8'));
   } catch {
-    return;
+    return survivors;
   }
-  for (const deletion of mauticDeletions(payload)) {
-    for (const ws of workspaceIds) {
-      const twins = deletion.email
-        ? (await ctx.store.erasures.contactsByEmail(ws, deletion.email)).filter((id) => id !== deletion.id)
-        : [];
-      if (twins.length) {
-        await applyMerges(
-          ctx.store,
-          ws,
-          [{ intoId: twins[0]!, mergedIds: [deletion.id] }],
-          new Date(),
-          ctx.log,
-        );
-      } else {
-        await eraseById(ctx, ws, deletion.id, 'mautic');
-      }
-    }
+  const ids = mauticDeletedIds(payload);
+  if (!ids.length) return survivors;
+  for (const id of workspaceIds) {
+    const ws = await ctx.store.workspaces.require(id);
+    const settled = await applySourceDeletions(
+      { store: ctx.store, registry: ctx.registry, log: ctx.log },
+      ws,
+      ids,
+      'webhook:mautic',
+    );
+    survivors.set(ws.id, [...new Set(settled.merged.map((m) => m.into))]);
   }
+  return survivors;
 }
 
 /**

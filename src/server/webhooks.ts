@@ -197,10 +197,11 @@ export function webhookRouter(ctx: ServerContext): Router {
       answerReplay(ctx, res, 'mautic');
       return;
     }
+    let survivors = new Map<string, string[]>();
     if (
-      !(await identityFirst(ctx, res, 'mautic', [key], () =>
-        applyMauticIdentityEvents(ctx, route.workspaceIds, rawBody(req)),
-      ))
+      !(await identityFirst(ctx, res, 'mautic', [key], async () => {
+        survivors = await applyMauticIdentityEvents(ctx, route.workspaceIds, rawBody(req));
+      }))
     ) {
       return;
     }
@@ -208,7 +209,10 @@ export function webhookRouter(ctx: ServerContext): Router {
       ctx,
       res,
       'mautic',
-      route.workspaceIds.map((workspaceId) => ({ workspaceId, contactIds: verdict.contactIds })),
+      route.workspaceIds.map((workspaceId) => ({
+        workspaceId,
+        contactIds: [...new Set([...verdict.contactIds, ...(survivors.get(workspaceId) ?? [])])],
+      })),
       [key],
     );
   };

@@ -183,6 +183,17 @@ export class WorkspaceRepo {
     );
   }
 
+  /**
+   * Merges `patch` into `settings.<key>` in one statement, so two admins changing different
+   * settings at once both keep their change (a read-modify-write would lose one).
+   */
+  async mergeSettings(id: string, key: string, patch: Record<string, unknown>): Promise<Workspace> {
+    return this.updateReturning(
+      `settings = jsonb_set(settings, ARRAY[$2::text], COALESCE(settings -> $2::text, '{}'::jsonb) || $3::jsonb)`,
+      [id, key, json(patch)],
+    );
+  }
+
   /** Deletes the workspace with everything stored for it (contacts, decisions, runs, cursors…). */
   async delete(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {

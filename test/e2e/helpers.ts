@@ -52,8 +52,18 @@ export async function createSandboxWorkspace(
       expiresAt: new Date(now() + hs.expiresIn * 1000).toISOString(),
     },
   });
-  const sf = tokens.salesforce;
-  const crm = await store.connections.create({
+  const ws = await workspaceOnDefaultPreset(store, {
+    name: `e2e-${Math.random().toString(36).slice(2, 8)}`,
+    sourceVendor: 'hubspot',
+    sourceConnectionId: source.id,
+    crmConnectionId: (await salesforceConnection(store, tokens.salesforce)).id,
+  });
+  return ws.id;
+}
+
+/** A connection to the Salesforce sandbox's org with the tokens it issued. */
+export function salesforceConnection(store: Store, sf: SandboxTokens['salesforce']) {
+  return store.connections.create({
     vendor: 'salesforce',
     baseUrl: sf.instance_url,
     accountId: 'org',
@@ -64,16 +74,22 @@ export async function createSandboxWorkspace(
       instanceUrl: sf.instance_url,
     },
   });
+}
+
+/** A workspace on the default preset handing off to Salesforce, wired to the given connections. */
+export async function workspaceOnDefaultPreset(
+  store: Store,
+  w: { name: string; sourceVendor: string; sourceConnectionId: string; crmConnectionId: string },
+) {
   const { source: text, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
   const ws = await store.workspaces.create({
-    name: `e2e-${Math.random().toString(36).slice(2, 8)}`,
-    sourceVendor: 'hubspot',
+    name: w.name,
+    sourceVendor: w.sourceVendor,
     crmVendor: 'salesforce',
     model: { text: text.text, ref: text.ref, version: model.version },
   });
-  await store.workspaces.setConnection(ws.id, 'source', source.id);
-  await store.workspaces.setConnection(ws.id, 'crm', crm.id);
-  return ws.id;
+  await store.workspaces.setConnection(ws.id, 'source', w.sourceConnectionId);
+  return store.workspaces.setConnection(ws.id, 'crm', w.crmConnectionId);
 }
 
 export async function startWorld(
@@ -164,4 +180,20 @@ export function callsSince(
   const out: Record<string, number> = {};
   for (const [k, n] of Object.entries(after)) if (n - (before[k] ?? 0) > 0) out[k] = n - (before[k] ?? 0);
   return out;
+}
+
+/**
+ * Gives HubSpot contact `contactId` an email and the BANT answers the default preset takes as a
+ * Sales Qualified Lead, so the next sync hands this person off to Salesforce.
+ */
+export function makeSalesReady(sandbox: SandboxServer, contactId: string, email: string): void {
+  sandbox.hubspot.updateContact(contactId, {
+    email,
+    jobtitle: 'Head of Marketing',
+    numberofemployees: '500',
+    bant_budget: 'approved',
+    bant_authority: 'decision maker',
+    bant_need: 'confirmed',
+    bant_timeline: 'this quarter',
+  });
 }

@@ -8,9 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
 import { openConnectors } from '../../src/pipeline/connectors.ts';
 import { eraseContact } from '../../src/pipeline/erasure.ts';
+import { updateWorkspaceSettings } from '../../src/pipeline/workspace-settings.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
-import { addWorkspace, startWorld, type E2eWorld } from './helpers.ts';
+import { dumpDatabase } from '../helpers/dump.ts';
+import { addWorkspace, makeSalesReady, startWorld, type E2eWorld } from './helpers.ts';
 
 const EXT = 'Leadstage_External_Id__c';
 
@@ -33,20 +35,6 @@ function leads(w: E2eWorld) {
 
 function contactIdOf(externalId: string): string {
   return externalId.split(':').at(-1)!;
-}
-
-/** Every row of every table of the store's schema, as text. */
-async function dumpDatabase(tt: TestStore): Promise<string> {
-  const { rows: tables } = await tt.store.db.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
-  );
-  expect(tables.map((r) => r.table_name)).toContain('contacts');
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const { rows } = await tt.store.db.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`);
-    parts.push(...rows.map((r) => `${table_name}: ${r.row}`));
-  }
-  return parts.join('\n');
 }
 
 describe('two HubSpot portals handing off to one Salesforce org', () => {
@@ -114,6 +102,62 @@ describe('a Lead a rep already entered', () => {
   });
 });
 
+describe('matching settings end to end', () => {
+  const EMAIL = 'rep.entered@northwind.example';
+
+  /** A 20-contact world whose first HubSpot contact becomes a Sales Qualified Lead with EMAIL. */
+  async function salesReadyWorld() {
+    world = await startWorld(t.store, 20);
+    const [contactId] = [...world.sandbox.hubspot.portal.contacts.keys()];
+    makeSalesReady(world.sandbox, contactId!, EMAIL);
+    return contactId!;
+  }
+
+  it('with match: none, leaves a rep-entered Lead with the same email alone and creates a new Lead', async () => {
+    const contactId = await salesReadyWorld();
+    const sf = world!.sandbox.salesforce;
+    const repLead = sf.enterRecord('Lead', { LastName: 'Rep', Company: 'Entered', Email: EMAIL });
+    const entered = leads(world!).find((l) => l.Id === repLead)!;
+    const ws = await t.store.workspaces.require(world!.workspaceId);
+    await updateWorkspaceSettings(t.store, ws, { identity: { match: 'none' } }, 'test');
+
+    const run = await world!.sync();
+    expect(run.errors).toEqual([]);
+    const mine = leads(world!).filter((l) => l[EXT] === `hubspot:sandbox:${contactId}`);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.Id).not.toBe(repLead);
+    expect(mine[0]!.Email).toBe(EMAIL);
+    // The rep's Lead is untouched: no external id, no stage, not modified.
+    expect(leads(world!).find((l) => l.Id === repLead)).toEqual(entered);
+    expect((await t.store.links.get(ws.id, contactId))?.crmId).toBe(String(mine[0]!.Id));
+    expect(leads(world!).filter((l) => l.Email === EMAIL)).toHaveLength(2);
+  });
+
+  it('by default, follows a Salesforce Contact with the email instead of creating a Lead', async () => {
+    const contactId = await salesReadyWorld();
+    const sf = world!.sandbox.salesforce;
+    const contact = sf.enterRecord('Contact', { LastName: 'Customer', Email: EMAIL.toUpperCase() });
+    const contactsBefore = sf.records('Contact').length;
+
+    const run = await world!.sync();
+    expect(run.errors).toEqual([]);
+    expect(leads(world!).filter((l) => String(l.Email ?? '').toLowerCase() === EMAIL)).toEqual([]);
+    expect(sf.records('Contact')).toHaveLength(contactsBefore);
+    const followed = sf.records('Contact').find((c) => c.Id === contact)!;
+    expect(followed[EXT]).toBe(`hubspot:sandbox:${contactId}`);
+    expect(followed.Leadstage_Stage__c).toBe('Sales Qualified Lead');
+    const link = await t.store.links.get(world!.workspaceId, contactId);
+    expect(link?.convertedContactId).toBe(contact);
+
+    // A later change reaches the same Contact; still no Lead.
+    world!.sandbox.hubspot.updateContact(contactId, { jobtitle: 'VP Marketing' });
+    const later = await world!.sync();
+    expect(later.crmCreated).toBe(0);
+    expect(leads(world!).filter((l) => String(l.Email ?? '').toLowerCase() === EMAIL)).toEqual([]);
+    expect(sf.records('Contact')).toHaveLength(contactsBefore);
+  });
+});
+
 describe('a contact merged in HubSpot', () => {
   it('keeps one Salesforce record: the survivor takes over the link, the merged-away id is gone', async () => {
     world = await startWorld(t.store, 400);
@@ -146,7 +190,7 @@ describe('an erased contact', () => {
     const lead = leads(world).find((l) => l[EXT] && l.Email)!;
     const contactId = contactIdOf(String(lead[EXT]));
     const email = world.sandbox.hubspot.portal.contacts.get(contactId)!.properties.email!;
-    expect(await dumpDatabase(t)).toContain(email.toLowerCase());
+    expect(await dumpDatabase(t.store)).toContain(email.toLowerCase());
 
     const ws = await t.store.workspaces.require(world.workspaceId);
     const { crm } = await openConnectors(
@@ -165,7 +209,7 @@ describe('an erased contact', () => {
       { externalId: String(lead[EXT]), object: 'Lead', crmId: String(lead.Id), action: 'deleted' },
     ]);
 
-    const dump = await dumpDatabase(t);
+    const dump = await dumpDatabase(t.store);
     expect(dump.toLowerCase()).not.toContain(email.toLowerCase());
     expect(leads(world).find((l) => l.Id === lead.Id)).toBeUndefined();
     expect(world.sandbox.salesforce.recycleBin().map((d) => d.record.Id)).toContain(lead.Id);
@@ -180,7 +224,7 @@ describe('an erased contact', () => {
     const full = await world.sync({ full: true });
     expect(full.errors).toEqual([]);
     expect(await t.store.contacts.get(ws.id, contactId)).toBeNull();
-    expect((await dumpDatabase(t)).toLowerCase()).not.toContain(email.toLowerCase());
+    expect((await dumpDatabase(t.store)).toLowerCase()).not.toContain(email.toLowerCase());
     expect(leads(world).filter((l) => String(l.Email ?? '').toLowerCase() === email.toLowerCase())).toEqual(
       [],
     );

@@ -10,6 +10,7 @@ import { pipelineHandlers } from '../../jobs/handlers.ts';
 import { RedisRateLimiter } from '../../jobs/redis-rate-limiter.ts';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
+import { makeSalesReady } from '../e2e/helpers.ts';
 import { waitFor } from '../integration/worker/helpers.ts';
 
 import { type Harness, startHarness } from './harness.ts';
@@ -53,15 +54,7 @@ describe('when HubSpot reports that a contact became sales-ready', () => {
 
     // A rep's SDR filled in BANT on one contact in HubSpot.
     const [contactId] = [...h.sandbox.hubspot.portal.contacts.keys()];
-    h.sandbox.hubspot.updateContact(contactId!, {
-      email: 'mia.ops@northwind.example',
-      jobtitle: 'Head of Marketing',
-      numberofemployees: '500',
-      bant_budget: 'approved',
-      bant_authority: 'decision maker',
-      bant_need: 'confirmed',
-      bant_timeline: 'this quarter',
-    });
+    makeSalesReady(h.sandbox, contactId!, 'mia.ops@northwind.example');
 
     const body = JSON.stringify([
       {

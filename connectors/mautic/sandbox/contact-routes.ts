@@ -43,7 +43,8 @@ export function listContacts({ state }: RouteDeps): Handler {
 export function getContact({ state }: RouteDeps): Handler {
   return (req, res) => {
     const s = state();
-    const c = s.contacts.get(Number(req.params.id));
+    // A merged-away id answers the contact it was merged into (LeadModel::getEntity, Mautic 5).
+    const c = s.resolve(Number(req.params.id));
     if (!c) return sendErrors(res, 404, NOT_FOUND);
     res.json({ contact: contactJson(c, s) });
   };
@@ -194,7 +195,8 @@ export function batchEditContacts({ state, now }: RouteDeps): Handler {
 export function editContact({ state, now }: RouteDeps): Handler {
   return (req, res) => {
     const s = state();
-    const c = s.contacts.get(Number(req.params.id));
+    // A merged-away id answers the contact it was merged into (LeadModel::getEntity, Mautic 5).
+    const c = s.resolve(Number(req.params.id));
     if (!c) return sendErrors(res, 404, NOT_FOUND);
     const next = { ...c.fields };
     const errors = applyFields(s, next, (req.body ?? {}) as Record<string, unknown>);

@@ -40,6 +40,15 @@ export interface MauticSandbox extends VendorSandbox {
   /** Mautic's JSON for a contact (as `GET /api/contacts/{id}` returns it), or null. */
   contact(id: number): ReturnType<typeof contactJson> | null;
   addEvent(event: Omit<SandboxEvent, 'timestamp'> & { timestamp?: string }): void;
+  /**
+   * Merges `loserId` into `winnerId` as Mautic 5's ContactMerger does (see SandboxState.merge) and
+   * returns the webhook bodies Mautic would send for it, in order: the winner's
+   * `mautic.lead_post_save_update`, then the loser's `mautic.lead_post_delete`. Mautic has no merge
+   * webhook; `GET /api/contacts/{loserId}` answers the winner from then on.
+   */
+  mergeContacts(winnerId: number, loserId: number): MauticWebhookBody[];
+  /** Deletes a contact; returns the `mautic.lead_post_delete` body Mautic would send. */
+  deleteContact(id: number): MauticWebhookBody;
   /** Fails the next matching calls with the given status, before auth. */
   failNext(rule: FaultRule): void;
   /**
@@ -50,6 +59,14 @@ export interface MauticSandbox extends VendorSandbox {
   issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number };
   expireAccessToken(token: string): void;
   state(): SandboxState;
+}
+
+/** A webhook body as Mautic posts it: event type → events. */
+export type MauticWebhookBody = Record<string, Record<string, unknown>[]>;
+
+/** `DateTime::format('c')`, as `WebhookModel` stamps each queued event. */
+function webhookTimestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
 }
 
 export interface MauticSandboxOptions extends SandboxOptions {
@@ -176,6 +193,24 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
       return c ? contactJson(c, state) : null;
     },
     addEvent: (event) => state.addEvent({ ...event, timestamp: event.timestamp ?? seconds(now()) }),
+    mergeContacts(winnerId, loserId) {
+      const loser = state.contacts.get(loserId);
+      // Serialised before the delete, as Mautic serialises the removed entity it still holds.
+      const loserJson = loser ? contactJson(loser, state) : null;
+      const winner = state.merge(winnerId, loserId, seconds(now()));
+      const timestamp = webhookTimestamp(now());
+      return [
+        { 'mautic.lead_post_save_update': [{ contact: contactJson(winner, state), timestamp }] },
+        deletionBody(loserId, loserJson!, timestamp),
+      ];
+    },
+    deleteContact(id) {
+      const c = state.contacts.get(id);
+      if (!c) throw new Error(`no sandbox contact ${id}`);
+      const json = contactJson(c, state);
+      state.deleteContact(id);
+      return deletionBody(id, json, webhookTimestamp(now()));
+    },
     failNext: (rule) => void faults.push({ ...rule, left: rule.times ?? 1 }),
     setRateLimit(budget) {
       rateLimit = budget;
@@ -185,4 +220,17 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
     expireAccessToken: (token) => oauth.expireAccessToken(token),
     state: () => state,
   };
+}
+
+/**
+ * `WebhookSubscriber::onLeadDelete`: `id` is `Lead::$deletedId`, beside the serialised contact.
+ * GUESS: the contact's own `id` serialises as null (Doctrine clears it on remove, which is why
+ * Mautic keeps `deletedId`); not checked against a running Mautic.
+ */
+function deletionBody(
+  id: number,
+  contact: ReturnType<typeof contactJson>,
+  timestamp: string,
+): MauticWebhookBody {
+  return { 'mautic.lead_post_delete': [{ id, contact: { ...contact, id: null }, timestamp }] };
 }

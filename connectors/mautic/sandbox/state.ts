@@ -122,6 +122,8 @@ export class SandboxState {
   nextStageId = 1;
   nextFieldId = 1;
   nextEventSeq = 1;
+  /** `contact_merge_records`: merged-away id → the contact it lives on as (moved along later merges). */
+  mergeRecords = new Map<number, number>();
 
   fieldByAlias(alias: string): SandboxField | undefined {
     for (const f of this.fields.values()) if (f.alias === alias) return f;
@@ -156,6 +158,58 @@ export class SandboxState {
 
   addEvent(event: SandboxEvent): void {
     this.events.push(event);
+  }
+
+  /** The contact `id` is now, following merge records as `LeadModel::getEntity` does; or undefined. */
+  resolve(id: number): SandboxContact | undefined {
+    const live = this.contacts.get(id);
+    if (live) return live;
+    const into = this.mergeRecords.get(id);
+    return into === undefined ? undefined : this.contacts.get(into);
+  }
+
+  /**
+   * `ContactMerger::merge($winner, $loser)` of Mautic 5: merge records move to the winner and one is
+   * added for the loser; each field takes the value of the most recently modified of the two
+   * (`dateModified`, else `dateAdded`) unless that one is empty (`MergeValueHelper::getMergeValue`);
+   * points add up; the winner is saved (dateModified now); the `LEAD_POST_MERGE` subscribers of the
+   * Asset, Campaign, Email, Form, Page, Point and Stage bundles move the loser's activity to the
+   * winner; then the loser is deleted. GUESS: Do Not Contact entries and the stage of the loser are
+   * dropped (no subscriber in the sandbox's reading moves them; the winner keeps its own).
+   */
+  merge(winnerId: number, loserId: number, at: string): SandboxContact {
+    const winner = this.contacts.get(winnerId);
+    const loser = this.contacts.get(loserId);
+    if (!winner || !loser || winner === loser) throw new Error(`cannot merge ${loserId} into ${winnerId}`);
+    for (const [merged, into] of this.mergeRecords) {
+      if (into === loserId) this.mergeRecords.set(merged, winnerId);
+    }
+    this.mergeRecords.set(loserId, winnerId);
+    const loserNewer = (loser.dateModified ?? loser.dateAdded) > (winner.dateModified ?? winner.dateAdded);
+    const [newer, older] = loserNewer ? [loser, winner] : [winner, loser];
+    const filled = (v: FieldValue | undefined) => v !== null && v !== undefined && v !== '';
+    for (const alias of new Set([...Object.keys(newer.fields), ...Object.keys(older.fields)])) {
+      const value = filled(newer.fields[alias]) ? newer.fields[alias] : older.fields[alias];
+      if (filled(value)) winner.fields[alias] = value!;
+    }
+    winner.points += loser.points;
+    winner.dateModified = at;
+    for (const e of this.events) if (e.contactId === loserId) e.contactId = winnerId;
+    this.contacts.delete(loserId);
+    return winner;
+  }
+
+  /**
+   * `LeadModel::deleteEntity`: nothing answers for the id any more. Mautic's activity tables keep
+   * their rows with the contact cascaded away or nulled; here the activity is simply dropped.
+   */
+  deleteContact(id: number): SandboxContact {
+    const contact = this.contacts.get(id);
+    if (!contact) throw new Error(`no sandbox contact ${id}`);
+    this.contacts.delete(id);
+    this.events = this.events.filter((e) => e.contactId !== id);
+    for (const [merged, into] of this.mergeRecords) if (into === id) this.mergeRecords.delete(merged);
+    return contact;
   }
 
   static seeded(seed: number, count: number, nowMs: number): SandboxState {
