@@ -6,6 +6,7 @@ export {
   MAX_MAPPING_BYTES,
   resetMapping,
   saveMapping,
+  setMappingEntry,
   validateMapping,
   workspaceMappingText,
   workspaceVendors,

@@ -5,6 +5,8 @@
  * The CLI (`leadstage mapping`), the JSON API and the web console all go through here. The vendor's
  * format comes from its connector definition (`MappingFormat`), so the core names no vendor.
  */
+import { isMap, parseDocument, parse as parseYaml } from 'yaml';
+
 import { ConfigError, ValidationError } from '../errors.ts';
 import type { MappingFormat, MappingOutline } from '../pipeline/ports.ts';
 import type { ConnectorRegistry } from '../pipeline/registry.ts';
@@ -165,4 +167,37 @@ export async function resetMapping(
   const { [vendor]: _dropped, ...rest } = ws.mappings;
   const updated = await deps.store.workspaces.update(ws.id, { mappings: rest });
   return effectiveMapping(deps, updated, vendor);
+}
+
+const PATH_PART = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Sets one entry of the workspace's mapping for `vendor`, keeping the rest of the text and its
+ * comments: `path` is dot-separated below the root (`stages.tsql`, `contactProperties.budget`),
+ * `valueText` a YAML value (`marketingqualifiedlead`, `{ property: bant_budget, type: number }`).
+ * Starts from the effective mapping, so the first `set` copies the vendor default.
+ */
+export async function setMappingEntry(
+  deps: MappingDeps,
+  ws: Workspace,
+  vendor: string,
+  path: string,
+  valueText: string,
+): Promise<WorkspaceMapping> {
+  const parts = path.split('.');
+  if (parts.length === 0 || parts.length > 8 || !parts.every((p) => PATH_PART.test(p))) {
+    throw new ValidationError(
+      `"${path}" is not a mapping path such as stages.tsql or contactProperties.budget`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(valueText);
+  } catch (err) {
+    throw new ValidationError(`value for ${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const doc = parseDocument(effectiveMapping(deps, ws, vendor).text);
+  if (!isMap(doc.contents)) throw new ValidationError(`the ${vendor} mapping is not a YAML mapping`);
+  doc.setIn(parts, doc.createNode(value, { flow: typeof value === 'object' && value !== null }));
+  return saveMapping(deps, ws, vendor, doc.toString());
 }
