@@ -10,6 +10,7 @@ import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { createPkcePair } from '../../connectors/salesforce/index.ts';
 import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
+import { attachConnection } from '../connections/attach.ts';
 import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import type { Workspace } from '../store/index.ts';
@@ -97,25 +98,17 @@ export async function completeConnect(
     ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
   });
   const scopes = grant.credentials.kind === 'oauth2' ? (grant.credentials.scopes ?? def.scopes) : def.scopes;
-  // Reconnecting an account reuses its connection, so cursors and links stay attached to it.
-  const existing = await ctx.store.connections.findByAccount(vendor, grant.accountId);
-  let connectionId: string;
-  if (existing) {
-    await ctx.store.connections.update(existing.id, { baseUrl: grant.baseUrl, scopes });
-    await ctx.store.connections.saveCredentials(existing.id, grant.credentials);
-    connectionId = existing.id;
-  } else {
-    const created = await ctx.store.connections.create({
-      vendor,
-      accountId: grant.accountId,
-      baseUrl: grant.baseUrl,
-      scopes,
-      credentials: grant.credentials,
-    });
-    connectionId = created.id;
-  }
-  const previous = roleOf(vendor) === 'source' ? ws.sourceConnectionId : ws.crmConnectionId;
-  const attached = await ctx.store.workspaces.setConnection(ws.id, roleOf(vendor), connectionId);
+  const {
+    workspace: attached,
+    connectionId,
+    previousConnectionId,
+  } = await attachConnection(ctx.store, ws, roleOf(vendor), {
+    vendor,
+    accountId: grant.accountId,
+    baseUrl: grant.baseUrl,
+    scopes,
+    credentials: grant.credentials,
+  });
   ctx.log.info('connection attached', {
     workspace: ws.name,
     vendor,
@@ -123,8 +116,9 @@ export async function completeConnect(
     connection: connectionId,
   });
   // Another account's tokens would otherwise stay stored, unused and valid.
-  const replaced =
-    previous && previous !== connectionId ? await retire(ctx, attached, vendor, previous) : undefined;
+  const replaced = previousConnectionId
+    ? await retire(ctx, attached, vendor, previousConnectionId)
+    : undefined;
   const schema = await checkSchema(ctx, attached, vendor, connectionId);
   const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
   return { workspace, vendor, connectionId, schema, ...(replaced ? { replaced } : {}) };
