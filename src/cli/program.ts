@@ -15,6 +15,8 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['rules'], async () => (await import('./rules.ts')).registerRulesCommands],
   [['score', 'explain'], async () => (await import('./score.ts')).registerScoreCommands],
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
+  [['connect'], async () => (await import('./connect.ts')).registerConnectCommand],
+  [['mapping'], async () => (await import('./mapping.ts')).registerMappingCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
   [['health'], async () => (await import('./health.ts')).registerHealthCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],

@@ -19,6 +19,7 @@ import {
   workspaceSettings,
   type WorkspaceSettings,
 } from '../pipeline/index.ts';
+import type { CheckReport } from '../mappings/index.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
 import { confirmChange } from './confirm.ts';
@@ -105,6 +106,32 @@ async function show(store: Store, ws: Workspace): Promise<void> {
   }
 }
 
+/** The doctor's report as the terminal shows it: findings first, then how stages and facts are supplied. */
+export function formatCheck(report: CheckReport): string[] {
+  const count = (s: string) => report.findings.filter((f) => f.severity === s).length;
+  const lines = [
+    `workspace ${report.workspace.name}: ${count('blocking')} blocking, ${count('warning')} warning(s), ${count('info')} note(s)` +
+      (report.live.source || report.live.crm ? '' : ' (vendors not asked)'),
+  ];
+  for (const f of report.findings) {
+    lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.code} ${f.subject}`);
+    lines.push(`  ${f.message}`);
+    lines.push(`  fix: ${f.fix}`);
+  }
+  lines.push('stages:');
+  for (const s of report.stages) {
+    const how = s.how === 'fallback' ? `fallback from ${s.from ?? "the vendor's first stage"}` : s.how;
+    lines.push(`  ${s.vendor.padEnd(10)} ${s.stage.padEnd(20)} -> ${s.value ?? '(first stage)'} (${how})`);
+  }
+  lines.push('facts:');
+  for (const f of report.facts) {
+    lines.push(
+      `  ${f.kind.padEnd(8)} ${f.name.padEnd(20)} <- ${f.suppliedBy ?? 'NOTHING'} (read by ${f.readBy.join(', ')})`,
+    );
+  }
+  return lines;
+}
+
 export function registerWorkspaceCommands(program: Command): void {
   const ws = program
     .command('workspace')
@@ -171,6 +198,35 @@ export function registerWorkspaceCommands(program: Command): void {
   ws.command('show <name>')
     .description('Show a workspace: connections, model, stages, cursors, recent runs, quarantined records')
     .action((name: string) => withStore(async (store) => show(store, await store.workspaces.require(name))));
+
+  ws.command('check [name]')
+    .description(
+      'The doctor: checks the model against the mappings and the connected vendors; exits 1 on blocking problems',
+    )
+    .option('--workspace <name>', 'workspace name or id (or give it as the argument)')
+    .option('--offline', 'do not ask the vendors (mappings and connections only)')
+    .option('--json', 'print JSON')
+    .action(
+      async (name: string | undefined, opts: { workspace?: string; offline?: boolean; json?: boolean }) => {
+        const target = name ?? opts.workspace;
+        if (!target) throw new ConfigError('name the workspace: leadstage workspace check --workspace NAME');
+        const [{ checkWorkspace }, { registerBuiltinConnectors }, { createLogger }] = await Promise.all([
+          import('../mappings/index.ts'),
+          import('../../connectors/builtin.ts'),
+          import('../log.ts'),
+        ]);
+        const registry = await registerBuiltinConnectors(defaultRegistry);
+        await withStore(async (store) => {
+          const current = await store.workspaces.require(target);
+          const report = await checkWorkspace({ store, registry, log: createLogger('silent') }, current, {
+            live: !opts.offline,
+          });
+          if (opts.json) out(JSON.stringify(report, null, 2));
+          else for (const line of formatCheck(report)) out(line);
+          if (!report.ok) process.exitCode = 1;
+        });
+      },
+    );
 
   ws.command('set-model <name> <model>')
     .description('Replace the qualification model (file or preset:NAME), showing what would change first')

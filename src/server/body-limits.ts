@@ -18,6 +18,8 @@ const API_LIMITS: [RegExp, string][] = [
   // A model's YAML may be up to 1,000,000 characters; escaped as JSON it grows.
   [/^\/api\/workspaces\/[^/]+\/model$/, '2mb'],
   [/^\/api\/workspaces$/, '2mb'],
+  // A mapping's YAML is at most 256 KB (src/mappings/workspace-mappings.ts); escaped as JSON it grows.
+  [/^\/api\/workspaces\/[^/]+\/mappings\/[^/]+$/, '1mb'],
   [/^\/api\//, '64kb'],
 ];
 

@@ -10,6 +10,8 @@ import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { createPkcePair } from '../../connectors/salesforce/index.ts';
 import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
+import { attachConnection } from '../connections/attach.ts';
+import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import type { Workspace } from '../store/index.ts';
 
@@ -96,25 +98,17 @@ export async function completeConnect(
     ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
   });
   const scopes = grant.credentials.kind === 'oauth2' ? (grant.credentials.scopes ?? def.scopes) : def.scopes;
-  // Reconnecting an account reuses its connection, so cursors and links stay attached to it.
-  const existing = await ctx.store.connections.findByAccount(vendor, grant.accountId);
-  let connectionId: string;
-  if (existing) {
-    await ctx.store.connections.update(existing.id, { baseUrl: grant.baseUrl, scopes });
-    await ctx.store.connections.saveCredentials(existing.id, grant.credentials);
-    connectionId = existing.id;
-  } else {
-    const created = await ctx.store.connections.create({
-      vendor,
-      accountId: grant.accountId,
-      baseUrl: grant.baseUrl,
-      scopes,
-      credentials: grant.credentials,
-    });
-    connectionId = created.id;
-  }
-  const previous = roleOf(vendor) === 'source' ? ws.sourceConnectionId : ws.crmConnectionId;
-  const attached = await ctx.store.workspaces.setConnection(ws.id, roleOf(vendor), connectionId);
+  const {
+    workspace: attached,
+    connectionId,
+    previousConnectionId,
+  } = await attachConnection(ctx.store, ws, roleOf(vendor), {
+    vendor,
+    accountId: grant.accountId,
+    baseUrl: grant.baseUrl,
+    scopes,
+    credentials: grant.credentials,
+  });
   ctx.log.info('connection attached', {
     workspace: ws.name,
     vendor,
@@ -122,8 +116,9 @@ export async function completeConnect(
     connection: connectionId,
   });
   // Another account's tokens would otherwise stay stored, unused and valid.
-  const replaced =
-    previous && previous !== connectionId ? await retire(ctx, attached, vendor, previous) : undefined;
+  const replaced = previousConnectionId
+    ? await retire(ctx, attached, vendor, previousConnectionId)
+    : undefined;
   const schema = await checkSchema(ctx, attached, vendor, connectionId);
   const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
   return { workspace, vendor, connectionId, schema, ...(replaced ? { replaced } : {}) };
@@ -145,6 +140,7 @@ export async function checkSchema(
       dimensions: [...model.dimensions],
     };
     const connection = await ctx.store.connections.require(connectionId);
+    const mappingText = workspaceMappingText(ws, vendor);
     const connectorCtx: ConnectorContext = {
       connection: ctx.store.connections.info(connection),
       credentials: ctx.store.connections.credentialStore(connectionId),
@@ -152,6 +148,7 @@ export async function checkSchema(
       limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
       calls: { count: () => undefined },
       log,
+      ...(mappingText !== undefined ? { mappingText } : {}),
     };
     const def = definition(ctx, vendor);
     const missing =

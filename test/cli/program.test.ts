@@ -9,6 +9,8 @@ const ALL = [
   'score',
   'explain',
   'workspace',
+  'connect',
+  'mapping',
   'sync',
   'errors',
   'funnel',

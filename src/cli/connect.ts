@@ -1,0 +1,121 @@
+/**
+ * `leadstage connect hubspot|mautic --workspace W`: connects a vendor from a terminal with a
+ * credential the admin pastes (HubSpot private-app token, Mautic basic auth), stored sealed and
+ * attached as the web app's OAuth callback does (src/connections/attach.ts); `--base-url` points a
+ * connection at a sandbox or a self-hosted instance, and connecting the same account again
+ * re-points it. The doctor then runs against the new connection. Secrets are read from the
+ * environment or standard input, never from the command line (shell history, `ps`).
+ */
+import type { Command } from 'commander';
+
+import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
+import { attachConnection, type Grant } from '../connections/attach.ts';
+import { ConfigError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { checkWorkspace } from '../mappings/index.ts';
+import { defaultRegistry } from '../pipeline/registry.ts';
+
+import { formatCheck, withStore } from './workspace.ts';
+
+const out = (line = '') => process.stdout.write(line + '\n');
+
+interface Options {
+  workspace: string;
+  baseUrl?: string;
+  account?: string;
+  username?: string;
+}
+
+async function secret(envName: string, what: string): Promise<string> {
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv.trim();
+  if (process.stdin.isTTY) {
+    throw new ConfigError(`set ${envName} or pipe the ${what} on standard input`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const value = Buffer.concat(chunks).toString('utf8').trim();
+  if (!value) throw new ConfigError(`no ${what} on standard input (or set ${envName})`);
+  return value;
+}
+
+async function grantFor(vendor: string, o: Options): Promise<Grant> {
+  if (vendor === 'hubspot') {
+    if (!o.account || !/^\d{1,20}$/.test(o.account)) {
+      throw new ConfigError('--account must be the HubSpot account (Hub) id, a number');
+    }
+    return {
+      vendor,
+      accountId: o.account,
+      baseUrl: (o.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, ''),
+      scopes: [],
+      credentials: {
+        kind: 'private_app',
+        token: await secret('HUBSPOT_PRIVATE_APP_TOKEN', 'private-app token'),
+      },
+    };
+  }
+  if (vendor === 'mautic') {
+    const baseUrl = normalizeBaseUrl(o.baseUrl);
+    if (!o.username) throw new ConfigError('--username is needed for Mautic basic auth');
+    return {
+      vendor,
+      // As the OAuth flow does: a self-hosted Mautic is known by its host.
+      accountId: new URL(baseUrl).host,
+      baseUrl,
+      scopes: [],
+      credentials: {
+        kind: 'basic',
+        username: o.username,
+        password: await secret('MAUTIC_PASSWORD', 'password'),
+      },
+    };
+  }
+  throw new ConfigError(
+    `${vendor} connects through OAuth: use the web app's Connect button (not yet from the terminal)`,
+  );
+}
+
+export function registerConnectCommand(program: Command): void {
+  program
+    .command('connect <vendor>')
+    .description(
+      'Connect hubspot (private-app token from HUBSPOT_PRIVATE_APP_TOKEN or stdin) or mautic (basic auth, password from MAUTIC_PASSWORD or stdin)',
+    )
+    .requiredOption('--workspace <name>', 'workspace name or id')
+    .option('--base-url <url>', 'API base URL: a sandbox, a self-hosted Mautic (required for Mautic)')
+    .option('--account <id>', 'HubSpot: the account (Hub) id')
+    .option('--username <name>', 'Mautic: the API user')
+    .action(async (vendor: string, o: Options) => {
+      const grant = await grantFor(vendor, o);
+      const registry = await registerBuiltinConnectors(defaultRegistry);
+      await withStore(async (store) => {
+        const ws = await store.workspaces.require(o.workspace);
+        const role = ws.sourceVendor === vendor ? 'source' : ws.crmVendor === vendor ? 'crm' : null;
+        if (!role) {
+          throw new ConfigError(
+            `workspace "${ws.name}" uses ${ws.sourceVendor} and ${ws.crmVendor ?? 'no CRM'}, not ${vendor}`,
+          );
+        }
+        const { workspace, connectionId, previousConnectionId } = await attachConnection(
+          store,
+          ws,
+          role,
+          grant,
+        );
+        out(
+          `connected ${vendor} account ${grant.accountId} at ${grant.baseUrl} to ${ws.name} (connection ${connectionId})`,
+        );
+        if (previousConnectionId) {
+          out(
+            `  it replaces connection ${previousConnectionId}, kept: delete its credentials in ${vendor} if unused`,
+          );
+        }
+        // The doctor checks the token works (it asks the vendor for its field list) and the mappings.
+        const report = await checkWorkspace({ store, registry, log: createLogger('silent') }, workspace);
+        for (const line of formatCheck(report)) out(line);
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+}
