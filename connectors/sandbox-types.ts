@@ -14,6 +14,12 @@ export interface SandboxOptions {
   publicUrl: string;
   /** Injected clock in epoch ms, so tests can expire tokens without waiting. */
   now?: () => number;
+  /**
+   * The instant (epoch ms) the seeded data is relative to: creation dates and activity fall in the
+   * year and the 90 days before it. The same seed and epoch give the same data on every start and
+   * reset. @default the clock when the data is seeded (fresh activity for the demo)
+   */
+  epoch?: number;
 }
 
 export interface SandboxStats {

@@ -176,7 +176,7 @@ export function createFakeCrm(system: FakeCrmSystem, ctx: ConnectorContext, vend
     },
     ensureSchema(spec) {
       count('sobjects.describe');
-      system.schemas.push(spec);
+      if (!spec.learnOnly) system.schemas.push(spec);
       return Promise.resolve([]);
     },
   };

@@ -159,7 +159,7 @@ export function createFakeSource(
     },
     ensureSchema(spec) {
       count('properties.create');
-      system.schemas.push(spec);
+      if (!spec.learnOnly) system.schemas.push(spec);
       return Promise.resolve();
     },
   };

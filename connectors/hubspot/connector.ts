@@ -352,7 +352,7 @@ export class HubspotSourceConnector implements SourceConnector {
         ? [{ name: wb.stage, label: 'leadstage stage', type: 'enumeration', fieldType: 'select' }]
         : []),
     ].filter((p) => !existing.has(String(p.name)));
-    if (stageOptions.length > 0 && existing.has(wb.stage)) {
+    if (stageOptions.length > 0 && existing.has(wb.stage) && !spec.learnOnly) {
       await this.api.sdk(ENDPOINTS.propertyUpdate, 'api', (client) =>
         client.crm.properties.coreApi.updateWithHttpInfo('contacts', wb.stage, { options: stageOptions }),
       );
@@ -361,7 +361,7 @@ export class HubspotSourceConnector implements SourceConnector {
       ...(existing.get(wb.stage)?.options ?? []).map((o) => o.value),
       ...stageOptions.map((o) => o.value),
     ]);
-    if (wanted.length === 0) return;
+    if (wanted.length === 0 || spec.learnOnly) return;
 
     const inputs = wanted.map((p) => ({
       ...p,

@@ -156,6 +156,7 @@ export class MauticSourceConnector implements SourceConnector {
     this.stageNames.clear();
     for (const s of spec.stages) this.stageNames.set(s.key, stageNameFor(this.mapping, s.key, s.label));
     this.stageKeys = null;
+    if (spec.learnOnly) return;
     this.schema.invalidate();
     await this.schema.ensureStages(
       spec.stages.map((s, index) => ({ key: s.key, name: this.stageName(s.key), weight: (index + 1) * 10 })),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { wholeNumber } from './options.ts';
+import { instant, wholeNumber } from './options.ts';
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -12,7 +12,11 @@ export function registerSandboxCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--contacts <n>', 'contacts seeded into each source sandbox', '2000')
     .option('--seed <seed>', 'seed for the synthetic data', '42')
-    .action(async (opts: { port: string; host: string; contacts: string; seed: string }) => {
+    .option(
+      '--epoch <ISO-8601>',
+      'instant the seeded data is relative to (same seed and epoch: same data on every start); default now',
+    )
+    .action(async (opts: { port: string; host: string; contacts: string; seed: string; epoch?: string }) => {
       // Loaded on use: the sandboxes pull in every vendor's seed data and routes.
       const { startSandboxServer } = await import('../sandbox/server.ts');
       const sandbox = await startSandboxServer({
@@ -20,6 +24,7 @@ export function registerSandboxCommand(program: Command): void {
         host: opts.host,
         contacts: wholeNumber('--contacts', opts.contacts),
         seed: wholeNumber('--seed', opts.seed),
+        ...(opts.epoch === undefined ? {} : { epoch: instant('--epoch', opts.epoch) }),
       });
       // The demo's Mautic workspace signs in with Basic auth, which a Mautic admin switches on.
       sandbox.mautic.settings.basicAuthEnabled = true;

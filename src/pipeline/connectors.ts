@@ -1,6 +1,6 @@
 /** Builds a workspace's connectors from its stored connections and the registry. */
 import type { ConnectorRegistry } from './registry.ts';
-import type { ConnectorContext, CrmConnector, SourceConnector } from './ports.ts';
+import type { ConnectorContext, CredentialStore, CrmConnector, SourceConnector } from './ports.ts';
 import { AuthError, ConfigError } from '../errors.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
@@ -24,6 +24,8 @@ export interface ConnectorDeps {
   now?: (() => Date) | undefined;
   calls: ApiCallTally;
   warn?: ConnectorContext['warn'];
+  /** Where connectors keep their credentials. @default the store's, per connection */
+  credentials?: ((connectionId: string) => CredentialStore) | undefined;
 }
 
 async function context(
@@ -41,7 +43,7 @@ async function context(
   }
   return {
     connection: deps.store.connections.info(connection),
-    credentials: deps.store.connections.credentialStore(connectionId),
+    credentials: deps.credentials?.(connectionId) ?? deps.store.connections.credentialStore(connectionId),
     limiter,
     calls: deps.calls,
     log: deps.log.child({ vendor: connection.vendor, connection: connection.id }),

@@ -1,123 +1,157 @@
 /**
- * `--dry-run`: pulls like a run (reads only), qualifies what a run would qualify on top of the store
- * without storing anything, and reports what would change. No vendor write, no store write.
+ * `--dry-run` is the run itself with its writes withheld, so it predicts the run: the same steps
+ * (run-sync.ts) on a store bound to a transaction that is rolled back at the end, with connectors
+ * that read from the vendors but record their writes instead of sending them. Later steps see the
+ * earlier steps' store writes (a handoff sees the decision, the second qualify sees the sales facts),
+ * exactly as in a run. What the dry run reports is what those steps did.
  */
-import { allContactIds, emptyOverlay, evaluate, PreviewBuilder } from './preview.ts';
-import { prepareRun } from './prepare.ts';
-import { summarize } from './run-sync.ts';
-import { countByType, startPosition, STREAMS } from './steps/pull.ts';
-import { salesFacts } from './steps/sales-outcomes.ts';
-import type { RunSyncOptions, SyncSummary } from './types.ts';
+import type { CredentialStore, Credentials, CrmConnector, SourceConnector } from './ports.ts';
+import type { Decision, HandoffRecord, StageChange } from '../model.ts';
+import type { Store, StoredDecision } from '../store/index.ts';
 
-function sameProperties(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+import { PreviewBuilder } from './preview.ts';
+import type { RunContext, RunObserver } from './run-context.ts';
+import type { SyncPreview } from './types.ts';
+
+/** What a dry run's steps decided, wrote and handed off, per contact. */
+export class DryRunRecorder implements RunObserver {
+  private readonly decisions = new Map<string, { from: string | null; last: Decision }>();
+  private readonly written = new Map<string, StageChange>();
+  private readonly handed = new Map<string, HandoffRecord>();
+  private readonly created = new Set<string>();
+
+  decided(decision: Decision, before: StoredDecision | undefined): void {
+    const seen = this.decisions.get(decision.contactId);
+    // A contact decided twice in one run (again after sales outcomes) moved from its first stage.
+    this.decisions.set(decision.contactId, {
+      from: seen ? seen.from : (before?.stage ?? null),
+      last: decision,
+    });
+  }
+
+  wrote(changes: StageChange[]): void {
+    for (const c of changes) this.written.set(c.contactId, c);
+  }
+
+  handedOff(record: HandoffRecord, created: boolean): void {
+    this.handed.set(record.sourceContactId, record);
+    if (created) this.created.add(record.sourceContactId);
+  }
+
+  build(model: RunContext['model'], hasCrm: boolean): SyncPreview {
+    const preview = new PreviewBuilder(model, hasCrm);
+    const ids = new Set([...this.decisions.keys(), ...this.written.keys(), ...this.handed.keys()]);
+    for (const id of ids) {
+      const d = this.decisions.get(id);
+      // Written or handed off without a new decision (a write that failed in an earlier run).
+      const stage = d?.last.stage ?? this.written.get(id)?.stage ?? this.handed.get(id)!.stage;
+      preview.put(id, {
+        from: d ? d.from : stage,
+        to: stage,
+        summary: d?.last.summary ?? '',
+        write: this.written.has(id),
+        handoff: this.handed.has(id),
+        firstHandoff: this.created.has(id),
+        held: d?.last.reasons.some((r) => r.code === 'held') ?? false,
+      });
+    }
+    return { ...preview.build(), evaluated: this.decisions.size };
+  }
 }
 
-export async function dryRunSync(options: RunSyncOptions): Promise<SyncSummary> {
-  const startedMs = Date.now();
-  const full = options.full ?? false;
-  const ctx = await prepareRun(options, options.workspace);
-  const ws = ctx.workspace.id;
-  const requalifyAll = full || ctx.workspace.qualifiedModelVersion !== ctx.model.version;
-  const overlay = emptyOverlay();
-  const touched = new Set<string>();
-
-  await ctx.progress({ step: 'pull_contacts', done: 0 });
-  for await (const page of ctx.source.pullContacts(await startPosition(ctx, STREAMS.contacts, full))) {
-    const ids = page.records.map((c) => c.id);
-    const stored = new Map(
-      (await ctx.store.contacts.page(ws, { ids, limit: ids.length })).map((c) => [c.id, c]),
-    );
-    for (const c of page.records) {
-      const before = stored.get(c.id);
-      const sourceStage = c.stage ?? null;
-      overlay.contacts.set(c.id, {
-        id: c.id,
-        properties: c.properties,
-        salesFacts: before?.salesFacts ?? {},
-        sourceStage,
-      });
-      if (!before || before.sourceStage !== sourceStage || !sameProperties(before.properties, c.properties)) {
-        touched.add(c.id);
-      }
-    }
-    ctx.tally.pulled.contacts += page.records.length;
-    await ctx.progress({ step: 'pull_contacts', done: ctx.tally.pulled.contacts });
-  }
-
-  await ctx.progress({ step: 'pull_engagement', done: 0 });
-  const seenEvents = new Set<string>();
-  for await (const page of ctx.source.pullEngagement(await startPosition(ctx, STREAMS.engagement, full))) {
-    const existing = await ctx.store.contacts.existingEventIds(
-      ws,
-      page.records.map((e) => e.id),
-    );
-    for (const e of page.records) {
-      if (existing.has(e.id) || seenEvents.has(e.id)) continue;
-      seenEvents.add(e.id);
-      overlay.events.set(e.contactId, [...(overlay.events.get(e.contactId) ?? []), e]);
-      touched.add(e.contactId);
-      ctx.tally.pulled.newEvents += 1;
-    }
-    ctx.tally.pulled.events += page.records.length;
-    countByType(ctx, page.records);
-    await ctx.progress({ step: 'pull_engagement', done: ctx.tally.pulled.events });
-  }
-
-  const pending = (await ctx.store.contacts.page(ws, { pendingOnly: true, limit: 1_000_000 })).map(
-    (c) => c.id,
-  );
-  // Contacts whose decision is due on time alone are qualified by a run too.
-  const due = await ctx.store.decisions.due(ws, ctx.at);
-  const candidates = requalifyAll
-    ? new Set([...(await allContactIds(ctx.store, ws)), ...overlay.contacts.keys()])
-    : new Set([...touched, ...pending, ...due.keys()]);
-  const preview = new PreviewBuilder(ctx.model, ctx.crm !== null);
-  const args = {
-    store: ctx.store,
-    workspace: ctx.workspace,
-    model: ctx.model,
-    at: ctx.at,
-    batchSize: ctx.tuning.qualifyBatchSize,
+/** The source, reading as usual; writes are recorded and answered as applied. */
+function withheldSource(real: SourceConnector, recorder: DryRunRecorder): SourceConnector {
+  return {
+    vendor: real.vendor,
+    ...(real.writeBatchSize === undefined ? {} : { writeBatchSize: real.writeBatchSize }),
+    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(work) } : {}),
+    pullContacts: (since) => real.pullContacts(since),
+    pullEngagement: (since) => real.pullEngagement(since),
+    fetchContacts: (ids) => real.fetchContacts(ids),
+    writeBack: (changes) => {
+      recorder.wrote(changes);
+      return Promise.resolve({ ok: changes.map((c) => c.contactId), failed: [] });
+    },
+    // How stages are read depends on the model's stages; creating properties and stages is a write.
+    ensureSchema: (spec) => real.ensureSchema({ ...spec, learnOnly: true }),
   };
-  await ctx.progress({ step: 'qualify', done: 0, total: candidates.size });
-  const evaluated = await evaluate(args, [...candidates].sort(), preview, overlay);
-  await ctx.progress({ step: 'qualify', done: evaluated, total: candidates.size });
+}
 
-  if (ctx.crm) {
-    const affected = new Set<string>();
-    await ctx.progress({ step: 'sales_outcomes', done: 0 });
-    for await (const page of ctx.crm.pullSalesOutcomes(
-      await startPosition(ctx, STREAMS.salesOutcomes, full),
-    )) {
-      for (const outcome of page.records) {
-        const link = await ctx.store.links.find(ws, { externalId: outcome.externalId, crmId: outcome.crmId });
-        if (!link) continue;
-        const current =
-          overlay.facts.get(link.contactId) ??
-          (await ctx.store.contacts.get(ws, link.contactId))?.salesFacts ??
-          {};
-        const next = { ...current, ...salesFacts(outcome.facts) };
-        if (!sameProperties(current, next)) affected.add(link.contactId);
-        overlay.facts.set(link.contactId, next);
+/**
+ * The CRM, reading sales outcomes as usual; handoffs are recorded and answered as applied, a record
+ * with no link yet as created. (A first handoff that would match an existing CRM record on email is
+ * counted as created: finding out would take the CRM's search, which the dry run does not make.)
+ */
+function withheldCrm(ctx: RunContext, real: CrmConnector, recorder: DryRunRecorder): CrmConnector {
+  return {
+    vendor: real.vendor,
+    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(work) } : {}),
+    pullSalesOutcomes: (since) => real.pullSalesOutcomes(since),
+    ensureSchema: (spec) => real.ensureSchema({ ...spec, learnOnly: true }),
+    handoff: async (records) => {
+      const ok = [];
+      for (const r of records) {
+        const link = await ctx.store.links.find(ctx.workspace.id, { externalId: r.externalId });
+        recorder.handedOff(r, !link);
+        ok.push({
+          externalId: r.externalId,
+          crmId: link?.crmId ?? `dry-run:${r.externalId}`,
+          created: !link,
+        });
       }
-      ctx.tally.pulled.salesOutcomes += page.records.length;
-      await ctx.progress({ step: 'sales_outcomes', done: ctx.tally.pulled.salesOutcomes });
-    }
-    await evaluate(args, [...affected].sort(), preview, overlay);
-  }
+      return { ok, failed: [] };
+    },
+    ...(real.rekey
+      ? { rekey: (changes) => Promise.resolve({ ok: changes.map((c) => c.from), failed: [] }) }
+      : {}),
+    // No `erase`: erasures still waiting for the CRM stay waiting.
+  };
+}
 
-  const built = preview.build();
-  ctx.tally.qualified = built.evaluated;
-  ctx.tally.stageChanges = built.entering;
-  const summary = summarize(ctx, {
-    runId: null,
-    kind: 'sync',
-    dryRun: true,
-    full,
-    requalifiedAll: requalifyAll,
-    startedMs,
-  });
-  return { ...summary, preview: built };
+/** Swaps the run's connectors for write-withholding ones; returns what they and the steps record. */
+export function withholdWrites(ctx: RunContext): DryRunRecorder {
+  const recorder = new DryRunRecorder();
+  ctx.source = withheldSource(ctx.source, recorder);
+  if (ctx.crm) ctx.crm = withheldCrm(ctx, ctx.crm, recorder);
+  ctx.observer = recorder;
+  return recorder;
+}
+
+/**
+ * Runs `fn` on a store whose writes are rolled back. Credentials are the exception: a token the
+ * vendor refreshed meanwhile (Mautic rotates its refresh token) is saved for real afterwards, as is
+ * a connection found to need reconnecting; else the dry run would break the connection.
+ */
+export async function rehearse<T>(
+  store: Store,
+  fn: (store: Store, credentials: (connectionId: string) => CredentialStore) => Promise<T>,
+): Promise<T> {
+  const refreshed = new Map<string, Credentials>();
+  const reconnect = new Map<string, string>();
+  try {
+    return await store.rolledBack((tx) =>
+      fn(tx, (id) => {
+        const inner = tx.connections.credentialStore(id);
+        return {
+          read: () => inner.read(),
+          refresh: async (refresh) => {
+            const next = await inner.refresh(refresh);
+            refreshed.set(id, next);
+            return next;
+          },
+          markNeedsReconnect: async (reason) => {
+            reconnect.set(id, reason);
+            await inner.markNeedsReconnect(reason);
+          },
+        };
+      }),
+    );
+  } finally {
+    for (const [id, credentials] of refreshed) {
+      await store.connections.credentialStore(id).refresh(() => Promise.resolve(credentials));
+    }
+    for (const [id, reason] of reconnect) {
+      await store.connections.credentialStore(id).markNeedsReconnect(reason);
+    }
+  }
 }

@@ -105,6 +105,11 @@ export interface ConnectorContext {
 export interface SchemaSpec {
   stages: { key: string; label: string }[];
   dimensions: string[];
+  /**
+   * Learn the model's stages and what the vendor has, as for a run, but create or change nothing
+   * (a dry run: how contacts' stages are read depends on it, the writes are withheld).
+   */
+  learnOnly?: boolean;
 }
 
 /** The work a run did, from which a connector says the fewest API calls it could have taken. */

@@ -2,7 +2,7 @@
 import type { Store, Workspace } from '../store/index.ts';
 
 import { ApiCallTally } from './api-calls.ts';
-import { openConnectors } from './connectors.ts';
+import { type ConnectorDeps, openConnectors } from './connectors.ts';
 import { workspaceModel } from './engine.ts';
 import { emptyTally, type RunContext, tuningOf } from './run-context.ts';
 import type { PipelineOptions, SyncProgress } from './types.ts';
@@ -14,6 +14,7 @@ export async function resolveWorkspace(store: Store, workspace: string | Workspa
 export async function prepareRun(
   options: PipelineOptions & { onProgress?: ((p: SyncProgress) => void | Promise<void>) | undefined },
   workspaceRef: string | Workspace,
+  connectorDeps: Pick<ConnectorDeps, 'credentials'> = {},
 ): Promise<RunContext> {
   const clock = options.now ?? (() => new Date());
   const workspace = await resolveWorkspace(options.store, workspaceRef);
@@ -29,6 +30,7 @@ export async function prepareRun(
       log,
       now: options.now,
       calls,
+      ...connectorDeps,
       warn: (w) => {
         tally.warnings.push(`${w.vendor} ${w.stream} skipped: ${w.message}`);
       },

@@ -2,13 +2,12 @@
  * Previews: what a run or a model change would do, computed from decisions without storing them.
  * `previewModelChange` answers "if you raise the MQL threshold to 60, 312 contacts leave MQL".
  */
-import type { CompiledModel, Decision, Properties, Scores } from '../model.ts';
-import type { CrmLink, Store, StoredContact, StoredDecision, Workspace } from '../store/index.ts';
+import type { CompiledModel, Decision, Scores } from '../model.ts';
+import type { CrmLink, Store, StoredDecision, Workspace } from '../store/index.ts';
 
 import { handoffStages, toContactInput } from './contact-inputs.ts';
 import { resolveWorkspace } from './prepare.ts';
 import type { SyncPreview } from './types.ts';
-import type { EngagementEvent } from '../model.ts';
 
 const SAMPLE_LIMIT = 10;
 
@@ -19,7 +18,8 @@ export function sameScores(a: Scores | null | undefined, b: Scores | null | unde
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-interface Entry {
+/** One contact's line in a preview. */
+export interface PreviewEntry {
   from: string | null;
   to: string;
   summary: string;
@@ -31,18 +31,23 @@ interface Entry {
 }
 
 export class PreviewBuilder {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, PreviewEntry>();
   private readonly handoff: Set<string>;
 
   constructor(model: CompiledModel, hasCrm: boolean) {
     this.handoff = new Set(hasCrm ? handoffStages(model) : []);
   }
 
+  /** Adds (or replaces) one contact's line as someone else worked it out (a dry run's steps). */
+  put(contactId: string, entry: PreviewEntry): void {
+    this.entries.set(contactId, entry);
+  }
+
   /** Adds (or replaces, when a later step re-decides the contact) one contact's outcome. */
   add(decision: Decision, before: StoredDecision | undefined, link: CrmLink | undefined): void {
     const written = before?.written;
     const atHandoff = this.handoff.has(decision.stage);
-    this.entries.set(decision.contactId, {
+    this.put(decision.contactId, {
       from: before?.stage ?? null,
       to: decision.stage,
       summary: decision.summary,
@@ -94,20 +99,7 @@ export class PreviewBuilder {
   }
 }
 
-/** Pulled-but-not-stored data a dry run qualifies with, on top of the store. */
-export interface Overlay {
-  contacts: Map<string, Pick<StoredContact, 'id' | 'properties' | 'salesFacts' | 'sourceStage'>>;
-  /** New events (not yet stored) by contact. */
-  events: Map<string, EngagementEvent[]>;
-  /** Sales facts read back but not stored, by contact. */
-  facts: Map<string, Properties>;
-}
-
-export function emptyOverlay(): Overlay {
-  return { contacts: new Map(), events: new Map(), facts: new Map() };
-}
-
-/** Qualifies `ids` with `model` from the store plus `overlay`, adding each outcome to `preview`. */
+/** Qualifies `ids` with `model` from the store, adding each outcome to `preview`. */
 export async function evaluate(
   args: {
     store: Store;
@@ -120,7 +112,6 @@ export async function evaluate(
   },
   ids: string[],
   preview: PreviewBuilder,
-  overlay: Overlay = emptyOverlay(),
 ): Promise<number> {
   const ws = args.workspace.id;
   const size = args.batchSize ?? 500;
@@ -136,16 +127,11 @@ export async function evaluate(
     ]);
     const byId = new Map(stored.map((c) => [c.id, c]));
     for (const id of chunk) {
-      const base = overlay.contacts.get(id) ?? byId.get(id);
-      if (!base) continue;
-      const facts = {
-        ...(byId.get(id)?.salesFacts ?? {}),
-        ...base.salesFacts,
-        ...(overlay.facts.get(id) ?? {}),
-      };
+      const contact = byId.get(id);
+      if (!contact) continue;
       const input = toContactInput(args.model, {
-        contact: { ...base, salesFacts: facts },
-        events: [...(events.get(id) ?? []), ...(overlay.events.get(id) ?? [])],
+        contact,
+        events: events.get(id) ?? [],
         decision: decisions.get(id),
       });
       preview.add(args.model.qualify(input, args.at), decisions.get(id), links.get(id));

@@ -1,8 +1,8 @@
 /** What the steps of one run share: the workspace, its model and connectors, tuning and tallies. */
 import type { CrmConnector, SourceConnector } from './ports.ts';
 import type { Logger } from '../log.ts';
-import type { CompiledModel } from '../model.ts';
-import type { RecordErrorEntry, Store, Workspace } from '../store/index.ts';
+import type { CompiledModel, Decision } from '../model.ts';
+import type { RecordErrorEntry, Store, StoredDecision, Workspace } from '../store/index.ts';
 
 import type { ApiCallTally } from './api-calls.ts';
 import type { PipelineTuning, RecordErrorSummary, StepName, SyncProgress } from './types.ts';
@@ -53,6 +53,12 @@ export function emptyTally(): RunTally {
   };
 }
 
+/** Watches a run's decisions (a dry run builds its preview from them). */
+export interface RunObserver {
+  /** A decision the qualify step stored, with the one it replaced. */
+  decided(decision: Decision, before: StoredDecision | undefined): void;
+}
+
 export interface RunContext {
   /** The step under way, named in the errors that end a run. */
   step: StepName | 'start';
@@ -69,6 +75,7 @@ export interface RunContext {
   tally: RunTally;
   calls: ApiCallTally;
   progress(p: SyncProgress): Promise<void>;
+  observer?: RunObserver;
 }
 
 export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {

@@ -7,11 +7,11 @@ import type { Cursor, SchemaSpec } from './ports.ts';
 import { TransientError } from '../errors.ts';
 
 import { forwardOnly } from './cursor-window.ts';
-import { dryRunSync } from './dry-run.ts';
+import { rehearse, withholdWrites } from './dry-run.ts';
 import { propagateCrmErasures } from './erasure.ts';
 import { rekeyLegacyLinks } from './identity.ts';
 import { settlePendingDeletions } from './source-deletions.ts';
-import { prepareRun } from './prepare.ts';
+import { prepareRun, resolveWorkspace } from './prepare.ts';
 import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
 import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
@@ -114,16 +114,25 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
 }
 
 export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
-  if (options.dryRun) return dryRunSync(options);
   const startedMs = Date.now();
   const full = options.full ?? false;
-  const ctx = await prepareRun(options, options.workspace);
-  const release = await ctx.store.db.tryLock(`leadstage:sync:${ctx.workspace.id}`);
+  const workspace = await resolveWorkspace(options.store, options.workspace);
+  // A dry run takes the lock too: it predicts the state a run would start from.
+  const release = await options.store.db.tryLock(`leadstage:sync:${workspace.id}`);
   if (!release) {
-    throw new TransientError(`a sync of workspace "${ctx.workspace.name}" is already running`);
+    throw new TransientError(`a sync of workspace "${workspace.name}" is already running`);
   }
   try {
-    return await runLocked(ctx, options, startedMs, full);
+    if (!options.dryRun) {
+      return await runLocked(await prepareRun(options, workspace), options, startedMs, full);
+    }
+    // The dry run is this run: the same steps, its store writes rolled back, vendor writes withheld.
+    return await rehearse(options.store, async (store, credentials) => {
+      const ctx = await prepareRun({ ...options, store }, workspace, { credentials });
+      const recorder = withholdWrites(ctx);
+      const summary = await runLocked(ctx, options, startedMs, full, true);
+      return { ...summary, preview: recorder.build(ctx.model, ctx.crm !== null) };
+    });
   } finally {
     await release();
   }
@@ -134,6 +143,7 @@ async function runLocked(
   options: RunSyncOptions,
   startedMs: number,
   full: boolean,
+  dryRun = false,
 ): Promise<SyncSummary> {
   const checkpoint = async (after: Parameters<NonNullable<RunSyncOptions['checkpoint']>>[0]) => {
     await options.checkpoint?.(after);
@@ -144,9 +154,10 @@ async function runLocked(
   const runId = await ctx.store.runs.start(ctx.workspace.id, { kind: 'sync', full, startedAt: ctx.at });
   const finish = async (status: 'succeeded' | 'failed', err?: unknown): Promise<SyncSummary> => {
     const summary = summarize(ctx, {
-      runId,
+      // A dry run's record is rolled back with the rest.
+      runId: dryRun ? null : runId,
       kind: 'sync',
-      dryRun: false,
+      dryRun,
       full,
       requalifiedAll: requalifyAll,
       startedMs,
@@ -160,7 +171,8 @@ async function runLocked(
     });
     return summary;
   };
-  ctx.log.info('sync started', { run: runId, full, requalifyAll });
+  const what = dryRun ? 'dry run' : 'sync';
+  ctx.log.info(`${what} started`, { run: runId, full, requalifyAll });
   try {
     // Every run: connectors learn the model's stages here (HubSpot maps lifecycle options from them),
     // and a new model may name stages or score dimensions the vendors do not have yet.
@@ -208,12 +220,12 @@ async function runLocked(
     await saveCursor(ctx, STREAMS.salesOutcomes, outcomesReached);
 
     const summary = await finish('succeeded');
-    ctx.log.info('sync finished', { run: runId, ...runCounts(summary) });
+    ctx.log.info(`${what} finished`, { run: runId, ...runCounts(summary) });
     return summary;
   } catch (err) {
     inStep(ctx, err);
     await finish('failed', err).catch(() => undefined);
-    ctx.log.error('sync failed', { run: runId, error: errorMessage(err) });
+    ctx.log.error(`${what} failed`, { run: runId, error: errorMessage(err) });
     throw err;
   }
 }

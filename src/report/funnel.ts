@@ -54,8 +54,13 @@ export interface FunnelStage {
   reached: number;
   /** reached(next) / reached(this); null for the last stage or when nobody reached this one. */
   conversionToNext: number | null;
-  /** Days spent in the stage by contacts who left it (median and mean), null when none left yet. */
+  /**
+   * Median days in the stage, Kaplan-Meier: a stay still open counts as lasting at least until now
+   * (censored), so contacts that went quiet in a stage keep it from looking fast. Null until half
+   * the stays are known to have ended.
+   */
   medianDays: number | null;
+  /** Mean days of the stays that ended, null when none ended yet. */
   meanDays: number | null;
   /** Probability that a contact now in this stage reaches the won stage, from the rates. */
   winProbability: number | null;
@@ -132,11 +137,15 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
   }
 
   const durations = stages.map((): number[] => []);
+  const stays = stages.map((): Stay[] => []);
   for (const row of rows) {
     const i = index.get(row.stage);
-    if (i === undefined || row.exitedAt === null) continue;
-    const days = (Date.parse(row.exitedAt) - Date.parse(row.enteredAt)) / DAY_MS;
-    if (Number.isFinite(days) && days >= 0) durations[i]!.push(days);
+    if (i === undefined) continue;
+    const end = row.exitedAt === null ? input.now.getTime() : Date.parse(row.exitedAt);
+    const days = (end - Date.parse(row.enteredAt)) / DAY_MS;
+    if (!Number.isFinite(days) || days < 0) continue;
+    stays[i]!.push({ days, ended: row.exitedAt !== null });
+    if (row.exitedAt !== null) durations[i]!.push(days);
   }
 
   const conversion = stages.map((_, i) =>
@@ -169,7 +178,7 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
       current: current[i]!,
       reached: reached[i]!,
       conversionToNext: conversion[i]!,
-      medianDays: d.length ? median(d) : null,
+      medianDays: censoredMedian(stays[i]!),
       meanDays: d.length ? d.reduce((a, b) => a + b, 0) / d.length : null,
       winProbability: p,
       expectedRevenue: expected,
@@ -223,8 +232,33 @@ function cohortsOf(
   return [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+interface Stay {
+  days: number;
+  /** False for a stay still open: its length so far is a lower bound (censored). */
+  ended: boolean;
+}
+
+/**
+ * The Kaplan-Meier median: the survival curve S steps down at each ended stay by the share of the
+ * stays still at risk; the median is where S reaches one half (midway to the next ended stay when
+ * it lands on one half exactly, which gives the usual median when every stay ended). Stays ending
+ * and censored at the same length count the ending first.
+ */
+function censoredMedian(stays: Stay[]): number | null {
+  const sorted = [...stays].sort((a, b) => a.days - b.days || Number(b.ended) - Number(a.ended));
+  let atRisk = sorted.length;
+  let survival = 1;
+  for (let k = 0; k < sorted.length; k++) {
+    const stay = sorted[k]!;
+    if (stay.ended) {
+      survival *= (atRisk - 1) / atRisk;
+      if (Math.abs(survival - 0.5) < 1e-12) {
+        const next = sorted.slice(k + 1).find((s) => s.ended);
+        return next ? (stay.days + next.days) / 2 : stay.days;
+      }
+      if (survival < 0.5) return stay.days;
+    }
+    atRisk -= 1;
+  }
+  return null;
 }

@@ -20,6 +20,8 @@ export interface SandboxServerOptions {
   contacts?: number;
   seed?: number;
   now?: () => number;
+  /** Epoch ms the seeded data is relative to (connectors/sandbox-types.ts). @default the start time */
+  epoch?: number;
 }
 
 export type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;
@@ -34,6 +36,7 @@ export async function startSandboxServer(options: SandboxServerOptions = {}) {
     seed: options.seed ?? 42,
     contacts: options.contacts ?? 2000,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
   };
   const hubspot = createHubspotSandbox({ ...common, publicUrl: `${url}/hubspot` });
   const salesforce = createSalesforceSandbox({ ...common, publicUrl: `${url}/salesforce` });

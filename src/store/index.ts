@@ -47,8 +47,16 @@ export interface Store extends Repos {
   readonly applied: Migration[];
   /** Runs `fn` with repositories bound to one transaction. */
   transaction<T>(fn: (repos: Repos) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with a store bound to one transaction that is rolled back at the end, whatever `fn`
+   * did (a dry run runs the real steps here). `fn`'s own transactions join it.
+   */
+  rolledBack<T>(fn: (store: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** Thrown inside a rolled-back transaction to end it; never leaves `rolledBack`. */
+class RollBack extends Error {}
 
 export interface OpenStoreOptions {
   /** PostgreSQL connection string; unset → PGlite in `dataDir`. */
@@ -107,12 +115,29 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   }
   // One tally per store, shared by the repositories bound to its transactions.
   const statistics = options.analyzeAfterLoads === false ? NO_STATISTICS : analyzeAfterLoads();
+  return storeOver(db, sealer, statistics, applied);
+}
+
+function storeOver(db: Db, sealer: Sealer, statistics: TableStatistics, applied: Migration[]): Store {
   return {
     ...createRepos(db, sealer, statistics),
     db,
     backend: db.backend,
     applied,
     transaction: (fn) => db.transaction((tx) => fn(createRepos(tx, sealer, statistics))),
+    rolledBack: async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
+      let result: { value: T } | undefined;
+      try {
+        await db.transaction(async (tx) => {
+          // Loads inside are undone: they must not count towards the next ANALYZE.
+          result = { value: await fn(storeOver(tx, sealer, NO_STATISTICS, applied)) };
+          throw new RollBack('rolled back');
+        });
+      } catch (err) {
+        if (!(err instanceof RollBack) || !result) throw err;
+      }
+      return result!.value;
+    },
     close: () => db.close(),
   };
 }

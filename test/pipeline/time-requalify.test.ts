@@ -144,4 +144,24 @@ describe('one instant per decision', () => {
     expect(summary.pulled.newEvents).toBe(1);
     expect(h.source.stageOf('late')).toBe('mql');
   });
+
+  it('re-qualifies a contact once our clock reaches an event the vendor dated in our future', async () => {
+    const h = await createHarness(store, { model: compileModelText(COOLING_MODEL, 'cooling.yaml') });
+    h.source.setContact('ahead', { email: 'ahead@acme.io' });
+    // The vendor's clock runs an hour ahead of ours: its pricing view is dated in our future, so
+    // the 14-day window (up to the decision time) does not hold it yet.
+    h.source.addEvent({
+      id: 'pricing1',
+      contactId: 'ahead',
+      type: 'page_view',
+      at: new Date(START.getTime() + 60 * MINUTE).toISOString(),
+    });
+    const first = await h.run();
+    expect(first.stageChanges).toStrictEqual({ lead: 1 });
+    // Two hours on, nothing new: the view is inside the window now (40 points ≥ the MQL's 40).
+    h.clock.now = new Date(START.getTime() + 120 * MINUTE);
+    const second = await h.run();
+    expect(second).toMatchObject({ qualified: 1, due: 1, stageChanges: { mql: 1 } });
+    expect(h.source.stageOf('ahead')).toBe('mql');
+  });
 });

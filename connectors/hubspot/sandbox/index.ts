@@ -98,7 +98,7 @@ interface TokenInfo {
 export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSandbox {
   const now = options.now ?? Date.now;
   const ttl = options.accessTokenTtlSeconds ?? 1800;
-  const portal = new Portal(options.seed, options.contacts, now);
+  const portal = new Portal(options.seed, options.contacts, now, options.epoch);
   let limits: HubspotSandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
 
   let calls: Record<string, number> = {};

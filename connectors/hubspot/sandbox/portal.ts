@@ -180,11 +180,14 @@ export class Portal {
   private readonly seed: number;
   private readonly count: number;
   private readonly now: () => number;
+  /** What the seeded data is relative to (see SandboxOptions.epoch); unset: the clock at seeding. */
+  private readonly epoch: number | undefined;
 
-  constructor(seed: number, count: number, now: () => number) {
+  constructor(seed: number, count: number, now: () => number, epoch?: number) {
     this.seed = seed;
     this.count = count;
     this.now = now;
+    this.epoch = epoch;
     this.reseed();
   }
 
@@ -195,7 +198,7 @@ export class Portal {
     this.emailEvents = [];
     this.webEvents = [];
     this.nextId = 1;
-    const nowMs = this.now();
+    const nowMs = this.epoch ?? this.now();
     const people = generatePeople(this.seed, this.count, nowMs);
     const activities = generateActivities(this.seed, people, nowMs);
     const ids = people.map((p) =>

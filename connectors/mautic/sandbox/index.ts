@@ -76,7 +76,7 @@ export interface MauticSandboxOptions extends SandboxOptions {
 
 export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbox {
   const now = options.now ?? Date.now;
-  let state = SandboxState.seeded(options.seed, options.contacts, now());
+  let state = SandboxState.seeded(options.seed, options.contacts, options.epoch ?? now());
   const oauth = new SandboxOAuth(now);
   const settings: AuthSettings = { apiEnabled: true, basicAuthEnabled: false };
   let calls: Record<string, number> = {};
@@ -172,7 +172,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
     settings,
     stats: (): SandboxStats => ({ calls: { ...calls }, rateLimited }),
     reset() {
-      state = SandboxState.seeded(options.seed, options.contacts, now());
+      state = SandboxState.seeded(options.seed, options.contacts, options.epoch ?? now());
       oauth.reset();
       calls = {};
       rateLimited = 0;

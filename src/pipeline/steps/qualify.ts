@@ -102,6 +102,7 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
       return moved;
     });
     await recordFailures(ctx, 'qualify', failures);
+    for (const d of decisions) ctx.observer?.decided(d, previous.get(d.contactId));
     for (const t of transitions) ctx.tally.stageChanges[t.to] = (ctx.tally.stageChanges[t.to] ?? 0) + 1;
     ctx.tally.qualified += decisions.length;
     done += contacts.length;

@@ -63,8 +63,42 @@ describe('funnel report', () => {
 
   it('computes conversion to the next stage and time spent by those who left', () => {
     expect(report.stages.map((s) => s.conversionToNext)).toEqual([0.6, 0.5, 1 / 3, null]);
-    expect(report.stages[0]).toMatchObject({ medianDays: 5, meanDays: 34 / 6 });
+    // Lead: 6 stays ended (2, 4, 4, 6, 8, 10 days), 4 are still open after 31 days (censored).
+    // Kaplan-Meier: S = 9/10, ·8/9, ·7/8, ·6/7, ·5/6 = 0.5 at 8 days, so midway to 10: 9 (the
+    // ended stays alone said 5, as if the 4 that never left did not exist).
+    expect(report.stages[0]).toMatchObject({ medianDays: 9, meanDays: 34 / 6 });
     expect(report.stages[3]!.medianDays).toBeNull();
+  });
+
+  it('counts a stay still open as lasting at least until now, not as absent', () => {
+    const day = (n: number) => new Date(Date.UTC(2026, 9, 1 + n)).toISOString();
+    const stays: StageStay[] = [
+      ...[2, 4, 6].map((n, i) => ({ contactId: `e${i}`, stage: 'mql', enteredAt: day(0), exitedAt: day(n) })),
+      // Two MQLs that went quiet 10 days ago.
+      ...[0, 1].map((i) => ({ contactId: `o${i}`, stage: 'mql', enteredAt: day(0), exitedAt: null })),
+    ];
+    const r = buildFunnel({
+      stages,
+      history: stays,
+      current: new Map([...stays].map((s) => [s.contactId, s.exitedAt ? 'sql' : 'mql'])),
+      amounts: new Map(),
+      now: new Date(day(10)),
+    });
+    // S = 4/5 = 0.8 at 2 days, ·3/4 = 0.6 at 4, ·2/3 = 0.4 at 6: the median is 6 (ended only: 4).
+    expect(r.stages[1]).toMatchObject({ medianDays: 6, meanDays: 4, current: 2 });
+    // More than half still open and longer than every ended stay: no median yet.
+    const mostlyOpen = buildFunnel({
+      stages,
+      history: [
+        ...stays,
+        { contactId: 'o2', stage: 'mql', enteredAt: day(0), exitedAt: null },
+        { contactId: 'o3', stage: 'mql', enteredAt: day(0), exitedAt: null },
+      ],
+      current: new Map(),
+      amounts: new Map(),
+      now: new Date(day(10)),
+    });
+    expect(mostlyOpen.stages[1]!.medianDays).toBeNull();
   });
 
   it('forecasts revenue from the rates and the won deal size', () => {

@@ -1,0 +1,31 @@
+/**
+ * The short simulated quarter (test/soak/quarter.ts): 90 days of daily syncs against the sandboxes
+ * with contacts, engagement, sales, merges and a model change arriving, reconciled after every
+ * sync. SOAK_DAYS and SOAK_CONTACTS size it (.env.example); `npm run soak` runs the long one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { openTestStore, type TestStore } from '../helpers/db.ts';
+import { runQuarter } from './quarter.ts';
+
+const DAYS = Number(process.env.SOAK_DAYS ?? 90);
+const CONTACTS = Number(process.env.SOAK_CONTACTS ?? 80);
+
+let t: TestStore;
+beforeAll(async () => {
+  t = await openTestStore('postgres');
+});
+afterAll(async () => {
+  await t.cleanup();
+});
+
+describe(`a simulated quarter (${DAYS} days, ${CONTACTS} contacts)`, () => {
+  it('keeps every invariant after every scheduled sync', async () => {
+    const result = await runQuarter({ store: t.store, days: DAYS, contacts: CONTACTS });
+    expect(result.syncs).toBe(DAYS);
+    // The quarter did something: handoffs happened and merges were applied.
+    expect(result.handedOff).toBeGreaterThan(0);
+    expect(result.merges).toBeGreaterThan(0);
+    expect(result.violations).toStrictEqual([]);
+  }, 900_000);
+});
