@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { SANDBOX_QUEUES, SANDBOX_USERS } from '../../connectors/salesforce/sandbox/assignment.ts';
 import { saveHandoffSettings } from '../../src/pipeline/handoff-settings.ts';
+import { compileModelText } from '../../src/qualification/index.ts';
+import { loadFunnel } from '../../src/report/load.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 import { startWorld, type E2eWorld } from './helpers.ts';
 
@@ -233,5 +235,59 @@ describe('the why in Salesforce', () => {
     expect(live).toHaveLength(1);
     expect(live[0]!.Id).not.toBe(task!.Id);
     expect(String(live[0]!.Description)).toContain('Scores: fit 20,');
+  });
+});
+
+describe('the SDR step', () => {
+  it('records marketing → SDR and SDR → sales as separate moments, and the funnel counts each by owner', async () => {
+    world = await startWorld(t.store, 0);
+    const text = [
+      'name: sdr-step',
+      'dimensions: [fit]',
+      'stages:',
+      '  - { key: lead }',
+      "  - { key: mql, owner: sdr, requires: { property: jobtitle, matches: 'marketing' } }",
+      '  - key: sql',
+      '    owner: sales',
+      '    handoff: true',
+      "    requires: { all: [{ property: jobtitle, matches: 'marketing' }, { property: budget, exists: true }] }",
+      'scoring:',
+      "  - { dimension: fit, when: { property: jobtitle, matches: 'marketing' }, points: 20 }",
+    ].join('\n');
+    const model = compileModelText(text, 'sdr-step.yaml');
+    await t.store.workspaces.setModel(world.workspaceId, {
+      text,
+      ref: 'sdr-step.yaml',
+      version: model.version,
+    });
+    const person = (n: number, jobtitle: string) =>
+      world!.sandbox.hubspot.addContact({ email: `p${n}@acme${n}.example`, lastname: `P${n}`, jobtitle });
+    const a = person(1, 'Marketing Manager');
+    const b = person(2, 'Marketing Director');
+    person(3, 'Engineer');
+    const first = await world.sync();
+    expect(first.handedOff).toBe(0);
+
+    // B's budget is confirmed: the SDR hands B to sales (and leadstage hands B to Salesforce).
+    world.sandbox.hubspot.updateContact(b, { bant_budget: 'approved' });
+    const second = await world.sync();
+    expect(second.handedOff).toBe(1);
+
+    const moments = await t.store.ownership.moments(world.workspaceId);
+    expect(moments.map((m) => [m.contactId, m.from, m.to, m.stage])).toEqual([
+      [a, 'marketing', 'sdr', 'mql'],
+      [b, 'marketing', 'sdr', 'mql'],
+      [b, 'sdr', 'sales', 'sql'],
+    ]);
+    const { report } = await loadFunnel(t.store, world.workspaceId);
+    expect(report.owners).toEqual([
+      { owner: 'marketing', stages: ['lead'], reached: 3, current: 1 },
+      { owner: 'sdr', stages: ['mql'], reached: 2, current: 1 },
+      { owner: 'sales', stages: ['sql'], reached: 1, current: 1 },
+    ]);
+    expect(report.handoffs).toEqual([
+      { from: 'marketing', to: 'sdr', contacts: 2 },
+      { from: 'sdr', to: 'sales', contacts: 1 },
+    ]);
   });
 });
