@@ -103,7 +103,9 @@ export interface Decision {
   modelVersion: string;
 }
 
-export type StageOwner = 'marketing' | 'sales';
+/** Who works a contact in a stage: marketing nurtures, SDRs qualify, sales (account executives) sell. */
+export const STAGE_OWNERS = ['marketing', 'sdr', 'sales'] as const;
+export type StageOwner = (typeof STAGE_OWNERS)[number];
 
 export interface StageInfo {
   key: string;
@@ -157,6 +159,8 @@ export interface HandoffRecord {
    * email and no external id of its own is linked (and given the external id) instead of created.
    */
   matchOnEmail?: boolean;
+  /** No link yet: the CRM record may not exist, and if it is created here it gets an owner. */
+  firstHandoff?: boolean;
 }
 
 /** What sales did, as read back from the CRM. */
@@ -190,7 +194,14 @@ export interface WriteResult {
 
 export interface HandoffResult {
   /** `contactId`: the record matched an existing CRM Contact, which later handoffs update. */
-  ok: { externalId: string; crmId: string; created: boolean; contactId?: string }[];
+  ok: {
+    externalId: string;
+    crmId: string;
+    created: boolean;
+    contactId?: string;
+    /** The owner set on a created record (absent when the CRM's assignment rules or default chose). */
+    ownerId?: string;
+  }[];
   failed: RecordFailure[];
 }
 
@@ -217,4 +228,29 @@ export interface CrmErasureOutcome {
   action: 'deleted' | 'kept' | 'not_found' | 'failed';
   /** Why a record was kept or failed, in words (no personal data). */
   reason?: string;
+}
+
+/**
+ * How a record created by a handoff gets its owner: a user or queue id, the CRM's assignment rules
+ * (its active rule, or the one named), or whatever the CRM does by default.
+ */
+export type OwnerChoice =
+  { kind: 'user'; ownerId: string } | { kind: 'assignment_rules'; ruleId?: string } | { kind: 'default' };
+
+/** The "why" of a handoff written into the CRM record as a Task or a note, kept up to date. */
+export interface WhyNote {
+  /** The link's external id, naming the record in outcomes. */
+  externalId: string;
+  /** The CRM record it is attached to (Lead or Contact id). */
+  recordId: string;
+  as: 'task' | 'note';
+  /** The Task or note written before: updated in place, never a second one. */
+  existingId?: string;
+  subject: string;
+  body: string;
+}
+
+export interface WhyResult {
+  ok: { externalId: string; id: string; created: boolean }[];
+  failed: RecordFailure[];
 }

@@ -47,7 +47,13 @@ export class BulkIngest {
     this.config = config;
   }
 
-  async upsert(object: string, externalIdField: string, rows: Row[]): Promise<HandoffResult> {
+  /** `assignmentRuleId`: the Lead assignment rule the job runs on the records it creates (none otherwise). */
+  async upsert(
+    object: string,
+    externalIdField: string,
+    rows: Row[],
+    assignmentRuleId?: string,
+  ): Promise<HandoffResult> {
     let job: IngestJob | undefined;
     let results: Results;
     try {
@@ -61,6 +67,7 @@ export class BulkIngest {
             object,
             operation: 'upsert',
             externalIdFieldName: externalIdField,
+            ...(assignmentRuleId ? { assignmentRuleId } : {}),
             // CSV written here, so every row has the union of columns: a missing value is an empty
             // cell, which Bulk API leaves unchanged (#N/A would blank it).
             input: toCsv(rows.map((r) => r.fields)),

@@ -9,12 +9,14 @@ import { z } from 'zod';
 
 import { ConfigError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
-import type { HandoffRecord, HandoffResult } from '../../src/model.ts';
+import type { HandoffRecord, HandoffResult, OwnerChoice } from '../../src/model.ts';
+import type { HandoffOptions } from '../../src/pipeline/ports.ts';
 import { BulkIngest } from './bulk-ingest.ts';
 import { matchOnEmail } from './email-match.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
 import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
+import { ownerGroups, type WriteGroup } from './ownership.ts';
 import { collect, parseResults, type Row } from './results.ts';
 import type { HandoffObject, ObjectSchemas } from './schema.ts';
 import { chunk, soqlList } from './soql.ts';
@@ -46,7 +48,7 @@ export class Handoff {
     this.log = log;
   }
 
-  async run(input: HandoffRecord[]): Promise<HandoffResult> {
+  async run(input: HandoffRecord[], options: HandoffOptions = {}): Promise<HandoffResult> {
     const result: HandoffResult = { ok: [], failed: [] };
     // One record per external id (the last wins): Salesforce refuses a request that names one twice.
     const records = [...new Map(input.map((r) => [r.externalId, r])).values()];
@@ -65,10 +67,12 @@ export class Handoff {
     }
     if (direct.length) {
       if (object === 'Contact') await this.fileUnderAccounts(rows, direct);
-      const outcome =
-        rows.length > this.config.bulkThreshold
-          ? await new BulkIngest(this.client, this.config).upsert(object, this.mapping.externalIdField, rows)
-          : await this.upsertInChunks(object, rows);
+      const outcome: HandoffResult = { ok: [], failed: [] };
+      for (const group of await this.groupByOwner(object, direct, rows, options)) {
+        const written = await this.write(object, group);
+        outcome.ok.push(...written.ok);
+        outcome.failed.push(...written.failed);
+      }
       result.ok.push(...outcome.ok);
       const converted = outcome.failed.filter((f) => f.code === CONVERTED).map((f) => f.id);
       result.failed.push(...outcome.failed.filter((f) => f.code !== CONVERTED));
@@ -172,7 +176,60 @@ export class Handoff {
     this.log.warn('salesforce field missing, value not written', { field });
   }
 
-  private async upsertInChunks(object: HandoffObject, rows: Row[]): Promise<HandoffResult> {
+  /**
+   * Records on their first handoff are looked up by external id: only those Salesforce does not
+   * have yet are created with an owner (chosen by the workspace, in order); the rest keep theirs.
+   */
+  private async groupByOwner(
+    object: HandoffObject,
+    records: HandoffRecord[],
+    rows: Row[],
+    options: HandoffOptions,
+  ): Promise<WriteGroup[]> {
+    const first = records.filter((r) => r.firstHandoff);
+    const existing = new Set<string>();
+    const extId = this.mapping.externalIdField;
+    for (const part of chunk(
+      first.map((r) => r.externalId),
+      IN_LIST,
+    )) {
+      const soql = `SELECT Id, ${extId} FROM ${object} WHERE ${extId} IN ${soqlList(part)}`;
+      for (const found of await this.query(soql, object)) existing.add(String(found[extId]).toLowerCase());
+    }
+    const created = first.filter((r) => !existing.has(r.externalId.toLowerCase()));
+    const choices = new Map<string, OwnerChoice>();
+    if (created.length && options.chooseOwners) {
+      const chosen = await options.chooseOwners(created);
+      created.forEach((r, i) => choices.set(r.externalId, chosen[i] ?? { kind: 'default' }));
+    }
+    return ownerGroups(records, rows, existing, choices);
+  }
+
+  private async write(object: HandoffObject, group: WriteGroup): Promise<HandoffResult> {
+    const out =
+      group.bulk.allowed && group.rows.length > this.config.bulkThreshold
+        ? await new BulkIngest(this.client, this.config).upsert(
+            object,
+            this.mapping.externalIdField,
+            group.rows,
+            group.bulk.assignmentRuleId,
+          )
+        : await this.upsertInChunks(object, group.rows, group.headers);
+    if (group.owners) {
+      // The owner is reported only where this write created the record.
+      for (const ok of out.ok) {
+        const owner = ok.created ? group.owners.get(ok.externalId) : undefined;
+        if (owner) ok.ownerId = owner;
+      }
+    }
+    return out;
+  }
+
+  private async upsertInChunks(
+    object: HandoffObject,
+    rows: Row[],
+    headers: Record<string, string>,
+  ): Promise<HandoffResult> {
     const out: HandoffResult = { ok: [], failed: [] };
     const extId = this.mapping.externalIdField;
     for (const part of chunk(rows, COLLECTION_CHUNK)) {
@@ -180,7 +237,7 @@ export class Handoff {
         conn.sobject(object).upsert(
           part.map((r) => r.fields),
           extId,
-          { allOrNone: false },
+          { allOrNone: false, headers },
         ),
       );
       collect(part, parseResults(raw, part.length), out);

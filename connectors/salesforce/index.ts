@@ -9,6 +9,8 @@ import type {
   HandoffRecord,
   HandoffResult,
   SalesOutcome,
+  WhyNote,
+  WhyResult,
 } from '../../src/model.ts';
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
 import type {
@@ -17,6 +19,7 @@ import type {
   CrmConnector,
   CrmConnectorDefinition,
   Cursor,
+  HandoffOptions,
   Page,
   SchemaSpec,
 } from '../../src/pipeline/ports.ts';
@@ -33,6 +36,7 @@ import {
 import { salesforceOAuth } from './oauth.ts';
 import { SalesOutcomes } from './outcomes.ts';
 import { missingSchema, ObjectSchemas } from './schema.ts';
+import { writeWhyNotes } from './why.ts';
 
 export { SALESFORCE_API_VERSION } from './config.ts';
 export { createPkcePair, salesforceOAuth } from './oauth.ts';
@@ -113,9 +117,13 @@ export function createSalesforceConnector(
 
   return {
     vendor: 'salesforce',
-    async handoff(records: HandoffRecord[]): Promise<HandoffResult> {
+    async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
       if (!records.length) return { ok: [], failed: [] };
-      return (await open()).handoff.run(records);
+      return (await open()).handoff.run(records, options);
+    },
+    async writeWhy(notes: WhyNote[]): Promise<WhyResult> {
+      if (!notes.length) return { ok: [], failed: [] };
+      return writeWhyNotes((await open()).client, notes);
     },
     async *pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>> {
       const { client: c } = await open();

@@ -20,6 +20,11 @@ import {
   type WorkspaceSettings,
 } from '../pipeline/index.ts';
 import type { CheckReport } from '../mappings/index.ts';
+import {
+  describeHandoffSettings,
+  handoffSettings,
+  saveHandoffSettings,
+} from '../pipeline/handoff-settings.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
 import { confirmChange } from './confirm.ts';
@@ -224,6 +229,86 @@ export function registerWorkspaceCommands(program: Command): void {
           if (opts.json) out(JSON.stringify(report, null, 2));
           else for (const line of formatCheck(report)) out(line);
           if (!report.ok) process.exitCode = 1;
+        });
+      },
+    );
+
+  ws.command('handoff <name>')
+    .description('Show or set how handed-off records get an owner and how the why is written to the CRM')
+    .option('--default-owner', "new records get the CRM's default owner")
+    .option('--assignment-rules [ruleId]', "the CRM's active assignment rule, or the rule with this id")
+    .option('--round-robin <userIds>', 'comma-separated user ids that take new records in turn')
+    .option('--by-field <property>', 'choose the owner by this contact property (with --map)')
+    .option('--map <pairs>', 'value=ownerId pairs, comma-separated, for --by-field')
+    .option('--fallback <ownerId>', 'owner for values --map does not list (--by-field)')
+    .option('--why <as>', 'write the explanation as a task, a note, or off')
+    .option('--why-events <n>', 'how many recent engagement events the explanation lists')
+    .action(
+      async (
+        name: string,
+        opts: {
+          defaultOwner?: boolean;
+          assignmentRules?: string | boolean;
+          roundRobin?: string;
+          byField?: string;
+          map?: string;
+          fallback?: string;
+          why?: string;
+          whyEvents?: string;
+        },
+      ) => {
+        const list = (v: string) =>
+          v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+        const owners = [
+          opts.defaultOwner ? { mode: 'default' } : null,
+          opts.assignmentRules !== undefined
+            ? typeof opts.assignmentRules === 'string'
+              ? { mode: 'assignment_rules', ruleId: opts.assignmentRules }
+              : { mode: 'assignment_rules' }
+            : null,
+          opts.roundRobin !== undefined ? { mode: 'round_robin', users: list(opts.roundRobin) } : null,
+          opts.byField !== undefined
+            ? {
+                mode: 'field',
+                field: opts.byField,
+                map: Object.fromEntries(
+                  list(opts.map ?? '').map((pair) => {
+                    const at = pair.lastIndexOf('=');
+                    if (at <= 0) throw new ConfigError(`--map: "${pair}" is not value=ownerId`);
+                    return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+                  }),
+                ),
+                ...(opts.fallback ? { fallback: opts.fallback } : {}),
+              }
+            : null,
+        ].filter((o) => o !== null);
+        if (owners.length > 1) {
+          throw new ConfigError(
+            'choose one of --default-owner, --assignment-rules, --round-robin, --by-field',
+          );
+        }
+        await withStore(async (store) => {
+          const current = await store.workspaces.require(name);
+          const why =
+            opts.why !== undefined || opts.whyEvents !== undefined
+              ? {
+                  ...handoffSettings(current).why,
+                  ...(opts.why !== undefined ? { as: opts.why } : {}),
+                  ...(opts.whyEvents !== undefined ? { events: Number(opts.whyEvents) } : {}),
+                }
+              : undefined;
+          const changing = owners.length > 0 || why !== undefined;
+          const settings = changing
+            ? await saveHandoffSettings(store, current, {
+                ...(owners[0] ? { owner: owners[0] } : {}),
+                ...(why ? { why } : {}),
+              })
+            : handoffSettings(current);
+          out(`${changing ? 'saved: ' : ''}handoff of ${current.name}`);
+          for (const line of describeHandoffSettings(settings)) out(`  ${line}`);
         });
       },
     );

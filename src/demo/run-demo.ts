@@ -9,6 +9,8 @@ import { SANDBOX_PRIVATE_APP_TOKEN } from '../../connectors/hubspot/index.ts';
 import { SANDBOX_BASIC_AUTH } from '../../connectors/mautic/index.ts';
 import { createRegistry } from '../pipeline/registry.ts';
 import { SANDBOX_REFRESH_TOKEN } from '../../connectors/salesforce/sandbox/index.ts';
+import { SANDBOX_QUEUES, SANDBOX_USERS } from '../../connectors/salesforce/sandbox/assignment.ts';
+import { saveHandoffSettings } from '../pipeline/handoff-settings.ts';
 import type { Credentials } from '../pipeline/ports.ts';
 import { PortInUseError } from '../http/listen.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
@@ -53,6 +55,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const sandbox = await startSandbox(o);
   try {
     const { workspaceId, handoffLabel } = await createDemoWorkspace(o, sandbox);
+    // New Leads go round-robin to three of the sandbox org's reps; each gets a Task saying why.
+    const rotation = [SANDBOX_USERS.ava, SANDBOX_USERS.ben, SANDBOX_USERS.cleo];
+    await saveHandoffSettings(o.store, await o.store.workspaces.require(workspaceId), {
+      owner: { mode: 'round_robin', users: rotation },
+      why: { as: 'task', events: 5 },
+    });
     const registry = createRegistry(await builtinConnectors());
     const sync = () =>
       runSync({
@@ -204,6 +212,12 @@ async function createMauticConnection(store: Store, sandbox: SandboxServer) {
   });
 }
 
+/** The sandbox org's users and queues by id, to print owners by name. */
+const OWNER_NAMES = new Map<string, string>([
+  ...Object.entries(SANDBOX_USERS).map(([name, id]): [string, string] => [id, name]),
+  ...Object.entries(SANDBOX_QUEUES).map(([name, id]): [string, string] => [id, `${name} queue`]),
+]);
+
 function printHandedOff(o: DemoOptions, sandbox: SandboxServer): void {
   const leads = sandbox.salesforce.records('Lead').filter((l) => l.Leadstage_External_Id__c);
   o.out(`In Salesforce now: ${leads.length} leads handed off by leadstage, for example:`);
@@ -214,6 +228,16 @@ function printHandedOff(o: DemoOptions, sandbox: SandboxServer): void {
     o.out(
       `    stage ${String(l.Leadstage_Stage__c ?? '?')}, score ${String(l.Leadstage_Score__c ?? '?')}: ${String(l.Leadstage_Reason__c ?? '')}`,
     );
+    const owner = String(l.OwnerId ?? '');
+    o.out(`    owner ${OWNER_NAMES.get(owner) ?? owner} (${owner}), assigned round-robin on creation`);
+  }
+  const first = leads[0];
+  const task = first && sandbox.salesforce.records('Task').find((k) => k.WhoId === first.Id);
+  if (task) {
+    o.out();
+    o.out(`The Task on ${String(first.FirstName ?? '')} ${String(first.LastName ?? '')}'s Lead, saying why:`);
+    o.out(`  ${String(task.Subject)}`);
+    for (const line of String(task.Description ?? '').split('\n')) o.out(`    ${line}`);
   }
   o.out();
 }

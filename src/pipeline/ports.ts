@@ -15,10 +15,13 @@ import type {
   ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  OwnerChoice,
   RecordFailure,
   SalesOutcome,
   StageChange,
   Vendor,
+  WhyNote,
+  WhyResult,
   WriteResult,
 } from '../model.ts';
 
@@ -149,10 +152,24 @@ export interface SourceConnector {
   fieldNames?(): Promise<string[]>;
 }
 
+export interface HandoffOptions {
+  /**
+   * Asked once per batch for the records this handoff is about to create (never for a record the
+   * CRM already has, whoever owns it), in order; one choice per record. Without it, new records get
+   * the CRM's default owner.
+   */
+  chooseOwners?(created: HandoffRecord[]): Promise<OwnerChoice[]>;
+}
+
 export interface CrmConnector {
   readonly vendor: Vendor;
-  /** Upserts by external id; one outcome per record. */
-  handoff(records: HandoffRecord[]): Promise<HandoffResult>;
+  /**
+   * Upserts by external id; one outcome per record. Owners are set on records it creates, never
+   * changed on records that exist (no assignment rule runs on an update either).
+   */
+  handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult>;
+  /** Writes the Task or note that explains each handoff: updates `existingId`, else creates one. */
+  writeWhy?(notes: WhyNote[]): Promise<WhyResult>;
   /** What sales did since `since` (null: everything), in pages. */
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { STAGE_OWNERS, type StageOwner } from '../model.ts';
 import { LIMITS } from './limits.ts';
 import { regexProblem } from './regex.ts';
 import { modelWarnings } from './warnings.ts';
@@ -94,7 +95,7 @@ const stageSchema = z.strictObject({
   key,
   label: z.string().min(1).optional(),
   description: z.string().optional(),
-  owner: z.enum(['marketing', 'sales']).optional(),
+  owner: z.enum(STAGE_OWNERS).optional(),
   handoff: z.boolean().optional(),
   requires: z.unknown().optional(),
 });
@@ -153,7 +154,7 @@ export interface ModelFile {
     key: string;
     label: string;
     description?: string;
-    owner: 'marketing' | 'sales';
+    owner: StageOwner;
     handoff: boolean;
     requires?: Condition;
   }[];

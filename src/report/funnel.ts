@@ -3,7 +3,7 @@
  * conversion rate from each stage to the next, how long contacts stay, and a revenue forecast
  * from those rates. Pure: the store supplies rows, renderers draw the result.
  */
-import type { StageInfo } from '../model.ts';
+import { STAGE_OWNERS, type StageInfo, type StageOwner } from '../model.ts';
 
 export interface StageStay {
   contactId: string;
@@ -34,6 +34,25 @@ export interface FunnelInput {
   /** Only contacts first seen on or after this date (a cohort). */
   since?: Date;
   now: Date;
+  /** Recorded ownership moments (marketing → sdr → sales), for the handoffs by owner. */
+  ownerMoments?: { contactId: string; from: StageOwner | null; to: StageOwner; at: string }[];
+}
+
+/** One team's share of the funnel: the stages it owns, who got there, who is there now. */
+export interface OwnerShare {
+  owner: StageOwner;
+  stages: string[];
+  /** Contacts that reached one of the owner's stages or a later stage. */
+  reached: number;
+  /** Contacts in one of the owner's stages now. */
+  current: number;
+}
+
+/** A handoff between teams: how many contacts passed from one to the other (each counted once). */
+export interface OwnerHandoff {
+  from: StageOwner | null;
+  to: StageOwner;
+  contacts: number;
 }
 
 export interface MonthlyForecast {
@@ -80,6 +99,10 @@ export interface FunnelReport {
   won: number;
   /** Present when a monthly lead count (or budget and cost per lead) was given. */
   monthly: MonthlyForecast | null;
+  /** Per owner that has stages in the model, in marketing, sdr, sales order. */
+  owners: OwnerShare[];
+  /** Recorded handoffs between owners, forward ones first. */
+  handoffs: OwnerHandoff[];
   /** Contacts grouped by the UTC month they were first seen in a stage, oldest first. */
   cohorts: Cohort[];
 }
@@ -196,9 +219,27 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
       ? null
       : { newLeads, customers: newLeads * (entry ?? 0), revenue: newLeads * (entry ?? 0) * dealSize };
 
+  const owners = STAGE_OWNERS.flatMap((owner): OwnerShare[] => {
+    const own = stages.filter((s) => s.owner === owner);
+    if (!own.length) return [];
+    const firstIndex = Math.min(...own.map((s) => s.index));
+    let reachedOwner = 0;
+    for (const i of highest.values()) if (i >= firstIndex) reachedOwner++;
+    return [
+      {
+        owner,
+        stages: own.map((s) => s.key),
+        reached: reachedOwner,
+        current: own.reduce((n, s) => n + current[s.index]!, 0),
+      },
+    ];
+  });
+
   return {
     contacts: highest.size,
     cohorts: cohortsOf(stages, highest, firstSeen),
+    owners,
+    handoffs: ownerHandoffs(input.ownerMoments ?? [], input.since ? (id) => highest.has(id) : () => true),
     wonStage,
     dealSize,
     dealSizeSource,
@@ -261,4 +302,30 @@ function censoredMedian(stays: Stay[]): number | null {
     atRisk -= 1;
   }
   return null;
+}
+
+const RANK: Record<StageOwner, number> = { marketing: 0, sdr: 1, sales: 2 };
+
+function ownerHandoffs(
+  moments: NonNullable<FunnelInput['ownerMoments']>,
+  inCohort: (contactId: string) => boolean,
+): OwnerHandoff[] {
+  const pairs = new Map<string, { from: StageOwner | null; to: StageOwner; ids: Set<string> }>();
+  for (const m of moments) {
+    if (!inCohort(m.contactId)) continue;
+    const key = `${m.from ?? ''}>${m.to}`;
+    const pair = pairs.get(key) ?? { from: m.from, to: m.to, ids: new Set<string>() };
+    pair.ids.add(m.contactId);
+    pairs.set(key, pair);
+  }
+  const forward = (p: { from: StageOwner | null; to: StageOwner }) =>
+    p.from === null || RANK[p.from] < RANK[p.to] ? 0 : 1;
+  return [...pairs.values()]
+    .map((p) => ({ from: p.from, to: p.to, contacts: p.ids.size }))
+    .sort(
+      (a, b) =>
+        forward(a) - forward(b) ||
+        (a.from ? RANK[a.from] : -1) - (b.from ? RANK[b.from] : -1) ||
+        RANK[a.to] - RANK[b.to],
+    );
 }

@@ -41,6 +41,15 @@ export async function loadFunnel(
     after = page[page.length - 1]!.id;
   }
 
-  const report = buildFunnel({ stages: model.stages, history, current, amounts, now, ...options });
+  const ownerMoments = await store.ownership.moments(ws.id);
+  const report = buildFunnel({
+    stages: model.stages,
+    history,
+    current,
+    amounts,
+    now,
+    ownerMoments,
+    ...options,
+  });
   return { report, modelName: model.name, workspaceName: ws.name };
 }

@@ -45,7 +45,8 @@ export function renderFunnelSvg(report: FunnelReport, width = 640): string {
     ]
       .map(([x, yy]) => `${x!.toFixed(1)},${yy!.toFixed(1)}`)
       .join(' ');
-    const fill = s.owner === 'sales' ? '#2f7d5b' : s.handoff ? '#d98c1f' : '#3b6fb6';
+    const fill =
+      s.owner === 'sales' ? '#2f7d5b' : s.owner === 'sdr' ? '#7a4fb0' : s.handoff ? '#d98c1f' : '#3b6fb6';
     return [
       `<g class="stage" data-stage="${esc(s.key)}">`,
       `<polygon points="${points}" fill="${fill}" opacity="0.9"/>`,

@@ -31,6 +31,15 @@ export function renderFunnelText(report: FunnelReport, title: string, width = 32
       `${s.label.padEnd(labelWidth)}  ${bar(s.reached / top, width).padEnd(width)} ${int(s.reached).padStart(7)} ${int(s.current).padStart(7)}  ${pct(s.conversionToNext).padStart(7)}  ${days(s.medianDays).padStart(11)}${mark}`,
     );
   }
+  if (report.owners.length > 1 || report.handoffs.length) {
+    lines.push('');
+    lines.push(
+      `By owner: ${report.owners.map((o) => `${o.owner} ${int(o.reached)} reached, ${int(o.current)} now`).join(' · ')}`,
+    );
+    for (const h of report.handoffs) {
+      lines.push(`  handoff ${h.from ?? 'new'} → ${h.to}: ${int(h.contacts)} contacts`);
+    }
+  }
   lines.push('');
   lines.push(
     `Forecast: ${money(report.forecast)} expected from contacts not yet won (deal size ${money(report.dealSize)}, from ${report.dealSizeSource}); won so far ${money(report.won)}`,

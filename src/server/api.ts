@@ -26,6 +26,7 @@ import {
   saveMapping,
   validateMapping,
 } from '../mappings/index.ts';
+import { handoffSettings, saveHandoffSettings } from '../pipeline/handoff-settings.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
@@ -165,6 +166,30 @@ export function apiRouter(ctx: ServerContext): Router {
         // What the new model may have fixed: POST .../errors/release with the step and code.
         ...(saving ? { quarantined: await releaseOffers(ctx.store, ws) } : {}),
       });
+    }),
+  );
+
+  /** Owners and the why of handed-off records (settings.handoff): the same core as the CLI. */
+  router.get(
+    '/workspaces/:id/handoff',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ handoff: handoffSettings(ws) });
+    }),
+  );
+
+  router.put(
+    '/workspaces/:id/handoff',
+    handle(async (req, res) => {
+      const body = z
+        .object({ owner: z.unknown(), why: z.unknown() })
+        .partial()
+        .strict()
+        .parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const saved = await saveHandoffSettings(ctx.store, ws, body);
+      ctx.log.info('workspace handoff settings changed', { workspace: ws.name, owner: saved.owner.mode });
+      res.json({ handoff: saved });
     }),
   );
 

@@ -16,6 +16,7 @@ import { createSealer, loadEncryptionKey, type Sealer } from './encryption.ts';
 import { ErasureRepo } from './erasures.ts';
 import { LinkRepo } from './links.ts';
 import { MergeRepo } from './merges.ts';
+import { OwnershipRepo } from './ownership.ts';
 import { migrate, type Migration } from './migrate.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
@@ -38,6 +39,7 @@ export interface Repos {
   erasures: ErasureRepo;
   suppressions: SuppressionRepo;
   audit: AuditRepo;
+  ownership: OwnershipRepo;
 }
 
 export interface Store extends Repos {
@@ -89,6 +91,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     erasures: new ErasureRepo(db),
     suppressions: new SuppressionRepo(db, sealer),
     audit: new AuditRepo(db),
+    ownership: new OwnershipRepo(db),
   };
 }
 
@@ -169,6 +172,7 @@ export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
 export type { AuditEntry } from './audit.ts';
 export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';
 export type { MergeOutcome } from './merges.ts';
+export type { OwnerMoment } from './ownership.ts';
 export { normalizeEmail, type SuppressionKind } from './suppressions.ts';
 export type { SyncRun, SyncRunStatus } from './sync-runs.ts';
 export type { NewWorkspace, Workspace, WorkspaceModel } from './workspaces.ts';

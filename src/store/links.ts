@@ -15,6 +15,10 @@ export interface CrmLink {
   handedStage: string | null;
   handedScores: Scores | null;
   handedAt: string | null;
+  /** The owner leadstage set when the record was created (null: the CRM chose, or not created here). */
+  ownerId: string | null;
+  /** The Task or note that explains the handoff, updated on later handoffs. */
+  why: { object: string; id: string } | null;
 }
 
 interface LinkRow {
@@ -27,6 +31,9 @@ interface LinkRow {
   handed_stage: string | null;
   handed_scores: Scores | null;
   handed_at: Date | null;
+  owner_id: string | null;
+  why_object: string | null;
+  why_id: string | null;
 }
 
 function toLink(r: LinkRow): CrmLink {
@@ -40,6 +47,8 @@ function toLink(r: LinkRow): CrmLink {
     handedStage: r.handed_stage,
     handedScores: r.handed_scores,
     handedAt: isoOrNull(r.handed_at),
+    ownerId: r.owner_id ?? null,
+    why: r.why_object && r.why_id ? { object: r.why_object, id: r.why_id } : null,
   };
 }
 
@@ -112,19 +121,22 @@ export class LinkRepo {
       scores: Scores;
       /** The CRM Contact later handoffs update (a matched or converted record). */
       followContactId?: string | undefined;
+      /** The owner set on the record this handoff created. */
+      ownerId?: string | undefined;
     }[],
     at: Date,
   ): Promise<void> {
     if (handoffs.length === 0) return;
     await this.db.query(
-      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, converted_contact_id, handed_stage, handed_scores, handed_at)
-       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.follow, h.stage, h.scores, $3
-       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, follow text, stage text, scores jsonb)
+      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, converted_contact_id, handed_stage, handed_scores, handed_at, owner_id)
+       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.follow, h.stage, h.scores, $3, h.owner_id
+       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, follow text, stage text, scores jsonb, owner_id text)
        ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
          crm_id = CASE WHEN crm_links.converted_contact_id IS NULL THEN EXCLUDED.crm_id ELSE crm_links.crm_id END,
          converted_contact_id = coalesce(crm_links.converted_contact_id, EXCLUDED.converted_contact_id),
          handed_stage = EXCLUDED.handed_stage, handed_scores = EXCLUDED.handed_scores,
-         handed_at = EXCLUDED.handed_at, updated_at = now()`,
+         handed_at = EXCLUDED.handed_at, owner_id = coalesce(crm_links.owner_id, EXCLUDED.owner_id),
+         updated_at = now()`,
       [
         workspaceId,
         json(
@@ -135,12 +147,27 @@ export class LinkRepo {
             follow: h.followContactId ?? null,
             stage: h.stage,
             scores: h.scores,
+            owner_id: h.ownerId ?? null,
           })),
         ),
         at,
       ],
     );
     await this.statistics.added(this.db, 'crm_links', handoffs.length);
+  }
+
+  /** Records the Task or note that explains each contact's handoff (the one later handoffs update). */
+  async recordWhy(
+    workspaceId: string,
+    notes: { contactId: string; object: string; id: string }[],
+  ): Promise<void> {
+    if (!notes.length) return;
+    await this.db.query(
+      `UPDATE crm_links l SET why_object = n.object, why_id = n.id, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS n(contact_id text, object text, id text)
+       WHERE l.workspace_id = $1 AND l.contact_id = n.contact_id`,
+      [workspaceId, json(notes.map((n) => ({ contact_id: n.contactId, object: n.object, id: n.id })))],
+    );
   }
 
   /** Links whose external id has the old `<vendor>:<contactId>` form, without the source account. */

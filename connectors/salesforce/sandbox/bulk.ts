@@ -7,8 +7,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import { parseCsv, toCsv } from '../csv.ts';
 import { ApiError, isRecordError, type RecordError, type SandboxOrg } from './org.ts';
 import { idGenerator, KEY_PREFIX } from './ids.ts';
+import type { AutoAssign } from './assignment.ts';
 import { sfDateTime } from './org.ts';
 import type { SObjectType } from './schema.ts';
+
+/** A named rule applies to created Leads only (org.ts); a job without one runs no rule at all. */
+function ruleOf(job: IngestJob): AutoAssign {
+  return job.assignmentRuleId ? { kind: 'rule', id: job.assignmentRuleId } : { kind: 'none' };
+}
 
 type Operation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -18,6 +24,8 @@ interface IngestJob {
   object: SObjectType;
   operation: Operation;
   externalIdFieldName: string | null;
+  /** The Lead assignment rule the job runs on records it creates; without one Bulk runs none. */
+  assignmentRuleId: string | null;
   state: JobState;
   createdDate: string;
   apiVersion: string;
@@ -83,6 +91,7 @@ export class BulkJobs {
       object,
       operation,
       externalIdFieldName: ext,
+      assignmentRuleId: typeof body.assignmentRuleId === 'string' ? body.assignmentRuleId : null,
       state: 'Open',
       createdDate: sfDateTime(this.now()),
       apiVersion,
@@ -176,7 +185,7 @@ export class BulkJobs {
     try {
       switch (job.operation) {
         case 'insert': {
-          const r = this.org.insert(job.object, fields);
+          const r = this.org.insert(job.object, fields, {}, ruleOf(job));
           return isRecordError(r) ? r : { id: r.id, created: true };
         }
         case 'upsert': {
@@ -188,7 +197,7 @@ export class BulkJobs {
               fields: [],
             };
           }
-          return this.org.upsert(job.object, job.externalIdFieldName!, value, fields);
+          return this.org.upsert(job.object, job.externalIdFieldName!, value, fields, ruleOf(job));
         }
         case 'update': {
           const { Id, ...rest } = fields;

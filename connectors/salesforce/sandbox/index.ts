@@ -15,6 +15,7 @@ import express, { type Request, type Response } from 'express';
 
 import type { SandboxOptions, SandboxStats, VendorSandbox } from '../../sandbox-types.ts';
 import { BulkJobs } from './bulk.ts';
+import type { AssignmentRule } from './assignment.ts';
 import { ApiError, type RecordError, SandboxOrg, type SfRecord } from './org.ts';
 import { type SandboxTokenResponse, SandboxTokens } from './oauth.ts';
 
@@ -61,6 +62,10 @@ export interface SalesforceSandbox extends VendorSandbox {
   editRecord(type: SObjectType, id: string, fields: Record<string, unknown>): void;
   /** Deleted records, newest last (Salesforce's recycle bin). */
   recycleBin(): { type: SObjectType; record: SfRecord }[];
+  /** A record deleted in Salesforce by hand (a rep deleting a Task). */
+  deleteRecord(id: string): void;
+  /** The org's Lead assignment rules (assignment.ts), to read their ids. */
+  assignmentRules(): AssignmentRule[];
 }
 
 export function createSalesforceSandbox(options: SalesforceSandboxOptions): SalesforceSandbox {
@@ -253,6 +258,11 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions): Sale
       if (problem) throw new ApiError(400, problem.statusCode, problem.message);
     },
     recycleBin: () => org.recycleBin.map((d) => ({ type: d.type, record: { ...d.record } })),
+    deleteRecord: (id) => {
+      const problem = org.delete(id);
+      if (problem) throw new ApiError(404, problem.statusCode, problem.message);
+    },
+    assignmentRules: () => org.assignmentRules.map((r) => ({ ...r })),
     stats,
     reset,
   };

@@ -11,6 +11,15 @@ import {
   SOBJECT_TYPES,
   type SObjectType,
 } from './schema.ts';
+import {
+  type AssignmentRule,
+  type AutoAssign,
+  defaultAssignmentRules,
+  isQueue,
+  isUser,
+  ownerByRule,
+  SANDBOX_USERS,
+} from './assignment.ts';
 import { idGenerator, KEY_PREFIX } from './ids.ts';
 import { type FieldKind, fieldsOf, parseSoql, run, scalarText, SoqlError } from './soql.ts';
 
@@ -55,6 +64,8 @@ export class SandboxOrg {
   readonly rejections = new Map<string, RecordError>();
   /** Deleted records (Salesforce's recycle bin): gone from queries and reads, kept for tests. */
   readonly recycleBin: { type: SObjectType; record: SfRecord }[] = [];
+  /** Lead assignment rules (assignment.ts); tests may replace them. */
+  assignmentRules: AssignmentRule[] = defaultAssignmentRules();
   private newId = idGenerator();
   private lastStamp = 0;
 
@@ -68,6 +79,7 @@ export class SandboxOrg {
     this.records = emptyRecords();
     this.rejections.clear();
     this.recycleBin.length = 0;
+    this.assignmentRules = defaultAssignmentRules();
     this.newId = idGenerator();
     this.lastStamp = 0;
   }
@@ -210,6 +222,50 @@ export class SandboxOrg {
     }
   }
 
+  /**
+   * Lookups that must name a live record: OwnerId a user (or, on a Lead, a queue), a Task's WhoId a
+   * Lead or Contact, a Note's ParentId any record. The error code for a queue on an object queues
+   * cannot own is a guess (the sandbox uses the one Salesforce gives an unknown id).
+   */
+  private checkReferences(type: SObjectType, record: SfRecord): RecordError | null {
+    const bad = (field: string): RecordError => ({
+      statusCode: 'INVALID_CROSS_REFERENCE_KEY',
+      message: `invalid cross reference id`,
+      fields: [field],
+    });
+    const ownerId = record.OwnerId;
+    if (typeof ownerId === 'string' && !isUser(ownerId) && !(type === 'Lead' && isQueue(ownerId))) {
+      return bad('OwnerId');
+    }
+    if (type === 'Task' && typeof record.WhoId === 'string') {
+      if (!this.get('Lead', record.WhoId) && !this.get('Contact', record.WhoId)) return bad('WhoId');
+    }
+    if (type === 'Note' && typeof record.ParentId === 'string') {
+      if (!SOBJECT_TYPES.some((t) => this.get(t, String(record.ParentId)))) return bad('ParentId');
+    }
+    return null;
+  }
+
+  /** The rule a request runs on a Lead: the active one, a named one (created Leads only), or none. */
+  private ruleFor(
+    type: SObjectType,
+    assign: AutoAssign,
+    creating: boolean,
+  ): AssignmentRule | RecordError | null {
+    if (type !== 'Lead' || assign.kind === 'none') return null;
+    if (assign.kind === 'active') return this.assignmentRules.find((r) => r.active) ?? null;
+    if (!creating) return null;
+    const rule = this.assignmentRules.find((r) => r.id === assign.id || r.id.startsWith(assign.id));
+    // Salesforce's answer to an id that names no rule is not documented for REST; a guess.
+    return (
+      rule ?? {
+        statusCode: 'INVALID_ID_FIELD',
+        message: `invalid assignment rule id: ${assign.id}`,
+        fields: [],
+      }
+    );
+  }
+
   private checkRecord(type: SObjectType, id: string | null, merged: SfRecord): RecordError | null {
     const missing = this.schema[type]
       .filter((f) => f.required && (merged[f.name] === null || merged[f.name] === undefined))
@@ -249,19 +305,29 @@ export class SandboxOrg {
     record.Probability ??= stage?.probability ?? null;
   }
 
+  /**
+   * `assign`: what the request's `Sforce-Auto-Assign` header (or Bulk job) asked for; records the
+   * sandbox or a test enters directly run no rule. Without an OwnerId the session's user owns it.
+   */
   insert(
     type: SObjectType,
     body: Record<string, unknown>,
     system: SfRecord = {},
+    assign: AutoAssign = { kind: 'none' },
   ): { id: string } | RecordError {
     const clean = this.clean(type, body, 'create');
     if (isRecordError(clean)) return clean;
     const defaults: SfRecord = {};
     for (const f of this.schema[type]) if (f.defaultValue !== undefined) defaults[f.name] = f.defaultValue;
     if (type === 'Lead') defaults.IsConverted = false;
+    if (this.field(type, 'OwnerId')) defaults.OwnerId = SANDBOX_USERS.integration;
     const merged: SfRecord = { ...defaults, ...clean, ...system };
-    const problem = this.checkRecord(type, null, merged);
+    const problem = this.checkRecord(type, null, merged) ?? this.checkReferences(type, merged);
     if (problem) return problem;
+    const rule = this.ruleFor(type, assign, true);
+    if (isRecordError(rule)) return rule;
+    // An assignment rule runs after the save, so it overrides an OwnerId the request gave.
+    if (rule) merged.OwnerId = ownerByRule(rule, merged);
     const id = this.newId(KEY_PREFIX[type]);
     const at = this.stamp();
     const record: SfRecord = {
@@ -282,6 +348,7 @@ export class SandboxOrg {
     id: string,
     body: Record<string, unknown>,
     system: SfRecord = {},
+    assign: AutoAssign = { kind: 'none' },
   ): RecordError | null {
     const existing = this.get(type, id);
     if (!existing) {
@@ -297,8 +364,12 @@ export class SandboxOrg {
     const clean = this.clean(type, body, 'update');
     if (isRecordError(clean)) return clean;
     const merged: SfRecord = { ...existing, ...clean, ...system };
-    const problem = this.checkRecord(type, String(existing.Id), merged);
+    const problem = this.checkRecord(type, String(existing.Id), merged) ?? this.checkReferences(type, merged);
     if (problem) return problem;
+    const rule = this.ruleFor(type, assign, false);
+    if (isRecordError(rule)) return rule;
+    // Salesforce runs the active rule on updated Leads too unless the header says FALSE.
+    if (rule) merged.OwnerId = ownerByRule(rule, merged);
     const at = this.stamp();
     merged.LastModifiedDate = at;
     merged.SystemModstamp = at;
@@ -325,6 +396,7 @@ export class SandboxOrg {
     extField: string,
     extValue: string,
     body: Record<string, unknown>,
+    assign: AutoAssign = { kind: 'none' },
   ): { id: string; created: boolean } | RecordError {
     const def = this.field(type, extField);
     if (!def || !(def.externalId || def.name === 'Id')) {
@@ -347,10 +419,10 @@ export class SandboxOrg {
     }
     const fullBody = { ...body, [def.name]: extValue };
     if (matches[0]) {
-      const problem = this.update(type, String(matches[0].Id), fullBody);
+      const problem = this.update(type, String(matches[0].Id), fullBody, {}, assign);
       return problem ?? { id: String(matches[0].Id), created: false };
     }
-    const created = this.insert(type, fullBody);
+    const created = this.insert(type, fullBody, {}, assign);
     return isRecordError(created) ? created : { id: created.id, created: true };
   }
 
@@ -431,6 +503,9 @@ export class SandboxOrg {
         Title: lead.Title ?? null,
         Phone: lead.Phone ?? null,
         MailingCountry: lead.Country ?? null,
+        // The Contact keeps the Lead's owner; a queue cannot own a Contact, so the converting user does.
+        OwnerId:
+          typeof lead.OwnerId === 'string' && isUser(lead.OwnerId) ? lead.OwnerId : SANDBOX_USERS.integration,
         ...carried,
       }),
       'Contact',
@@ -465,6 +540,9 @@ export class SandboxOrg {
       },
     );
     if (problem) throw new ApiError(400, problem.statusCode, problem.message);
+    // Conversion moves the Lead's Tasks and Notes to the Contact it became.
+    for (const task of this.records.Task.values()) if (task.WhoId === lead.Id) task.WhoId = contactId;
+    for (const note of this.records.Note.values()) if (note.ParentId === lead.Id) note.ParentId = contactId;
     return { accountId, contactId, opportunityId };
   }
 
@@ -477,5 +555,12 @@ export class SandboxOrg {
 }
 
 function emptyRecords(): Record<SObjectType, Map<string, SfRecord>> {
-  return { Lead: new Map(), Contact: new Map(), Account: new Map(), Opportunity: new Map() };
+  return {
+    Lead: new Map(),
+    Contact: new Map(),
+    Account: new Map(),
+    Opportunity: new Map(),
+    Task: new Map(),
+    Note: new Map(),
+  };
 }

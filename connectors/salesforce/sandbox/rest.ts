@@ -5,6 +5,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
+import { type AutoAssign, parseAutoAssign } from './assignment.ts';
 import { bulkRoutes, type BulkJobs } from './bulk.ts';
 import { ApiError, isRecordError, type RecordError, type SandboxOrg, type SfRecord } from './org.ts';
 import type { SandboxTokens } from './oauth.ts';
@@ -167,7 +168,7 @@ export function restRouter(ctx: RestContext): Router {
     '/sobjects/:type',
     (req, res) => {
       const type = ctx.org.sobjectType(str(req.params.type));
-      const result = ctx.org.insert(type, bodyObject(req));
+      const result = ctx.org.insert(type, bodyObject(req), {}, autoAssign(req));
       if (isRecordError(result)) sendError(res, 400, result.statusCode, result.message, result.fields);
       else res.status(201).json({ id: result.id, success: true, errors: [] });
     },
@@ -179,7 +180,7 @@ export function restRouter(ctx: RestContext): Router {
     '/sobjects/:type/:id',
     (req, res) => {
       const type = ctx.org.sobjectType(str(req.params.type));
-      const problem = ctx.org.update(type, str(req.params.id), bodyObject(req));
+      const problem = ctx.org.update(type, str(req.params.id), bodyObject(req), {}, autoAssign(req));
       if (problem) {
         sendError(
           res,
@@ -198,7 +199,13 @@ export function restRouter(ctx: RestContext): Router {
     '/sobjects/:type/:field/:value',
     (req, res) => {
       const type = ctx.org.sobjectType(str(req.params.type));
-      const result = ctx.org.upsert(type, str(req.params.field), str(req.params.value), bodyObject(req));
+      const result = ctx.org.upsert(
+        type,
+        str(req.params.field),
+        str(req.params.value),
+        bodyObject(req),
+        autoAssign(req),
+      );
       if (isRecordError(result)) {
         sendError(
           res,
@@ -259,7 +266,7 @@ export function restRouter(ctx: RestContext): Router {
           };
         }
         const { attributes: _a, ...fields } = r;
-        const out = ctx.org.upsert(type, extField.name, value, fields);
+        const out = ctx.org.upsert(type, extField.name, value, fields, autoAssign(req));
         return isRecordError(out) ? out : { id: out.id, success: true, errors: [], created: out.created };
       });
       res.json(results);
@@ -275,7 +282,7 @@ export function restRouter(ctx: RestContext): Router {
       const results = runCollection(ctx.org, allOrNone, records, (r) => {
         const type = ctx.org.sobjectType(typeOf(r));
         const { attributes: _a, ...fields } = r;
-        const out = ctx.org.insert(type, fields);
+        const out = ctx.org.insert(type, fields, {}, autoAssign(req));
         return isRecordError(out) ? out : { id: out.id, success: true, errors: [] };
       });
       res.json(results);
@@ -299,7 +306,7 @@ export function restRouter(ctx: RestContext): Router {
             fields: [],
           };
         }
-        const problem = ctx.org.update(type, id, fields);
+        const problem = ctx.org.update(type, id, fields, {}, autoAssign(req));
         return problem ?? { id, success: true, errors: [] };
       });
       res.json(results);
@@ -368,6 +375,11 @@ function queryPage(ctx: RestContext, object: SObjectType, rows: SfRecord[], vers
     ...(locator ? { nextRecordsUrl: `/services/data/v${version}/query/${locator}` } : {}),
     records: batch.map((r) => ({ attributes: attributes(object, String(r.Id ?? ''), version), ...r })),
   };
+}
+
+/** The request's `Sforce-Auto-Assign` header (absent: Salesforce applies the active rule). */
+function autoAssign(req: Request): AutoAssign {
+  return parseAutoAssign(req.get('sforce-auto-assign'));
 }
 
 function bodyObject(req: Request): Record<string, unknown> {

@@ -37,8 +37,8 @@ export interface FieldDef {
   referenceTo?: string;
 }
 
-export type SObjectType = 'Lead' | 'Contact' | 'Account' | 'Opportunity';
-export const SOBJECT_TYPES: SObjectType[] = ['Lead', 'Contact', 'Account', 'Opportunity'];
+export type SObjectType = 'Lead' | 'Contact' | 'Account' | 'Opportunity' | 'Task' | 'Note';
+export const SOBJECT_TYPES: SObjectType[] = ['Lead', 'Contact', 'Account', 'Opportunity', 'Task', 'Note'];
 
 const text = (name: string, label: string, length = 255, extra: Partial<FieldDef> = {}): FieldDef => ({
   name,
@@ -65,6 +65,18 @@ const of = (name: string, label: string, type: FieldType, extra: Partial<FieldDe
   updateable: true,
   ...extra,
 });
+
+/** A User or, where the object allows queues (Lead), a Group of type Queue. */
+const owner = (): FieldDef => of('OwnerId', 'Owner ID', 'reference', { referenceTo: 'User' });
+
+export const TASK_STATUSES = [
+  'Not Started',
+  'In Progress',
+  'Completed',
+  'Waiting on someone else',
+  'Deferred',
+];
+export const TASK_PRIORITIES = ['High', 'Normal', 'Low'];
 
 const system = (): FieldDef[] => [
   readOnly('Id', 'Record ID', 'id', { length: 18 }),
@@ -151,6 +163,7 @@ export function defaultSchema(): Record<SObjectType, FieldDef[]> {
       readOnly('ConvertedOpportunityId', 'Converted Opportunity ID', 'reference', {
         referenceTo: 'Opportunity',
       }),
+      owner(),
       ...leadstageCustomFields(),
     ],
     Contact: [
@@ -162,6 +175,7 @@ export function defaultSchema(): Record<SObjectType, FieldDef[]> {
       text('Title', 'Title', 128),
       of('Phone', 'Phone', 'phone', { length: 40 }),
       text('MailingCountry', 'Mailing Country', 80),
+      owner(),
       ...leadstageCustomFields(),
     ],
     Account: [
@@ -185,6 +199,26 @@ export function defaultSchema(): Record<SObjectType, FieldDef[]> {
       readOnly('IsClosed', 'Closed', 'boolean'),
       readOnly('IsWon', 'Won', 'boolean'),
     ],
+    // WhoId is a Lead or a Contact; Salesforce moves a Lead's Tasks to its Contact on conversion.
+    Task: [
+      ...system(),
+      of('WhoId', 'Name ID', 'reference', { referenceTo: 'Lead' }),
+      text('Subject', 'Subject', 255),
+      of('Description', 'Comments', 'textarea', { length: 32_000 }),
+      of('Status', 'Status', 'picklist', { picklistValues: TASK_STATUSES, defaultValue: TASK_STATUSES[0]! }),
+      of('Priority', 'Priority', 'picklist', { picklistValues: TASK_PRIORITIES, defaultValue: 'Normal' }),
+      of('ActivityDate', 'Due Date Only', 'date'),
+      owner(),
+    ],
+    // The classic Note: ParentId is the record it is attached to.
+    Note: [
+      ...system(),
+      of('ParentId', 'Parent ID', 'reference', { required: true, referenceTo: 'Lead' }),
+      text('Title', 'Title', 80, { required: true }),
+      of('Body', 'Body', 'textarea', { length: 32_000 }),
+      of('IsPrivate', 'Private', 'boolean'),
+      owner(),
+    ],
   };
 }
 
@@ -197,7 +231,9 @@ export function describe(type: SObjectType, fields: FieldDef[], version: string)
     createable: true,
     updateable: true,
     queryable: true,
-    keyPrefix: { Lead: '00Q', Contact: '003', Account: '001', Opportunity: '006' }[type],
+    keyPrefix: { Lead: '00Q', Contact: '003', Account: '001', Opportunity: '006', Task: '00T', Note: '002' }[
+      type
+    ],
     urls: {
       sobject: `/services/data/v${version}/sobjects/${type}`,
       describe: `/services/data/v${version}/sobjects/${type}/describe`,

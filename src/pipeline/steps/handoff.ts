@@ -8,8 +8,12 @@ import { RecordRejectedError } from '../../errors.ts';
 import type { HandoffRecord, HandoffResult, SourceVendor } from '../../model.ts';
 import type { PendingHandoff } from '../../store/index.ts';
 import { handoffStages } from '../contact-inputs.ts';
+import { handoffSettings } from '../handoff-settings.ts';
 import { externalIdFor, identitySettings, sourceAccountOf } from '../identity.ts';
+import { ownerChooser } from '../owners.ts';
+import type { HandoffOptions } from '../ports.ts';
 import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+import { writeWhy } from './why.ts';
 
 export function toHandoffRecord(
   source: { vendor: string; account: string; matchOnEmail: boolean },
@@ -26,12 +30,17 @@ export function toHandoffRecord(
     summary: p.summary,
     ...(p.link?.convertedContactId ? { convertedContactId: p.link.convertedContactId } : {}),
     ...(!p.link && source.matchOnEmail ? { matchOnEmail: true } : {}),
+    ...(!p.link ? { firstHandoff: true } : {}),
   };
 }
 
-async function send(ctx: RunContext, records: HandoffRecord[]): Promise<HandoffResult> {
+async function send(
+  ctx: RunContext,
+  records: HandoffRecord[],
+  options: HandoffOptions,
+): Promise<HandoffResult> {
   try {
-    return await ctx.crm!.handoff(records);
+    return await ctx.crm!.handoff(records, options);
   } catch (err) {
     if (err instanceof RecordRejectedError) {
       return {
@@ -52,6 +61,9 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
     account: await sourceAccountOf(ctx.store, ctx.workspace),
     matchOnEmail: identitySettings(ctx.workspace).match === 'email',
   };
+  const settings = handoffSettings(ctx.workspace);
+  const chooseOwners = ownerChooser(ctx.store, ws, settings.owner);
+  const options: HandoffOptions = chooseOwners ? { chooseOwners } : {};
   let afterId: string | undefined;
   let handed = 0;
   await ctx.progress({ step: 'handoff', done: 0 });
@@ -73,6 +85,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
     const result = await send(
       ctx,
       records.map((r) => r.record),
+      options,
     );
     // Connectors name records by external id; accept the source contact id too.
     const find = (id: string) =>
@@ -108,12 +121,23 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
           stage: o.r.pending.stage,
           scores: o.r.pending.scores,
           followContactId: o.contactId,
+          ownerId: o.ownerId,
         })),
         ctx.at,
       );
       await tx.recordErrors.clear(ws, 'handoff', [...okContacts]);
     });
     await recordFailures(ctx, 'handoff', failures);
+    await writeWhy(
+      ctx,
+      settings.why,
+      ok.map((o) => ({
+        pending: o.r.pending,
+        externalId: o.r.record.externalId,
+        // A converted or matched record is followed on its Contact; the explanation goes there too.
+        recordId: o.contactId ?? o.r.record.convertedContactId ?? o.crmId,
+      })),
+    );
     handed += ok.length;
     ctx.tally.handedOff += ok.length;
     ctx.tally.crmCreated += ok.filter((o) => o.created).length;

@@ -8,6 +8,7 @@ import type { CompiledModel, ContactInput, Decision } from '../../model.ts';
 import type { DecisionTiming } from '../../store/index.ts';
 import { toContactInput } from '../contact-inputs.ts';
 import { firstInstant, nextChangeAt } from '../next-change.ts';
+import { ownerMoments } from '../ownership.ts';
 import { errorMessage, failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
 
 export interface QualifyScope {
@@ -96,6 +97,11 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
     }
     const transitions = await ctx.store.transaction(async (tx) => {
       const moved = await tx.decisions.save(ws, decisions, ctx.at, timing);
+      // Handoff to SDRs and from SDRs to sales are moments of their own, dated like the stage change.
+      await tx.ownership.recordMoments(
+        ws,
+        ownerMoments(ctx.model, moved, (id) => timing.get(id)?.changedAt ?? ctx.at),
+      );
       const qualifiedIds = decisions.map((d) => d.contactId);
       await tx.contacts.markQualified(ws, qualifiedIds);
       await tx.recordErrors.clear(ws, 'qualify', qualifiedIds);

@@ -1,0 +1,118 @@
+/**
+ * `settings.handoff` of a workspace: how a record created by a handoff gets its owner, and how
+ * the "why" is written into the CRM. One parser for the pipeline, the CLI and the API, so a bad
+ * value is refused the same way at every door, naming the field.
+ */
+import { z } from 'zod';
+
+import { ConfigError, ValidationError } from '../errors.ts';
+import type { Store, Workspace } from '../store/index.ts';
+
+/** A CRM user or queue id (Salesforce: 15 or 18 characters, `005…` users, `00G…` queues). */
+const ownerId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a user or queue id: letters, digits, "_" or "-" (at most 64)');
+
+/** Most values a field mapping may list (territories, countries, segments). */
+export const MAX_OWNER_MAP = 1000;
+
+const ownerSchema = z.discriminatedUnion('mode', [
+  /** leadstage sets no owner: the CRM's default applies to new records. */
+  z.strictObject({ mode: z.literal('default') }),
+  /** The CRM's assignment rules choose: its active rule, or the rule named. */
+  z.strictObject({ mode: z.literal('assignment_rules'), ruleId: ownerId.optional() }),
+  /** A property of the contact (territory, country, segment) picks a user or queue. */
+  z.strictObject({
+    mode: z.literal('field'),
+    field: z.string().trim().min(1).max(100),
+    map: z
+      .record(z.string().trim().min(1).max(200), ownerId)
+      .refine((m) => Object.keys(m).length >= 1, 'must map at least one value')
+      .refine((m) => Object.keys(m).length <= MAX_OWNER_MAP, `may map at most ${MAX_OWNER_MAP} values`),
+    /** For a value the map does not list (or no value): absent → the CRM's default. */
+    fallback: ownerId.optional(),
+  }),
+  /** Each new record goes to the next user of the list, in turn. */
+  z.strictObject({
+    mode: z.literal('round_robin'),
+    users: z
+      .array(ownerId)
+      .min(1)
+      .max(500)
+      .refine((u) => new Set(u).size === u.length, 'lists a user twice'),
+  }),
+]);
+
+const whySchema = z.strictObject({
+  /** A Task (in the owner's list, default), a note on the record, or nothing. */
+  as: z.enum(['task', 'note', 'off']).default('task'),
+  /** How many of the contact's latest engagement events the Task lists. */
+  events: z.number().int().min(0).max(50).default(10),
+});
+
+export const handoffSettingsSchema = z.strictObject({
+  owner: ownerSchema.default({ mode: 'default' }),
+  why: whySchema.default({ as: 'task', events: 10 }),
+});
+
+export type HandoffSettings = z.infer<typeof handoffSettingsSchema>;
+export type OwnerSettings = HandoffSettings['owner'];
+
+function problem(err: z.ZodError): string {
+  const issue = err.issues[0];
+  const path = issue?.path.length ? `.${issue.path.join('.')}` : '';
+  return `settings.handoff${path}: ${issue?.message ?? 'invalid'}`;
+}
+
+/** `settings.handoff` of a stored workspace, with defaults; a bad value names the field. */
+export function handoffSettings(workspace: Workspace): HandoffSettings {
+  const parsed = handoffSettingsSchema.safeParse(workspace.settings.handoff ?? {});
+  if (!parsed.success) throw new ConfigError(`workspace "${workspace.name}" ${problem(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Checks new handoff settings (input from the CLI or API) and returns them with defaults filled in. */
+export function parseHandoffSettings(input: unknown): HandoffSettings {
+  const parsed = handoffSettingsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new ValidationError(problem(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * Saves a workspace's handoff settings: `changes` replace the owner and/or why parts given, the
+ * rest stays. Shared by `leadstage workspace handoff` and `PUT /api/workspaces/:id/handoff`.
+ */
+export async function saveHandoffSettings(
+  store: Store,
+  workspace: Workspace,
+  changes: { owner?: unknown; why?: unknown },
+): Promise<HandoffSettings> {
+  const current = handoffSettings(workspace);
+  const next = parseHandoffSettings({
+    owner: changes.owner ?? current.owner,
+    why: changes.why ?? current.why,
+  });
+  await store.workspaces.update(workspace.id, { settings: { ...workspace.settings, handoff: next } });
+  return next;
+}
+
+/** One line per setting, for the CLI and logs. */
+export function describeHandoffSettings(s: HandoffSettings): string[] {
+  const o = s.owner;
+  const owner =
+    o.mode === 'default'
+      ? "the CRM's default owner"
+      : o.mode === 'assignment_rules'
+        ? `the CRM's assignment rules${o.ruleId ? ` (rule ${o.ruleId})` : ' (the active rule)'}`
+        : o.mode === 'field'
+          ? `by ${o.field}: ${Object.entries(o.map)
+              .map(([k, v]) => `${k} → ${v}`)
+              .join(', ')}${o.fallback ? `; otherwise ${o.fallback}` : "; otherwise the CRM's default"}`
+          : `round-robin over ${o.users.join(', ')}`;
+  const why =
+    s.why.as === 'off'
+      ? 'not written'
+      : `a ${s.why.as} with the explanation and the last ${s.why.events} events`;
+  return [`owner of new records: ${owner}`, `why: ${why}`];
+}
