@@ -15,6 +15,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['rules'], async () => (await import('./rules.ts')).registerRulesCommands],
   [['score', 'explain'], async () => (await import('./score.ts')).registerScoreCommands],
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
+  [['model'], async () => (await import('./model.ts')).registerModelCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],
   [['funnel'], async () => (await import('./funnel.ts')).registerFunnelCommand],

@@ -2,6 +2,8 @@
  * `leadstage workspace create|list|show|set-model`. Connections are attached when the admin
  * connects each vendor (web app); until then a workspace only names its vendors.
  */
+import { userInfo } from 'node:os';
+
 import type { Command } from 'commander';
 
 import { defaultRegistry } from '../pipeline/registry.ts';
@@ -10,6 +12,19 @@ import { ConfigError } from '../errors.ts';
 import { loadEngine } from '../pipeline/engine.ts';
 import { previewModelChange, releaseOffers } from '../pipeline/index.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
+
+import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import {
+  createWorkspace,
+  deleteWorkspace,
+  describeDeletion,
+  planDeletion,
+  readSettings,
+  settingsChangeSchema,
+  updateSettings,
+} from '../admin/workspaces.ts';
+import { createLogger } from '../log.ts';
+import { retireThrough } from '../server/connect.ts';
 
 import { confirmChange } from './confirm.ts';
 import { formatPreview } from './sync.ts';
@@ -43,6 +58,8 @@ export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>
 }
 
 const out = (line = '') => process.stdout.write(line + '\n');
+
+export const cliActor = () => `cli:${userInfo().username}`;
 
 async function connectionLine(
   store: Store,
@@ -116,12 +133,14 @@ export function registerWorkspaceCommands(program: Command): void {
       const engine = await loadEngine();
       const { saved } = await loadWorkspaceModel(opts.model ?? `preset:${engine.DEFAULT_PRESET}`);
       await withStore(async (store) => {
-        const created = await store.workspaces.create({
+        // No queue here: the worker's reconcile schedules it (LEADSTAGE_SCHEDULE_RECONCILE_MS).
+        const created = await createWorkspace(store, {
           name,
           sourceVendor: checkVendor('source', opts.source),
           crmVendor: checkVendor('crm', opts.crm),
           model: saved,
           scheduleIntervalMinutes: schedule,
+          actor: cliActor(),
         });
         out(`created workspace ${created.name} (${created.id})`);
         out(`  model ${saved.ref} @ ${saved.version}`);
@@ -165,11 +184,12 @@ export function registerWorkspaceCommands(program: Command): void {
   ws.command('set-model <name> <model>')
     .description('Replace the qualification model (file or preset:NAME), showing what would change first')
     .option('--dry-run', 'only show what would change')
+    .option('-m, --comment <text>', 'why, for the model history', '')
     .option(
       '-y, --yes',
       'save without asking (scripts: without a terminal, set-model refuses to save otherwise)',
     )
-    .action(async (name: string, ref: string, opts: { dryRun?: boolean; yes?: boolean }) => {
+    .action(async (name: string, ref: string, opts: { dryRun?: boolean; yes?: boolean; comment: string }) => {
       const { model, saved } = await loadWorkspaceModel(ref);
       await withStore(async (store) => {
         const current = await store.workspaces.require(name);
@@ -187,13 +207,74 @@ export function registerWorkspaceCommands(program: Command): void {
           out('not saved');
           return;
         }
-        await store.workspaces.setModel(current.id, saved);
+        await store.workspaces.setModel(current.id, saved, { comment: opts.comment, actor: cliActor() });
         out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
         // A new model may fix what quarantined records (a stage the vendor lacked, say).
         for (const offer of await releaseOffers(store, current)) {
           out(`${offer.quarantined} record(s) quarantined on ${offer.step} ${offer.code}; if fixed now:`);
           out(`  ${offer.command}`);
         }
+      });
+    });
+
+  ws.command('settings <name>')
+    .description('Show or change the schedule, matching policy, Lead or Contact and API share')
+    .option('--schedule <minutes>', 'sync interval in minutes (the worker applies it at its next reconcile)')
+    .option('--match <policy>', 'first handoff: email (link an existing CRM record) | none (always create)')
+    .option('--handoff-object <object>', 'where handed-off records go in Salesforce: Lead | Contact')
+    .option('--api-share <fraction>', "share of the CRM org's daily API requests leadstage may use, (0, 1]")
+    .action(
+      (
+        name: string,
+        opts: { schedule?: string; match?: string; handoffObject?: string; apiShare?: string },
+      ) =>
+        withStore(async (store) => {
+          let current = await store.workspaces.require(name);
+          const change = settingsChangeSchema.parse({
+            ...(opts.schedule !== undefined ? { scheduleIntervalMinutes: Number(opts.schedule) } : {}),
+            ...(opts.match !== undefined ? { match: opts.match } : {}),
+            ...(opts.handoffObject !== undefined ? { handoffObject: opts.handoffObject } : {}),
+            ...(opts.apiShare !== undefined ? { apiShare: Number(opts.apiShare) } : {}),
+          });
+          if (Object.keys(change).length) current = await updateSettings(store, current, change);
+          const s = await readSettings(store, current);
+          out(`workspace ${current.name}`);
+          out(`  schedule        every ${s.scheduleIntervalMinutes} min`);
+          out(`  match           ${s.match}`);
+          out(`  handoff object  ${s.handoffObject ?? '(connect the CRM first)'}`);
+          out(
+            `  API share       ${s.apiShare === null ? '(connect the CRM first)' : `${Math.round(s.apiShare * 100)}%`}`,
+          );
+        }),
+    );
+
+  ws.command('delete <name>')
+    .description('Delete a workspace: lists what goes; --confirm NAME deletes it and revokes its tokens')
+    .option('--confirm <name>', "the workspace's name again, to confirm")
+    .action(async (name: string, opts: { confirm?: string }) => {
+      const env = parseEnv();
+      await withStore(async (store) => {
+        const current = await store.workspaces.require(name);
+        out(`deleting ${current.name} removes:`);
+        for (const line of describeDeletion(await planDeletion(store, current))) out(`  - ${line}`);
+        if (opts.confirm === undefined) {
+          out(`not deleted: run again with --confirm ${current.name}`);
+          return;
+        }
+        const outcome = await deleteWorkspace(store, current, opts.confirm, {
+          retire: retireThrough({
+            store,
+            env,
+            registry: await registerBuiltinConnectors(defaultRegistry),
+            log: createLogger(env.LEADSTAGE_LOG_LEVEL === 'info' ? 'warn' : env.LEADSTAGE_LOG_LEVEL),
+          }),
+        });
+        for (const r of outcome.retired) {
+          out(
+            `  ${r.vendor}: ${r.revoked ? 'tokens revoked' : `tokens not revoked${r.note ? ` (${r.note})` : ''}`}`,
+          );
+        }
+        out(`deleted workspace ${outcome.workspace}`);
       });
     });
 }

@@ -1,5 +1,5 @@
 /** The admin JSON API under `/api`, behind admin authentication; bodies validated with zod. */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 
 import { enqueueSync } from '../../jobs/enqueue.ts';
@@ -12,12 +12,14 @@ import {
   releaseRecordErrors,
   retryRecordErrors,
 } from '../pipeline/index.ts';
+import { createWorkspace } from '../admin/workspaces.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
 
+import { queueSchedule } from './console-api.ts';
 import type { ServerContext } from './context.ts';
-import { NotFoundError, sendError } from './http-errors.ts';
+import { NotFoundError, jsonRoute } from './http-errors.ts';
 import { compileModelInput, modelInputSchema } from './model-input.ts';
 import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
 
@@ -72,16 +74,7 @@ export function apiRouter(ctx: ServerContext): Router {
     .strict()
     .refine((b) => !!b.email !== !!b.id, { message: 'give exactly one of email or id' });
 
-  /** Express 5 passes rejections on; this answers them as JSON with the field named. */
-  const handle =
-    (fn: (req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response): Promise<void> => {
-      try {
-        await fn(req, res);
-      } catch (err) {
-        sendError(res, err, ctx.log);
-      }
-    };
+  const handle = jsonRoute(ctx.log);
   const param = (req: Request, name: string) => String(req.params[name]);
 
   router.get(
@@ -99,13 +92,18 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const body = createSchema.parse(req.body ?? {});
       const { saved } = await compileModelInput(body.model);
-      const ws = await ctx.store.workspaces.create({
-        name: body.name,
-        sourceVendor: body.sourceVendor,
-        crmVendor: body.crmVendor,
-        model: saved,
-        scheduleIntervalMinutes: body.scheduleIntervalMinutes,
-      });
+      const ws = await createWorkspace(
+        ctx.store,
+        {
+          name: body.name,
+          sourceVendor: body.sourceVendor,
+          crmVendor: body.crmVendor,
+          model: saved,
+          scheduleIntervalMinutes: body.scheduleIntervalMinutes,
+          actor: 'api',
+        },
+        queueSchedule(ctx),
+      );
       ctx.log.info('workspace created', { workspace: ws.name });
       res.status(201).json({ workspace: await workspaceView(ctx.store, ctx.queues.sync, ws) });
     }),
@@ -130,7 +128,7 @@ export function apiRouter(ctx: ServerContext): Router {
       const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
       const preview = unchanged ? null : await previewModelChange(ctx.store, ws, model, { signal });
       if (!unchanged && !body.dryRun) {
-        await ctx.store.workspaces.setModel(ws.id, saved);
+        await ctx.store.workspaces.setModel(ws.id, saved, { actor: 'api' });
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
       }
       const saving = !unchanged && !body.dryRun;

@@ -16,7 +16,8 @@ export const PAGE_FORM_LIMIT = '8kb';
 /** API routes by the largest body they need; the first match wins. */
 const API_LIMITS: [RegExp, string][] = [
   // A model's YAML may be up to 1,000,000 characters; escaped as JSON it grows.
-  [/^\/api\/workspaces\/[^/]+\/model$/, '2mb'],
+  [/^\/api\/workspaces\/[^/]+\/model(\/preview)?$/, '2mb'],
+  [/^\/api\/models\/check$/, '2mb'],
   [/^\/api\/workspaces$/, '2mb'],
   [/^\/api\//, '64kb'],
 ];

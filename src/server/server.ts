@@ -11,6 +11,7 @@ import { listenOn } from '../http/listen.ts';
 
 import { apiRouter } from './api.ts';
 import { createApp } from './app.ts';
+import { consoleApiRouter } from './console-api.ts';
 import type { ServerContext } from './context.ts';
 import { healthReport } from './health.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -57,6 +58,7 @@ function formActionSources(env: Env): string[] {
 
 export function buildWebApp(ctx: ServerContext): Express {
   const admin = express.Router();
+  admin.use('/api', consoleApiRouter(ctx));
   admin.use('/api', apiRouter(ctx));
   admin.use(pagesRouter(ctx));
   return createApp({

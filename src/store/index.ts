@@ -17,6 +17,7 @@ import { ErasureRepo } from './erasures.ts';
 import { LinkRepo } from './links.ts';
 import { MergeRepo } from './merges.ts';
 import { migrate, type Migration } from './migrate.ts';
+import { ModelVersionRepo } from './model-versions.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
@@ -38,6 +39,7 @@ export interface Repos {
   erasures: ErasureRepo;
   suppressions: SuppressionRepo;
   audit: AuditRepo;
+  modelVersions: ModelVersionRepo;
 }
 
 export interface Store extends Repos {
@@ -81,6 +83,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     erasures: new ErasureRepo(db),
     suppressions: new SuppressionRepo(db, sealer),
     audit: new AuditRepo(db),
+    modelVersions: new ModelVersionRepo(db),
   };
 }
 
@@ -130,6 +133,7 @@ export function openStoreFromEnv(env: Env = parseEnv(), options: { migrate?: boo
 export type { Db } from './db.ts';
 export { migrate, schemaVersion, loadMigrations, type Migration } from './migrate.ts';
 export type { Connection, ConnectionStatus, NewConnection } from './connections.ts';
+export type { ModelNote, ModelVersion } from './model-versions.ts';
 export type { ContactPageOptions, InsertedEvents, StoredContact } from './contacts.ts';
 export type { CursorOwner } from './cursors.ts';
 export type {
