@@ -17,6 +17,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
   [['model'], async () => (await import('./model.ts')).registerModelCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
+  [['health'], async () => (await import('./health.ts')).registerHealthCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],
   [['funnel'], async () => (await import('./funnel.ts')).registerFunnelCommand],
   [['contact'], async () => (await import('./contact.ts')).registerContactCommands],

@@ -108,6 +108,7 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     warnings: summary.warnings,
     requalifiedAll: summary.requalifiedAll,
     apiBudget: summary.apiBudget,
+    minimumApiCalls: summary.minimumApiCalls,
   };
 }
 

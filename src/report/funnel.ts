@@ -75,6 +75,16 @@ export interface FunnelReport {
   won: number;
   /** Present when a monthly lead count (or budget and cost per lead) was given. */
   monthly: MonthlyForecast | null;
+  /** Contacts grouped by the UTC month they were first seen in a stage, oldest first. */
+  cohorts: Cohort[];
+}
+
+export interface Cohort {
+  /** `YYYY-MM`, UTC. */
+  month: string;
+  contacts: number;
+  /** Per stage key: contacts of this cohort that reached it or a later stage. */
+  reached: Record<string, number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,12 +102,12 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
 
   let rows = input.history;
   let currentStages = input.current;
+  const firstSeen = new Map<string, number>();
+  for (const r of rows) {
+    const t = Date.parse(r.enteredAt);
+    if (t < (firstSeen.get(r.contactId) ?? Infinity)) firstSeen.set(r.contactId, t);
+  }
   if (input.since) {
-    const firstSeen = new Map<string, number>();
-    for (const r of rows) {
-      const t = Date.parse(r.enteredAt);
-      if (t < (firstSeen.get(r.contactId) ?? Infinity)) firstSeen.set(r.contactId, t);
-    }
     const since = input.since.getTime();
     const inCohort = (id: string) => (firstSeen.get(id) ?? -Infinity) >= since;
     rows = rows.filter((r) => inCohort(r.contactId));
@@ -179,6 +189,7 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
 
   return {
     contacts: highest.size,
+    cohorts: cohortsOf(stages, highest, firstSeen),
     wonStage,
     dealSize,
     dealSizeSource,
@@ -187,6 +198,29 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
     won: wonAmount,
     monthly,
   };
+}
+
+function cohortsOf(
+  stages: readonly StageInfo[],
+  highest: Map<string, number>,
+  firstSeen: Map<string, number>,
+): Cohort[] {
+  const byMonth = new Map<string, Cohort>();
+  for (const [id, top] of highest) {
+    const t = firstSeen.get(id);
+    // A contact with a decision but no recorded stay (decided before history was kept) has no month.
+    if (t === undefined) continue;
+    const month = new Date(t).toISOString().slice(0, 7);
+    const cohort = byMonth.get(month) ?? {
+      month,
+      contacts: 0,
+      reached: Object.fromEntries(stages.map((s) => [s.key, 0])),
+    };
+    cohort.contacts++;
+    for (let s = 0; s <= top; s++) cohort.reached[stages[s]!.key]!++;
+    byMonth.set(month, cohort);
+  }
+  return [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month));
 }
 
 function median(values: number[]): number {

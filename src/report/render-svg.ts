@@ -7,11 +7,28 @@ import type { FunnelReport } from './funnel.ts';
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+/**
+ * Text width estimates for system-ui: an SVG cannot measure its own text, so the label column is
+ * sized from the longest label at a generous average glyph width, so no label is ever cut.
+ */
+const GLYPH = { bold14: 8.6, small12: 7 };
+
+function stageNote(s: FunnelReport['stages'][number]): string {
+  const conv = s.conversionToNext === null ? '' : ` · ${(s.conversionToNext * 100).toFixed(1)}% → next`;
+  return `${s.reached.toLocaleString('en-US')} reached · ${s.current.toLocaleString('en-US')} now${conv}`;
+}
+
 export function renderFunnelSvg(report: FunnelReport, width = 640): string {
   const rowHeight = 44;
   const gap = 6;
-  const labelWidth = 210;
-  const barArea = width - labelWidth - 20;
+  const longest = Math.max(
+    0,
+    ...report.stages.map((s) => Math.max(s.label.length * GLYPH.bold14, stageNote(s).length * GLYPH.small12)),
+  );
+  const labelWidth = Math.ceil(longest) + 20;
+  // The bars keep at least 300 units; a long label widens the drawing, scaled down by the viewBox.
+  const barArea = Math.max(300, width - labelWidth - 20);
+  width = labelWidth + barArea + 20;
   const top = Math.max(1, report.stages[0]?.reached ?? 1);
   const height = report.stages.length * (rowHeight + gap) + 10;
   const rows = report.stages.map((s, i) => {
@@ -29,17 +46,16 @@ export function renderFunnelSvg(report: FunnelReport, width = 640): string {
       .map(([x, yy]) => `${x!.toFixed(1)},${yy!.toFixed(1)}`)
       .join(' ');
     const fill = s.owner === 'sales' ? '#2f7d5b' : s.handoff ? '#d98c1f' : '#3b6fb6';
-    const conv = s.conversionToNext === null ? '' : ` · ${(s.conversionToNext * 100).toFixed(1)}% → next`;
     return [
       `<g class="stage" data-stage="${esc(s.key)}">`,
       `<polygon points="${points}" fill="${fill}" opacity="0.9"/>`,
-      `<text x="${labelWidth - 10}" y="${y + 18}" text-anchor="end" font-weight="600">${esc(s.label)}</text>`,
-      `<text x="${labelWidth - 10}" y="${y + 35}" text-anchor="end" font-size="12" fill="#555">${s.reached.toLocaleString('en-US')} reached · ${s.current.toLocaleString('en-US')} now${esc(conv)}</text>`,
+      `<text x="10" y="${y + 18}" font-weight="600">${esc(s.label)}</text>`,
+      `<text x="10" y="${y + 35}" font-size="12" fill="#555">${esc(stageNote(s))}</text>`,
       `</g>`,
     ].join('');
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Lead funnel" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="14">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Lead funnel" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif" font-size="14">`,
     ...rows,
     '</svg>',
   ].join('\n');

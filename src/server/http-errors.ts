@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ConfigError, SyncError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
-import { renderMessagePage } from './pages/dashboard-page.ts';
+import { renderMessagePage } from './pages/layout.ts';
 
 export class NotFoundError extends Error {
   readonly status = 404;
@@ -140,6 +140,9 @@ const PAGE_TITLES: Record<number, string> = {
   413: 'Too large',
   415: 'Unsupported content',
   429: 'Too many attempts',
+  500: 'Something went wrong',
+  502: 'A vendor did not answer as expected',
+  503: 'Try again shortly',
 };
 
 /** Answers `err` as JSON or as a page, whichever the client reads. */
@@ -149,10 +152,17 @@ export function sendError(res: Response, err: unknown, log: Logger, req?: Reques
     res.set('Retry-After', String(err.retryAfterSeconds));
   }
   if (req && !wantsJson(req)) {
+    // The page token is offered only past admin auth: then the error page keeps the console's navigation.
+    const signedIn = typeof (res.locals as { csrfToken?: unknown }).csrfToken === 'function';
     res
       .status(status)
       .type('html')
-      .send(renderMessagePage(PAGE_TITLES[status] ?? 'Something went wrong', body.error.message));
+      .send(
+        renderMessagePage(PAGE_TITLES[status] ?? 'Something went wrong', body.error.message, {
+          signedIn,
+          status,
+        }),
+      );
     return;
   }
   res.status(status).json(body);

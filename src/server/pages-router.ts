@@ -1,207 +1,34 @@
 /**
- * The admin pages and their form posts (behind admin auth), and the OAuth callbacks (before it:
- * the server-side state authenticates them).
+ * The console's pages and form posts (behind admin auth). Each area registers its own routes from
+ * its module under `pages/`, so areas grow by adding files; the order below only matters where
+ * paths overlap (none do today). OAuth callbacks come before admin auth: see connections-routes.
  */
-import express, { type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
+import express, { type Router } from 'express';
 
-import { enqueueSync } from '../../jobs/enqueue.ts';
-import { loadFunnel } from '../report/load.ts';
-import { renderFunnelSvg } from '../report/render-svg.ts';
-
-import { requireWorkspace } from './api.ts';
-import {
-  NOT_REVOKED_REASONS,
-  type Retirement,
-  completeConnect,
-  disconnect,
-  startConnect,
-} from './connect.ts';
 import type { ServerContext } from './context.ts';
-import { describeError } from './http-errors.ts';
-import { type DashboardNotice, renderDashboardPage, renderMessagePage } from './pages/dashboard-page.ts';
-import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor, trimSlash } from './vendors.ts';
-import { workspaceView } from './views.ts';
+import { registerConnectionRoutes } from './pages/connections-routes.ts';
+import { registerContactsRoutes } from './pages/contacts-routes.ts';
+import { registerFunnelRoutes } from './pages/funnel-routes.ts';
+import { registerMappingsRoutes } from './pages/mappings-routes.ts';
+import { registerModelRoutes } from './pages/model-routes.ts';
+import type { PageRoutes } from './pages/page-routes.ts';
+import { registerSyncRoutes } from './pages/sync-routes.ts';
+import { registerWorkspaceRoutes } from './pages/workspaces-routes.ts';
 
-/** The anti-forgery token the app's CSRF middleware offers the page being rendered. */
-function csrfTokenOf(res: Response): string {
-  const token = (res.locals as { csrfToken?: () => string }).csrfToken;
-  return token ? token() : '';
-}
+export { oauthCallbackRouter } from './pages/connections-routes.ts';
 
-async function renderDashboard(ctx: ServerContext, res: Response, notice?: DashboardNotice): Promise<string> {
-  const workspaces = await ctx.store.workspaces.list();
-  const views = await Promise.all(
-    workspaces.map(async (ws) => {
-      const view = await workspaceView(ctx.store, ctx.queues.sync, ws);
-      let svg: string | null = null;
-      try {
-        svg = renderFunnelSvg((await loadFunnel(ctx.store, ws.id)).report);
-      } catch (err) {
-        ctx.log.warn('funnel unavailable', {
-          workspace: ws.name,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-      return { view, svg };
-    }),
-  );
-  return renderDashboardPage(views, trimSlash(ctx.env.PUBLIC_URL), csrfTokenOf(res), notice);
-}
-
-const noticeQuery = z.object({
-  connected: z.enum(CONNECTABLE_VENDORS).optional(),
-  disconnected: z.enum(CONNECTABLE_VENDORS).optional(),
-  revoked: z.enum(['0', '1']).optional(),
-  replaced: z.enum(['1']).optional(),
-  why: z.enum(NOT_REVOKED_REASONS).optional(),
-  synced: z.string().optional(),
-});
-
-/** How a retired connection went, for the notice on the page the admin lands on. */
-function retirementQuery(r: Retirement): string {
-  return `&revoked=${r.revoked ? 1 : 0}${r.notRevoked ? `&why=${r.notRevoked}` : ''}`;
-}
-
-/** Notices are built from validated values only, never echoed text. */
-function noticeFrom(query: unknown): DashboardNotice | undefined {
-  const q = noticeQuery.safeParse(query);
-  if (!q.success) return undefined;
-  const vendor = q.data.connected ?? q.data.disconnected;
-  if (!vendor) return q.data.synced !== undefined ? { kind: 'ok', text: 'Sync queued.' } : undefined;
-  const name = VENDOR_LABELS[vendor];
-  const revoked = q.data.revoked === '1' ? ' and its tokens revoked' : '';
-  const why = {
-    no_revoke: ` ${name} cannot revoke tokens: delete leadstage's API credentials in ${name} as well.`,
-    revoke_failed: ` Revoking the tokens failed (see the server log): revoke leadstage's access in ${name}.`,
-    shared: ' Another workspace still uses this connection, so its tokens were kept.',
-  };
-  const retired = `${revoked}.${q.data.why ? why[q.data.why] : ''}`;
-  const kind = q.data.why === 'revoke_failed' ? 'error' : 'ok';
-  if (q.data.connected) {
-    const replaced = q.data.replaced ? ` The ${name} account it replaced was disconnected${retired}` : '';
-    return { kind, text: `${name} connected.${replaced}` };
-  }
-  return { kind, text: `${name} disconnected${retired}` };
-}
+const AREAS: PageRoutes[] = [
+  registerWorkspaceRoutes,
+  registerConnectionRoutes,
+  registerModelRoutes,
+  registerMappingsRoutes,
+  registerSyncRoutes,
+  registerContactsRoutes,
+  registerFunnelRoutes,
+];
 
 export function pagesRouter(ctx: ServerContext): Router {
   const router = express.Router();
-  const form = express.urlencoded({ extended: false, limit: '10kb' });
-
-  const failPage = async (res: Response, err: unknown) => {
-    const { status, body } = describeError(err, ctx.log);
-    res
-      .status(status)
-      .type('html')
-      .send(await renderDashboard(ctx, res, { kind: 'error', text: body.error.message }));
-  };
-
-  router.get('/', async (req, res) => {
-    res.type('html').send(await renderDashboard(ctx, res, noticeFrom(req.query)));
-  });
-
-  router.post('/workspaces/:id/connect/:vendor', form, async (req: Request, res: Response) => {
-    try {
-      const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
-      const ws = await requireWorkspace(ctx, String(req.params.id));
-      const body = z
-        .object({
-          baseUrl: z
-            .url({ protocol: /^https?$/, error: 'must be the http(s) URL of your Mautic' })
-            .optional(),
-        })
-        .parse(req.body ?? {});
-      if (vendor === 'mautic' && !body.baseUrl) {
-        throw new z.ZodError([
-          { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
-        ]);
-      }
-      res.redirect(303, await startConnect(ctx, ws, vendor, body.baseUrl));
-    } catch (err) {
-      await failPage(res, err);
-    }
-  });
-
-  router.post('/workspaces/:id/disconnect/:vendor', async (req, res) => {
-    try {
-      const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
-      const ws = await requireWorkspace(ctx, String(req.params.id));
-      const outcome = await disconnect(ctx, ws, vendor);
-      res.redirect(
-        303,
-        `/?disconnected=${vendor}${retirementQuery(outcome)}#ws-${encodeURIComponent(ws.id)}`,
-      );
-    } catch (err) {
-      await failPage(res, err);
-    }
-  });
-
-  router.post('/workspaces/:id/sync', async (req, res) => {
-    try {
-      const ws = await requireWorkspace(ctx, String(req.params.id));
-      const jobId = await enqueueSync(ctx.queues.sync, { workspaceId: ws.id });
-      res.redirect(303, `/?synced=${encodeURIComponent(jobId ?? '')}#ws-${encodeURIComponent(ws.id)}`);
-    } catch (err) {
-      await failPage(res, err);
-    }
-  });
-
-  return router;
-}
-
-const callbackQuery = z.object({
-  state: z.string().min(1, 'is required'),
-  code: z.string().min(1).optional(),
-  error: z.string().optional(),
-});
-
-export function oauthCallbackRouter(ctx: ServerContext): Router {
-  const router = express.Router();
-  router.get('/:vendor/callback', async (req, res) => {
-    const vendor = String(req.params.vendor);
-    const message = (status: number, title: string, text: string): void => {
-      res.status(status).type('html').send(renderMessagePage(title, text));
-    };
-    if (!isConnectableVendor(vendor)) {
-      message(404, 'Unknown vendor', 'There is no such connect flow.');
-      return;
-    }
-    const q = callbackQuery.safeParse(req.query);
-    if (!q.success) {
-      message(400, 'Connect failed', 'The callback carries no state: start again from the dashboard.');
-      return;
-    }
-    const pending = await ctx.states.consume(q.data.state);
-    if (!pending || pending.vendor !== vendor) {
-      ctx.log.warn('oauth callback with unknown, used or expired state', { vendor, ip: req.ip });
-      {
-        message(
-          400,
-          'Connect failed',
-          'This link expired or was already used: start again from the dashboard.',
-        );
-        return;
-      }
-    }
-    if (q.data.error || !q.data.code) {
-      // The vendor's error code only (RFC 6749 codes are short tokens); its description may echo input.
-      const code = /^[a-z_]{1,64}$/.test(q.data.error ?? '') ? q.data.error : 'no_code';
-      ctx.log.warn('vendor refused the connection', { vendor, error: code });
-      {
-        message(400, 'Connect failed', `${VENDOR_LABELS[vendor]} did not grant access (${code}).`);
-        return;
-      }
-    }
-    try {
-      const outcome = await completeConnect(ctx, pending, q.data.code);
-      const replaced = outcome.replaced ? `&replaced=1${retirementQuery(outcome.replaced)}` : '';
-      res.redirect(303, `/?connected=${vendor}${replaced}#ws-${encodeURIComponent(outcome.workspace.id)}`);
-    } catch (err) {
-      const { status, body } = describeError(err, ctx.log);
-      ctx.log.warn('connect failed', { vendor, error: body.error.message });
-      message(status >= 500 ? 502 : status, 'Connect failed', body.error.message);
-    }
-  });
+  for (const register of AREAS) register(router, ctx);
   return router;
 }

@@ -18,6 +18,7 @@ import { healthReport } from './health.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { refreshMetrics } from './metrics-refresh.ts';
 import { OAuthStateStore } from './oauth-state.ts';
+import { observeApiRouter } from './observe-api.ts';
 import { SignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
 import { DeliveryLedger } from './webhook-ledger.ts';
 import { oauthCallbackRouter, pagesRouter } from './pages-router.ts';
@@ -61,6 +62,7 @@ export function buildWebApp(ctx: ServerContext): Express {
   const admin = express.Router();
   admin.use(assetsRouter(ctx.log));
   admin.use('/api', consoleApiRouter(ctx));
+  admin.use('/api', observeApiRouter(ctx));
   admin.use('/api', apiRouter(ctx));
   admin.use(pagesRouter(ctx));
   return createApp({

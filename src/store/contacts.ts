@@ -133,10 +133,33 @@ export class ContactRepo {
     return rows.map(toStored);
   }
 
-  async count(workspaceId: string): Promise<number> {
+  /**
+   * Contacts whose id, email or first and last name contain `query`, case-insensitively. `strpos`
+   * rather than LIKE: the admin's text is never a pattern. A scan of the workspace's contacts.
+   */
+  async search(workspaceId: string, query: string, limit = 50): Promise<StoredContact[]> {
+    if (!query) return [];
+    const { rows } = await this.db.query<ContactRow>(
+      `SELECT contact_id, properties, sales_facts, source_stage, source_updated_at, needs_qualification
+       FROM contacts
+       WHERE workspace_id = $1
+         AND (contact_id = $2
+              OR strpos(lower(contact_id), lower($2)) > 0
+              OR strpos(lower(coalesce(properties->>'email', '')), lower($2)) > 0
+              OR strpos(lower(concat_ws(' ', properties->>'firstname', properties->>'lastname',
+                                          properties->>'FirstName', properties->>'LastName')), lower($2)) > 0)
+       ORDER BY (contact_id = $2) DESC, contact_id
+       LIMIT $3`,
+      [workspaceId, query, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  /** All contacts, or with `pendingOnly` those flagged for qualification (a run's progress total). */
+  async count(workspaceId: string, options: { pendingOnly?: boolean } = {}): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1',
-      [workspaceId],
+      'SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1 AND (NOT $2::boolean OR needs_qualification)',
+      [workspaceId, options.pendingOnly ?? false],
     );
     return rows[0]?.n ?? 0;
   }

@@ -105,12 +105,20 @@ export class SyncRunRepo {
     return rows[0] ? toRun(rows[0]) : null;
   }
 
-  /** Latest first. */
-  async list(workspaceId: string, limit = 20): Promise<SyncRun[]> {
+  /** Latest first; `offset` pages further back. */
+  async list(workspaceId: string, limit = 20, offset = 0): Promise<SyncRun[]> {
     const { rows } = await this.db.query<RunRow>(
-      'SELECT * FROM sync_runs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2',
-      [workspaceId, limit],
+      'SELECT * FROM sync_runs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2 OFFSET $3',
+      [workspaceId, limit, offset],
     );
     return rows.map(toRun);
+  }
+
+  async count(workspaceId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM sync_runs WHERE workspace_id = $1',
+      [workspaceId],
+    );
+    return rows[0]?.n ?? 0;
   }
 }

@@ -45,7 +45,11 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
   const due = scope.ids ? new Map<string, Date>() : await flagDueContacts(ctx);
   let afterId: string | undefined;
   let done = 0;
-  await ctx.progress({ step: 'qualify', done });
+  // The bar's total: an estimate, as quarantined contacts are skipped and ids may name unknown ones.
+  const total = scope.ids
+    ? scope.ids.length
+    : await ctx.store.contacts.count(ws, { pendingOnly: !scope.all });
+  await ctx.progress({ step: 'qualify', done, total });
   for (;;) {
     const contacts = await ctx.store.contacts.page(ws, {
       limit: ctx.tuning.qualifyBatchSize,
@@ -101,7 +105,7 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
     for (const t of transitions) ctx.tally.stageChanges[t.to] = (ctx.tally.stageChanges[t.to] ?? 0) + 1;
     ctx.tally.qualified += decisions.length;
     done += contacts.length;
-    await ctx.progress({ step: 'qualify', done });
+    await ctx.progress({ step: 'qualify', done, total: Math.max(total, done) });
   }
   return done;
 }

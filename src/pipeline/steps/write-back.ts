@@ -41,7 +41,8 @@ export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {})
   const ws = ctx.workspace.id;
   let afterId: string | undefined;
   let written = 0;
-  await ctx.progress({ step: 'write_back', done: 0 });
+  const total = scope.ids ? scope.ids.length : await ctx.store.decisions.countPendingWrites(ws);
+  await ctx.progress({ step: 'write_back', done: 0, total });
   for (;;) {
     const page = await ctx.store.decisions.pendingWrites(ws, {
       limit: ctx.source.writeBatchSize ?? ctx.tuning.writeBatchSize,
@@ -85,7 +86,7 @@ export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {})
     written += ok.length;
     ctx.tally.writtenBack += ok.length;
     ctx.tally.recycledWrites += ok.filter((w) => w.recycled).length;
-    await ctx.progress({ step: 'write_back', done: written });
+    await ctx.progress({ step: 'write_back', done: written, total: Math.max(total, written) });
   }
   return written;
 }

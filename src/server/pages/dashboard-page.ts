@@ -4,20 +4,14 @@
  */
 import type { ConnectionView, JobView, WorkspaceView } from '../views.ts';
 
-import { esc, page } from './layout.ts';
+import { confirmForm, postForm } from './forms.ts';
+import { esc, type Notice, page, workspaceHref } from './layout.ts';
 
-export interface DashboardNotice {
-  kind: 'ok' | 'error';
-  text: string;
-}
+export { renderMessagePage } from './layout.ts';
+export type DashboardNotice = Notice;
 
 const LABELS: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce', mautic: 'Mautic' };
 const label = (vendor: string) => LABELS[vendor] ?? vendor;
-
-/** A POST form carrying the anti-forgery token (`_csrf`) the server checks. */
-function postForm(action: string, csrf: string, inner: string): string {
-  return `<form class="inline" method="post" action="${esc(action)}"><input type="hidden" name="_csrf" value="${esc(csrf)}">${inner}</form>`;
-}
 
 function connectForm(ws: WorkspaceView, vendor: string, csrf: string): string {
   const action = `/workspaces/${encodeURIComponent(ws.id)}/connect/${vendor}`;
@@ -63,7 +57,11 @@ function connectionRow(
       : check.missing.length
         ? `<br><span class="bad">missing in ${esc(label(vendor))}:</span><ul class="missing">${check.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`
         : `<br><span class="ok">schema ready</span>`;
-  const actions = `${postForm(`/workspaces/${encodeURIComponent(ws.id)}/disconnect/${vendor}`, csrf, '<button type="submit">Disconnect</button>')}${c.status === 'active' ? '' : connectForm(ws, vendor, csrf)}`;
+  const disconnect = confirmForm(`/workspaces/${encodeURIComponent(ws.id)}/disconnect/${vendor}`, csrf, {
+    label: 'Disconnect',
+    question: `Disconnect ${label(vendor)} from ${ws.name}? Syncing stops and leadstage's tokens for this account are revoked where ${label(vendor)} allows it.`,
+  });
+  const actions = `${disconnect}${c.status === 'active' ? '' : connectForm(ws, vendor, csrf)}`;
   return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${webhook}${schema}</td><td>${actions}</td></tr>`;
 }
 
@@ -89,7 +87,7 @@ function workspaceSection(ws: WorkspaceView, svg: string | null, publicUrl: stri
     .map(([k, n]) => `${esc(k)} ${n}`)
     .join(', ');
   return `<section class="ws" id="ws-${esc(ws.id)}" data-ws="${esc(ws.id)}">
-<h2>${esc(ws.name)}</h2>
+<h2><a href="${esc(workspaceHref(ws.id))}">${esc(ws.name)}</a></h2>
 <p class="muted">model ${esc(ws.model.ref)} @ <code>${esc(ws.model.version)}</code>${ws.model.applied ? '' : ' (not applied yet)'} · every ${ws.scheduleIntervalMinutes} min${stages ? ` · ${stages}` : ''}</p>
 <table class="connections">
 ${connectionRow(ws, 'source', ws.sourceVendor, ws.source, publicUrl, csrf)}
@@ -117,19 +115,16 @@ export function renderDashboardPage(
   csrf: string,
   notice?: DashboardNotice,
 ): string {
-  const body = `${notice ? `<p class="notice${notice.kind === 'error' ? ' error' : ''}" role="status">${esc(notice.text)}</p>` : ''}
-<h1>Workspaces</h1>
+  const body = `<h1>Workspaces</h1>
 ${
   views.length
     ? views.map(({ view, svg }) => workspaceSection(view, svg, publicUrl, csrf)).join('\n')
     : '<p class="muted">No workspaces yet: create one with <code>leadstage workspace create</code> or <code>POST /api/workspaces</code>.</p>'
 }`;
-  return page('Dashboard', body, { signedIn: true, script: POLL_SCRIPT });
-}
-
-export function renderMessagePage(title: string, message: string): string {
-  return page(
-    title,
-    `<section class="ws"><h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="/">Back to the dashboard</a></p></section>`,
-  );
+  return page('Workspaces', body, {
+    signedIn: true,
+    script: POLL_SCRIPT,
+    workspaces: views.map(({ view }) => ({ id: view.id, name: view.name })),
+    ...(notice ? { notice } : {}),
+  });
 }

@@ -1,0 +1,142 @@
+/**
+ * Connecting and disconnecting a vendor from the console: the form posts (behind admin auth), the
+ * OAuth callbacks (before it: the server-side state authenticates them), and the notice the admin
+ * reads on the page they land on.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+
+import { requireWorkspace } from '../api.ts';
+import {
+  NOT_REVOKED_REASONS,
+  type Retirement,
+  completeConnect,
+  disconnect,
+  startConnect,
+} from '../connect.ts';
+import type { ServerContext } from '../context.ts';
+import { describeError } from '../http-errors.ts';
+import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
+
+import { type Notice, renderMessagePage } from './layout.ts';
+import type { PageRoutes } from './page-routes.ts';
+
+const noticeQuery = z.object({
+  connected: z.enum(CONNECTABLE_VENDORS).optional(),
+  disconnected: z.enum(CONNECTABLE_VENDORS).optional(),
+  revoked: z.enum(['0', '1']).optional(),
+  replaced: z.enum(['1']).optional(),
+  why: z.enum(NOT_REVOKED_REASONS).optional(),
+  synced: z.string().optional(),
+});
+
+/** How a retired connection went, for the notice on the page the admin lands on. */
+function retirementQuery(r: Retirement): string {
+  return `&revoked=${r.revoked ? 1 : 0}${r.notRevoked ? `&why=${r.notRevoked}` : ''}`;
+}
+
+/** Notices are built from validated values only, never echoed text. */
+export function connectionNotice(query: unknown): Notice | undefined {
+  const q = noticeQuery.safeParse(query);
+  if (!q.success) return undefined;
+  const vendor = q.data.connected ?? q.data.disconnected;
+  if (!vendor) return q.data.synced !== undefined ? { kind: 'ok', text: 'Sync queued.' } : undefined;
+  const name = VENDOR_LABELS[vendor];
+  const revoked = q.data.revoked === '1' ? ' and its tokens revoked' : '';
+  const why = {
+    no_revoke: ` ${name} cannot revoke tokens: delete leadstage's API credentials in ${name} as well.`,
+    revoke_failed: ` Revoking the tokens failed (see the server log): revoke leadstage's access in ${name}.`,
+    shared: ' Another workspace still uses this connection, so its tokens were kept.',
+  };
+  const retired = `${revoked}.${q.data.why ? why[q.data.why] : ''}`;
+  const kind = q.data.why === 'revoke_failed' ? 'error' : 'ok';
+  if (q.data.connected) {
+    const replaced = q.data.replaced ? ` The ${name} account it replaced was disconnected${retired}` : '';
+    return { kind, text: `${name} connected.${replaced}` };
+  }
+  return { kind, text: `${name} disconnected${retired}` };
+}
+
+/** Where a connect or disconnect lands: the dashboard, scrolled to the workspace. */
+function landing(query: string, workspaceId: string): string {
+  return `/?${query}#ws-${encodeURIComponent(workspaceId)}`;
+}
+
+export const registerConnectionRoutes: PageRoutes = (router, ctx) => {
+  const form = express.urlencoded({ extended: false, limit: '10kb' });
+
+  router.post('/workspaces/:id/connect/:vendor', form, async (req: Request, res: Response) => {
+    const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
+    const ws = await requireWorkspace(ctx, String(req.params.id));
+    const body = z
+      .object({
+        baseUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of your Mautic' }).optional(),
+      })
+      .parse(req.body ?? {});
+    if (vendor === 'mautic' && !body.baseUrl) {
+      throw new z.ZodError([
+        { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
+      ]);
+    }
+    res.redirect(303, await startConnect(ctx, ws, vendor, body.baseUrl));
+  });
+
+  router.post('/workspaces/:id/disconnect/:vendor', async (req, res) => {
+    const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
+    const ws = await requireWorkspace(ctx, String(req.params.id));
+    const outcome = await disconnect(ctx, ws, vendor);
+    res.redirect(303, landing(`disconnected=${vendor}${retirementQuery(outcome)}`, ws.id));
+  });
+};
+
+const callbackQuery = z.object({
+  state: z.string().min(1, 'is required'),
+  code: z.string().min(1).optional(),
+  error: z.string().optional(),
+});
+
+export function oauthCallbackRouter(ctx: ServerContext): Router {
+  const router = express.Router();
+  router.get('/:vendor/callback', async (req, res) => {
+    const vendor = String(req.params.vendor);
+    const message = (status: number, title: string, text: string): void => {
+      res.status(status).type('html').send(renderMessagePage(title, text));
+    };
+    if (!isConnectableVendor(vendor)) {
+      message(404, 'Unknown vendor', 'There is no such connect flow.');
+      return;
+    }
+    const q = callbackQuery.safeParse(req.query);
+    if (!q.success) {
+      message(400, 'Connect failed', 'The callback carries no state: start again from the dashboard.');
+      return;
+    }
+    const pending = await ctx.states.consume(q.data.state);
+    if (!pending || pending.vendor !== vendor) {
+      ctx.log.warn('oauth callback with unknown, used or expired state', { vendor, ip: req.ip });
+      message(
+        400,
+        'Connect failed',
+        'This link expired or was already used: start again from the dashboard.',
+      );
+      return;
+    }
+    if (q.data.error || !q.data.code) {
+      // The vendor's error code only (RFC 6749 codes are short tokens); its description may echo input.
+      const code = /^[a-z_]{1,64}$/.test(q.data.error ?? '') ? q.data.error : 'no_code';
+      ctx.log.warn('vendor refused the connection', { vendor, error: code });
+      message(400, 'Connect failed', `${VENDOR_LABELS[vendor]} did not grant access (${code}).`);
+      return;
+    }
+    try {
+      const outcome = await completeConnect(ctx, pending, q.data.code);
+      const replaced = outcome.replaced ? `&replaced=1${retirementQuery(outcome.replaced)}` : '';
+      res.redirect(303, landing(`connected=${vendor}${replaced}`, outcome.workspace.id));
+    } catch (err) {
+      const { status, body } = describeError(err, ctx.log);
+      ctx.log.warn('connect failed', { vendor, error: body.error.message });
+      message(status >= 500 ? 502 : status, 'Connect failed', body.error.message);
+    }
+  });
+  return router;
+}
