@@ -26,6 +26,7 @@ import {
   contactPropertyNames,
   convertValue,
   loadHubspotMapping,
+  parseHubspotMapping,
   scorePropertyName,
 } from './mapping.ts';
 import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
@@ -80,7 +81,11 @@ export class HubspotSourceConnector implements SourceConnector {
   constructor(ctx: ConnectorContext, options: HubspotConnectorOptions) {
     this.ctx = ctx;
     this.config = parseHubspotConfig(ctx.connection.config);
-    this.mapping = options.mapping ?? loadHubspotMapping(this.config.mappingPath);
+    this.mapping =
+      options.mapping ??
+      (ctx.mappingText !== undefined
+        ? parseHubspotMapping(ctx.mappingText, 'the workspace HubSpot mapping')
+        : loadHubspotMapping(this.config.mappingPath));
     this.api = new HubspotApi(ctx, new TokenProvider(ctx, options.app), options);
   }
 
@@ -309,6 +314,14 @@ export class HubspotSourceConnector implements SourceConnector {
     if (meetingBookedProperty) calls += pages(events('meeting_booked'), SEARCH_PAGE_SIZE);
     calls += Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE);
     return calls + 1;
+  }
+
+  /** Every contact property's internal name in the portal (the doctor checks the mapping with it). */
+  async fieldNames(): Promise<string[]> {
+    const res = await this.api.sdk<{ results: PropertyDefinition[] }>(ENDPOINTS.properties, 'api', (client) =>
+      client.crm.properties.coreApi.getAllWithHttpInfo('contacts'),
+    );
+    return res.data.results.map((p) => p.name);
   }
 
   async ensureSchema(spec: SchemaSpec): Promise<void> {

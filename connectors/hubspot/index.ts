@@ -6,6 +6,7 @@ import type { ConnectorContext, SourceConnectorDefinition } from '../../src/pipe
 import { ConfigError } from '../../src/errors.ts';
 import type { AppCredentials } from './auth.ts';
 import { HubspotSourceConnector, type HubspotConnectorOptions } from './connector.ts';
+import { hubspotMappingFormat } from './mapping.ts';
 import { HUBSPOT_API_BASE_URL, REQUIRED_SCOPES, createHubspotOAuth, trimSlash } from './oauth.ts';
 
 export { HubspotSourceConnector } from './connector.ts';
@@ -52,6 +53,7 @@ export function createHubspotConnectorDefinition(
     defaultBaseUrl: HUBSPOT_API_BASE_URL,
     scopes: REQUIRED_SCOPES,
     oauth: createHubspotOAuth(options.authorizeUrl ? { authorizeUrl: options.authorizeUrl } : {}),
+    mapping: hubspotMappingFormat,
     create: (ctx) => new HubspotSourceConnector(ctx, { ...options.connector, app: appFor(ctx, options.app) }),
   };
 }

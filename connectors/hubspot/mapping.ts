@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 import { ConfigError } from '../../src/errors.ts';
 import { EVENT_TYPES, type PropertyValue } from '../../src/model.ts';
+import type { MappingFormat, MappingOutline } from '../../src/pipeline/ports.ts';
+import { parseMappingYaml } from '../mapping-yaml.ts';
 
 export const DEFAULT_MAPPING_PATH = fileURLToPath(new URL('../../mappings/hubspot.yaml', import.meta.url));
 
@@ -53,21 +54,40 @@ export const hubspotMappingSchema = z.strictObject({
 export type HubspotMapping = z.infer<typeof hubspotMappingSchema>;
 export type ContactPropertyMapping = HubspotMapping['contactProperties'][string];
 
-/** Parses mapping YAML; errors name the file and the field path. */
+/** Parses mapping YAML; errors name the file, the line and the field path. */
 export function parseHubspotMapping(text: string, source = 'mappings/hubspot.yaml'): HubspotMapping {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
-  }
-  const result = hubspotMappingSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  const result = parseMappingYaml(text, source, hubspotMappingSchema);
+  if (result.ok) return result.value;
+  throw new ConfigError(`${source} is invalid:\n${result.problems.map((p) => `  ${p}`).join('\n')}`);
 }
+
+/** What the core shows of a HubSpot mapping and checks a model against. */
+export function outlineHubspotMapping(mapping: HubspotMapping): MappingOutline {
+  const { engagement, writeBack } = mapping;
+  return {
+    facts: Object.entries(mapping.contactProperties).map(([property, m]) => ({
+      property,
+      field: m.property,
+    })),
+    stages: Object.fromEntries(
+      Object.entries(mapping.stages).map(([key, t]) => [key, 'value' in t ? t.value : `label:${t.label}`]),
+    ),
+    unmappedStage: 'nearest_lower',
+    eventTypes: [
+      ...new Set([
+        ...Object.values(engagement.emailEvents),
+        ...Object.values(engagement.webEvents),
+        ...(engagement.meetingBookedProperty ? ['meeting_booked'] : []),
+      ]),
+    ],
+    writeFields: [writeBack.stage, `${writeBack.scorePrefix}*`, writeBack.reason, writeBack.modelVersion],
+  };
+}
+
+export const hubspotMappingFormat: MappingFormat = {
+  defaultText: () => readFileSync(DEFAULT_MAPPING_PATH, 'utf8'),
+  outline: (text, source) => outlineHubspotMapping(parseHubspotMapping(text, source)),
+};
 
 const cache = new Map<string, HubspotMapping>();
 

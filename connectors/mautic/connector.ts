@@ -17,7 +17,7 @@ import { MauticAuth } from './auth.ts';
 import { MauticClient } from './client.ts';
 import { parseMauticConfig, type MauticConfig } from './config.ts';
 import { fetchContactsByIds, pullContacts } from './contacts-stream.ts';
-import { loadMauticMapping, type MauticMapping } from './mapping-file.ts';
+import { loadMauticMapping, parseMauticMapping, type MauticMapping } from './mapping-file.ts';
 import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
 import { MauticSchema, reasonFieldLength, stageNameFor, wantedFields } from './schema.ts';
@@ -56,7 +56,11 @@ export class MauticSourceConnector implements SourceConnector {
     this.ctx = ctx;
     this.baseUrl = normalizeBaseUrl(ctx.connection.baseUrl);
     this.config = parseMauticConfig(ctx.connection.config);
-    this.mapping = options.mapping ?? loadMauticMapping();
+    this.mapping =
+      options.mapping ??
+      (ctx.mappingText !== undefined
+        ? parseMauticMapping(ctx.mappingText, 'the workspace Mautic mapping')
+        : loadMauticMapping());
     let client: MauticClient | null = null;
     this.auth = new MauticAuth(ctx, {
       baseUrl: this.baseUrl,
@@ -137,6 +141,11 @@ export class MauticSourceConnector implements SourceConnector {
     return (
       pages(work.contacts, this.config.pageSize) + pages(events, this.config.activityPageSize) + writes + 2
     );
+  }
+
+  /** Every contact field alias the instance has (the doctor checks the mapping with it). */
+  async fieldNames(): Promise<string[]> {
+    return [...(await this.schema.fieldAliases())];
   }
 
   async ensureSchema(spec: SchemaSpec): Promise<void> {

@@ -8,6 +8,7 @@ import type { ConnectorContext, OAuthApp, SourceConnectorDefinition } from '../.
 import { SANDBOX_OAUTH_APP } from '../sandbox-types.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { MauticSourceConnector, type MauticConnectorOptions } from './connector.ts';
+import { mauticMappingFormat } from './mapping-file.ts';
 import { mauticOAuth } from './oauth.ts';
 
 export { MauticSourceConnector, type KeepAliveResult } from './connector.ts';
@@ -74,6 +75,7 @@ export function createMauticConnectorDefinition(
     // Mautic's OAuth2 has no scopes: access follows the Mautic user who authorized.
     scopes: [],
     oauth: mauticOAuth,
+    mapping: mauticMappingFormat,
     create: (ctx) =>
       new MauticSourceConnector(ctx, { oauthApp: options.oauthApp ?? appFor(ctx), ...options }),
   };

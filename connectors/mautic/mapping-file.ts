@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import { EVENT_TYPES } from '../../src/model.ts';
 import { ValidationError } from '../../src/errors.ts';
+import type { MappingFormat, MappingOutline } from '../../src/pipeline/ports.ts';
 
 const alias = z
   .string()
@@ -109,3 +110,34 @@ export function scoreFieldFor(mapping: MauticMapping, dimension: string): string
   const clean = name.replace(/[^a-z0-9_]/g, '_').slice(0, 25);
   return clean;
 }
+
+/** What the core shows of a Mautic mapping and checks a model against. */
+export function outlineMauticMapping(mapping: MauticMapping): MappingOutline {
+  const wb = mapping.writeBack;
+  return {
+    facts: [
+      ...mapping.contactFields.map((f) => ({ property: f.to, field: f.from })),
+      ...(mapping.consent
+        ? [{ property: mapping.consent.to, field: `do-not-contact:${mapping.consent.channel}` }]
+        : []),
+      ...(mapping.points ? [{ property: mapping.points.to, field: 'points' }] : []),
+    ],
+    stages: { ...mapping.stages },
+    // A model stage the mapping does not name gets a Mautic stage named after its label (ensureSchema).
+    unmappedStage: 'created_from_label',
+    eventTypes: [...new Set(mapping.events.map((e) => e.type))],
+    writeFields: [
+      ...new Set([
+        wb.scoreFieldTemplate,
+        ...Object.values(wb.scoreFields),
+        wb.reasonField,
+        wb.modelVersionField,
+      ]),
+    ],
+  };
+}
+
+export const mauticMappingFormat: MappingFormat = {
+  defaultText: () => readFileSync(DEFAULT_MAUTIC_MAPPING_PATH, 'utf8'),
+  outline: (text, source) => outlineMauticMapping(parseMauticMapping(text, source)),
+};

@@ -81,7 +81,8 @@ export class MauticSchema {
     return this.stages;
   }
 
-  private fieldAliases(): Promise<Set<string>> {
+  /** Contact field aliases, listed once. */
+  fieldAliases(): Promise<Set<string>> {
     this.fields ??= this.client
       .request({
         method: 'GET',

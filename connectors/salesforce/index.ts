@@ -24,7 +24,12 @@ import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts
 import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
 import { Handoff } from './handoff.ts';
 import { SalesforceIdentity } from './identity.ts';
-import { loadSalesforceMapping, type SalesforceMapping } from './mapping.ts';
+import {
+  loadSalesforceMapping,
+  parseSalesforceMapping,
+  salesforceMappingFormat,
+  type SalesforceMapping,
+} from './mapping.ts';
 import { salesforceOAuth } from './oauth.ts';
 import { SalesOutcomes } from './outcomes.ts';
 import { missingSchema, ObjectSchemas } from './schema.ts';
@@ -78,7 +83,11 @@ export function createSalesforceConnector(
     ...(process.env.SALESFORCE_API_SHARE && Number.isFinite(envShare) ? { apiShare: envShare } : {}),
     ...ctx.connection.config,
   });
-  const mapping = options.mapping ?? loadSalesforceMapping(config.mappingFile);
+  const mapping =
+    options.mapping ??
+    (ctx.mappingText !== undefined
+      ? parseSalesforceMapping(ctx.mappingText, 'the workspace Salesforce mapping')
+      : loadSalesforceMapping(config.mappingFile));
   const app =
     options.app ?? appFromEnv() ?? (isLocalSandbox(ctx.connection.baseUrl) ? SANDBOX_OAUTH_APP : undefined);
   let opened:
@@ -146,6 +155,7 @@ export function salesforceConnectorWith(options: SalesforceConnectorOptions): Cr
     defaultBaseUrl: SALESFORCE_LOGIN_URL,
     scopes: SALESFORCE_SCOPES,
     oauth: salesforceOAuth,
+    mapping: salesforceMappingFormat,
     create: (ctx) => createSalesforceConnector(ctx, options),
   };
 }

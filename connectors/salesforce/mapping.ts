@@ -10,7 +10,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 
 import { ConfigError } from '../../src/errors.ts';
-import type { HandoffRecord, PropertyValue } from '../../src/model.ts';
+import { SALES_FACTS, type HandoffRecord, type PropertyValue } from '../../src/model.ts';
+import type { MappingFormat, MappingOutline } from '../../src/pipeline/ports.ts';
 
 export const DEFAULT_MAPPING_FILE = fileURLToPath(new URL('../../mappings/salesforce.yaml', import.meta.url));
 
@@ -108,6 +109,28 @@ export function loadSalesforceMapping(file = DEFAULT_MAPPING_FILE): SalesforceMa
   }
   return parseSalesforceMapping(text, file);
 }
+
+/** What the core shows of a Salesforce mapping and checks a model against. */
+export function outlineSalesforceMapping(mapping: SalesforceMapping): MappingOutline {
+  return {
+    // The closed loop's facts (connectors/salesforce/outcomes.ts reads these fields).
+    facts: [
+      { property: SALES_FACTS.status, field: 'Lead.Status' },
+      { property: SALES_FACTS.opportunity, field: 'Opportunity.StageName' },
+      { property: SALES_FACTS.amount, field: 'Opportunity.Amount' },
+      { property: SALES_FACTS.closeDate, field: 'Opportunity.CloseDate' },
+    ],
+    stages: { ...(mapping.stage.picklist?.map ?? {}) },
+    unmappedStage: 'passthrough',
+    eventTypes: [],
+    writeFields: [mapping.externalIdField, mapping.stage.to, mapping.reason.to, scoreField(mapping, '*')],
+  };
+}
+
+export const salesforceMappingFormat: MappingFormat = {
+  defaultText: () => readFileSync(DEFAULT_MAPPING_FILE, 'utf8'),
+  outline: (text, source) => outlineSalesforceMapping(parseSalesforceMapping(text, source)),
+};
 
 function formatPath(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');

@@ -6,6 +6,8 @@ import { MemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
+import { workspaceMappingText } from '../mappings/workspace-mappings.ts';
+
 import type { ApiCallTally } from './api-calls.ts';
 
 export interface WorkspaceConnectors {
@@ -28,6 +30,7 @@ async function context(
   deps: ConnectorDeps,
   connectionId: string,
   limiter: RateLimiter,
+  mappingText: string | undefined,
 ): Promise<ConnectorContext> {
   const connection = await deps.store.connections.require(connectionId);
   if (connection.status === 'needs_reconnect') {
@@ -44,6 +47,7 @@ async function context(
     log: deps.log.child({ vendor: connection.vendor, connection: connection.id }),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.warn ? { warn: deps.warn } : {}),
+    ...(mappingText !== undefined ? { mappingText } : {}),
   };
 }
 
@@ -58,11 +62,25 @@ export async function openConnectors(
     );
   }
   const sourceDef = deps.registry.sourceConnector(workspace.sourceVendor);
-  const source = sourceDef.create(await context(deps, workspace.sourceConnectionId, limiter));
+  const source = sourceDef.create(
+    await context(
+      deps,
+      workspace.sourceConnectionId,
+      limiter,
+      workspaceMappingText(workspace, workspace.sourceVendor),
+    ),
+  );
   let crm: CrmConnector | null = null;
   if (workspace.crmVendor && workspace.crmConnectionId) {
     const crmDef = deps.registry.crmConnector(workspace.crmVendor);
-    crm = crmDef.create(await context(deps, workspace.crmConnectionId, limiter));
+    crm = crmDef.create(
+      await context(
+        deps,
+        workspace.crmConnectionId,
+        limiter,
+        workspaceMappingText(workspace, workspace.crmVendor),
+      ),
+    );
   } else if (workspace.crmVendor) {
     deps.log.warn('no CRM connection yet: handoff and sales outcomes are skipped', {
       workspace: workspace.name,
@@ -70,4 +88,23 @@ export async function openConnectors(
     });
   }
   return { source, crm };
+}
+
+/**
+ * One connector of the workspace on its own, for checks that should still look at the CRM when the
+ * source is not connected (the doctor). Null when that role has no connection.
+ */
+export async function openRoleConnector(
+  deps: ConnectorDeps,
+  workspace: Workspace,
+  role: 'source' | 'crm',
+): Promise<SourceConnector | CrmConnector | null> {
+  const limiter = deps.limiter ?? new MemoryRateLimiter();
+  const vendor = role === 'source' ? workspace.sourceVendor : workspace.crmVendor;
+  const connectionId = role === 'source' ? workspace.sourceConnectionId : workspace.crmConnectionId;
+  if (!vendor || !connectionId) return null;
+  const ctx = await context(deps, connectionId, limiter, workspaceMappingText(workspace, vendor));
+  return role === 'source'
+    ? deps.registry.sourceConnector(vendor).create(ctx)
+    : deps.registry.crmConnector(vendor).create(ctx);
 }

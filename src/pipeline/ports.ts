@@ -94,6 +94,11 @@ export interface ConnectorContext {
   now?: () => Date;
   /** Reports a skipped optional stream to the run (summary and run record). */
   warn?: (warning: StreamWarning) => void;
+  /**
+   * The workspace's own mapping for this vendor (YAML text, validated when saved); absent: the
+   * vendor's default (`mappings/<vendor>.yaml`). Connectors parse it with their `mapping` port.
+   */
+  mappingText?: string;
 }
 
 /** What the model needs to exist in the vendor: stages and one score property per dimension. */
@@ -129,6 +134,8 @@ export interface SourceConnector {
   minimumCalls?(work: ApiWork): number;
   /** The most changes one writeBack call takes in one vendor request (the pipeline's default otherwise). */
   readonly writeBatchSize?: number;
+  /** The contact property / field names the vendor account has (the doctor checks mapped facts). */
+  fieldNames?(): Promise<string[]>;
 }
 
 export interface CrmConnector {
@@ -175,6 +182,8 @@ export interface SourceConnectorDefinition {
   defaultBaseUrl: string;
   scopes: string[];
   oauth: OAuthFlow;
+  /** The vendor's mapping format (per-workspace mappings, the doctor). */
+  mapping?: MappingFormat;
   create(ctx: ConnectorContext): SourceConnector;
 }
 
@@ -184,7 +193,41 @@ export interface CrmConnectorDefinition {
   defaultBaseUrl: string;
   scopes: string[];
   oauth: OAuthFlow;
+  mapping?: MappingFormat;
   create(ctx: ConnectorContext): CrmConnector;
+}
+
+/** How a model stage gets a vendor value when the mapping does not name one. */
+export type UnmappedStagePolicy =
+  /** The nearest lower stage's value (HubSpot lifecycle: a fixed list of values). */
+  | 'nearest_lower'
+  /** A vendor stage named after the model's label is created (Mautic stages). */
+  | 'created_from_label'
+  /** The stage key is written as it is (a Salesforce text or picklist field). */
+  | 'passthrough';
+
+/** A vendor mapping reduced to what the core needs to show it and check a model against it. */
+export interface MappingOutline {
+  /** Canonical contact properties the mapping fills, with the vendor field each comes from. */
+  facts: { property: string; field: string }[];
+  /** Model stage key → the vendor value the mapping names for it. */
+  stages: Record<string, string>;
+  unmappedStage: UnmappedStagePolicy;
+  /** Canonical event types the mapping produces from the vendor's activity. */
+  eventTypes: string[];
+  /** Vendor fields leadstage writes (created or checked by `ensureSchema`). */
+  writeFields: string[];
+}
+
+/** A vendor's mapping file format: the shipped default and a validator. */
+export interface MappingFormat {
+  /** The shipped default (`mappings/<vendor>.yaml`) as text. */
+  defaultText(): string;
+  /**
+   * Validates mapping text and outlines it. Throws ValidationError / ConfigError whose message names
+   * `source`, the line and the field of each problem.
+   */
+  outline(text: string, source: string): MappingOutline;
 }
 
 export type ConnectorDefinition = SourceConnectorDefinition | CrmConnectorDefinition;

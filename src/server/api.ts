@@ -3,6 +3,8 @@ import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 
 import { enqueueSync } from '../../jobs/enqueue.ts';
+import { RedisRateLimiter } from '../../jobs/redis-rate-limiter.ts';
+import { rateLimitPrefix } from '../../jobs/service.ts';
 import {
   causesOf,
   listRecordErrors,
@@ -13,6 +15,15 @@ import {
   retryRecordErrors,
 } from '../pipeline/index.ts';
 import { createWorkspace } from '../admin/workspaces.ts';
+import {
+  checkWorkspace,
+  effectiveMapping,
+  effectiveMappings,
+  MAX_MAPPING_BYTES,
+  resetMapping,
+  saveMapping,
+  validateMapping,
+} from '../mappings/index.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
@@ -73,6 +84,14 @@ export function apiRouter(ctx: ServerContext): Router {
     })
     .strict()
     .refine((b) => !!b.email !== !!b.id, { message: 'give exactly one of email or id' });
+
+  const mappingSchema = z
+    .object({
+      text: z.string().max(MAX_MAPPING_BYTES, `must be at most ${MAX_MAPPING_BYTES / 1024} KB`),
+      dryRun: z.boolean().default(false),
+    })
+    .strict();
+  const vendorParam = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'is not a vendor name');
 
   const handle = jsonRoute(ctx.log);
   const param = (req: Request, name: string) => String(req.params[name]);
@@ -217,6 +236,76 @@ export function apiRouter(ctx: ServerContext): Router {
       }),
     );
   }
+
+  /** The workspace's mapping per vendor: its own or the vendor default, with an outline of each. */
+  router.get(
+    '/workspaces/:id/mappings',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ mappings: effectiveMappings(ctx, ws) });
+    }),
+  );
+
+  router.get(
+    '/workspaces/:id/mappings/:vendor',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ mapping: effectiveMapping(ctx, ws, vendorParam.parse(param(req, 'vendor'))) });
+    }),
+  );
+
+  /** Validates a mapping text (errors name line and field) and saves it unless `dryRun`. */
+  router.put(
+    '/workspaces/:id/mappings/:vendor',
+    handle(async (req, res) => {
+      const body = mappingSchema.parse(req.body ?? {});
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const vendor = vendorParam.parse(param(req, 'vendor'));
+      if (body.dryRun) {
+        res.json({ saved: false, outline: validateMapping(ctx, ws, vendor, body.text) });
+        return;
+      }
+      const mapping = await saveMapping(ctx, ws, vendor, body.text);
+      ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
+      res.json({ saved: true, mapping });
+    }),
+  );
+
+  /** Drops the workspace's own mapping: the vendor default applies again. */
+  router.delete(
+    '/workspaces/:id/mappings/:vendor',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const vendor = vendorParam.parse(param(req, 'vendor'));
+      const mapping = await resetMapping(ctx, ws, vendor);
+      ctx.log.info('workspace mapping reset to the default', { workspace: ws.name, vendor });
+      res.json({ mapping });
+    }),
+  );
+
+  /** The doctor: findings with severity and fix, and how each stage and fact is supplied. */
+  router.get(
+    '/workspaces/:id/check',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const q = z
+        .object({ live: z.enum(['true', 'false']).default('true') })
+        .strict()
+        .parse(req.query);
+      const check = await checkWorkspace(
+        {
+          store: ctx.store,
+          registry: ctx.registry,
+          log: ctx.log,
+          // Shared with the workers, so a check never pushes a vendor past its limits.
+          limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
+        },
+        ws,
+        { live: q.live === 'true' },
+      );
+      res.json({ check });
+    }),
+  );
 
   router.get(
     '/workspaces/:id/funnel.svg',

@@ -19,6 +19,8 @@ const API_LIMITS: [RegExp, string][] = [
   [/^\/api\/workspaces\/[^/]+\/model(\/preview)?$/, '2mb'],
   [/^\/api\/models\/check$/, '2mb'],
   [/^\/api\/workspaces$/, '2mb'],
+  // A mapping's YAML is at most 256 KB (src/mappings/workspace-mappings.ts); escaped as JSON it grows.
+  [/^\/api\/workspaces\/[^/]+\/mappings\/[^/]+$/, '1mb'],
   [/^\/api\//, '64kb'],
 ];
 

@@ -10,6 +10,7 @@ import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { createPkcePair } from '../../connectors/salesforce/index.ts';
 import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
+import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import type { RetireConnection } from '../admin/workspaces.ts';
 import type { Workspace } from '../store/index.ts';
@@ -156,6 +157,7 @@ export async function checkSchema(
       dimensions: [...model.dimensions],
     };
     const connection = await ctx.store.connections.require(connectionId);
+    const mappingText = workspaceMappingText(ws, vendor);
     const connectorCtx: ConnectorContext = {
       connection: ctx.store.connections.info(connection),
       credentials: ctx.store.connections.credentialStore(connectionId),
@@ -163,6 +165,7 @@ export async function checkSchema(
       limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
       calls: { count: () => undefined },
       log,
+      ...(mappingText !== undefined ? { mappingText } : {}),
     };
     const def = definition(ctx, vendor);
     const missing =

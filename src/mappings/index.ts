@@ -1,0 +1,24 @@
+/** Per-workspace mappings and the doctor that checks a workspace's model against them. */
+export {
+  effectiveMapping,
+  effectiveMappings,
+  mappingSource,
+  MAX_MAPPING_BYTES,
+  resetMapping,
+  saveMapping,
+  validateMapping,
+  workspaceMappingText,
+  workspaceVendors,
+  type MappingDeps,
+  type MappingRole,
+  type WorkspaceMapping,
+} from './workspace-mappings.ts';
+export {
+  checkWorkspace,
+  type CheckOptions,
+  type CheckReport,
+  type FactRow,
+  type Finding,
+  type Severity,
+  type StageRow,
+} from './doctor.ts';
