@@ -31,6 +31,9 @@ const jsonParsers = new Map(
   ]),
 );
 const pageForm = express.urlencoded({ extended: false, limit: PAGE_FORM_LIMIT });
+/** Console forms that carry a YAML text (a new workspace's model, a mapping), URL-encoded. */
+const TEXT_FORM = /^\/workspaces(\/[^/]+\/mappings\/[^/]+)?$/;
+const textForm = express.urlencoded({ extended: false, limit: '2mb' });
 
 function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
   return headers['transfer-encoding'] !== undefined || (Number(headers['content-length']) || 0) > 0;
@@ -38,7 +41,7 @@ function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
 
 /** Parses the admin API's JSON and the pages' forms, each with its route's limit. */
 export const adminBodies: RequestHandler = (req, res, next) => {
-  if (!req.path.startsWith('/api/')) return pageForm(req, res, next);
+  if (!req.path.startsWith('/api/')) return (TEXT_FORM.test(req.path) ? textForm : pageForm)(req, res, next);
   if (hasBody(req.headers) && !req.is('application/json')) {
     return next(
       new HttpProblem(
