@@ -56,7 +56,7 @@ afterAll(async () => {
 /** Saves the page and checks it fits a 1,280 px window. */
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const width = await page.evaluate<number>('document.documentElement.scrollWidth');
   expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(1280);
 }
 
