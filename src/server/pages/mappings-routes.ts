@@ -30,7 +30,7 @@ function finding(f: Finding): string {
 
 const STYLE = `<style>.mapping-grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
 @media (max-width:900px){.mapping-grid{grid-template-columns:1fr}}
-.mapping-grid textarea{width:100%;font:13px/1.4 ui-monospace,monospace}ul.findings{padding-left:1.1rem}
+.mapping-grid form{display:block}.mapping-grid textarea{width:100%;font:13px/1.4 ui-monospace,monospace}ul.findings{padding-left:1.1rem}
 li.finding{margin-bottom:.4rem}</style>`;
 
 export const registerMappingsRoutes: PageRoutes = (router, ctx) => {
