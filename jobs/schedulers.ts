@@ -56,3 +56,23 @@ async function removeUnwanted(queue: Queue, kind: string, wanted: Set<string>): 
     }
   }
 }
+
+/** One workspace's schedule, set at once (the console's settings) rather than at the next reconcile. */
+export async function scheduleWorkspace(
+  queue: Queue,
+  workspaceId: string,
+  intervalMs: number,
+): Promise<void> {
+  const data: SyncJob = { workspaceId };
+  await queue.upsertJobScheduler(schedulerId(workspaceId), { every: intervalMs }, { name: 'sync', data });
+}
+
+export async function unscheduleWorkspace(queue: Queue, workspaceId: string): Promise<void> {
+  await queue.removeJobScheduler(schedulerId(workspaceId));
+}
+
+/** When the workspace's next scheduled sync runs; null before a worker or the console scheduled it. */
+export async function nextScheduledRun(queue: Queue, workspaceId: string): Promise<Date | null> {
+  const scheduler = await queue.getJobScheduler(schedulerId(workspaceId));
+  return scheduler?.next ? new Date(scheduler.next) : null;
+}

@@ -17,6 +17,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['workspace'], async () => (await import('./workspace.ts')).registerWorkspaceCommands],
   [['connect'], async () => (await import('./connect.ts')).registerConnectCommand],
   [['mapping'], async () => (await import('./mapping.ts')).registerMappingCommands],
+  [['model'], async () => (await import('./model.ts')).registerModelCommands],
   [['sync'], async () => (await import('./sync.ts')).registerSyncCommand],
   [['health'], async () => (await import('./health.ts')).registerHealthCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],

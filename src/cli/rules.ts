@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 
-import {
-  checkModel,
-  compileModelText,
-  formatProblem,
-  listPresets,
-  loadModelSource,
-  ModelError,
-  modelJsonSchema,
-} from '../qualification/index.ts';
+import { checkModelText, listPresetInfo } from '../admin/models.ts';
+import { formatProblem, loadModelSource, modelJsonSchema } from '../qualification/index.ts';
 
 export function registerRulesCommands(program: Command): void {
   const rules = program.command('rules').description('Check and describe qualification model files');
@@ -22,21 +15,22 @@ export function registerRulesCommands(program: Command): void {
     .option('--strict', 'exit 1 on warnings too')
     .action(async (ref: string, opts: { strict?: boolean }) => {
       const source = await loadModelSource(ref);
-      try {
-        const { model, warnings } = checkModel(source.text, source.file);
-        for (const w of warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
-        const handoff = model.handoffStage ? `, hands off at ${model.handoffStage}` : '';
-        const warned = warnings.length ? ` (${warnings.length} warning(s))` : '';
-        process.stdout.write(
-          `${source.file}: valid${warned} — ${model.name} ${model.version}: ${model.stages.map((s) => s.key).join(' → ')}${handoff}\n`,
-        );
-        if (opts.strict && warnings.length) process.exitCode = 1;
-      } catch (err) {
-        if (!(err instanceof ModelError)) throw err;
-        for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-        process.stderr.write(`${err.problems.length} problem(s) in ${source.file}\n`);
+      // The same check as the console's editor and POST /api/models/check.
+      const check = await checkModelText(source.text, source.file);
+      if (!check.valid || !check.summary) {
+        for (const p of check.problems) process.stderr.write(formatProblem(p) + '\n');
+        process.stderr.write(`${check.problems.length} problem(s) in ${source.file}\n`);
         process.exitCode = 1;
+        return;
       }
+      for (const w of check.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
+      const { summary, warnings } = check;
+      const handoff = summary.handoffStage ? `, hands off at ${summary.handoffStage}` : '';
+      const warned = warnings.length ? ` (${warnings.length} warning(s))` : '';
+      process.stdout.write(
+        `${source.file}: valid${warned} — ${summary.name} ${summary.version}: ${summary.stages.join(' → ')}${handoff}\n`,
+      );
+      if (opts.strict && warnings.length) process.exitCode = 1;
     });
 
   rules
@@ -60,10 +54,8 @@ export function registerRulesCommands(program: Command): void {
     .command('presets')
     .description('List the shipped presets')
     .action(async () => {
-      for (const name of await listPresets()) {
-        const { text } = await loadModelSource(`preset:${name}`);
-        const model = compileModelText(text, `preset:${name}`);
-        process.stdout.write(`preset:${name.padEnd(20)} ${model.stages.map((s) => s.label).join(' → ')}\n`);
+      for (const p of await listPresetInfo()) {
+        process.stdout.write(`preset:${p.name.padEnd(20)} ${p.stages.join(' → ')}\n`);
       }
     });
 }

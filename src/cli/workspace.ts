@@ -10,15 +10,7 @@ import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { loadEngine } from '../pipeline/engine.ts';
-import {
-  parseSettingsUpdate,
-  previewModelChange,
-  releaseOffers,
-  SETTING_CHOICES,
-  updateWorkspaceSettings,
-  workspaceSettings,
-  type WorkspaceSettings,
-} from '../pipeline/index.ts';
+import { previewModelChange, releaseOffers, SETTING_CHOICES } from '../pipeline/index.ts';
 import type { CheckReport } from '../mappings/index.ts';
 import {
   describeHandoffSettings,
@@ -26,6 +18,20 @@ import {
   saveHandoffSettings,
 } from '../pipeline/handoff-settings.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
+
+import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import {
+  createWorkspace,
+  deleteWorkspace,
+  describeDeletion,
+  planDeletion,
+  readSettings,
+  settingsChangeSchema,
+  type WorkspaceSettings,
+  updateSettings,
+} from '../admin/workspaces.ts';
+import { createLogger } from '../log.ts';
+import { retireThrough } from '../server/connect.ts';
 
 import { confirmChange } from './confirm.ts';
 import { formatPreview } from './sync.ts';
@@ -59,6 +65,8 @@ export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>
 }
 
 const out = (line = '') => process.stdout.write(line + '\n');
+
+export const cliActor = () => `cli:${userInfo().username}`;
 
 async function connectionLine(
   store: Store,
@@ -158,12 +166,14 @@ export function registerWorkspaceCommands(program: Command): void {
       const engine = await loadEngine();
       const { saved } = await loadWorkspaceModel(opts.model ?? `preset:${engine.DEFAULT_PRESET}`);
       await withStore(async (store) => {
-        const created = await store.workspaces.create({
+        // No queue here: the worker's reconcile schedules it (LEADSTAGE_SCHEDULE_RECONCILE_MS).
+        const created = await createWorkspace(store, {
           name,
           sourceVendor: checkVendor('source', opts.source),
           crmVendor: checkVendor('crm', opts.crm),
           model: saved,
           scheduleIntervalMinutes: schedule,
+          actor: cliActor(),
         });
         out(`created workspace ${created.name} (${created.id})`);
         out(`  model ${saved.ref} @ ${saved.version}`);
@@ -316,11 +326,12 @@ export function registerWorkspaceCommands(program: Command): void {
   ws.command('set-model <name> <model>')
     .description('Replace the qualification model (file or preset:NAME), showing what would change first')
     .option('--dry-run', 'only show what would change')
+    .option('-m, --comment <text>', 'why, for the model history', '')
     .option(
       '-y, --yes',
       'save without asking (scripts: without a terminal, set-model refuses to save otherwise)',
     )
-    .action(async (name: string, ref: string, opts: { dryRun?: boolean; yes?: boolean }) => {
+    .action(async (name: string, ref: string, opts: { dryRun?: boolean; yes?: boolean; comment: string }) => {
       const { model, saved } = await loadWorkspaceModel(ref);
       await withStore(async (store) => {
         const current = await store.workspaces.require(name);
@@ -338,7 +349,7 @@ export function registerWorkspaceCommands(program: Command): void {
           out('not saved');
           return;
         }
-        await store.workspaces.setModel(current.id, saved);
+        await store.workspaces.setModel(current.id, saved, { comment: opts.comment, actor: cliActor() });
         out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
         // A new model may fix what quarantined records (a stage the vendor lacked, say).
         for (const offer of await releaseOffers(store, current)) {
@@ -351,36 +362,96 @@ export function registerWorkspaceCommands(program: Command): void {
   const choices = (list: readonly { value: string; label: string }[]) =>
     list.map((c) => `${c.value} (${c.label})`).join(' | ');
   ws.command('settings <name>')
-    .description('Show or change identity settings: email matching on first handoff, CRM erasure policy')
+    .description(
+      'Show or change the schedule, identity settings (email matching, CRM erasure policy), Lead or Contact and API share',
+    )
+    .option('--schedule <minutes>', 'sync interval in minutes (the worker applies it at its next reconcile)')
     .option('--match <mode>', `first handoff: ${choices(SETTING_CHOICES.identity.match)}`)
     .option('--crm-erasure <policy>', `erasure in the CRM: ${choices(SETTING_CHOICES.identity.crmErasure)}`)
+    .option('--handoff-object <object>', 'where handed-off records go in Salesforce: Lead | Contact')
+    .option('--api-share <fraction>', "share of the CRM org's daily API requests leadstage may use, (0, 1]")
     .option('--json', 'print the settings as JSON')
-    .action((name: string, opts: { match?: string; crmErasure?: string; json?: boolean }) =>
-      withStore(async (store) => {
-        const current = await store.workspaces.require(name);
-        const asked = opts.match !== undefined || opts.crmErasure !== undefined;
-        const { settings, changed } = asked
-          ? await updateWorkspaceSettings(
+    .action(
+      (
+        name: string,
+        opts: {
+          schedule?: string;
+          match?: string;
+          crmErasure?: string;
+          handoffObject?: string;
+          apiShare?: string;
+          json?: boolean;
+        },
+      ) =>
+        withStore(async (store) => {
+          let current = await store.workspaces.require(name);
+          const change = settingsChangeSchema.parse({
+            ...(opts.schedule !== undefined ? { scheduleIntervalMinutes: Number(opts.schedule) } : {}),
+            ...(opts.match !== undefined ? { match: opts.match } : {}),
+            ...(opts.crmErasure !== undefined ? { crmErasure: opts.crmErasure } : {}),
+            ...(opts.handoffObject !== undefined ? { handoffObject: opts.handoffObject } : {}),
+            ...(opts.apiShare !== undefined ? { apiShare: Number(opts.apiShare) } : {}),
+          });
+          const asked = Object.keys(change).length > 0;
+          let changed: string[] = [];
+          if (asked) {
+            ({ workspace: current, changed } = await updateSettings(
               store,
               current,
-              parseSettingsUpdate({ identity: { match: opts.match, crmErasure: opts.crmErasure } }),
+              change,
+              undefined,
               `cli:${userInfo().username}`,
-            )
-          : { settings: workspaceSettings(current), changed: [] };
-        if (opts.json) {
-          out(JSON.stringify(asked ? { settings, changed } : { settings }, null, 2));
+            ));
+          }
+          const settings = await readSettings(store, current);
+          if (opts.json) {
+            out(JSON.stringify(asked ? { settings, changed } : { settings }, null, 2));
+            return;
+          }
+          if (asked) out(changed.length ? `saved: ${changed.join(', ')}` : 'unchanged: nothing to save');
+          for (const line of formatSettings(current.name, settings)) out(line);
+        }),
+    );
+
+  ws.command('delete <name>')
+    .description('Delete a workspace: lists what goes; --confirm NAME deletes it and revokes its tokens')
+    .option('--confirm <name>', "the workspace's name again, to confirm")
+    .action(async (name: string, opts: { confirm?: string }) => {
+      const env = parseEnv();
+      await withStore(async (store) => {
+        const current = await store.workspaces.require(name);
+        out(`deleting ${current.name} removes:`);
+        for (const line of describeDeletion(await planDeletion(store, current))) out(`  - ${line}`);
+        if (opts.confirm === undefined) {
+          out(`not deleted: run again with --confirm ${current.name}`);
           return;
         }
-        if (asked) out(changed.length ? `saved: ${changed.join(', ')}` : 'unchanged: nothing to save');
-        for (const line of formatSettings(current.name, settings)) out(line);
-      }),
-    );
+        const outcome = await deleteWorkspace(store, current, opts.confirm, {
+          retire: retireThrough({
+            store,
+            env,
+            registry: await registerBuiltinConnectors(defaultRegistry),
+            log: createLogger(env.LEADSTAGE_LOG_LEVEL === 'info' ? 'warn' : env.LEADSTAGE_LOG_LEVEL),
+          }),
+        });
+        for (const r of outcome.retired) {
+          out(
+            `  ${r.vendor}: ${r.revoked ? 'tokens revoked' : `tokens not revoked${r.note ? ` (${r.note})` : ''}`}`,
+          );
+        }
+        out(`deleted workspace ${outcome.workspace}`);
+      });
+    });
 }
 
 function formatSettings(name: string, s: WorkspaceSettings): string[] {
+  const crm = '(connect the CRM first)';
   return [
     `settings of ${name}:`,
-    `  identity.match       ${s.identity.match}`,
-    `  identity.crmErasure  ${s.identity.crmErasure}`,
+    `  schedule             every ${s.scheduleIntervalMinutes} min`,
+    `  identity.match       ${s.match}`,
+    `  identity.crmErasure  ${s.crmErasure}`,
+    `  handoff object       ${s.handoffObject ?? crm}`,
+    `  API share            ${s.apiShare === null ? crm : `${Math.round(s.apiShare * 100)}%`}`,
   ];
 }

@@ -1,5 +1,5 @@
 /** The admin JSON API under `/api`, behind admin authentication; bodies validated with zod. */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 
 import { enqueueSync } from '../../jobs/enqueue.ts';
@@ -9,14 +9,12 @@ import {
   causesOf,
   listRecordErrors,
   eraseInWorkspace,
-  parseSettingsUpdate,
   previewModelChange,
   releaseOffers,
   releaseRecordErrors,
   retryRecordErrors,
-  updateWorkspaceSettings,
-  workspaceSettings,
 } from '../pipeline/index.ts';
+import { createWorkspace } from '../admin/workspaces.ts';
 import {
   checkWorkspace,
   effectiveMapping,
@@ -31,8 +29,9 @@ import { loadFunnel } from '../report/load.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
 
+import { queueSchedule } from './console-api.ts';
 import type { ServerContext } from './context.ts';
-import { NotFoundError, sendError } from './http-errors.ts';
+import { NotFoundError, jsonRoute } from './http-errors.ts';
 import { compileModelInput, modelInputSchema } from './model-input.ts';
 import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
 
@@ -95,16 +94,7 @@ export function apiRouter(ctx: ServerContext): Router {
     .strict();
   const vendorParam = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'is not a vendor name');
 
-  /** Express 5 passes rejections on; this answers them as JSON with the field named. */
-  const handle =
-    (fn: (req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response): Promise<void> => {
-      try {
-        await fn(req, res);
-      } catch (err) {
-        sendError(res, err, ctx.log);
-      }
-    };
+  const handle = jsonRoute(ctx.log);
   const param = (req: Request, name: string) => String(req.params[name]);
 
   router.get(
@@ -122,13 +112,18 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const body = createSchema.parse(req.body ?? {});
       const { saved } = await compileModelInput(body.model);
-      const ws = await ctx.store.workspaces.create({
-        name: body.name,
-        sourceVendor: body.sourceVendor,
-        crmVendor: body.crmVendor,
-        model: saved,
-        scheduleIntervalMinutes: body.scheduleIntervalMinutes,
-      });
+      const ws = await createWorkspace(
+        ctx.store,
+        {
+          name: body.name,
+          sourceVendor: body.sourceVendor,
+          crmVendor: body.crmVendor,
+          model: saved,
+          scheduleIntervalMinutes: body.scheduleIntervalMinutes,
+          actor: 'api',
+        },
+        queueSchedule(ctx),
+      );
       ctx.log.info('workspace created', { workspace: ws.name });
       res.status(201).json({ workspace: await workspaceView(ctx.store, ctx.queues.sync, ws) });
     }),
@@ -153,7 +148,7 @@ export function apiRouter(ctx: ServerContext): Router {
       const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
       const preview = unchanged ? null : await previewModelChange(ctx.store, ws, model, { signal });
       if (!unchanged && !body.dryRun) {
-        await ctx.store.workspaces.setModel(ws.id, saved);
+        await ctx.store.workspaces.setModel(ws.id, saved, { actor: 'api' });
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
       }
       const saving = !unchanged && !body.dryRun;
@@ -203,26 +198,6 @@ export function apiRouter(ctx: ServerContext): Router {
         ...(body.full ? { full: true } : {}),
       });
       res.status(202).json({ jobId: jobId ?? null });
-    }),
-  );
-
-  router.get(
-    '/workspaces/:id/settings',
-    handle(async (req, res) => {
-      const ws = await requireWorkspace(ctx, param(req, 'id'));
-      res.json({ settings: workspaceSettings(ws) });
-    }),
-  );
-
-  /** Changes settings named in the body, keeping the rest: the same core as the CLI and the console. */
-  router.patch(
-    '/workspaces/:id/settings',
-    handle(async (req, res) => {
-      const update = parseSettingsUpdate(req.body ?? {});
-      const ws = await requireWorkspace(ctx, param(req, 'id'));
-      const { settings, changed } = await updateWorkspaceSettings(ctx.store, ws, update, 'api');
-      if (changed.length) ctx.log.info('workspace settings changed', { workspace: ws.name, changed });
-      res.json({ settings, changed });
     }),
   );
 

@@ -16,7 +16,8 @@ export const PAGE_FORM_LIMIT = '8kb';
 /** API routes by the largest body they need; the first match wins. */
 const API_LIMITS: [RegExp, string][] = [
   // A model's YAML may be up to 1,000,000 characters; escaped as JSON it grows.
-  [/^\/api\/workspaces\/[^/]+\/model$/, '2mb'],
+  [/^\/api\/workspaces\/[^/]+\/model(\/preview)?$/, '2mb'],
+  [/^\/api\/models\/check$/, '2mb'],
   [/^\/api\/workspaces$/, '2mb'],
   // A mapping's YAML is at most 256 KB (src/mappings/workspace-mappings.ts); escaped as JSON it grows.
   [/^\/api\/workspaces\/[^/]+\/mappings\/[^/]+$/, '1mb'],
@@ -30,6 +31,9 @@ const jsonParsers = new Map(
   ]),
 );
 const pageForm = express.urlencoded({ extended: false, limit: PAGE_FORM_LIMIT });
+/** Console forms that carry a YAML text (a new workspace's model, a mapping), URL-encoded. */
+const TEXT_FORM = /^\/workspaces(\/[^/]+\/mappings\/[^/]+)?$/;
+const textForm = express.urlencoded({ extended: false, limit: '2mb' });
 
 function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
   return headers['transfer-encoding'] !== undefined || (Number(headers['content-length']) || 0) > 0;
@@ -37,7 +41,7 @@ function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
 
 /** Parses the admin API's JSON and the pages' forms, each with its route's limit. */
 export const adminBodies: RequestHandler = (req, res, next) => {
-  if (!req.path.startsWith('/api/')) return pageForm(req, res, next);
+  if (!req.path.startsWith('/api/')) return (TEXT_FORM.test(req.path) ? textForm : pageForm)(req, res, next);
   if (hasBody(req.headers) && !req.is('application/json')) {
     return next(
       new HttpProblem(

@@ -13,11 +13,19 @@ import { ConfigError, ValidationError } from '../errors.ts';
 import { attachConnection } from '../connections/attach.ts';
 import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
+import type { RetireConnection } from '../admin/workspaces.ts';
 import type { Workspace } from '../store/index.ts';
 
 import type { ServerContext } from './context.ts';
 import type { PendingConnect } from './oauth-state.ts';
-import { type ConnectableVendor, VENDOR_LABELS, oauthApp, oauthBaseUrl, roleOf } from './vendors.ts';
+import {
+  type ConnectableVendor,
+  VENDOR_LABELS,
+  isConnectableVendor,
+  oauthApp,
+  oauthBaseUrl,
+  roleOf,
+} from './vendors.ts';
 
 export interface SchemaCheck {
   checkedAt: string;
@@ -26,7 +34,10 @@ export interface SchemaCheck {
   error?: string;
 }
 
-function definition(ctx: ServerContext, vendor: ConnectableVendor): ConnectorDefinition {
+/** What disconnecting needs: no Redis, so the CLI can retire connections too. */
+export type RetireDeps = Pick<ServerContext, 'store' | 'env' | 'registry' | 'log'>;
+
+function definition(ctx: RetireDeps, vendor: ConnectableVendor): ConnectorDefinition {
   return roleOf(vendor) === 'crm' ? ctx.registry.crmConnector(vendor) : ctx.registry.sourceConnector(vendor);
 }
 
@@ -165,7 +176,7 @@ export async function checkSchema(
 }
 
 async function recordSchemaCheck(
-  ctx: ServerContext,
+  ctx: RetireDeps,
   ws: Workspace,
   vendor: ConnectableVendor,
   check: SchemaCheck | null,
@@ -200,7 +211,7 @@ export interface DisconnectOutcome extends Retirement {
  * Salesforce; Mautic has no revoke endpoint) and deletes it, unless another workspace uses it.
  */
 export async function disconnect(
-  ctx: ServerContext,
+  ctx: RetireDeps,
   ws: Workspace,
   vendor: ConnectableVendor,
 ): Promise<DisconnectOutcome> {
@@ -227,7 +238,7 @@ export async function disconnect(
  * revoked where the vendor can and it is deleted.
  */
 async function retire(
-  ctx: ServerContext,
+  ctx: RetireDeps,
   ws: Workspace,
   vendor: ConnectableVendor,
   connectionId: string,
@@ -278,6 +289,15 @@ async function retire(
 }
 
 /** The base the OAuth app was registered against, for picking env or sandbox credentials. */
-function oauthRevokeBase(ctx: ServerContext, vendor: ConnectableVendor, connectionBase: string): string {
+function oauthRevokeBase(ctx: RetireDeps, vendor: ConnectableVendor, connectionBase: string): string {
   return vendor === 'mautic' ? connectionBase : oauthBaseUrl(vendor, ctx.env);
+}
+
+/** Disconnecting through the same path as the Disconnect button (tokens revoked where possible). */
+export function retireThrough(deps: RetireDeps): RetireConnection {
+  return async (ws, vendor) => {
+    if (!isConnectableVendor(vendor)) return { revoked: false, note: `${vendor} has no connect flow` };
+    const outcome = await disconnect(deps, ws, vendor);
+    return { revoked: outcome.revoked, ...(outcome.note ? { note: outcome.note } : {}) };
+  };
 }

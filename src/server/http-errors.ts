@@ -183,3 +183,15 @@ export function notFoundHandler(log: Logger): RequestHandler {
     sendError(res, new NotFoundError('no such page or API route'), log, req);
   };
 }
+
+/** An API route whose failures are answered as JSON with the field named (Express 5 would pass them on). */
+export const jsonRoute =
+  (log: Logger) =>
+  (fn: (req: Request, res: Response) => Promise<void>) =>
+  async (req: Request, res: Response): Promise<void> => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      sendError(res, err, log);
+    }
+  };

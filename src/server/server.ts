@@ -11,6 +11,8 @@ import { listenOn } from '../http/listen.ts';
 
 import { apiRouter } from './api.ts';
 import { createApp } from './app.ts';
+import { assetsRouter } from './assets.ts';
+import { consoleApiRouter } from './console-api.ts';
 import type { ServerContext } from './context.ts';
 import { healthReport } from './health.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -58,6 +60,8 @@ function formActionSources(env: Env): string[] {
 
 export function buildWebApp(ctx: ServerContext): Express {
   const admin = express.Router();
+  admin.use(assetsRouter(ctx.log));
+  admin.use('/api', consoleApiRouter(ctx));
   admin.use('/api', observeApiRouter(ctx));
   admin.use('/api', apiRouter(ctx));
   admin.use(pagesRouter(ctx));

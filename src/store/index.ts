@@ -18,6 +18,7 @@ import { LinkRepo } from './links.ts';
 import { MergeRepo } from './merges.ts';
 import { OwnershipRepo } from './ownership.ts';
 import { migrate, type Migration } from './migrate.ts';
+import { ModelVersionRepo } from './model-versions.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
@@ -40,6 +41,7 @@ export interface Repos {
   suppressions: SuppressionRepo;
   audit: AuditRepo;
   ownership: OwnershipRepo;
+  modelVersions: ModelVersionRepo;
 }
 
 export interface Store extends Repos {
@@ -92,6 +94,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     suppressions: new SuppressionRepo(db, sealer),
     audit: new AuditRepo(db),
     ownership: new OwnershipRepo(db),
+    modelVersions: new ModelVersionRepo(db),
   };
 }
 
@@ -158,6 +161,7 @@ export function openStoreFromEnv(env: Env = parseEnv(), options: { migrate?: boo
 export type { Db } from './db.ts';
 export { migrate, schemaVersion, loadMigrations, type Migration } from './migrate.ts';
 export type { Connection, ConnectionStatus, NewConnection } from './connections.ts';
+export type { ModelNote, ModelVersion } from './model-versions.ts';
 export type { ContactPageOptions, InsertedEvents, StoredContact } from './contacts.ts';
 export type { CursorOwner } from './cursors.ts';
 export type {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ValidationError } from '../errors.ts';
 
 import type { Db } from './db.ts';
+import { appendModelVersion, type ModelNote } from './model-versions.ts';
 import { iso, json } from './rows.ts';
 
 export interface WorkspaceModel {
@@ -41,6 +42,8 @@ export interface NewWorkspace {
   settings?: Record<string, unknown>;
   /** @default 15 */
   scheduleIntervalMinutes?: number;
+  /** Who created it and why: the first entry of the model history. */
+  note?: ModelNote;
 }
 
 interface WorkspaceRow {
@@ -98,27 +101,34 @@ export class WorkspaceRepo {
     if (!Number.isInteger(interval) || interval <= 0) {
       throw new ValidationError(`scheduleIntervalMinutes must be a positive integer, got ${interval}`);
     }
-    const { rows } = await this.db.query<WorkspaceRow>(
-      `INSERT INTO workspaces (id, name, source_vendor, crm_vendor, model_text, model_ref, model_version,
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<WorkspaceRow>(
+        `INSERT INTO workspaces (id, name, source_vendor, crm_vendor, model_text, model_ref, model_version,
                                mappings, settings, schedule_interval_minutes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10)
        ON CONFLICT (name) DO NOTHING
        RETURNING *`,
-      [
-        randomUUID(),
-        input.name,
-        input.sourceVendor,
-        input.crmVendor ?? null,
-        input.model.text,
-        input.model.ref,
-        input.model.version,
-        json(input.mappings ?? {}),
-        json(input.settings ?? {}),
-        interval,
-      ],
-    );
-    if (!rows[0]) throw new ValidationError(`workspace "${input.name}" already exists`);
-    return toWorkspace(rows[0]);
+        [
+          randomUUID(),
+          input.name,
+          input.sourceVendor,
+          input.crmVendor ?? null,
+          input.model.text,
+          input.model.ref,
+          input.model.version,
+          json(input.mappings ?? {}),
+          json(input.settings ?? {}),
+          interval,
+        ],
+      );
+      if (!rows[0]) throw new ValidationError(`workspace "${input.name}" already exists`);
+      const created = toWorkspace(rows[0]);
+      await appendModelVersion(tx, created.id, created.model, {
+        comment: input.note?.comment ?? 'created',
+        ...(input.note?.actor ? { actor: input.note.actor } : {}),
+      });
+      return created;
+    });
   }
 
   /** By id or by name. */
@@ -141,13 +151,18 @@ export class WorkspaceRepo {
     return rows.map(toWorkspace);
   }
 
-  async setModel(id: string, model: WorkspaceModel): Promise<Workspace> {
-    return this.updateReturning('model_text = $2, model_ref = $3, model_version = $4', [
-      id,
-      model.text,
-      model.ref,
-      model.version,
-    ]);
+  /** Sets the model and appends it to the workspace's model history, in one transaction. */
+  async setModel(id: string, model: WorkspaceModel, note: ModelNote = {}): Promise<Workspace> {
+    return this.db.transaction(async (tx) => {
+      const updated = await updateReturning(tx, 'model_text = $2, model_ref = $3, model_version = $4', [
+        id,
+        model.text,
+        model.ref,
+        model.version,
+      ]);
+      await appendModelVersion(tx, id, model, note);
+      return updated;
+    });
   }
 
   /** Records that every stored contact has been qualified with `modelVersion`. */
@@ -204,12 +219,16 @@ export class WorkspaceRepo {
     });
   }
 
-  private async updateReturning(set: string, params: unknown[]): Promise<Workspace> {
-    const { rows } = await this.db.query<WorkspaceRow>(
-      `UPDATE workspaces SET ${set}, updated_at = now() WHERE id = $1 RETURNING *`,
-      params,
-    );
-    if (!rows[0]) throw new ConfigError(`no workspace with id "${String(params[0])}"`);
-    return toWorkspace(rows[0]);
+  private updateReturning(set: string, params: unknown[]): Promise<Workspace> {
+    return updateReturning(this.db, set, params);
   }
+}
+
+async function updateReturning(db: Db, set: string, params: unknown[]): Promise<Workspace> {
+  const { rows } = await db.query<WorkspaceRow>(
+    `UPDATE workspaces SET ${set}, updated_at = now() WHERE id = $1 RETURNING *`,
+    params,
+  );
+  if (!rows[0]) throw new ConfigError(`no workspace with id "${String(params[0])}"`);
+  return toWorkspace(rows[0]);
 }

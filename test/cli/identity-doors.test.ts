@@ -126,7 +126,8 @@ describe('leadstage workspace settings', () => {
     async () => {
       const shown = await cli(['workspace', 'settings', workspaceName]);
       expect(shown.stdout).toBe(
-        `settings of ${workspaceName}:\n  identity.match       email\n  identity.crmErasure  delete_lead\n`,
+        `settings of ${workspaceName}:\n  schedule             every 15 min\n  identity.match       email\n` +
+          `  identity.crmErasure  delete_lead\n  handoff object       Lead\n  API share            50%\n`,
       );
       const set = await cli([
         'workspace',
@@ -137,8 +138,8 @@ describe('leadstage workspace settings', () => {
         '--json',
       ]);
       expect(set.code).toBe(0);
-      expect(JSON.parse(set.stdout)).toEqual({
-        settings: { identity: { match: 'email', crmErasure: 'report_only' } },
+      expect(JSON.parse(set.stdout)).toMatchObject({
+        settings: { match: 'email', crmErasure: 'report_only' },
         changed: ['identity.crmErasure'],
       });
       const bad = await cli(['workspace', 'settings', workspaceName, '--match', 'fuzzy']);
