@@ -20,6 +20,7 @@ import { migrate, type Migration } from './migrate.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
+import { SlaRepo } from './sla.ts';
 import { analyzeAfterLoads, NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { SuppressionRepo } from './suppressions.ts';
 import { SyncRunRepo } from './sync-runs.ts';
@@ -38,6 +39,7 @@ export interface Repos {
   erasures: ErasureRepo;
   suppressions: SuppressionRepo;
   audit: AuditRepo;
+  sla: SlaRepo;
 }
 
 export interface Store extends Repos {
@@ -81,6 +83,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     erasures: new ErasureRepo(db),
     suppressions: new SuppressionRepo(db, sealer),
     audit: new AuditRepo(db),
+    sla: new SlaRepo(db),
   };
 }
 
@@ -141,6 +144,7 @@ export type {
 } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
+export type { CurrentStay, NewSlaOutcome, SlaBreach, WatchedStay } from './sla.ts';
 export type { AuditEntry } from './audit.ts';
 export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';
 export type { MergeOutcome } from './merges.ts';
