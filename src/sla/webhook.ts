@@ -89,8 +89,11 @@ export async function postWebhook(hook: SlaWebhook, message: SlackMessage): Prom
     });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError') throw new Error(`SLA webhook timed out after ${hook.timeoutMs / 1000} s`);
-    throw new Error(`SLA webhook unreachable (${e.cause?.code ?? e.name ?? 'network error'})`);
+    if (e.name === 'TimeoutError')
+      throw new Error(`SLA webhook timed out after ${hook.timeoutMs / 1000} s`, { cause: err });
+    throw new Error(`SLA webhook unreachable (${e.cause?.code ?? e.name ?? 'network error'})`, {
+      cause: err,
+    });
   }
   // The body is not read beyond this: a receiver's answer is not ours to log.
   await res.body?.cancel();

@@ -43,7 +43,7 @@ interface Receiver {
 }
 
 async function receiver(): Promise<Receiver> {
-  const r: Receiver = { url: '', bodies: [], failures: 0, close: async () => undefined };
+  const r: Receiver = { url: '', bodies: [], failures: 0, close: () => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
