@@ -89,8 +89,9 @@ export async function postWebhook(hook: SlaWebhook, message: SlackMessage): Prom
     });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError')
+    if (e.name === 'TimeoutError') {
       throw new Error(`SLA webhook timed out after ${hook.timeoutMs / 1000} s`, { cause: err });
+    }
     throw new Error(`SLA webhook unreachable (${e.cause?.code ?? e.name ?? 'network error'})`, {
       cause: err,
     });
