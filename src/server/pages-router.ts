@@ -19,6 +19,7 @@ import {
 } from './connect.ts';
 import type { ServerContext } from './context.ts';
 import { describeError } from './http-errors.ts';
+import { renderSlaSection } from './pages/sla-section.ts';
 import { type DashboardNotice, renderDashboardPage, renderMessagePage } from './pages/dashboard-page.ts';
 import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor, trimSlash } from './vendors.ts';
 import { workspaceView } from './views.ts';
@@ -43,7 +44,7 @@ async function renderDashboard(ctx: ServerContext, res: Response, notice?: Dashb
           error: err instanceof Error ? err.message : String(err),
         });
       }
-      return { view, svg };
+      return { view, svg, extra: await renderSlaSection(ctx.store, ws, ctx.log) };
     }),
   );
   return renderDashboardPage(views, trimSlash(ctx.env.PUBLIC_URL), csrfTokenOf(res), notice);
