@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { type Env, parseEnv } from '../config/env.ts';
 
+import { AccountRepo } from './accounts.ts';
 import { AuditRepo } from './audit.ts';
 import { ConnectionRepo } from './connections.ts';
 import { ContactRepo } from './contacts.ts';
@@ -40,6 +41,7 @@ export interface Repos {
   suppressions: SuppressionRepo;
   audit: AuditRepo;
   sla: SlaRepo;
+  accounts: AccountRepo;
 }
 
 export interface Store extends Repos {
@@ -84,6 +86,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     suppressions: new SuppressionRepo(db, sealer),
     audit: new AuditRepo(db),
     sla: new SlaRepo(db),
+    accounts: new AccountRepo(db),
   };
 }
 
@@ -146,6 +149,7 @@ export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
 export type { CurrentStay, NewSlaOutcome, SlaBreach, WatchedStay } from './sla.ts';
 export type { AuditEntry } from './audit.ts';
+export type { StoredAccount } from './accounts.ts';
 export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';
 export type { MergeOutcome } from './merges.ts';
 export { normalizeEmail, type SuppressionKind } from './suppressions.ts';

@@ -9,6 +9,7 @@ import type { CurrentStay, DecisionTiming } from '../../store/index.ts';
 import { toContactInput } from '../contact-inputs.ts';
 import { firstInstant, nextChangeAt } from '../next-change.ts';
 import { errorMessage, failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+import { rollUpAccounts } from './accounts.ts';
 import { SLA_FACT, slaDueAfter, slaStages } from './sla.ts';
 
 export interface QualifyScope {
@@ -45,6 +46,7 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
   const ws = ctx.workspace.id;
   const due = scope.ids ? new Map<string, Date>() : await flagDueContacts(ctx);
   const watchingSlas = slaStages(ctx).length > 0;
+  const accounts = await rollUpAccounts(ctx, scope);
   let afterId: string | undefined;
   let done = 0;
   await ctx.progress({ step: 'qualify', done });
@@ -77,6 +79,7 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
           events: events.get(contact.id) ?? [],
           decision: before,
           ...(stay?.outcome === 'breached' ? { derived: { [SLA_FACT]: stay.stage } } : {}),
+          ...(accounts.has(contact.id) ? { account: accounts.get(contact.id)! } : {}),
         });
         const decision = ctx.model.qualify(input, ctx.at);
         decisions.push(decision);
