@@ -55,6 +55,21 @@ export interface ContactInput {
   events: { type: string; at: string; properties?: Properties }[];
   /** Current stage key; a contact never falls below it except through a recycle rule. */
   stage?: string;
+  /** The company the contact rolls up to, with its account dimensions (computed beforehand). */
+  account?: AccountInput;
+}
+
+/** How an account dimension is computed (model `accounts.dimensions`); `fit` is tested by `fitPoints`. */
+export type AccountDimensionSpec =
+  | { key: string; sum: string }
+  | { key: string; max: string }
+  | { key: string; fit: { points: number; holds: (company: Properties) => boolean }[] };
+
+/** An account as qualification sees it: computed before, so the engine stays pure. */
+export interface AccountInput {
+  /** `hubspot:company:<id>`, `mautic:company:<id>` or `domain:<email domain>`. */
+  id: string;
+  scores: Scores;
 }
 
 /**
@@ -106,6 +121,35 @@ export interface Decision {
 /** Who works a contact in a stage: marketing nurtures, SDRs qualify, sales (account executives) sell. */
 export const STAGE_OWNERS = ['marketing', 'sdr', 'sales'] as const;
 export type StageOwner = (typeof STAGE_OWNERS)[number];
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** The workspace's working time, against which business-hour SLAs count (model `businessHours`). */
+export interface BusinessHours {
+  /** IANA zone, e.g. `Europe/Paris`. */
+  timeZone: string;
+  /** Working weekdays. */
+  days: Weekday[];
+  /** Opening and closing wall-clock time, `HH:MM`, start before end (no overnight shifts). */
+  start: string;
+  end: string;
+  /** Local dates (`YYYY-MM-DD`) with no working hours. */
+  holidays: string[];
+}
+
+/** Sales statuses (`sales_status`) that can end an SLA: sales has acted on the record. */
+export const SLA_STATUSES = ['working', 'accepted', 'disqualified', 'converted'] as const;
+
+/** How long sales has to act on a contact that entered a stage (model `stages[].sla`). */
+export interface StageSla {
+  /** As written: `24h`, `90m`, `2d`. */
+  within: string;
+  withinMinutes: number;
+  /** Count only the workspace's business hours (else calendar time). */
+  businessHours: boolean;
+  /** Sales statuses that end the clock while the contact stays; leaving the stage always ends it. */
+  until: string[];
+}
 
 export interface StageInfo {
   key: string;
@@ -115,6 +159,8 @@ export interface StageInfo {
   handoff: boolean;
   /** Position in the ordered stage list, first is 0. */
   index: number;
+  /** How long sales has to act once a contact enters this stage. */
+  sla?: StageSla;
 }
 
 /** A qualification model compiled into plain functions; pure, no I/O. */
@@ -127,6 +173,10 @@ export interface CompiledModel {
   readonly stages: readonly StageInfo[];
   /** Key of the first stage marked `handoff: true`, or null when the model hands nothing off. */
   readonly handoffStage: string | null;
+  /** The working time business-hour SLAs count in. */
+  readonly businessHours: BusinessHours;
+  /** Account dimensions the model defines (empty: contacts are not rolled up to accounts). */
+  readonly accountDimensions: readonly AccountDimensionSpec[];
   qualify(contact: ContactInput, now: Date): Decision;
 }
 

@@ -22,6 +22,7 @@ const GROUPS: [names: string[], load: () => Promise<Register>][] = [
   [['health'], async () => (await import('./health.ts')).registerHealthCommand],
   [['errors'], async () => (await import('./errors.ts')).registerErrorsCommands],
   [['funnel'], async () => (await import('./funnel.ts')).registerFunnelCommand],
+  [['sla'], async () => (await import('./sla.ts')).registerSlaCommand],
   [['contact'], async () => (await import('./contact.ts')).registerContactCommands],
   [['db'], async () => (await import('./db.ts')).registerDbCommands],
   [['sandbox'], async () => (await import('./sandbox.ts')).registerSandboxCommand],

@@ -17,9 +17,13 @@ import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { SyncProgress, SyncSummary } from '../pipeline/index.ts';
 import { runSync } from '../pipeline/index.ts';
-import { DEFAULT_PRESET, loadModel } from '../qualification/index.ts';
+import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+
+import { compileModelText, DEFAULT_PRESET, loadModel } from '../qualification/index.ts';
 import { loadFunnel } from '../report/load.ts';
 import { renderFunnelText } from '../report/render-text.ts';
+import { workspaceModel } from '../pipeline/engine.ts';
+import { breachMessage } from '../sla/webhook.ts';
 import { startSandboxServer, type SandboxServer } from '../sandbox/server.ts';
 import type { Store } from '../store/index.ts';
 
@@ -62,13 +66,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       why: { as: 'task', events: 5 },
     });
     const registry = createRegistry(await builtinConnectors());
-    const sync = () =>
+    const sync = (now?: () => Date) =>
       runSync({
         store: o.store,
         registry,
         limiter: new MemoryRateLimiter(),
         log: o.log,
         workspace: workspaceId,
+        // The demo prints breaches; it sends them nowhere.
+        slaWebhook: null,
+        ...(now ? { now } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
 
@@ -102,6 +109,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
     o.out();
 
+    o.onPhase?.('a week later: SLAs and accounts');
+    const weekLater = new Date(Date.now() + 7 * 86_400_000);
+    const third = await sync(() => new Date(weekLater));
+    await printSlaAndAccounts(o, workspaceId, third);
+    o.out();
+
     const { report, modelName } = await loadFunnel(o.store, workspaceId);
     o.out(renderFunnelText(report, `Funnel of the ${DEMO_WORKSPACE} workspace (${modelName})`));
     o.out();
@@ -117,6 +130,27 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     return { workspace: workspaceId, first, second, sandboxUrl: sandbox.url };
   } finally {
     await sandbox.close();
+  }
+}
+
+/** One SLA breach as the webhook would say it, and the accounts with the highest engagement. */
+async function printSlaAndAccounts(o: DemoOptions, workspaceId: string, run: SyncSummary): Promise<void> {
+  const ws = await o.store.workspaces.require(workspaceId);
+  const model = await workspaceModel(ws);
+  const breaches = await o.store.sla.recentBreaches(workspaceId, 1);
+  o.out(`A week later (the demo's clock jumps 7 days): ${run.slaBreaches} SLA breaches found`);
+  const first = breaches[0];
+  if (first) {
+    const stage = model.stages.find((s) => s.key === first.stage) ?? { label: first.stage };
+    o.out(`  ${breachMessage(first, ws.name, stage, model.businessHours).text}`);
+  }
+  const accounts = (await o.store.accounts.list(workspaceId))
+    .sort((a, b) => (b.scores.engagement ?? 0) - (a.scores.engagement ?? 0))
+    .slice(0, 3);
+  for (const a of accounts) {
+    o.out(
+      `  account ${a.name ?? a.id}: engagement ${a.scores.engagement ?? 0}, best fit ${a.scores.best_fit ?? 0}`,
+    );
   }
 }
 
@@ -150,14 +184,41 @@ async function createDemoWorkspace(
     name: DEMO_WORKSPACE,
     source: o.source,
     modelRef: `preset:${DEFAULT_PRESET}`,
+    withModelText: withSlaAndAccounts,
   });
+}
+
+/**
+ * The preset, plus what the demo shows of a handoff sales can act on: 24 business hours for sales
+ * to work an SQL, and accounts (the summed engagement and best fit of each company's contacts).
+ */
+export function withSlaAndAccounts(text: string): string {
+  const doc = parseDocument(text);
+  const stages = doc.get('stages') as YAMLSeq<YAMLMap>;
+  const handoff = stages.items.find((s) => s.get('handoff') === true);
+  handoff?.set('sla', doc.createNode({ within: '24h', businessHours: true, until: ['working', 'accepted'] }));
+  doc.set(
+    'accounts',
+    doc.createNode({
+      dimensions: [
+        { key: 'engagement', sum: 'engagement' },
+        { key: 'best_fit', max: 'fit' },
+      ],
+    }),
+  );
+  return doc.toString();
 }
 
 /** A workspace connected to the sandboxes: the source given, Salesforce as the CRM, a model. */
 export async function createSandboxWorkspace(
   store: Store,
   sandbox: SandboxServer,
-  o: { name: string; source: 'hubspot' | 'mautic'; modelRef: string },
+  o: {
+    name: string;
+    source: 'hubspot' | 'mautic';
+    modelRef: string;
+    withModelText?: (text: string) => string;
+  },
 ): Promise<{ workspaceId: string; handoffLabel: string }> {
   const source =
     o.source === 'hubspot'
@@ -182,12 +243,14 @@ export async function createSandboxWorkspace(
     accountId: tokens.id.split('/').at(-2) ?? 'sandbox',
     credentials,
   });
-  const { source: model, model: compiled } = await loadModel(o.modelRef);
+  const loaded = await loadModel(o.modelRef);
+  const text = o.withModelText ? o.withModelText(loaded.source.text) : loaded.source.text;
+  const compiled = o.withModelText ? compileModelText(text, loaded.source.file) : loaded.model;
   const ws = await store.workspaces.create({
     name: o.name,
     sourceVendor: o.source,
     crmVendor: 'salesforce',
-    model: { text: model.text, ref: model.ref, version: compiled.version },
+    model: { text, ref: loaded.source.ref, version: compiled.version },
   });
   await store.workspaces.setConnection(ws.id, 'source', source.id);
   await store.workspaces.setConnection(ws.id, 'crm', crm.id);

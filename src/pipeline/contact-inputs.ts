@@ -1,11 +1,14 @@
 /** Turns stored (or freshly pulled) contacts into the engine's input. */
-import type { CompiledModel, ContactInput, EngagementEvent, Properties } from '../model.ts';
+import type { AccountInput, CompiledModel, ContactInput, EngagementEvent, Properties } from '../model.ts';
 import type { StoredContact, StoredDecision } from '../store/index.ts';
 
 export interface InputParts {
   contact: Pick<StoredContact, 'id' | 'properties' | 'salesFacts' | 'sourceStage'>;
   events: EngagementEvent[];
   decision: StoredDecision | undefined;
+  /** Facts leadstage derives itself (`sla_breached`); sales facts and source properties give way. */
+  derived?: Properties;
+  account?: AccountInput;
 }
 
 /**
@@ -14,7 +17,11 @@ export interface InputParts {
  * knows that stage.
  */
 export function toContactInput(model: CompiledModel, parts: InputParts): ContactInput {
-  const properties: Properties = { ...parts.contact.properties, ...parts.contact.salesFacts };
+  const properties: Properties = {
+    ...parts.contact.properties,
+    ...parts.contact.salesFacts,
+    ...parts.derived,
+  };
   const known = (stage: string | null | undefined) =>
     stage && model.stages.some((s) => s.key === stage) ? stage : undefined;
   const stage = known(parts.contact.sourceStage) ?? known(parts.decision?.stage);
@@ -23,6 +30,7 @@ export function toContactInput(model: CompiledModel, parts: InputParts): Contact
     properties,
     events: parts.events.map((e) => ({ type: e.type, at: e.at, properties: e.properties })),
     ...(stage ? { stage } : {}),
+    ...(parts.account ? { account: parts.account } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { CrmConnector, SourceConnector } from './ports.ts';
 import type { Logger } from '../log.ts';
 import type { CompiledModel, Decision } from '../model.ts';
+import type { SlaWebhook } from '../sla/webhook.ts';
 import type { RecordErrorEntry, Store, StoredDecision, Workspace } from '../store/index.ts';
 
 import type { ApiCallTally } from './api-calls.ts';
@@ -27,6 +28,9 @@ export interface RunTally {
   eventsByType: Record<string, number>;
   handedOff: number;
   crmCreated: number;
+  /** Stays found past their SLA this run, and breaches sent to the webhook. */
+  slaBreaches: number;
+  slaNotified: number;
   unmatchedOutcomes: number;
   errors: RecordErrorSummary[];
   /** Optional streams skipped after failing: the run went on without them. */
@@ -46,6 +50,8 @@ export function emptyTally(): RunTally {
     eventsByType: {},
     handedOff: 0,
     crmCreated: 0,
+    slaBreaches: 0,
+    slaNotified: 0,
     unmatchedOutcomes: 0,
     errors: [],
     warnings: [],
@@ -74,6 +80,8 @@ export interface RunContext {
   tuning: Required<PipelineTuning>;
   tally: RunTally;
   calls: ApiCallTally;
+  /** Where SLA breaches are sent (null: recorded and shown only). */
+  slaWebhook: SlaWebhook | null;
   progress(p: SyncProgress): Promise<void>;
   observer?: RunObserver;
 }

@@ -17,6 +17,7 @@ import { handOff } from './steps/handoff.ts';
 import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
 import { qualifyContacts } from './steps/qualify.ts';
 import { pullSalesOutcomes } from './steps/sales-outcomes.ts';
+import { checkSlas, notifySlaBreaches } from './steps/sla.ts';
 import { writeBack } from './steps/write-back.ts';
 import type { RunSyncOptions, SyncSummary } from './types.ts';
 
@@ -67,6 +68,8 @@ export function summarize(
     writtenBack: ctx.tally.writtenBack,
     handedOff: ctx.tally.handedOff,
     crmCreated: ctx.tally.crmCreated,
+    slaBreaches: ctx.tally.slaBreaches,
+    slaNotified: ctx.tally.slaNotified,
     errors: [...ctx.tally.errors],
     warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
@@ -104,6 +107,8 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     writtenBack: summary.writtenBack,
     handedOff: summary.handedOff,
     crmCreated: summary.crmCreated,
+    slaBreaches: summary.slaBreaches,
+    slaNotified: summary.slaNotified,
     errors: summary.errors.length,
     quarantined: summary.errors.filter((e) => e.quarantined).length,
     warnings: summary.warnings,
@@ -213,11 +218,16 @@ async function runLocked(
 
     const outcomesReached = await pullSalesOutcomes(ctx, full);
     await checkpoint('sales_outcomes');
+    // With sales statuses fresh: settle SLAs; a contact still in a breached stay is flagged, so a
+    // recycle rule on sla_breached applies below.
+    await checkSlas(ctx);
     // Sales facts flagged their contacts: apply sales-owned stages and send them both ways.
     await qualifyContacts(ctx);
     await writeBack(ctx);
     await handOff(ctx);
     await saveCursor(ctx, STREAMS.salesOutcomes, outcomesReached);
+    // Last: a slow or failing receiver delays nothing else and fails no run.
+    await notifySlaBreaches(ctx);
 
     const summary = await finish('succeeded');
     ctx.log.info(`${what} finished`, { run: runId, ...runCounts(summary) });

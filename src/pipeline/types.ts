@@ -3,6 +3,7 @@ import type { ConnectorRegistry } from './registry.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { CompiledModel } from '../model.ts';
+import type { SlaWebhook } from '../sla/webhook.ts';
 import type { Store } from '../store/index.ts';
 
 export type StepName =
@@ -45,6 +46,8 @@ export interface PipelineOptions extends PipelineTuning {
   /** Injected clock. @default () => new Date() */
   now?: () => Date;
   compileModel?: CompileModel;
+  /** Where SLA breaches are sent. @default from LEADSTAGE_SLA_WEBHOOK_URL; null sends nothing */
+  slaWebhook?: SlaWebhook | null;
 }
 
 export interface RunSyncOptions extends PipelineOptions {
@@ -123,6 +126,9 @@ export interface SyncSummary {
   handedOff: number;
   /** CRM records created (the rest of the handoffs updated existing records). */
   crmCreated: number;
+  /** Stays found past their stage's SLA in this run, and breaches sent to the SLA webhook. */
+  slaBreaches: number;
+  slaNotified: number;
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
   /** Optional streams that failed after retries and were skipped (their cursors did not move). */

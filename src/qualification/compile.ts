@@ -8,7 +8,16 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { CompiledModel, ContactInput, Decision, Reason, StageInfo } from '../model.ts';
+import type {
+  AccountDimensionSpec,
+  CompiledModel,
+  ContactInput,
+  Decision,
+  Properties,
+  Reason,
+  StageInfo,
+} from '../model.ts';
+import { DEFAULT_BUSINESS_HOURS } from '../sla/business-hours.ts';
 import {
   compileCondition,
   compileEventMatcher,
@@ -105,7 +114,13 @@ export function evalContext(contact: ContactInput, nowMs: number): EvalContext {
     if (!list) events.set(e.type, (list = []));
     list.push({ atMs: parseIsoMs(e.at), properties: e.properties ?? {} });
   }
-  return { properties: contact.properties, events, nowMs, scores: {} };
+  return {
+    properties: contact.properties,
+    events,
+    nowMs,
+    scores: {},
+    account: contact.account?.scores ?? {},
+  };
 }
 
 interface StageOutcome {
@@ -137,6 +152,7 @@ export function compileModelPaths(model: ModelFile): {
     owner: s.owner,
     handoff: s.handoff,
     index,
+    ...(s.sla ? { sla: s.sla } : {}),
   }));
   const stageIndex = new Map(stages.map((s) => [s.key, s.index]));
   const recycleTargets = model.recycle.map((r) => ({
@@ -268,7 +284,34 @@ export function compileModelPaths(model: ModelFile): {
     const e = explain(contact, now.getTime());
     return { stage: stages[e.final]!.key, scores: e.scores, reasons: e.reasons };
   };
-  return { compiled: { name: model.name, version, dimensions, stages, handoffStage, qualify }, explained };
+  const businessHours = model.businessHours ?? DEFAULT_BUSINESS_HOURS;
+  const accountDimensions = (model.accounts?.dimensions ?? []).map((d): AccountDimensionSpec => {
+    if ('fit' in d) {
+      return {
+        key: d.key,
+        fit: d.fit.map((r) => {
+          const c = compileCondition(r.when, named);
+          const holds = (company: Properties) =>
+            c.test({ properties: company, events: new Map(), nowMs: 0, scores: {}, account: {} });
+          return { points: r.points, holds };
+        }),
+      };
+    }
+    return d;
+  });
+  return {
+    compiled: {
+      name: model.name,
+      version,
+      dimensions,
+      stages,
+      handoffStage,
+      businessHours,
+      accountDimensions,
+      qualify,
+    },
+    explained,
+  };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface EvalContext {
   events: Map<string, ScoredEvent[]>;
   nowMs: number;
   scores: Record<string, number>;
+  /** The contact's account dimensions, computed before qualification (none: every one is 0). */
+  account: Record<string, number>;
 }
 
 /** A requirement's outcome for explanations: the leaf facts with what the contact has. */
@@ -214,6 +216,19 @@ export function compileCondition(
         return [
           { met: predicate(have), text: `${describe()} (has ${have})`, have, need: text, dimension: score },
         ];
+      },
+    };
+  }
+  if ('account' in c) {
+    const { account } = c;
+    const { predicate, text } = numericPredicate(c);
+    const describe = () => `account ${account} ${text}`;
+    return {
+      test: (ctx) => predicate(ctx.account[account] ?? 0),
+      describe,
+      explain: (ctx) => {
+        const have = ctx.account[account] ?? 0;
+        return [{ met: predicate(have), text: `${describe()} (has ${have})`, have, need: text }];
       },
     };
   }

@@ -21,6 +21,7 @@ export const contactInputSchema = z.strictObject({
     )
     .default([]),
   stage: z.string().min(1).optional(),
+  account: z.strictObject({ id: z.string().min(1), scores: z.record(z.string(), z.number()) }).optional(),
 });
 
 /** Parses one JSON line; the error names the field that is wrong. */

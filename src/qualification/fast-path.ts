@@ -118,6 +118,7 @@ class Generator {
     if ('property' in c) return this.propertyTest(c);
     if ('event' in c) return numeric(`c${this.slot(c).id}`, c.count ?? { gte: 1 });
     if ('score' in c) return numeric(scoreVar(c.score), c);
+    if ('account' in c) return numeric(`(A[${str(c.account)}] ?? 0)`, c);
     if ('all' in c) return `(${c.all.map((x) => this.condition(x)).join(' && ')})`;
     if ('any' in c) return `(${c.any.map((x) => this.condition(x)).join(' || ')})`;
     if ('not' in c) return `!${this.condition(c.not)}`;
@@ -318,6 +319,7 @@ export function compileFastPath(model: ModelFile, stageIndex: Map<string, number
 return function qualifyFast(contact, nowMs, box) {
 ${bounds.refresh}
 const P = contact.properties;
+const A = contact.account === undefined ? ${g.helper(Object.freeze({}))} : contact.account.scores;
 ${numbers.join('\n')}
 ${declare.join('\n')}
 ${loop}

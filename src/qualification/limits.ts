@@ -9,6 +9,7 @@ export const LIMITS = {
   stages: 100,
   scoringRules: 1_000,
   recycleRules: 100,
+  accountDimensions: 50,
   namedConditions: 1_000,
   /** `all`/`any`/`not` inside one another. */
   nestingDepth: 32,

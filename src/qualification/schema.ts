@@ -5,7 +5,15 @@
  */
 import { z } from 'zod';
 
-import { STAGE_OWNERS, type StageOwner } from '../model.ts';
+import {
+  type BusinessHours,
+  SLA_STATUSES,
+  STAGE_OWNERS,
+  type StageOwner,
+  type StageSla,
+  WEEKDAYS,
+} from '../model.ts';
+import { clockMinutes, isTimeZone } from '../sla/business-hours.ts';
 import { LIMITS } from './limits.ts';
 import { regexProblem } from './regex.ts';
 import { modelWarnings } from './warnings.ts';
@@ -60,6 +68,7 @@ export type Condition =
       count?: NumericTest;
     }
   | ({ score: string } & NumericTest)
+  | ({ account: string } & NumericTest)
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition }
@@ -73,6 +82,8 @@ const eventCondition = z.strictObject({
   count: numericTest.optional(),
 });
 const scoreCondition = z.strictObject({ score: z.string().min(1), ...numericTest.shape });
+/** A dimension of the contact's account (`accounts.dimensions`), computed before qualification. */
+const accountCondition = z.strictObject({ account: z.string().min(1), ...numericTest.shape });
 
 /** For the JSON Schema only: the same language as one recursive union editors understand. */
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -80,6 +91,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     propertyCondition,
     eventCondition,
     scoreCondition,
+    accountCondition,
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),
@@ -98,6 +110,45 @@ const stageSchema = z.strictObject({
   owner: z.enum(STAGE_OWNERS).optional(),
   handoff: z.boolean().optional(),
   requires: z.unknown().optional(),
+  sla: z.unknown().optional(),
+});
+
+/** `24h`, `90m`, `2d`: a whole or decimal number and a unit. */
+const DURATION = /^(\d+(?:\.\d+)?)\s*(m|h|d)$/;
+const UNIT_MINUTES = { m: 1, h: 60, d: 1440 } as const;
+
+const slaSchema = z.strictObject({
+  within: z.string().regex(DURATION, 'a duration such as 24h, 90m or 2d'),
+  businessHours: z.boolean().optional(),
+  until: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+});
+
+const businessHoursSchema = z.strictObject({
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris or America/New_York'),
+  days: z.array(z.enum(WEEKDAYS)).min(1).optional(),
+  start: z.string().refine((v) => clockMinutes(v) !== undefined, 'a time of day HH:MM such as 09:00'),
+  end: z.string().refine((v) => clockMinutes(v) !== undefined, 'a time of day HH:MM such as 17:00'),
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')).optional(),
+});
+
+const accountDimensionSchema = z.strictObject({
+  key,
+  /** Sum of the account's contacts' scores on this contact dimension (or `total`). */
+  sum: z.string().min(1).optional(),
+  /** Highest of the account's contacts' scores on this contact dimension (or `total`). */
+  max: z.string().min(1).optional(),
+  /** Points from the company's firmographics: property conditions on the account's fields. */
+  fit: z
+    .array(z.strictObject({ when: z.unknown(), points: z.number() }))
+    .min(1)
+    .optional(),
+});
+
+const accountsSchema = z.strictObject({
+  dimensions: z
+    .array(z.unknown())
+    .min(1)
+    .max(LIMITS.accountDimensions, `at most ${LIMITS.accountDimensions} account dimensions`),
 });
 
 const scoringRuleSchema = z.strictObject({
@@ -138,6 +189,8 @@ export const modelFileSchema = z.strictObject({
   stages: z.array(stageSchema).min(1),
   scoring: z.array(scoringRuleSchema).default([]),
   recycle: z.array(recycleRuleSchema).default([]),
+  businessHours: businessHoursSchema.optional(),
+  accounts: z.strictObject({ dimensions: z.array(accountDimensionSchema).min(1) }).optional(),
 });
 
 export type ModelFileRaw = z.infer<typeof modelFileSchema>;
@@ -157,6 +210,7 @@ export interface ModelFile {
     owner: StageOwner;
     handoff: boolean;
     requires?: Condition;
+    sla?: StageSla;
   }[];
   scoring: {
     id: string;
@@ -168,9 +222,19 @@ export interface ModelFile {
     decay?: { halfLifeDays: number };
   }[];
   recycle: { id: string; when: Condition; to: string; from?: string[] }[];
+  /** The workspace's working time for business-hour SLAs (absent: Monday–Friday 09:00–17:00 UTC). */
+  businessHours?: BusinessHours;
+  /** Dimensions of the company a contact belongs to, usable as `{ account: KEY, … }` in requirements. */
+  accounts?: { dimensions: AccountDimension[] };
 }
 
-const KIND_KEYS = ['property', 'event', 'score', 'all', 'any', 'not', 'is'] as const;
+/** One account dimension: exactly one of `sum`, `max` or `fit`. */
+export type AccountDimension =
+  | { key: string; sum: string }
+  | { key: string; max: string }
+  | { key: string; fit: { when: Condition; points: number }[] };
+
+const KIND_KEYS = ['property', 'event', 'score', 'account', 'all', 'any', 'not', 'is'] as const;
 
 /** The raw value at a path, to turn a type error into a hint ("yes" → true). */
 function valueAt(raw: unknown, path: Path): unknown {
@@ -272,6 +336,13 @@ export function parseCondition(
       }
       return problems.length === before ? c : undefined;
     }
+    case 'account': {
+      const c = check(accountCondition);
+      if (c && !(['gt', 'gte', 'lt', 'lte', 'equals'] as const).some((op) => op in c)) {
+        problems.push({ path, message: 'account condition needs an operator: gt, gte, lt, lte, equals' });
+      }
+      return problems.length === before ? c : undefined;
+    }
     case 'all':
     case 'any': {
       const extra = Object.keys(obj).filter((k) => k !== kind);
@@ -340,6 +411,8 @@ const topSchema = z.strictObject({
     .array(z.unknown())
     .max(LIMITS.recycleRules, `at most ${LIMITS.recycleRules} recycle rules`)
     .default([]),
+  businessHours: businessHoursSchema.optional(),
+  accounts: z.unknown().optional(),
 });
 
 export interface ParsedModelFile {
@@ -395,6 +468,10 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
     return r === undefined ? undefined : parseCondition(r, ['stages', i, 'requires'], problems);
   };
   const stageKeys: string[] = [];
+  const allStageKeys = rawStages.flatMap((s) => {
+    const k = (s as { key?: unknown } | null)?.key;
+    return typeof k === 'string' ? [k] : [];
+  });
   const stages = rawStages.map((s, i) => {
     const r = stageSchema.safeParse(s);
     if (!r.success) problems.push(...zodProblems(r.error, ['stages', i], s));
@@ -406,6 +483,9 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
       stageKeys.push(k);
     }
     const requires = requiresOf(s, i);
+    const rawSla = (s as { sla?: unknown } | null)?.sla;
+    const sla =
+      rawSla === undefined ? undefined : parseSla(rawSla, ['stages', i, 'sla'], allStageKeys, problems);
     if (!r.success) return undefined;
     return {
       key: r.data.key,
@@ -414,8 +494,11 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
       owner: r.data.owner ?? ('marketing' as const),
       handoff: r.data.handoff ?? false,
       ...(requires ? { requires } : {}),
+      ...(sla ? { sla } : {}),
     };
   });
+  const accounts =
+    obj.accounts === undefined ? undefined : parseAccounts(obj.accounts, dimensions ?? [], problems);
   const warnings: SchemaProblem[] = [];
   const scoring = rawScoring.map((raw, i) => {
     const { rule, when } = parseRule(scoringRuleSchema, raw, ['scoring', i], problems);
@@ -476,6 +559,7 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
   checkReferences(
     {
       dimensions: dimensions ?? [],
+      accountDimensions: accounts?.dimensions.map((d) => d.key) ?? [],
       conditions,
       declared,
       roots: [
@@ -500,6 +584,16 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
     stages: stages as ModelFile['stages'],
     scoring: scoring as ModelFile['scoring'],
     recycle: recycle as ModelFile['recycle'],
+    ...(top.data.businessHours
+      ? {
+          businessHours: {
+            ...top.data.businessHours,
+            days: top.data.businessHours.days ?? ['mon', 'tue', 'wed', 'thu', 'fri'],
+            holidays: top.data.businessHours.holidays ?? [],
+          },
+        }
+      : {}),
+    ...(accounts ? { accounts } : {}),
   };
   return { model, problems, warnings: [...warnings, ...modelWarnings(model)] };
 }
@@ -518,6 +612,116 @@ function parseRule<T>(
   return { ...(r.success ? { rule: r.data } : {}), ...(when ? { when } : {}) };
 }
 
+/** A stage's SLA: a positive duration, hours when counted in business hours, known sales statuses. */
+function parseSla(
+  raw: unknown,
+  path: Path,
+  stageKeys: string[],
+  problems: SchemaProblem[],
+): StageSla | undefined {
+  const r = slaSchema.safeParse(raw);
+  if (!r.success) {
+    problems.push(...zodProblems(r.error, path, raw));
+    return undefined;
+  }
+  const before = problems.length;
+  const [, amount, unit] = DURATION.exec(r.data.within)!;
+  const minutes = Number(amount) * UNIT_MINUTES[unit as keyof typeof UNIT_MINUTES];
+  const businessHours = r.data.businessHours ?? false;
+  if (!(minutes >= 1)) {
+    problems.push({ path: [...path, 'within'], message: 'an SLA gives at least 1 minute (e.g. 24h)' });
+  }
+  if (businessHours && unit === 'd') {
+    problems.push({
+      path: [...path, 'within'],
+      message: `with businessHours, write hours (e.g. ${Number(amount) * 8}h for ${amount} days of 8 hours): a business day is as long as the workspace's opening hours`,
+    });
+  }
+  const until = r.data.until === undefined ? [] : [r.data.until].flat();
+  until.forEach((u, j) => {
+    if ((SLA_STATUSES as readonly string[]).includes(u)) return;
+    const at = Array.isArray(r.data.until) ? [...path, 'until', j] : [...path, 'until'];
+    problems.push({
+      path: at,
+      message: stageKeys.includes(u)
+        ? `"${u}" is a stage: leaving this stage always ends the SLA; until lists sales statuses (${SLA_STATUSES.join(', ')})`
+        : `unknown sales status "${u}"; until lists sales statuses: ${SLA_STATUSES.join(', ')}`,
+    });
+  });
+  if (problems.length > before) return undefined;
+  return { within: r.data.within, withinMinutes: minutes, businessHours, until };
+}
+
+/** Account dimensions: each a sum or maximum of a contact dimension, or points from firmographics. */
+function parseAccounts(
+  raw: unknown,
+  dimensions: string[],
+  problems: SchemaProblem[],
+): { dimensions: AccountDimension[] } | undefined {
+  const r = accountsSchema.safeParse(raw);
+  if (!r.success) {
+    problems.push(...zodProblems(r.error, ['accounts'], raw));
+    return undefined;
+  }
+  const before = problems.length;
+  const contactDims = [...dimensions, 'total'];
+  const keys: string[] = [];
+  const out = r.data.dimensions.map((rawDim, i): AccountDimension | undefined => {
+    const path: Path = ['accounts', 'dimensions', i];
+    const d = accountDimensionSchema.safeParse(rawDim);
+    if (!d.success) {
+      problems.push(...zodProblems(d.error, path, rawDim));
+      return undefined;
+    }
+    if (keys.includes(d.data.key)) {
+      problems.push({ path: [...path, 'key'], message: `account dimension "${d.data.key}" is listed twice` });
+    }
+    keys.push(d.data.key);
+    const kinds = (['sum', 'max', 'fit'] as const).filter((k) => d.data[k] !== undefined);
+    if (kinds.length !== 1) {
+      problems.push({
+        path,
+        message:
+          kinds.length === 0
+            ? 'an account dimension needs one of: sum (a contact dimension), max (a contact dimension), fit (rules on company fields)'
+            : `an account dimension has exactly one of sum, max, fit; got ${kinds.join(' and ')}`,
+      });
+      return undefined;
+    }
+    const of = d.data.sum ?? d.data.max;
+    if (of !== undefined) {
+      if (dimensions.length && !contactDims.includes(of)) {
+        problems.push({
+          path: [...path, kinds[0]!],
+          message: `unknown dimension "${of}"; contact dimensions are ${contactDims.join(', ')}`,
+        });
+      }
+      return d.data.sum !== undefined ? { key: d.data.key, sum: of } : { key: d.data.key, max: of };
+    }
+    const fit = d.data.fit!.map((rule, j) => {
+      const at: Path = [...path, 'fit', j, 'when'];
+      const when = parseCondition(rule.when, at, problems);
+      if (when && !onCompanyFields(when)) {
+        problems.push({
+          path: at,
+          message: 'fit rules test company fields only: property conditions, combined with all, any, not',
+        });
+      }
+      return { when: when!, points: rule.points };
+    });
+    return { key: d.data.key, fit };
+  });
+  return problems.length > before ? undefined : { dimensions: out as AccountDimension[] };
+}
+
+function onCompanyFields(c: Condition): boolean {
+  if ('property' in c) return true;
+  if ('all' in c) return c.all.every(onCompanyFields);
+  if ('any' in c) return c.any.every(onCompanyFields);
+  if ('not' in c) return onCompanyFields(c.not);
+  return false;
+}
+
 function unknownStage(key: string, keys: string[]): string {
   return `unknown stage "${key}"; the model's stages are ${keys.join(', ')}`;
 }
@@ -528,6 +732,7 @@ function titleCase(key: string): string {
 
 interface References {
   dimensions: string[];
+  accountDimensions: string[];
   dimensionsKnown: boolean;
   conditions: Record<string, Condition>;
   /** Every name under `conditions`, valid or not: a reference to an invalid one is no new problem. */
@@ -611,6 +816,22 @@ function checkReferences(refs: References, problems: SchemaProblem[]): void {
       }
       return { usesScore: true, depth: 0, size: 1 };
     }
+    if ('account' in c) {
+      if (!refs.accountDimensions.includes(c.account)) {
+        problems.push({
+          path: [...path, 'account'],
+          message: refs.accountDimensions.length
+            ? `unknown account dimension "${c.account}"; account dimensions are ${refs.accountDimensions.join(', ')}`
+            : `unknown account dimension "${c.account}": the model defines none under accounts.dimensions`,
+        });
+      } else if (!scoresAllowed) {
+        problems.push({
+          path,
+          message: 'account conditions belong in stage requirements and recycle rules, not in scoring rules',
+        });
+      }
+      return { usesScore: true, depth: 0, size: 1 };
+    }
     const list = 'all' in c ? c.all : 'any' in c ? c.any : 'not' in c ? [c.not] : undefined;
     if (list) {
       const kind = 'all' in c ? 'all' : 'any' in c ? 'any' : 'not';
@@ -651,7 +872,9 @@ function checkReferences(refs: References, problems: SchemaProblem[]): void {
 export function modelJsonSchema(): unknown {
   const withConditions = modelFileSchema.extend({
     conditions: z.record(key, conditionSchema).optional(),
-    stages: z.array(stageSchema.extend({ requires: conditionSchema.optional() })).min(1),
+    stages: z
+      .array(stageSchema.extend({ requires: conditionSchema.optional(), sla: slaSchema.optional() }))
+      .min(1),
     scoring: z.array(scoringRuleSchema.extend({ when: conditionSchema })),
     recycle: z.array(recycleRuleSchema.extend({ when: conditionSchema })).optional(),
   });

@@ -124,6 +124,10 @@ class Impossible {
   }
 
   why(c: Condition): string | undefined {
+    if ('account' in c) {
+      const empty = numericEmpty(c, [-Infinity, Infinity]);
+      return empty && `account ${c.account}: ${empty}`;
+    }
     if ('score' in c) {
       const [lo, hi] = this.ranges.get(c.score) ?? [-Infinity, Infinity];
       const empty = numericEmpty(c, [lo - 0.005, hi + 0.005]);

@@ -25,7 +25,9 @@ import {
   validateMapping,
 } from '../mappings/index.ts';
 import { handoffSettings, saveHandoffSettings } from '../pipeline/handoff-settings.ts';
+import { workspaceModel } from '../pipeline/engine.ts';
 import { loadFunnel } from '../report/load.ts';
+import { loadSlaReport } from '../sla/report.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
 
@@ -134,6 +136,15 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       res.json({ workspace: await workspaceView(ctx.store, ctx.queues.sync, ws) });
+    }),
+  );
+
+  /** The model's SLAs and the latest breaches (the console's and `leadstage sla`'s report). */
+  router.get(
+    '/workspaces/:id/sla',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json(await loadSlaReport(ctx.store, ws, await workspaceModel(ws)));
     }),
   );
 

@@ -73,6 +73,14 @@ export async function refreshMetrics(ctx: ServerContext): Promise<void> {
   metrics.stageTransitions.reset();
   for (const r of transitions.rows) metrics.stageTransitions.inc({ to: r.stage }, num(r.n));
 
+  const [slaOutcomes, slaPending] = await Promise.all([store.sla.counts(), store.sla.pendingNotifications()]);
+  metrics.slaOutcomes.reset();
+  for (const o of slaOutcomes) {
+    metrics.slaOutcomes.inc({ workspace: o.workspace, stage: o.stage, outcome: o.outcome }, o.count);
+  }
+  metrics.slaNotificationsPending.reset();
+  for (const p of slaPending) metrics.slaNotificationsPending.set({ workspace: p.workspace }, p.count);
+
   metrics.queueDepth.reset();
   for (const queue of Object.values(ctx.queues)) {
     const counts = await queue.getJobCounts(...QUEUE_STATES);

@@ -42,6 +42,18 @@ export function createMetrics() {
       labelNames: ['to'] as const,
       registers: [registry],
     }),
+    slaOutcomes: new Counter({
+      name: 'leadstage_sla_outcomes_total',
+      help: 'Stays whose SLA was settled, by workspace, stage and outcome (met or breached); one per stay',
+      labelNames: ['workspace', 'stage', 'outcome'] as const,
+      registers: [registry],
+    }),
+    slaNotificationsPending: new Gauge({
+      name: 'leadstage_sla_notifications_pending',
+      help: 'SLA breaches not yet accepted by the SLA webhook (retried on each sync)',
+      labelNames: ['workspace'] as const,
+      registers: [registry],
+    }),
     webhooks: new Counter({
       name: 'leadstage_webhooks_total',
       help: 'Webhook deliveries by vendor and outcome',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { type Env, parseEnv } from '../config/env.ts';
 
+import { AccountRepo } from './accounts.ts';
 import { AuditRepo } from './audit.ts';
 import { ConnectionRepo } from './connections.ts';
 import { ContactRepo } from './contacts.ts';
@@ -22,6 +23,7 @@ import { ModelVersionRepo } from './model-versions.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { RecordErrorRepo } from './record-errors.ts';
+import { SlaRepo } from './sla.ts';
 import { analyzeAfterLoads, NO_STATISTICS, type TableStatistics } from './statistics.ts';
 import { SuppressionRepo } from './suppressions.ts';
 import { SyncRunRepo } from './sync-runs.ts';
@@ -42,6 +44,8 @@ export interface Repos {
   audit: AuditRepo;
   ownership: OwnershipRepo;
   modelVersions: ModelVersionRepo;
+  sla: SlaRepo;
+  accounts: AccountRepo;
 }
 
 export interface Store extends Repos {
@@ -95,6 +99,8 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     audit: new AuditRepo(db),
     ownership: new OwnershipRepo(db),
     modelVersions: new ModelVersionRepo(db),
+    sla: new SlaRepo(db),
+    accounts: new AccountRepo(db),
   };
 }
 
@@ -173,7 +179,9 @@ export type {
 } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
+export type { CurrentStay, NewSlaOutcome, SlaBreach, WatchedStay } from './sla.ts';
 export type { AuditEntry } from './audit.ts';
+export type { StoredAccount } from './accounts.ts';
 export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';
 export type { MergeOutcome } from './merges.ts';
 export type { OwnerMoment } from './ownership.ts';

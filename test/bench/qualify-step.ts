@@ -57,6 +57,7 @@ try {
     // The qualify step never calls a vendor.
     source: null as unknown as SourceConnector,
     crm: null as CrmConnector | null,
+    slaWebhook: null,
     log: silentLogger,
     at: BENCH_NOW,
     clock: () => BENCH_NOW,

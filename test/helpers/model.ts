@@ -4,6 +4,7 @@
  * off) → opportunity / customer (sales facts). Stages never fall unless sales disqualify (→ lead).
  */
 import type { CompiledModel, ContactInput, Decision, Reason, StageInfo } from '../../src/model.ts';
+import { DEFAULT_BUSINESS_HOURS } from '../../src/sla/business-hours.ts';
 
 const STAGES: [string, StageInfo['owner'], boolean][] = [
   ['subscriber', 'marketing', false],
@@ -31,6 +32,8 @@ export function testModel(options: { mqlThreshold?: number; version?: string } =
     dimensions: ['fit', 'behavior'],
     stages,
     handoffStage: 'sql',
+    businessHours: DEFAULT_BUSINESS_HOURS,
+    accountDimensions: [],
     qualify(contact: ContactInput): Decision {
       const p = contact.properties;
       const fit = Number(p.fit ?? 0);

@@ -19,6 +19,8 @@ const summary: SyncSummary = {
   writtenBack: 4,
   handedOff: 1,
   crmCreated: 1,
+  slaBreaches: 0,
+  slaNotified: 0,
   errors: [
     {
       step: 'write_back',

@@ -27,6 +27,8 @@ const EVENT_TYPES = ['page_view', 'email_open', 'form_submit', 'meeting_booked']
 const WORDS = ['acme', 'ACME', 'Acme Corp', 'saas', 'gmail.com', 'disqualified', 'won', 'open', 'yes', 'no'];
 const WINDOWS = [1, 7, 14, 30];
 const DIMS = ['fit', 'intent'];
+/** Account dimensions: the model declares them; contacts carry their values (computed beforehand). */
+const ACCOUNT_DIMS = ['engagement', 'firmographic'];
 
 const word = fc.constantFrom(...WORDS);
 const int = fc.integer({ min: -5, max: 60 });
@@ -86,10 +88,14 @@ const scoreCondition = fc
   .tuple(fc.constantFrom(...DIMS, 'total'), numericTest)
   .map(([score, t]) => ({ score, ...t }));
 
+const accountCondition = fc
+  .tuple(fc.constantFrom(...ACCOUNT_DIMS), numericTest)
+  .map(([account, t]) => ({ account, ...t }));
+
 /** A condition tree; `names` are the named conditions it may refer to. */
 function condition(names: string[], scores: boolean, depth = 2): fc.Arbitrary<Cond> {
   const leaves: fc.Arbitrary<Cond>[] = [propertyCondition, eventCondition];
-  if (scores) leaves.push(scoreCondition);
+  if (scores) leaves.push(scoreCondition, accountCondition);
   if (names.length) leaves.push(fc.constantFrom(...names).map((is) => ({ is })));
   const leaf = fc.oneof(...leaves);
   if (depth === 0) return leaf;
@@ -167,6 +173,12 @@ export const modelArb: fc.Arbitrary<RefModel & { name: string }> = fc
         (s, i) => (i === 1 ? { ...s, handoff: true } : s),
       ),
       scoring,
+      accounts: {
+        dimensions: [
+          { key: ACCOUNT_DIMS[0]!, sum: DIMS[1]! },
+          { key: ACCOUNT_DIMS[1]!, fit: [{ when: { property: 'industry', equals: 'saas' }, points: 10 }] },
+        ],
+      },
       recycle: recycle.map((r) => ({
         when: r.when,
         to: stage(r.to),
@@ -230,6 +242,15 @@ export const contactArb: fc.Arbitrary<ContactInput> = fc
       properties: fc.dictionary(fc.constantFrom(...PROPS), propertyValue, { maxKeys: 5 }),
       events: fc.array(eventArb, { maxLength: 8 }),
       stage: fc.constantFrom('s0', 's1', 's2', 's3', 'unknown_stage'),
+      account: fc.record(
+        {
+          id: fc.constantFrom('domain:acme.com', 'hubspot:company:7'),
+          scores: fc.dictionary(fc.constantFrom(...ACCOUNT_DIMS), fc.constantFrom(0, 10, 49.99, 50, 120), {
+            maxKeys: 2,
+          }),
+        },
+        { requiredKeys: ['id', 'scores'] },
+      ),
     },
     { requiredKeys: ['properties', 'events'] },
   )

@@ -19,6 +19,15 @@ export interface RefModel {
   stages: { key: string; requires?: Cond }[];
   scoring?: RefRule[];
   recycle?: { when: Cond; to: string; from?: string[] }[];
+  accounts?: { dimensions: RefAccountDimension[] };
+}
+
+/** README "Accounts": one of sum or max of a contact dimension, or fit points on company fields. */
+export interface RefAccountDimension {
+  key: string;
+  sum?: string;
+  max?: string;
+  fit?: { when: Cond; points: number }[];
 }
 
 export interface RefRule {
@@ -204,6 +213,8 @@ function holds(c: Cond, f: Facts): boolean {
     return numberTest(matchingEvents(c, f).length, (c.count ?? { gte: 1 }) as Record<string, unknown>);
   }
   if ('score' in c) return numberTest(f.scores[c.score as string] ?? 0, c);
+  // "A contact without an account, or an account without the dimension, counts 0."
+  if ('account' in c) return numberTest(f.contact.account?.scores[c.account as string] ?? 0, c);
   if ('all' in c) return (c.all as Cond[]).every((x) => holds(x, f));
   if ('any' in c) return (c.any as Cond[]).some((x) => holds(x, f));
   if ('not' in c) return !holds(c.not as Cond, f);
@@ -267,4 +278,32 @@ export function evaluate(model: RefModel, contact: ContactInput, now: Date): Ref
     }
   }
   return { stage: keys[stage]!, scores };
+}
+
+/**
+ * README "Accounts": an account's dimensions from its contacts' scores and its company's fields.
+ * `sum` adds the contacts' scores, `max` takes the highest (0 with no contact), `fit` adds the
+ * points of every rule whose condition holds on the company's fields; each rounded to 2 decimals.
+ */
+export function referenceAccountScores(
+  model: RefModel,
+  contactScores: Record<string, number>[],
+  company: Props,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  const companyFacts: Facts = {
+    model,
+    contact: { id: 'company', properties: company as ContactInput['properties'], events: [] },
+    now: 0,
+    scores: {},
+  };
+  for (const d of model.accounts?.dimensions ?? []) {
+    let v = 0;
+    if (d.sum !== undefined) for (const s of contactScores) v += s[d.sum] ?? 0;
+    else if (d.max !== undefined && contactScores.length) {
+      v = Math.max(...contactScores.map((s) => s[d.max!] ?? 0));
+    } else for (const r of d.fit ?? []) if (holds(r.when, companyFacts)) v += r.points;
+    out[d.key] = round2(v);
+  }
+  return out;
 }

@@ -5,11 +5,13 @@
  * and stage history are stored in one transaction per batch, which also clears the flags.
  */
 import type { CompiledModel, ContactInput, Decision } from '../../model.ts';
-import type { DecisionTiming } from '../../store/index.ts';
+import type { CurrentStay, DecisionTiming } from '../../store/index.ts';
 import { toContactInput } from '../contact-inputs.ts';
 import { firstInstant, nextChangeAt } from '../next-change.ts';
 import { ownerMoments } from '../ownership.ts';
 import { errorMessage, failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+import { rollUpAccounts } from './accounts.ts';
+import { SLA_FACT, slaDueAfter, slaStages } from './sla.ts';
 
 export interface QualifyScope {
   /** Every contact, not just the flagged ones. */
@@ -44,6 +46,8 @@ export async function flagDueContacts(ctx: RunContext): Promise<Map<string, Date
 export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {}): Promise<number> {
   const ws = ctx.workspace.id;
   const due = scope.ids ? new Map<string, Date>() : await flagDueContacts(ctx);
+  const watchingSlas = slaStages(ctx).length > 0;
+  const accounts = await rollUpAccounts(ctx, scope);
   let afterId: string | undefined;
   let done = 0;
   // The bar's total: an estimate, as quarantined contacts are skipped and ids may name unknown ones.
@@ -62,9 +66,10 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
     if (contacts.length === 0) break;
     afterId = contacts[contacts.length - 1]!.id;
     const ids = contacts.map((c) => c.id);
-    const [events, previous] = await Promise.all([
+    const [events, previous, stays] = await Promise.all([
       ctx.store.contacts.eventsFor(ws, ids),
       ctx.store.decisions.forContacts(ws, ids),
+      watchingSlas ? ctx.store.sla.currentStays(ws, ids) : new Map<string, CurrentStay>(),
     ]);
     const decisions: Decision[] = [];
     const timing = new Map<string, DecisionTiming>();
@@ -73,10 +78,13 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
       if (failedThisRun(ctx, 'qualify', contact.id)) continue;
       try {
         const before = previous.get(contact.id);
+        const stay = stays.get(contact.id);
         const input = toContactInput(ctx.model, {
           contact,
           events: events.get(contact.id) ?? [],
           decision: before,
+          ...(stay?.outcome === 'breached' ? { derived: { [SLA_FACT]: stay.stage } } : {}),
+          ...(accounts.has(contact.id) ? { account: accounts.get(contact.id)! } : {}),
         });
         const decision = ctx.model.qualify(input, ctx.at);
         decisions.push(decision);
@@ -89,6 +97,9 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
         if (dueAt && before && before.stage !== decision.stage) {
           t.changedAt = stageReachedAt(ctx.model, input, decision.stage, dueAt, ctx.at);
         }
+        const moved = before?.stage !== decision.stage;
+        const slaDue = slaDueAfter(ctx, decision.stage, stay, moved ? (t.changedAt ?? ctx.at) : undefined);
+        if (slaDue && (!t.nextChangeAt || slaDue < t.nextChangeAt)) t.nextChangeAt = slaDue;
         timing.set(contact.id, t);
         if (dueAt) ctx.tally.due += 1;
       } catch (err) {

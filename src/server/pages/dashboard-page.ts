@@ -74,7 +74,13 @@ export function describeJob(j: JobView): string {
   return `${j.name} ${j.state}${progress}`;
 }
 
-function workspaceSection(ws: WorkspaceView, svg: string | null, publicUrl: string, csrf: string): string {
+function workspaceSection(
+  ws: WorkspaceView,
+  svg: string | null,
+  publicUrl: string,
+  csrf: string,
+  extra = '',
+): string {
   const runs = ws.runs.length
     ? `<table class="runs"><tr><th>started</th><th>kind</th><th>status</th><th>counts</th></tr>${ws.runs
         .map(
@@ -98,6 +104,7 @@ ${connectionRow(ws, 'crm', ws.crmVendor, ws.crm, publicUrl, csrf)}
 <h3>Last runs</h3>${runs}
 <h3>Funnel</h3>
 <div class="funnel">${svg ?? '<p class="muted">no funnel yet</p>'}</div>
+${extra}
 </section>`;
 }
 
@@ -110,7 +117,8 @@ if(!b)return;var t=el.querySelector('.jobs');t.textContent=b.jobs.length?b.jobs.
 setInterval(poll,3000);`;
 
 export function renderDashboardPage(
-  views: { view: WorkspaceView; svg: string | null }[],
+  /** `extra`: sections other modules render (already escaped HTML), placed after the funnel. */
+  views: { view: WorkspaceView; svg: string | null; extra?: string }[],
   publicUrl: string,
   csrf: string,
   notice?: DashboardNotice,
@@ -118,7 +126,7 @@ export function renderDashboardPage(
   const body = `<h1>Workspaces</h1>
 ${
   views.length
-    ? views.map(({ view, svg }) => workspaceSection(view, svg, publicUrl, csrf)).join('\n')
+    ? views.map(({ view, svg, extra }) => workspaceSection(view, svg, publicUrl, csrf, extra)).join('\n')
     : '<p class="muted">No workspaces yet: create one with <code>leadstage workspace create</code> or <code>POST /api/workspaces</code>.</p>'
 }`;
   return page('Workspaces', body, {

@@ -33,6 +33,7 @@ import { workspaceView } from '../views.ts';
 
 import { connectionNotice } from './connections-routes.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
+import { renderSlaSection } from './sla-section.ts';
 import { confirmForm, csrfTokenOf, postForm } from './forms.ts';
 import { type Notice, esc, page, workspaceHref } from './layout.ts';
 import type { PageRoutes } from './page-routes.ts';
@@ -52,7 +53,7 @@ async function renderDashboard(ctx: ServerContext, res: Response, notice?: Notic
           error: err instanceof Error ? err.message : String(err),
         });
       }
-      return { view, svg };
+      return { view, svg, extra: await renderSlaSection(ctx.store, ws, ctx.log) };
     }),
   );
   return renderDashboardPage(views, trimSlash(ctx.env.PUBLIC_URL), csrfTokenOf(res), notice);
