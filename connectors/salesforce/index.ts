@@ -47,13 +47,14 @@ export interface SalesforceCrmConnector extends CrmConnector {
   apiUsage(): ApiUsage | undefined;
 }
 
-/** `http://127.0.0.1:4010/salesforce`: the local sandbox, which accepts SANDBOX_OAUTH_APP. */
+/**
+ * `http://127.0.0.1:4011`: the local sandbox (at the root of its own port, as an instance is), which
+ * accepts SANDBOX_OAUTH_APP. A real org is never plain http on this machine.
+ */
 function isLocalSandbox(baseUrl: string): boolean {
   try {
     const url = new URL(baseUrl);
-    return (
-      ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && /\/salesforce\/?$/.test(url.pathname)
-    );
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   } catch {
     return false;
   }
