@@ -21,7 +21,12 @@ import type {
   SchemaSpec,
 } from '../../src/pipeline/ports.ts';
 import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
-import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
+import {
+  HANDOFF_CALL_SIZE,
+  parseSalesforceConfig,
+  SALESFORCE_LOGIN_URL,
+  SALESFORCE_SCOPES,
+} from './config.ts';
 import { Handoff } from './handoff.ts';
 import { SalesforceIdentity } from './identity.ts';
 import { loadSalesforceMapping, type SalesforceMapping } from './mapping.ts';
@@ -105,6 +110,7 @@ export function createSalesforceConnector(
 
   return {
     vendor: 'salesforce',
+    handoffBatchSize: Math.max(HANDOFF_CALL_SIZE, config.bulkThreshold + 1),
     async handoff(records: HandoffRecord[]): Promise<HandoffResult> {
       if (!records.length) return { ok: [], failed: [] };
       return (await open()).handoff.run(records);

@@ -135,6 +135,11 @@ export interface CrmConnector {
   readonly vendor: Vendor;
   /** Upserts by external id; one outcome per record. */
   handoff(records: HandoffRecord[]): Promise<HandoffResult>;
+  /**
+   * The most records one handoff call takes (the pipeline's default otherwise): a CRM whose bulk
+   * path starts above some size needs calls larger than that size to ever use it.
+   */
+  readonly handoffBatchSize?: number;
   /** What sales did since `since` (null: everything), in pages. */
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
