@@ -1,7 +1,8 @@
 /**
  * Local stand-ins for the vendors' APIs, speaking their real wire format over HTTP, so the official
  * clients (`@hubspot/api-client`, `jsforce`) and our own axios client run against them unchanged.
- * `leadstage sandbox` mounts every vendor's router on one port under `/<vendor>`.
+ * `leadstage sandbox` mounts HubSpot and Mautic on one port under `/<vendor>`, and serves Salesforce
+ * at the root of a port of its own, as every Salesforce instance is.
  */
 import type { Router } from 'express';
 
@@ -10,7 +11,10 @@ export interface SandboxOptions {
   seed: number;
   /** How many contacts to seed (sources only). */
   contacts: number;
-  /** Public URL of this sandbox's mount point, e.g. `http://127.0.0.1:4010/hubspot` (for links and redirects). */
+  /**
+   * Public URL of this sandbox's mount point, e.g. `http://127.0.0.1:4010/hubspot`, or for Salesforce
+   * the bare origin of its own port, `http://127.0.0.1:4011` (for links and redirects).
+   */
   publicUrl: string;
   /** Injected clock in epoch ms, so tests can expire tokens without waiting. */
   now?: () => number;

@@ -19,7 +19,9 @@ import { recordFailure, type Row } from './results.ts';
 export function parseBulkError(text: string): { errorCode: string; message: string; fields?: string[] } {
   const m = /^([A-Z_]+):(.*)$/s.exec(text.trim());
   if (!m) return { errorCode: 'UNKNOWN_ERROR', message: text.trim() };
+  // `CODE:message:fields --`; with no fields the message ends in the bare separator.
   let message = m[2]!.replace(/\s*--\s*$/, '').trim();
+  if (message.endsWith(':')) message = message.slice(0, -1).trimEnd();
   const fieldsPart = /:([A-Za-z0-9_,]+)$/.exec(message);
   let fields: string[] | undefined;
   if (fieldsPart) {

@@ -14,6 +14,13 @@ export const SALESFORCE_SCOPES = ['api', 'refresh_token'];
 /** sObject Collections take at most 200 records per request. */
 export const COLLECTION_CHUNK = 200;
 
+/**
+ * Records one handoff call takes from the pipeline: more than the bulk threshold, so a large
+ * handoff reaches Bulk API 2.0 (Salesforce advises it above 2,000 records) instead of arriving in
+ * Collection-sized pieces. 10,000 rows of a Lead are a few MB, far below a job's 150 MB upload.
+ */
+export const HANDOFF_CALL_SIZE = 10_000;
+
 export const salesforceConfigSchema = z
   .object({
     /** Where handed-off records go: Leads (default) or Contacts under a matching Account. */

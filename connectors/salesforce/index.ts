@@ -24,7 +24,12 @@ import type {
   SchemaSpec,
 } from '../../src/pipeline/ports.ts';
 import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
-import { parseSalesforceConfig, SALESFORCE_LOGIN_URL, SALESFORCE_SCOPES } from './config.ts';
+import {
+  HANDOFF_CALL_SIZE,
+  parseSalesforceConfig,
+  SALESFORCE_LOGIN_URL,
+  SALESFORCE_SCOPES,
+} from './config.ts';
 import { Handoff } from './handoff.ts';
 import { SalesforceIdentity } from './identity.ts';
 import {
@@ -56,13 +61,14 @@ export interface SalesforceCrmConnector extends CrmConnector {
   apiUsage(): ApiUsage | undefined;
 }
 
-/** `http://127.0.0.1:4010/salesforce`: the local sandbox, which accepts SANDBOX_OAUTH_APP. */
+/**
+ * `http://127.0.0.1:4011`: the local sandbox (at the root of its own port, as an instance is), which
+ * accepts SANDBOX_OAUTH_APP. A real org is never plain http on this machine.
+ */
 function isLocalSandbox(baseUrl: string): boolean {
   try {
     const url = new URL(baseUrl);
-    return (
-      ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && /\/salesforce\/?$/.test(url.pathname)
-    );
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   } catch {
     return false;
   }
@@ -117,6 +123,7 @@ export function createSalesforceConnector(
 
   return {
     vendor: 'salesforce',
+    handoffBatchSize: Math.max(HANDOFF_CALL_SIZE, config.bulkThreshold + 1),
     async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
       if (!records.length) return { ok: [], failed: [] };
       return (await open()).handoff.run(records, options);

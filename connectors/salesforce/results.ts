@@ -14,6 +14,8 @@ const saveErrorSchema = z.looseObject({
   errorCode: z.string().optional(),
   message: z.string().default(''),
   fields: z.array(z.string()).optional(),
+  // jsforce's MULTIPLE_CHOICES error carries the 300 answer's body here.
+  data: z.unknown().optional(),
 });
 const saveResultSchema = z.looseObject({
   id: z.string().nullish(),
@@ -31,15 +33,60 @@ export interface Row {
   fields: Record<string, SalesforceValue>;
 }
 
-export function recordFailure(
-  id: string,
-  error: {
-    statusCode?: string | undefined;
-    errorCode?: string | undefined;
-    message: string;
-    fields?: string[] | undefined;
-  },
-): RecordFailure {
+/** The failure code of an external id that matched several records, whichever way Salesforce said it. */
+export const MULTIPLE_CHOICES = 'MULTIPLE_CHOICES';
+
+/** The record ids in a 300 answer's list of record URLs (`/services/data/vXX.X/sobjects/Lead/00Q…`). */
+function idsFromUrls(data: unknown): string[] {
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((u) => (typeof u === 'string' && u.split('/').at(-1) ? [u.split('/').at(-1)!] : []));
+}
+
+/**
+ * The records an upsert's external id matched, when it matched several: the single-record resource
+ * answers 300 with their URLs (jsforce: errorCode MULTIPLE_CHOICES, the list in `data`); Collections
+ * and Bulk say `DUPLICATE_EXTERNAL_ID … more than one record found for external id field: [id, id]`.
+ */
+function multipleMatches(error: RecordErrorLike): string[] | undefined {
+  if (error.errorCode === MULTIPLE_CHOICES || error.statusCode === MULTIPLE_CHOICES) {
+    return idsFromUrls(error.data);
+  }
+  const code = error.statusCode ?? error.errorCode;
+  if (code !== 'DUPLICATE_EXTERNAL_ID' || !error.message.includes('more than one record found')) {
+    return undefined;
+  }
+  // One bracketed list at the end of a message of bounded length: linear, no backtracking.
+  const list = /\[([^\]]*)\]\s*$/.exec(error.message.slice(0, 10_000));
+  return list
+    ? list[1]!
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean)
+    : [];
+}
+
+interface RecordErrorLike {
+  statusCode?: string | undefined;
+  errorCode?: string | undefined;
+  message: string;
+  fields?: string[] | undefined;
+  data?: unknown;
+}
+
+export function recordFailure(id: string, error: RecordErrorLike): RecordFailure {
+  const matches = multipleMatches(error);
+  if (matches) {
+    // Nothing was written; it cannot succeed until someone merges the duplicates in Salesforce.
+    return {
+      id,
+      code: MULTIPLE_CHOICES,
+      message:
+        `external id ${id} matches ${matches.length || 'several'} Salesforce records` +
+        (matches.length ? ` (${matches.join(', ')})` : '') +
+        ': merge them, or clear the external id on all but one, and the next sync writes it',
+      retryable: false,
+    };
+  }
   const code = error.statusCode ?? error.errorCode ?? 'UNKNOWN_ERROR';
   return {
     id,

@@ -22,7 +22,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--source <vendor>', 'marketing sandbox to start from: hubspot | mautic', 'hubspot')
     .option('--contacts <n>', 'contacts seeded into the marketing sandbox', '3000')
     .option('--seed <n>', 'seed of the synthetic data', '42')
-    .option('--port <port>', 'port for the sandboxes (a free one when busy)', '4010')
+    .option(
+      '--port <port>',
+      'port for the sandboxes, Salesforce on the next one (free ones when busy)',
+      '4010',
+    )
     .action(async (opts: DemoCliOptions) => {
       if (opts.source !== 'hubspot' && opts.source !== 'mautic') {
         throw new ConfigError(`--source must be hubspot or mautic, got "${opts.source}"`);

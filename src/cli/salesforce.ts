@@ -2,16 +2,12 @@
  * `leadstage salesforce check`: asks the org (or an in-process sandbox) whether the fields a
  * handoff writes exist, and prints what to create when they don't.
  */
-import { createServer } from 'node:http';
-
 import type { Command } from 'commander';
-import express from 'express';
 
 import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
-import { createSalesforceSandbox } from '../../connectors/salesforce/sandbox/index.ts';
-import { listenOn } from '../http/listen.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import { createLogger } from '../log.ts';
+import { listenSalesforceSandbox } from '../sandbox/listener.ts';
 
 export interface SalesforceCheckOptions {
   instanceUrl?: string | undefined;
@@ -113,21 +109,8 @@ export async function runWorkspaceSalesforceCheck(
 }
 
 async function startCheckSandbox() {
-  const app = express();
-  const server = createServer(app);
-  const { port } = await listenOn(server, 0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}/salesforce`;
-  const sandbox = createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: url });
-  app.use('/salesforce', sandbox.router);
-  return {
-    url,
-    token: sandbox.oauth.issueTokens().access_token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { sandbox, url, close } = await listenSalesforceSandbox({ port: 0, seed: 1, contacts: 0 });
+  return { url, token: sandbox.oauth.issueTokens().access_token, close };
 }
 
 export function registerSalesforceCommands(program: Command): void {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
 import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
-import { pointAtSandbox } from '../demo/point-at-sandbox.ts';
+import { pointAtSandbox, readSandboxAddresses } from '../demo/point-at-sandbox.ts';
 import { MemoryRateLimiter } from '../http/rate-limiter.ts';
 import { createLogger } from '../log.ts';
 import {
@@ -186,7 +186,8 @@ export function registerSyncCommand(program: Command): void {
       try {
         if (opts.sandbox !== undefined) {
           const ws = await store.workspaces.require(opts.workspace);
-          for (const moved of await pointAtSandbox(store, ws, opts.sandbox)) {
+          const addresses = await readSandboxAddresses(opts.sandbox);
+          for (const moved of await pointAtSandbox(store, ws, addresses)) {
             process.stdout.write(`now using the sandbox: ${moved}\n`);
           }
         }

@@ -46,7 +46,10 @@ export interface DemoResult {
   workspace: string;
   first: SyncSummary;
   second: SyncSummary;
+  /** HubSpot and Mautic under `/hubspot`, `/mautic`. */
   sandboxUrl: string;
+  /** The Salesforce sandbox, at the root of its own port. */
+  salesforceUrl: string;
 }
 
 export const DEMO_WORKSPACE = 'demo';
@@ -124,10 +127,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.out(`Done in ${seconds(performance.now() - started)}. The data stays in the store; try next:`);
     o.out(`  leadstage funnel --workspace ${DEMO_WORKSPACE} --monthly-leads 500`);
     o.out(`  leadstage workspace show ${DEMO_WORKSPACE}`);
-    o.out(`  leadstage sandbox --port ${sandbox.port}   # in another terminal, then:`);
+    o.out(
+      `  leadstage sandbox --port ${sandbox.port} --salesforce-port ${sandbox.salesforcePort}   # in another terminal, then:`,
+    );
     o.out(`  leadstage sync --workspace ${DEMO_WORKSPACE} --dry-run`);
-    o.out(`  (a sandbox on another port P: add --sandbox http://127.0.0.1:P to the sync)`);
-    return { workspace: workspaceId, first, second, sandboxUrl: sandbox.url };
+    o.out(`  (a sandbox on other ports: add --sandbox http://127.0.0.1:P, its --port, to the sync)`);
+    return {
+      workspace: workspaceId,
+      first,
+      second,
+      sandboxUrl: sandbox.url,
+      salesforceUrl: sandbox.salesforceUrl,
+    };
   } finally {
     await sandbox.close();
   }
@@ -158,12 +169,15 @@ async function startSandbox(o: DemoOptions): Promise<SandboxServer> {
   const options = { contacts: o.contacts, seed: o.seed };
   try {
     const sandbox = await startSandboxServer({ ...options, port: o.port });
-    o.out(`Sandboxes listening on ${sandbox.url}`);
+    o.out(`Sandboxes listening on ${sandbox.url} (Salesforce on ${sandbox.salesforceUrl})`);
     return sandbox;
   } catch (err) {
     if (!(err instanceof PortInUseError)) throw err;
-    const sandbox = await startSandboxServer({ ...options, port: 0 });
-    o.out(`Port ${o.port} is busy: sandboxes listening on ${sandbox.url} instead`);
+    // Either port may be the busy one: both move to free ports.
+    const sandbox = await startSandboxServer({ ...options, port: 0, salesforcePort: 0 });
+    o.out(
+      `Port ${err.port} is busy: sandboxes listening on ${sandbox.url} (Salesforce on ${sandbox.salesforceUrl}) instead`,
+    );
     return sandbox;
   }
 }

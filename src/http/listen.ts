@@ -12,9 +12,10 @@ import { ConfigError } from '../errors.ts';
 export class PortInUseError extends ConfigError {
   readonly port: number;
   readonly host: string;
-  constructor(host: string, port: number, options?: ErrorOptions) {
+  /** `option`: the command-line option that chooses this port, named in the message. */
+  constructor(host: string, port: number, options?: ErrorOptions & { option?: string }) {
     super(
-      `port ${port} on ${host} is already in use by another process: stop it or choose another port (--port)`,
+      `port ${port} on ${host} is already in use by another process: stop it or choose another port (${options?.option ?? '--port'})`,
       options,
     );
     this.port = port;
@@ -22,12 +23,20 @@ export class PortInUseError extends ConfigError {
   }
 }
 
-/** Binds `server` to `host:port` (0: any free port) and resolves with the bound address. */
-export function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+/**
+ * Binds `server` to `host:port` (0: any free port) and resolves with the bound address. `option`
+ * names the command-line option that picks this port, for the busy-port message.
+ */
+export function listenOn(
+  server: Server,
+  port: number,
+  host: string,
+  option = '--port',
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') reject(new PortInUseError(host, port, { cause: err }));
+      if (err.code === 'EADDRINUSE') reject(new PortInUseError(host, port, { cause: err, option }));
       else if (err.code === 'EACCES') {
         reject(
           new ConfigError(`not allowed to listen on ${host}:${port}: ports below 1024 need privileges`, {

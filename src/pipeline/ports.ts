@@ -170,6 +170,11 @@ export interface CrmConnector {
   handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult>;
   /** Writes the Task or note that explains each handoff: updates `existingId`, else creates one. */
   writeWhy?(notes: WhyNote[]): Promise<WhyResult>;
+  /**
+   * The most records one handoff call takes (the pipeline's default otherwise): a CRM whose bulk
+   * path starts above some size needs calls larger than that size to ever use it.
+   */
+  readonly handoffBatchSize?: number;
   /** What sales did since `since` (null: everything), in pages. */
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */

@@ -64,10 +64,13 @@ export function oauthApp(vendor: ConnectableVendor, env: Env, baseUrl: string): 
   }[vendor];
   const [clientId, clientSecret] = fromEnv;
   if (clientId && clientSecret) return { clientId, clientSecret, redirectUri };
+  // The Salesforce sandbox sits at the root of its own port, as an instance does; HubSpot's under /hubspot.
   const sandbox =
     vendor === 'mautic'
       ? isLocalMautic(baseUrl)
-      : isLoopback(baseUrl) && new RegExp(`/${vendor}/?$`).test(new URL(baseUrl).pathname);
+      : vendor === 'salesforce'
+        ? isLoopback(baseUrl) && new URL(baseUrl).protocol === 'http:'
+        : isLoopback(baseUrl) && new RegExp(`/${vendor}/?$`).test(new URL(baseUrl).pathname);
   if (sandbox) return { ...SANDBOX_OAUTH_APP, redirectUri };
   const prefix = vendor.toUpperCase();
   throw new ConfigError(

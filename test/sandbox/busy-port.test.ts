@@ -40,6 +40,14 @@ it('should refuse to start the sandboxes on a busy port, naming the port', async
   await expect(started).rejects.toThrow(`port ${busyPort} on 127.0.0.1 is already in use`);
 });
 
+it("should refuse to start when Salesforce's own port is busy, naming its option", async () => {
+  const started = startSandboxServer({ port: 0, salesforcePort: busyPort, contacts: 1 });
+  await expect(started).rejects.toBeInstanceOf(PortInUseError);
+  await expect(started).rejects.toThrow(
+    `port ${busyPort} on 127.0.0.1 is already in use by another process: stop it or choose another port (--salesforce-port)`,
+  );
+});
+
 it('should refuse to start the web app on a busy port', async () => {
   await expect(listen(express(), busyPort, '127.0.0.1')).rejects.toThrow(
     `port ${busyPort} on 127.0.0.1 is already in use`,
@@ -75,7 +83,10 @@ it(
     });
     const url = new URL(result.sandboxUrl);
     expect(Number(url.port)).not.toBe(busyPort);
-    expect(lines[0]).toBe(`Port ${busyPort} is busy: sandboxes listening on ${result.sandboxUrl} instead`);
+    expect(Number(new URL(result.salesforceUrl).port)).not.toBe(busyPort);
+    expect(lines[0]).toBe(
+      `Port ${busyPort} is busy: sandboxes listening on ${result.sandboxUrl} (Salesforce on ${result.salesforceUrl}) instead`,
+    );
     expect(result.first.pulled.contacts).toBe(30);
   },
   SLOW,

@@ -1,10 +1,14 @@
 /**
- * `sync --sandbox URL`: the demo's workspace follows the sandboxes to another port, Salesforce's
- * instance URL included, and a real vendor account is never re-pointed.
+ * `sync --sandbox URL`: the demo's workspace follows the sandboxes to other ports, Salesforce's
+ * instance URL included (the sandbox at URL names Salesforce's own port), and a real vendor account
+ * is never re-pointed.
  */
+import { createServer } from 'node:net';
+
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { pointAtSandbox } from '../../src/demo/point-at-sandbox.ts';
+import { pointAtSandbox, readSandboxAddresses } from '../../src/demo/point-at-sandbox.ts';
+import { startSandboxServer } from '../../src/sandbox/server.ts';
 import type { Store } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 
@@ -30,13 +34,13 @@ async function workspace(name: string, sourceBaseUrl: string) {
   });
   const crm = await store.connections.create({
     vendor: 'salesforce',
-    baseUrl: 'http://127.0.0.1:4010/salesforce',
+    baseUrl: 'http://127.0.0.1:4011',
     accountId: 'org',
     credentials: {
       kind: 'oauth2',
       accessToken: 'a',
       refreshToken: 'r',
-      instanceUrl: 'http://127.0.0.1:4010/salesforce',
+      instanceUrl: 'http://127.0.0.1:4011',
     },
   });
   const ws = await store.workspaces.create({
@@ -50,28 +54,61 @@ async function workspace(name: string, sourceBaseUrl: string) {
   return { ws: await store.workspaces.require(ws.id), source, crm };
 }
 
-it('should move every sandbox connection to the new port and keep the vendor paths', async () => {
+const ELSEWHERE = {
+  hubspot: 'http://127.0.0.1:4020/hubspot',
+  mautic: 'http://127.0.0.1:4020/mautic',
+  salesforce: 'http://127.0.0.1:4031',
+};
+
+it('should move every sandbox connection to the new ports, Salesforce to its own port root', async () => {
   const { ws, source, crm } = await workspace('demo', 'http://127.0.0.1:4010/hubspot');
-  expect(await pointAtSandbox(store, ws, 'http://127.0.0.1:4020/')).toStrictEqual([
+  expect(await pointAtSandbox(store, ws, ELSEWHERE)).toStrictEqual([
     'hubspot http://127.0.0.1:4020/hubspot',
-    'salesforce http://127.0.0.1:4020/salesforce',
+    'salesforce http://127.0.0.1:4031',
   ]);
   expect((await store.connections.require(source.id)).baseUrl).toBe('http://127.0.0.1:4020/hubspot');
-  expect((await store.connections.require(crm.id)).baseUrl).toBe('http://127.0.0.1:4020/salesforce');
+  expect((await store.connections.require(crm.id)).baseUrl).toBe('http://127.0.0.1:4031');
   expect(await store.connections.readCredentials(crm.id)).toMatchObject({
     refreshToken: 'r',
-    instanceUrl: 'http://127.0.0.1:4020/salesforce',
+    instanceUrl: 'http://127.0.0.1:4031',
   });
+});
+
+it('should learn where each vendor answers from the running sandbox', async () => {
+  const sandbox = await startSandboxServer({ port: 0, contacts: 1 });
+  try {
+    const addresses = await readSandboxAddresses(`${sandbox.url}/`);
+    expect(addresses).toStrictEqual({
+      hubspot: `${sandbox.url}/hubspot`,
+      mautic: `${sandbox.url}/mautic`,
+      salesforce: sandbox.salesforceUrl,
+    });
+    // Salesforce is on a port of its own, at its root.
+    expect(new URL(addresses.salesforce).port).not.toBe(new URL(sandbox.url).port);
+    expect(new URL(addresses.salesforce).pathname).toBe('/');
+  } finally {
+    await sandbox.close();
+  }
+});
+
+it('should say no sandbox answers when nothing listens at --sandbox', async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  await expect(readSandboxAddresses(`http://127.0.0.1:${port}`)).rejects.toThrow(
+    `no leadstage sandbox answers at http://127.0.0.1:${port}`,
+  );
 });
 
 it('should refuse to re-point a real vendor account, or to point anywhere but this machine', async () => {
   const { ws, source } = await workspace('real', 'https://api.hubapi.com');
-  await expect(pointAtSandbox(store, ws, 'http://127.0.0.1:4020')).rejects.toThrow(
+  await expect(pointAtSandbox(store, ws, ELSEWHERE)).rejects.toThrow(
     "workspace real's hubspot connection is a real account (https://api.hubapi.com), not a local sandbox",
   );
   expect((await store.connections.require(source.id)).baseUrl).toBe('https://api.hubapi.com');
-  await expect(pointAtSandbox(store, ws, 'https://example.com')).rejects.toThrow(
+  await expect(readSandboxAddresses('https://example.com')).rejects.toThrow(
     '--sandbox must be a local http URL',
   );
-  await expect(pointAtSandbox(store, ws, '4020')).rejects.toThrow('--sandbox must be a URL such as');
+  await expect(readSandboxAddresses('4020')).rejects.toThrow('--sandbox must be a URL such as');
 });

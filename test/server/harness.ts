@@ -51,7 +51,7 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     ADMIN_TOKEN,
     PUBLIC_URL: url,
     HUBSPOT_API_BASE_URL: `${sandbox.url}/hubspot`,
-    SALESFORCE_LOGIN_URL: `${sandbox.url}/salesforce`,
+    SALESFORCE_LOGIN_URL: sandbox.salesforceUrl,
     MAUTIC_WEBHOOK_SECRET,
     LEADSTAGE_LOG_LEVEL: 'debug',
     ...envOverrides,

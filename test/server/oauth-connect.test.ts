@@ -145,7 +145,9 @@ describe('when an admin connects Salesforce', () => {
     const ws = await h.createWorkspace('acme', 'hubspot');
     h.sandbox.salesforce.faults.removeField('Lead', 'Leadstage_External_Id__c');
     const { authorizeUrl, callbackUrl, back } = await connect(ws.id, 'salesforce');
-    expect(authorizeUrl.pathname).toBe('/salesforce/services/oauth2/authorize');
+    // The login host's root, where Salesforce serves OAuth (the sandbox has a port of its own).
+    expect(authorizeUrl.origin).toBe(h.sandbox.salesforceUrl);
+    expect(authorizeUrl.pathname).toBe('/services/oauth2/authorize');
     expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorizeUrl.searchParams.has('code_verifier')).toBe(false);
@@ -156,7 +158,7 @@ describe('when an admin connects Salesforce', () => {
     expect(view.crm).toMatchObject({
       vendor: 'salesforce',
       status: 'active',
-      baseUrl: `${h.sandbox.url}/salesforce`,
+      baseUrl: h.sandbox.salesforceUrl,
     });
     const missing = view.schemaChecks.salesforce.missing as string[];
     expect(missing.filter((m) => m.startsWith('Lead.Leadstage_External_Id__c is missing'))).toHaveLength(1);

@@ -1,8 +1,10 @@
 /**
- * A Salesforce org over HTTP, mounted at `/salesforce`: OAuth (PKCE), REST (describe, upsert by
- * external id, Collections, SOQL, limits), Bulk API 2.0 ingest, with `Sforce-Limit-Info` and real
- * error bodies, so jsforce runs against it unchanged (loginUrl and instanceUrl = the mount URL).
- * Tests and the demo play sales programmatically (`sales`) or over HTTP under the mount:
+ * A Salesforce org over HTTP, served at the root of its own port (`src/sandbox/listener.ts`): OAuth
+ * (PKCE), REST (describe, upsert by external id, Collections, SOQL, limits), Bulk API 2.0 ingest,
+ * with `Sforce-Limit-Info` and real error bodies, so jsforce runs against it unchanged (loginUrl
+ * and instanceUrl = that bare origin, as a real instance's are; under a path, jsforce's `bulk2`
+ * misses, since it builds URLs from the origin).
+ * Tests and the demo play sales programmatically (`sales`) or over HTTP on the same port:
  *   POST /_sandbox/leads/:idOrExternalId/convert {createOpportunity?, amount?}
  *   POST /_sandbox/leads/:idOrExternalId/status {status}
  *   POST /_sandbox/opportunities {contactId, amount?, stageName?, closeDate?, name?}

@@ -206,14 +206,18 @@ export function restRouter(ctx: RestContext): Router {
         bodyObject(req),
         autoAssign(req),
       );
+      if (isRecordError(result) && result.matches) {
+        // "If the external ID matches multiple existing records, then a 300 error is returned, and
+        // no records are created or updated" with "the list of matching records" (REST API
+        // Developer Guide, resources_sobject_upsert_patch; restforce PR #228: "a list of matching
+        // records as an array"). The list holds each record's URL, as `attributes.url` gives it:
+        // the element shape is a GUESS from those descriptions, no example body is published.
+        const version = versionOf(req);
+        res.status(300).json(result.matches.map((id) => attributes(type, id, version).url));
+        return;
+      }
       if (isRecordError(result)) {
-        sendError(
-          res,
-          result.statusCode === 'MULTIPLE_RECORDS_FOUND' ? 300 : 400,
-          result.statusCode,
-          result.message,
-          result.fields,
-        );
+        sendError(res, 400, result.statusCode, result.message, result.fields);
         return;
       }
       res

@@ -69,7 +69,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
   await ctx.progress({ step: 'handoff', done: 0 });
   for (;;) {
     const page = await ctx.store.links.pendingHandoffs(ws, stages, {
-      limit: ctx.tuning.handoffBatchSize,
+      limit: ctx.crm.handoffBatchSize ?? ctx.tuning.handoffBatchSize,
       skipQuarantinedStep: 'handoff',
       ...(afterId ? { afterId } : {}),
       ...(scope.ids ? { ids: scope.ids } : {}),

@@ -7,13 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createRegistry } from '../../../src/pipeline/registry.ts';
 import { salesforceConnector } from '../../../connectors/salesforce/index.ts';
-import {
-  createSalesforceSandbox,
-  type SalesforceSandbox,
-} from '../../../connectors/salesforce/sandbox/index.ts';
+import type { SalesforceSandbox } from '../../../connectors/salesforce/sandbox/index.ts';
 import { mauticConnector } from '../../../connectors/mautic/index.ts';
 import { createMauticSandbox, type MauticSandbox } from '../../../connectors/mautic/sandbox/index.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { listenSalesforceSandbox, type SalesforceListener } from '../../../src/sandbox/listener.ts';
 import { runSync } from '../../../src/pipeline/index.ts';
 import { DEFAULT_PRESET, loadModel } from '../../../src/qualification/index.ts';
 import { openTestStore, type TestStore } from '../../helpers/db.ts';
@@ -24,6 +22,7 @@ let t: TestStore;
 let server: Listening;
 let mautic: MauticSandbox;
 let salesforce: SalesforceSandbox;
+let sfListener: SalesforceListener;
 let base: string;
 
 beforeAll(async () => {
@@ -33,13 +32,15 @@ beforeAll(async () => {
   base = server.base;
   const common = { seed: 42, contacts: 150, now: () => NOW };
   mautic = createMauticSandbox({ ...common, publicUrl: `${base}/mautic` });
-  salesforce = createSalesforceSandbox({ ...common, contacts: 0, publicUrl: `${base}/salesforce` });
   app.use('/mautic', mautic.router);
-  app.use('/salesforce', salesforce.router);
+  // Salesforce at the root of its own port, as an instance is.
+  sfListener = await listenSalesforceSandbox({ ...common, contacts: 0, port: 0 });
+  salesforce = sfListener.sandbox;
 });
 
 afterAll(async () => {
   await server.close();
+  await sfListener.close();
   await t.cleanup();
 });
 
@@ -58,7 +59,7 @@ describe('when a workspace syncs the Mautic sandbox into the Salesforce sandbox'
     const mauticConn = await mauticConnection(store, mautic, `${base}/mautic`);
     const sfConn = await store.connections.create({
       vendor: 'salesforce',
-      baseUrl: `${base}/salesforce`,
+      baseUrl: sf.instance_url,
       credentials: {
         kind: 'oauth2',
         accessToken: sf.access_token,

@@ -519,7 +519,8 @@ describe('Bulk API result errors', () => {
     ],
     [
       'CANNOT_UPDATE_CONVERTED_LEAD:cannot reference converted lead: --',
-      { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead:' },
+      // `CODE:message:fields --` with no fields: the last colon is the separator, not the message's.
+      { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead' },
     ],
     ['something odd', { errorCode: 'UNKNOWN_ERROR', message: 'something odd' }],
   ])('%s', (text, expected) => {

@@ -1,18 +1,13 @@
 /** Shared pieces for the Salesforce tests: an in-memory credential store, a context, records. */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import express from 'express';
-
-import type { SalesforceSandboxOptions } from '../../../connectors/salesforce/sandbox/index.ts';
-import {
-  createSalesforceSandbox,
-  type SalesforceSandbox,
+import type {
+  SalesforceSandbox,
+  SalesforceSandboxOptions,
 } from '../../../connectors/salesforce/sandbox/index.ts';
 import type { ConnectorContext, Credentials, CredentialStore } from '../../../src/pipeline/ports.ts';
 import { MemoryRateLimiter } from '../../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import type { HandoffRecord } from '../../../src/model.ts';
+import { listenSalesforceSandbox } from '../../../src/sandbox/listener.ts';
 
 export class MemoryCredentials implements CredentialStore {
   saves = 0;
@@ -95,23 +90,13 @@ export interface RunningSandbox {
  * resources at /services/data/vXX.X/…, instance_url a bare origin (REST API Developer Guide).
  */
 export async function startSandbox(options: Partial<SalesforceSandboxOptions> = {}): Promise<RunningSandbox> {
-  const app = express();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  const { sandbox, url, close } = await listenSalesforceSandbox({
+    seed: 1,
+    contacts: 0,
+    ...options,
+    port: 0,
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  const sandbox = createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: url, ...options });
-  app.use(sandbox.router);
-  return {
-    sandbox,
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { sandbox, url, close };
 }
 
 /** OAuth credentials as the connect flow would have stored them. */

@@ -6,12 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import type { Job, Queue } from 'bullmq';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Redis } from 'ioredis';
 
 import { registerBuiltinConnectors } from '../../../connectors/builtin.ts';
@@ -19,13 +17,11 @@ import { createHubspotSandbox, type HubspotSandbox } from '../../../connectors/h
 import { PORTAL_ID } from '../../../connectors/hubspot/sandbox/portal.ts';
 import { createMauticSandbox, type MauticSandbox } from '../../../connectors/mautic/sandbox/index.ts';
 import { createRegistry } from '../../../src/pipeline/registry.ts';
-import {
-  createSalesforceSandbox,
-  type SalesforceSandbox,
-} from '../../../connectors/salesforce/sandbox/index.ts';
+import type { SalesforceSandbox } from '../../../connectors/salesforce/sandbox/index.ts';
 import type { WorkerSettings } from '../../../jobs/service.ts';
 import { startWorkerService, type WorkerService } from '../../../jobs/service.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { listenApp, listenSalesforceSandbox } from '../../../src/sandbox/listener.ts';
 import { DEFAULT_PRESET, loadModel } from '../../../src/qualification/index.ts';
 import type { Store, Workspace } from '../../../src/store/index.ts';
 import { openTestStore, TEST_ENCRYPTION_KEY } from '../../helpers/db.ts';
@@ -133,44 +129,45 @@ export async function serveSandboxes(options: {
   seed?: number;
   hubspotLimits?: Parameters<typeof createHubspotSandbox>[0]['limits'];
 }): Promise<Sandboxes> {
-  const app = express();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const shared = await listenApp(0);
+  const { url, app } = shared;
   const common = { seed: options.seed ?? 42, contacts: options.contacts };
   const hubspot = createHubspotSandbox({
     ...common,
     publicUrl: `${url}/hubspot`,
     ...(options.hubspotLimits ? { limits: options.hubspotLimits } : {}),
   });
-  const salesforce = createSalesforceSandbox({ ...common, contacts: 0, publicUrl: `${url}/salesforce` });
   const mautic = createMauticSandbox({ ...common, publicUrl: `${url}/mautic` });
   const salesforceGate = new ResponseGate();
-  app.use('/salesforce', salesforceGate.middleware);
   const limited: string[] = [];
-  app.use((req, res, next) => {
+  const noteLimited = (req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
       if (res.statusCode === 429) {
         limited.push(`${new Date().toISOString()} ${req.method} ${req.originalUrl}`);
       }
     });
     next();
+  };
+  // Salesforce at the root of its own port, as an instance is; the gate sits in front of it.
+  const sf = await listenSalesforceSandbox({
+    ...common,
+    contacts: 0,
+    port: 0,
+    before: [salesforceGate.middleware, noteLimited],
   });
+  app.use(noteLimited);
   app.use('/hubspot', hubspot.router);
-  app.use('/salesforce', salesforce.router);
   app.use('/mautic', mautic.router);
   return {
     url,
     hubspot,
-    salesforce,
+    salesforce: sf.sandbox,
     mautic,
     salesforceGate,
     limited,
     async close() {
       salesforceGate.open();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([shared.close(), sf.close()]);
     },
   };
 }
@@ -223,7 +220,7 @@ export async function salesforceConnection(store: Store, sb: Sandboxes) {
   const sf = sb.salesforce.oauth.issueTokens();
   return store.connections.create({
     vendor: 'salesforce',
-    baseUrl: `${sb.url}/salesforce`,
+    baseUrl: sf.instance_url,
     credentials: {
       kind: 'oauth2',
       accessToken: sf.access_token,
