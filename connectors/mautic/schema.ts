@@ -107,7 +107,8 @@ export class MauticSchema {
           name: stage.name,
           weight: stage.weight ?? 0,
           description: `leadstage stage "${stage.key}"`,
-          isPublished: true,
+          // stages.rst "Create Stage": isPublished is an int, "a value of 0 or 1".
+          isPublished: 1,
         },
         schema: stageOneSchema,
       });

@@ -104,7 +104,7 @@ describe('when writing decisions back', () => {
         name: 'Customer',
         weight: 0,
         description: 'leadstage stage "customer"',
-        isPublished: true,
+        isPublished: 1,
       })
       .reply(201, {
         stage: { id: 14, name: 'Customer', weight: 0, isPublished: true },
@@ -245,7 +245,7 @@ describe('when ensuring the schema', () => {
     const connector = testDefinition.create(t.ctx);
     await connector.ensureSchema(spec);
     expect(created).toStrictEqual([
-      { name: 'Nurture', weight: 30, description: 'leadstage stage "nurture"', isPublished: true },
+      { name: 'Nurture', weight: 30, description: 'leadstage stage "nurture"', isPublished: 1 },
       {
         label: 'Leadstage fit score',
         alias: 'ls_score_fit',
