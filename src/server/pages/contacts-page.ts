@@ -66,7 +66,7 @@ function barRow(b: DimensionBar, scale: number): string {
       ? `<span class="mark" style="left:${pct(b.threshold)}" title="next stage needs ${esc(b.need ?? '')}"></span>`
       : '';
   const state = b.met
-    ? '<span class="ok">meets the next stage</span>'
+    ? `<span class="ok">meets the next stage${b.need ? ` (${esc(b.need)})` : ''}</span>`
     : `<span class="warn">needs ${esc(b.need ?? '')}</span>`;
   return `<div class="dim">${esc(b.dimension)}</div>
 <div class="bar${b.met ? '' : ' short'}" role="img" aria-label="${esc(`${b.dimension} ${b.score}${b.need ? `, next stage needs ${b.need}` : ''}`)}"><span class="fill" style="width:${pct(b.score)}"></span>${mark}</div>
