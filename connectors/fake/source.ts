@@ -99,7 +99,8 @@ export function createFakeSource(
         system.failures.beforePage('pullContacts', i + 1);
         count('contacts.search');
         await networkTurn();
-        yield structuredClone(page);
+        // Like a vendor search, every page tells how many contacts the whole query matches.
+        yield { ...structuredClone(page), total: changed.length };
       }
       system.failures.leave('pullContacts');
     },

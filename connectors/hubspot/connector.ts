@@ -115,6 +115,7 @@ export class HubspotSourceConnector implements SourceConnector {
       yield {
         records: page.records.map((r) => this.toContact(r, stages)),
         cursor: { lastModified: cursorTs, lastId: cursorId },
+        ...(page.total !== undefined ? { total: page.total } : {}),
       };
     }
     // A finished walk saw every change up to `settled`, so the watermark moves there even when the

@@ -23,6 +23,12 @@ export interface SearchPage {
   /** Timestamp and id of the newest record emitted so far (null before the first). */
   lastTs: number | null;
   lastId: string | null;
+  /**
+   * Records the whole walk yields, from the search's `total` (every match of the query, not capped
+   * at 10,000): at each window's first page, those emitted before it plus the window's matches less
+   * the ids at its start instant already emitted. Kept as is by the pages after it.
+   */
+  total?: number;
 }
 
 interface SearchFilter {
@@ -77,6 +83,12 @@ export async function* walkByDate(api: HubspotApi, options: DateWalkOptions): As
   let skip = new Set<string>();
   let lastTs: number | null = null;
   let lastId: string | null = null;
+  let emitted = 0;
+  let total: number | undefined;
+  const page = (records: SearchRecord[]): SearchPage => {
+    emitted += records.length;
+    return { records, lastTs, lastId, ...(total !== undefined ? { total } : {}) };
+  };
 
   const accept = (results: SearchResponse['results']): SearchRecord[] => {
     const out: SearchRecord[] = [];
@@ -104,10 +116,11 @@ export async function* walkByDate(api: HubspotApi, options: DateWalkOptions): As
         options.dateProperty,
         after,
       );
+      if (after === undefined) total = emitted + Math.max(0, data.total - skip.size);
       read += data.results.length;
       const records = accept(data.results);
       const next = data.paging?.next?.after;
-      if (records.length > 0 || !next) yield { records, lastTs, lastId };
+      if (records.length > 0 || !next) yield page(records);
       if (!next) return;
       if (read + pageSize <= cap) {
         after = next;
@@ -143,7 +156,7 @@ export async function* walkByDate(api: HubspotApi, options: DateWalkOptions): As
       read += data.results.length;
       const lastResult = data.results[data.results.length - 1];
       const records = accept(data.results);
-      if (records.length > 0) yield { records, lastTs, lastId };
+      if (records.length > 0) yield page(records);
       const next = data.paging?.next?.after;
       if (!next) return;
       if (read + pageSize <= cap) {

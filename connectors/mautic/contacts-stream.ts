@@ -51,6 +51,7 @@ export async function* pullContacts(
   const windowStart = cursor.contactsSince;
   let nextSince = cursor.contactsNextSince;
   let afterId = cursor.contactsAfterId;
+  let emitted = 0;
 
   for (;;) {
     const where: QueryValue[] = [];
@@ -84,12 +85,16 @@ export async function* pullContacts(
     // JSON objects keyed by numeric ids come back in id order, but sort anyway: it is the keyset.
     const rows = data.contacts.map(([, c]) => c).sort((a, b) => Number(a.id) - Number(b.id));
     const records = rows.map(options.map);
+    // `total` counts every contact the query matches, this page's included; the query starts after
+    // the last id read, so the whole pull is what came before plus this total.
+    const total = emitted + data.total;
+    emitted += rows.length;
     const last = rows.at(-1);
     if (last) afterId = Math.max(afterId, Number(last.id));
 
     if (rows.length < options.pageSize) {
       const done: ContactsCursor = { contactsSince: nextSince, contactsNextSince: null, contactsAfterId: 0 };
-      yield { records, cursor: done };
+      yield { records, cursor: done, total };
       return;
     }
     const mid: ContactsCursor = {
@@ -97,7 +102,7 @@ export async function* pullContacts(
       contactsNextSince: nextSince,
       contactsAfterId: afterId,
     };
-    yield { records, cursor: mid };
+    yield { records, cursor: mid, total };
   }
 }
 

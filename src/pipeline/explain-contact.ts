@@ -6,16 +6,20 @@
  * the console's contact page (null: no such contact); `searchContacts` finds contacts by email, name or id for all three.
  */
 import type { Decision, Reason, StageInfo } from '../model.ts';
+import type { ScoreMinimum } from '../qualification/index.ts';
 import { explainDecision } from '../qualification/explain.ts';
 import type { CrmLink, StoredContact, StoredDecision, Store, Workspace } from '../store/index.ts';
 
 import { toContactInput } from './contact-inputs.ts';
-import { workspaceModel } from './engine.ts';
+import { loadEngine, workspaceModel } from './engine.ts';
 
 export interface DimensionBar {
   dimension: string;
   score: number;
-  /** The next stage's minimum for this dimension when the contact falls short of it. */
+  /**
+   * The next stage's minimum for this dimension (e.g. "≥ 40"), read from its requirement whether or
+   * not the contact meets it; when only the engine names it (a leaf under `any`), the engine's words.
+   */
   need: string | null;
   /** The number in `need` (e.g. 40 in "≥ 40"), to draw the mark on the bar. */
   threshold: number | null;
@@ -67,14 +71,22 @@ function thresholdOf(need: string | undefined): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function bars(model: { dimensions: readonly string[] }, d: Decision, missing: Reason[]): DimensionBar[] {
+function bars(
+  model: { dimensions: readonly string[] },
+  d: Decision,
+  missing: Reason[],
+  minimums: Record<string, ScoreMinimum>,
+  minimumText: (m: ScoreMinimum) => string,
+): DimensionBar[] {
   return [...model.dimensions, 'total'].map((dimension) => {
     const short = missing.find((r) => r.dimension === dimension);
+    const min = minimums[dimension];
     return {
       dimension,
       score: d.scores[dimension] ?? 0,
-      need: short?.need ?? null,
-      threshold: thresholdOf(short?.need),
+      need: min ? minimumText(min) : (short?.need ?? null),
+      threshold: min ? min.value : thresholdOf(short?.need),
+      // The engine's verdict: it is the one that decides the stage.
       met: !short,
     };
   });
@@ -88,8 +100,9 @@ export async function explainStoredContact(
 ): Promise<ContactExplanation | null> {
   const contact = await store.contacts.get(ws.id, contactId);
   if (!contact) return null;
-  const [model, events, stored, history, handoff] = await Promise.all([
+  const [model, engine, events, stored, history, handoff] = await Promise.all([
     workspaceModel(ws),
+    loadEngine(),
     store.contacts.eventsFor(ws.id, [contact.id]),
     store.decisions.get(ws.id, contact.id),
     store.decisions.history(ws.id, contact.id),
@@ -104,6 +117,10 @@ export async function explainStoredContact(
   const stage = model.stages.find((s) => s.key === decision.stage)!;
   const nextStage = model.stages[stage.index + 1] ?? null;
   const missing = decision.reasons.filter((r) => r.code === 'requirement_missing');
+  // The compiled model keeps no requirement tree, so the minimums come from the parsed file (valid: it compiled).
+  const minimums = nextStage
+    ? engine.stageMinimums(engine.parseModelText(ws.model.text, ws.model.ref), nextStage.key)
+    : {};
   return {
     workspace: { id: ws.id, name: ws.name, sourceVendor: ws.sourceVendor, crmVendor: ws.crmVendor },
     contact: {
@@ -117,7 +134,7 @@ export async function explainStoredContact(
     stage,
     nextStage,
     scores: decision.scores,
-    dimensions: bars(model, decision, missing),
+    dimensions: bars(model, decision, missing, minimums, engine.minimumText),
     missing,
     reasons: decision.reasons,
     summary: decision.summary,

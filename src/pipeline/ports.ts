@@ -32,6 +32,12 @@ export interface Page<T> {
   records: T[];
   /** Position after this page: persisted once the page's writes have succeeded. */
   cursor: Cursor;
+  /**
+   * How many records the whole pull yields, counting the pages before this one, when the vendor
+   * says (HubSpot search and Mautic's contact list answer a `total`): an estimate, since records can
+   * change while the pull pages. Absent when the vendor does not tell; progress then has no total.
+   */
+  total?: number;
 }
 
 export type Credentials =

@@ -3,6 +3,7 @@
  * `previewModelChange` answers "if you raise the MQL threshold to 60, 312 contacts leave MQL".
  */
 import type { CompiledModel, Decision, Scores } from '../model.ts';
+import { explainDecision } from '../qualification/explain.ts';
 import type { CrmLink, Store, StoredDecision, Workspace } from '../store/index.ts';
 
 import { handoffStages, toContactInput } from './contact-inputs.ts';
@@ -99,42 +100,53 @@ export class PreviewBuilder {
   }
 }
 
-/** Qualifies `ids` with `model` from the store, adding each outcome to `preview`. */
-export async function evaluate(
-  args: {
-    store: Store;
-    workspace: Workspace;
-    model: CompiledModel;
-    at: Date;
-    batchSize?: number;
-    /** Checked between batches: one batch of a bounded model takes bounded time. */
-    signal?: AbortSignal;
-  },
-  ids: string[],
-  preview: PreviewBuilder,
-): Promise<number> {
+interface EvaluateArgs {
+  store: Store;
+  workspace: Workspace;
+  model: CompiledModel;
+  at: Date;
+  batchSize?: number;
+  /** Checked between batches: one batch of a bounded model takes bounded time. */
+  signal?: AbortSignal;
+}
+
+/** Qualifies `chunk` (ids) with `model` from the store, as a sync builds each contact's input. */
+async function qualifyStored(
+  args: EvaluateArgs,
+  chunk: string[],
+): Promise<{ decision: Decision; before?: StoredDecision; link?: CrmLink }[]> {
   const ws = args.workspace.id;
+  const [stored, events, decisions, links] = await Promise.all([
+    args.store.contacts.page(ws, { ids: chunk, limit: chunk.length }),
+    args.store.contacts.eventsFor(ws, chunk),
+    args.store.decisions.forContacts(ws, chunk),
+    args.store.links.forContacts(ws, chunk),
+  ]);
+  const byId = new Map(stored.map((c) => [c.id, c]));
+  return chunk.flatMap((id) => {
+    const contact = byId.get(id);
+    if (!contact) return [];
+    const before = decisions.get(id);
+    const input = toContactInput(args.model, { contact, events: events.get(id) ?? [], decision: before });
+    const link = links.get(id);
+    return [
+      {
+        decision: args.model.qualify(input, args.at),
+        ...(before ? { before } : {}),
+        ...(link ? { link } : {}),
+      },
+    ];
+  });
+}
+
+/** Qualifies `ids` with `model` from the store, adding each outcome to `preview`. */
+export async function evaluate(args: EvaluateArgs, ids: string[], preview: PreviewBuilder): Promise<number> {
   const size = args.batchSize ?? 500;
   let evaluated = 0;
   for (let i = 0; i < ids.length; i += size) {
     args.signal?.throwIfAborted();
-    const chunk = ids.slice(i, i + size);
-    const [stored, events, decisions, links] = await Promise.all([
-      args.store.contacts.page(ws, { ids: chunk, limit: chunk.length }),
-      args.store.contacts.eventsFor(ws, chunk),
-      args.store.decisions.forContacts(ws, chunk),
-      args.store.links.forContacts(ws, chunk),
-    ]);
-    const byId = new Map(stored.map((c) => [c.id, c]));
-    for (const id of chunk) {
-      const contact = byId.get(id);
-      if (!contact) continue;
-      const input = toContactInput(args.model, {
-        contact,
-        events: events.get(id) ?? [],
-        decision: decisions.get(id),
-      });
-      preview.add(args.model.qualify(input, args.at), decisions.get(id), links.get(id));
+    for (const { decision, before, link } of await qualifyStored(args, ids.slice(i, i + size))) {
+      preview.add(decision, before, link);
       evaluated += 1;
     }
   }
@@ -170,5 +182,22 @@ export async function previewModelChange(
     ...(options.signal ? { signal: options.signal } : {}),
   };
   await evaluate(args, await allContactIds(store, ws.id), preview);
-  return preview.build();
+  const built = preview.build();
+  // Only the samples are explained (the full text for every contact would be wasted): they are
+  // qualified once more with the same inputs and time, so the text is the decision counted above.
+  const explained = new Map(
+    (
+      await qualifyStored(
+        args,
+        built.samples.map((s) => s.contactId),
+      )
+    ).map(({ decision }) => [decision.contactId, explainDecision(newModel, decision)]),
+  );
+  return {
+    ...built,
+    samples: built.samples.map((s) => {
+      const explanation = explained.get(s.contactId);
+      return explanation === undefined ? s : { ...s, explanation };
+    }),
+  };
 }

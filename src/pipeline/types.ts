@@ -103,7 +103,14 @@ export interface SyncPreview {
   wouldHandOff: number;
   /** Of `wouldHandOff`, those with no CRM record yet. */
   wouldHandOffNew: number;
-  samples: { contactId: string; from: string | null; to: string; summary: string }[];
+  samples: {
+    contactId: string;
+    from: string | null;
+    to: string;
+    summary: string;
+    /** The engine's full explanation, as the contact page shows it (model previews only). */
+    explanation?: string;
+  }[];
 }
 
 export interface SyncSummary {

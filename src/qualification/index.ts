@@ -14,6 +14,7 @@ import { checkModelText, ModelError, parseModelText, type ModelProblem } from '.
 export { compileModel, evalContext, modelVersion } from './compile.ts';
 export { ModelError, formatProblem, parseModelText, type ModelProblem } from './parse.ts';
 export { LIMITS } from './limits.ts';
+export { minimumText, stageMinimums, type ScoreMinimum } from './minimums.ts';
 export { modelReads, type ModelReads, type ReadSite } from './reads.ts';
 export { modelJsonSchema, type ModelFile } from './schema.ts';
 

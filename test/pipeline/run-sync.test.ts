@@ -94,6 +94,21 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
         'sales_outcomes',
       ]);
     });
+
+    it("should give the contact pull the source's total, and the event pull none", async () => {
+      const h = await createHarness(store);
+      seedContacts(h);
+      const seen: { step: string; done: number; total?: number }[] = [];
+      await h.run({ onProgress: (p) => void seen.push({ ...p }) });
+      // 5 seeded contacts in pages of 2 (the fake source's page size): 2, 4, then 5 of 5.
+      expect(seen.filter((p) => p.step === 'pull_contacts')).toStrictEqual([
+        { step: 'pull_contacts', done: 0 },
+        { step: 'pull_contacts', done: 2, total: 5 },
+        { step: 'pull_contacts', done: 4, total: 5 },
+        { step: 'pull_contacts', done: 5, total: 5 },
+      ]);
+      expect(seen.filter((p) => p.step === 'pull_engagement').every((p) => p.total === undefined)).toBe(true);
+    });
   });
 
   describe('when only some contacts change', () => {

@@ -131,11 +131,22 @@ describe('when the admin manages workspaces through the API', () => {
     expect(preview.status).toBe(200);
     const body = (await preview.json()) as {
       saved: boolean;
-      preview: { evaluated: number; moves: unknown[] };
+      preview: {
+        evaluated: number;
+        moves: unknown[];
+        samples: { contactId: string; explanation?: string }[];
+      };
     };
     expect(body.saved).toBe(false);
     expect(body.preview.evaluated).toBe(3);
     expect(body.preview.moves).not.toHaveLength(0);
+    // Each sample carries the contact page's full explanation: its header names the contact and the
+    // preset's three stages (no_need → need → shortlist), then the scores line.
+    expect(body.preview.samples.map((s) => s.contactId)).toStrictEqual(['1', '2', '3']);
+    for (const s of body.preview.samples) {
+      expect(s.explanation).toMatch(new RegExp(`^Contact ${s.contactId}: .+ \\(stage \\d of 3, model `));
+      expect(s.explanation).toContain('\nScores: ');
+    }
     expect((await h.ctx.store.workspaces.require(ws.id)).model.ref).toBe(ws.model.ref);
 
     const saved = (await (await put(false)).json()) as { saved: boolean };

@@ -26,6 +26,8 @@ export async function startPosition(ctx: RunContext, stream: string, full: boole
 
 export async function pullContacts(ctx: RunContext, full: boolean): Promise<Cursor | null> {
   let reached: Cursor | null = null;
+  // The vendor's latest count of the whole pull, kept over pages that do not repeat it.
+  let total: number | undefined;
   await ctx.progress({ step: 'pull_contacts', done: 0 });
   for await (const page of ctx.source.pullContacts(await startPosition(ctx, STREAMS.contacts, full))) {
     // Merges first, then never an erased person or a merged-away id.
@@ -33,7 +35,14 @@ export async function pullContacts(ctx: RunContext, full: boolean): Promise<Curs
     await ctx.store.contacts.upsert(ctx.workspace.id, admitted);
     ctx.tally.pulled.contacts += page.records.length;
     reached = page.cursor;
-    await ctx.progress({ step: 'pull_contacts', done: ctx.tally.pulled.contacts });
+    total = page.total ?? total;
+    const done = ctx.tally.pulled.contacts;
+    // The count is an estimate (records change while we page): never show more done than total.
+    await ctx.progress({
+      step: 'pull_contacts',
+      done,
+      ...(total !== undefined ? { total: Math.max(total, done) } : {}),
+    });
   }
   return reached;
 }

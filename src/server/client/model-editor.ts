@@ -33,7 +33,7 @@ interface Preview {
     wouldWriteBack: number;
     wouldHandOff: number;
     wouldHandOffNew: number;
-    samples: { contactId: string; from: string | null; to: string; summary: string }[];
+    samples: { contactId: string; from: string | null; to: string; summary: string; explanation?: string }[];
   };
 }
 interface ApiError {
@@ -265,7 +265,8 @@ function renderPreview(r: Preview): Node[] {
               {},
               el('td', {}, s.contactId),
               el('td', {}, `${s.from ?? '(new)'} → ${s.to}`),
-              el('td', {}, s.summary),
+              // The full text the contact page shows, falling back to the one-line summary.
+              el('td', {}, el('pre', { class: 'explanation' }, s.explanation ?? s.summary)),
             ),
           ),
         ),

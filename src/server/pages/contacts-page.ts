@@ -66,7 +66,7 @@ function barRow(b: DimensionBar, scale: number): string {
       ? `<span class="mark" style="left:${pct(b.threshold)}" title="next stage needs ${esc(b.need ?? '')}"></span>`
       : '';
   const state = b.met
-    ? '<span class="ok">meets the next stage</span>'
+    ? `<span class="ok">meets the next stage${b.need ? ` (${esc(b.need)})` : ''}</span>`
     : `<span class="warn">needs ${esc(b.need ?? '')}</span>`;
   return `<div class="dim">${esc(b.dimension)}</div>
 <div class="bar${b.met ? '' : ' short'}" role="img" aria-label="${esc(`${b.dimension} ${b.score}${b.need ? `, next stage needs ${b.need}` : ''}`)}"><span class="fill" style="width:${pct(b.score)}"></span>${mark}</div>
@@ -136,7 +136,7 @@ ${
 <div class="grid">
 <section class="card" aria-labelledby="scores-h"><h2 id="scores-h">Scores${next ? ` against ${esc(next.label)}` : ''}</h2>
 <div class="bars">${e.dimensions.map((b) => barRow(b, scaleOf(e.dimensions)(b))).join('')}</div>
-<p class="muted">The red mark is the next stage's minimum where the contact falls short of it.</p></section>
+<p class="muted">The red mark is the minimum the next stage's requirement sets for that score.</p></section>
 <section class="card" aria-labelledby="missing-h"><h2 id="missing-h">${next ? `Missing for ${esc(next.label)}` : 'Next stage'}</h2>${missing}</section>
 </div>
 <section class="card" aria-labelledby="why-h"><h2 id="why-h">Why ${esc(e.stage.label)}</h2><p>${esc(e.summary)}</p><pre class="explanation">${esc(e.text)}</pre></section>

@@ -221,10 +221,15 @@ describe('pullContacts', () => {
         ];
       });
 
-    const { records } = await collect(connector.pullContacts(null));
+    const { records, totals } = await collect(connector.pullContacts(null));
 
     const ids = records.map((c) => c.id);
     expect(new Set(ids).size).toBe(10_050);
+    // Every page tells the whole pull's size, the restarted window included: 10,000 emitted before
+    // it + 52 matches from the tie at index 9,998/9,999 − those 2 already emitted = 10,050.
+    const told = totals.filter((t) => t !== undefined);
+    expect(told.length).toBeGreaterThanOrEqual(51);
+    expect(new Set(told)).toStrictEqual(new Set([10_050]));
     expect(ids).toHaveLength(10_050);
     expect(requests.every((r) => r.after < 10_000)).toBe(true);
     // 50 pages in the first window, one in the restarted window from the last seen timestamp.

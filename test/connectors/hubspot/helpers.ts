@@ -127,12 +127,16 @@ export async function serve<T extends { router: express.Router }>(
   };
 }
 
-export async function collect<T>(pages: AsyncIterable<{ records: T[]; cursor: Record<string, unknown> }>) {
+export async function collect<T>(
+  pages: AsyncIterable<{ records: T[]; cursor: Record<string, unknown>; total?: number }>,
+) {
   const records: T[] = [];
   const cursors: Record<string, unknown>[] = [];
+  const totals: (number | undefined)[] = [];
   for await (const page of pages) {
     records.push(...page.records);
     cursors.push(page.cursor);
+    totals.push(page.total);
   }
-  return { records, cursors };
+  return { records, cursors, totals };
 }

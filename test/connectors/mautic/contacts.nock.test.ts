@@ -74,6 +74,20 @@ describe('when pulling contacts incrementally', () => {
     expect(counted).toStrictEqual({ 'GET /api/contacts': 2 });
   });
 
+  it("should tell the whole pull's size from each page's `total` (matches after the last id read)", async () => {
+    // Mautic counts every contact the query matches: 3 (ids 3, 7, 9) for the first page, 1 (id 9)
+    // once the keyset moved past 7. So the pull is 3 contacts on both pages.
+    nock(BASE)
+      .get((uri) => uri.startsWith('/api/contacts?'))
+      .reply(200, { ...contactsPage([3, 7]), total: '3' }, { Date: SERVER_DATE })
+      .get((uri) => uri.startsWith('/api/contacts?'))
+      .reply(200, { ...contactsPage([9]), total: '1' }, { Date: SERVER_DATE });
+    const { ctx } = makeContext(BASE, basic, { config: { pageSize: 2, overlapSeconds: 60 } });
+    const totals: (number | undefined)[] = [];
+    for await (const page of testDefinition.create(ctx).pullContacts(null)) totals.push(page.total);
+    expect(totals).toStrictEqual([3, 3]);
+  });
+
   it('should resume a half-read window from its cursor and read everything when there is none', async () => {
     const uris: string[] = [];
     nock(BASE)
