@@ -89,18 +89,20 @@ async function mergeOne(tx: Db, ws: string, into: string, merged: string, at: Da
       p,
     );
   }
-  // History: the survivor keeps its own; stays in stages it never entered move over (closed if it
-  // has an open one), so the funnel counts the person once per stage.
+  // History: a person has one timeline, the survivor's. Stays in stages the survivor also entered
+  // go; the others move over (the funnel counts the person once per stage reached) but keep only
+  // time the survivor's own stays do not account for (see clipToSurvivor).
   await tx.query(
     `DELETE FROM stage_history m WHERE m.workspace_id = $1 AND m.contact_id = $3 AND EXISTS (
        SELECT 1 FROM stage_history s WHERE s.workspace_id = $1 AND s.contact_id = $2 AND s.stage = m.stage)`,
     p,
   );
   await tx.query(
-    `UPDATE stage_history SET exited_at = $4 WHERE workspace_id = $1 AND contact_id = $3 AND exited_at IS NULL
+    `UPDATE stage_history SET exited_at = greatest($4, entered_at) WHERE workspace_id = $1 AND contact_id = $3 AND exited_at IS NULL
        AND EXISTS (SELECT 1 FROM stage_history WHERE workspace_id = $1 AND contact_id = $2 AND exited_at IS NULL)`,
     [...p, at],
   );
+  await clipToSurvivor(tx, p);
   await tx.query('UPDATE stage_history SET contact_id = $2 WHERE workspace_id = $1 AND contact_id = $3', p);
   // The decision and the CRM link move when the survivor has none of its own.
   await tx.query(
@@ -124,4 +126,53 @@ async function mergeOne(tx: Db, ws: string, into: string, merged: string, at: Da
   // What did not move (a second decision, a second link) goes with the merged-away contact.
   await tx.query('DELETE FROM contacts WHERE workspace_id = $1 AND contact_id = $2', own);
   return { mergedId: merged, moved: true, ...(dropped ? { droppedExternalId: dropped } : {}) };
+}
+
+interface StayRow {
+  id: string;
+  contact_id: string;
+  entered_at: Date | string;
+  exited_at: Date | string | null;
+}
+
+/** A stay as milliseconds, open stays running to +Infinity. */
+const span = (r: StayRow) => ({
+  start: new Date(r.entered_at).getTime(),
+  end: r.exited_at === null ? Infinity : new Date(r.exited_at).getTime(),
+});
+
+/**
+ * Clips the merged-away contact's remaining stays (all in stages the survivor never entered) to the
+ * survivor's timeline, so time is never counted twice: each keeps its first stretch the survivor's
+ * stays leave free; one the survivor's stays cover entirely becomes a zero-length stay at the
+ * instant it was entered, a fact that the stage was reached, with no time in it.
+ */
+async function clipToSurvivor(tx: Db, p: string[]): Promise<void> {
+  const { rows } = await tx.query<StayRow>(
+    `SELECT id::text AS id, contact_id, entered_at, exited_at FROM stage_history
+     WHERE workspace_id = $1 AND contact_id IN ($2, $3) ORDER BY entered_at, id`,
+    p,
+  );
+  const survivor = rows.filter((r) => r.contact_id === p[1]).map(span);
+  if (!survivor.length) return;
+  for (const row of rows.filter((r) => r.contact_id === p[2])) {
+    const original = span(row);
+    let { start, end } = original;
+    for (const s of survivor) {
+      if (s.end <= start) continue;
+      if (s.start <= start) {
+        start = s.end; // begins inside a survivor stay: starts where that one ends
+        continue;
+      }
+      end = Math.min(end, s.start); // ends before the next survivor stay begins
+      break;
+    }
+    const [entered, exited] = start < end ? [start, end] : [original.start, original.start];
+    if (entered === original.start && exited === original.end) continue;
+    await tx.query('UPDATE stage_history SET entered_at = $2, exited_at = $3 WHERE id = $1::bigint', [
+      row.id,
+      new Date(entered),
+      Number.isFinite(exited) ? new Date(exited) : null,
+    ]);
+  }
 }

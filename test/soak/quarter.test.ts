@@ -1,6 +1,6 @@
 /**
  * The short simulated quarter (test/soak/quarter.ts): 90 days of daily syncs against the sandboxes
- * with contacts, engagement, sales, merges and a model change arriving, reconciled after every
+ * with contacts, engagement, sales, merges, erasures and a model change arriving, reconciled after every
  * sync. SOAK_DAYS and SOAK_CONTACTS size it (.env.example); `npm run soak` runs the long one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,9 +23,12 @@ describe(`a simulated quarter (${DAYS} days, ${CONTACTS} contacts)`, () => {
   it('keeps every invariant after every scheduled sync', async () => {
     const result = await runQuarter({ store: t.store, days: DAYS, contacts: CONTACTS });
     expect(result.syncs).toBe(DAYS);
-    // The quarter did something: handoffs happened and merges were applied.
+    // The quarter did something: handoffs happened, merges were applied, people were erased, and
+    // at least one of them had an unconverted Lead for the erasure to delete.
     expect(result.handedOff).toBeGreaterThan(0);
     expect(result.merges).toBeGreaterThan(0);
+    expect(result.erasures).toBeGreaterThan(0);
+    expect(result.leadsDeleted).toBeGreaterThan(0);
     expect(result.violations).toStrictEqual([]);
   }, 900_000);
 });

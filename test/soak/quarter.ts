@@ -2,14 +2,19 @@
  * A simulated quarter: one controllable clock drives the HubSpot and Salesforce sandboxes and the
  * real pipeline through `days` of scheduled syncs. Between syncs contacts are created and edited,
  * email engagement and booked meetings arrive, sales work the handed-off leads (status, convert,
- * win, disqualify), HubSpot merges two contacts now and then, and the model changes half-way.
+ * win, disqualify), HubSpot merges two contacts now and then, a person asks to be erased every
+ * ERASE_EVERY days (through the erasure core the API and CLI share), and the model changes half-way.
  * After every sync it reconciles what must hold whatever happened, and counts every violation:
  *
  * - each live Salesforce record carries a distinct external id (no duplicate handoffs);
  * - no cursor moves backwards, and none is ahead of the clock;
  * - each stored decision equals the engine's result on the stored contact at the run's instant
  *   (stage exactly, total score within the write-back tolerance) unless it is due;
- * - each contact's stage history has no overlapping stays and one open stay, at its current stage;
+ * - each contact's stage history has no two stays sharing time (merge survivors included) and one
+ *   open stay, at its current stage;
+ * - an erased person's email is nowhere in the store, none of their source ids is stored again, their
+ *   unconverted Salesforce Lead is gone (the default policy, delete_lead) and no sync creates a
+ *   Salesforce record for them again (a converted Lead and its Contact stay by policy);
  * - the funnel's "now" counts equal the stored stages;
  * - HubSpot's exact-stage property equals the stage last written for the contact.
  */
@@ -19,20 +24,24 @@ import { silentLogger } from '../../src/log.ts';
 import type { CompiledModel } from '../../src/model.ts';
 import { toContactInput } from '../../src/pipeline/contact-inputs.ts';
 import { workspaceModel } from '../../src/pipeline/engine.ts';
+import { eraseInWorkspace } from '../../src/pipeline/erasure.ts';
 import { runSync, type SyncSummary } from '../../src/pipeline/index.ts';
 import type { Cursor } from '../../src/pipeline/ports.ts';
-import { createRegistry } from '../../src/pipeline/registry.ts';
+import { createRegistry, type ConnectorRegistry } from '../../src/pipeline/registry.ts';
 import { loadModel } from '../../src/qualification/index.ts';
 import { loadFunnel } from '../../src/report/load.ts';
 import { seededRandom } from '../../connectors/sandbox-data.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import type { Store } from '../../src/store/index.ts';
 import { createSandboxWorkspace, issueSandboxTokens } from '../e2e/helpers.ts';
+import { dumpDatabase } from '../helpers/dump.ts';
 
 const DAY = 86_400_000;
 const EXT = 'Leadstage_External_Id__c';
 /** The write-back tolerance the pipeline runs with (DEFAULT_TUNING.scoreTolerance). */
 const SCORE_TOLERANCE = 1;
+/** A person asks to be erased every this many days (from day 7, apart from the merge days). */
+const ERASE_EVERY = 10;
 
 export interface QuarterOptions {
   store: Store;
@@ -54,14 +63,11 @@ export interface QuarterResult {
   /** Contacts qualified per sync. */
   requalified: number[];
   violations: string[];
-  /**
-   * Contacts whose stage history overlaps because a merge moved the merged-away record's stays in
-   * stages the survivor never entered onto it (src/store/merges.ts keeps them, so the funnel counts
-   * the person once per stage): reported apart, not as violations.
-   */
-  mergeOverlaps: number;
   handedOff: number;
   merges: number;
+  /** People erased; `leadsDeleted` of them had an unconverted Salesforce Lead that went with them. */
+  erasures: number;
+  leadsDeleted: number;
   wallMs: number;
 }
 
@@ -105,18 +111,29 @@ async function simulate(
     calls: [],
     requalified: [],
     violations: [],
-    mergeOverlaps: 0,
     handedOff: 0,
     merges: 0,
+    erasures: 0,
+    leadsDeleted: 0,
     wallMs: 0,
   };
   const perDay = options.syncsPerDay ?? 1;
   let cursors: Record<string, Cursor> = {};
+  const erased: Erased[] = [];
 
   for (let day = 0; day < options.days; day++) {
     if (day > 0) {
       actOnTheDay(sandbox, rand, time.now(), day);
-      if (day % 15 === 0 && mergeTwo(sandbox, rand)) result.merges += 1;
+      const keep = new Set(erased.flatMap((e) => e.sourceIds));
+      if (day % 15 === 0 && mergeTwo(sandbox, rand, keep)) result.merges += 1;
+      if (day % ERASE_EVERY === 7) {
+        const person = await eraseOne({ store, registry, sandbox, workspaceId }, rand, time.now, keep);
+        if (person) {
+          erased.push(person);
+          result.erasures += 1;
+          if (person.leadIds.length) result.leadsDeleted += 1;
+        }
+      }
     }
     if (day === Math.floor(options.days / 2) && day > 0) {
       const { source, model } = await loadModel('preset:four-stage');
@@ -140,9 +157,8 @@ async function simulate(
       result.calls.push(Object.values(summary.apiCalls).reduce((a, b) => a + b, 0));
       result.requalified.push(summary.qualified);
       result.handedOff += summary.handedOff;
-      const found = await reconcile(store, sandbox, workspaceId, new Date(time.now()), cursors);
+      const found = await reconcile(store, sandbox, workspaceId, new Date(time.now()), cursors, erased);
       cursors = found.cursors;
-      result.mergeOverlaps = found.mergeOverlaps;
       for (const v of found.violations) result.violations.push(`day ${day + 1}: ${v}`);
       options.onSync?.(day + 1, summary, found.violations.length);
     }
@@ -205,9 +221,12 @@ function actOnTheDay(sandbox: SandboxServer, rand: () => number, nowMs: number, 
   sandbox.salesforce.sales.playSales(0.1, 1000 + day);
 }
 
-/** HubSpot merges two contacts (the later into the earlier); false when there are too few. */
-function mergeTwo(sandbox: SandboxServer, rand: () => number): boolean {
-  const ids = [...sandbox.hubspot.portal.contacts.keys()];
+/**
+ * HubSpot merges two contacts (the later into the earlier); false when there are too few. Erased
+ * people are left out: a vendor merging an erased person into someone else is another question.
+ */
+function mergeTwo(sandbox: SandboxServer, rand: () => number, erased: Set<string>): boolean {
+  const ids = [...sandbox.hubspot.portal.contacts.keys()].filter((id) => !erased.has(id));
   if (ids.length < 2) return false;
   const a = ids[Math.floor(rand() * ids.length)]!;
   const b = ids[Math.floor(rand() * ids.length)]!;
@@ -216,13 +235,73 @@ function mergeTwo(sandbox: SandboxServer, rand: () => number): boolean {
   return true;
 }
 
+/** A person erased during the quarter, and what Salesforce may still hold of them by policy. */
+interface Erased {
+  email: string;
+  sourceIds: string[];
+  externalIds: string[];
+  /** Unconverted Leads that the erasure had to delete. */
+  leadIds: string[];
+  /** Salesforce records left by policy (a converted Lead, its Contact). */
+  kept: Set<string>;
+}
+
+/**
+ * A stored person who was handed off (when there is one) asks to be erased by email, through the
+ * core the API and CLI share. HubSpot keeps them and edits them right away, so the next pull meets
+ * them again: only suppression keeps them out.
+ */
+async function eraseOne(
+  world: { store: Store; registry: ConnectorRegistry; sandbox: SandboxServer; workspaceId: string },
+  rand: () => number,
+  now: () => number,
+  already: Set<string>,
+): Promise<Erased | null> {
+  const { store, registry, sandbox, workspaceId } = world;
+  const { rows } = await store.db.query<{ id: string; linked: boolean }>(
+    `SELECT c.contact_id AS id, l.contact_id IS NOT NULL AS linked FROM contacts c
+     LEFT JOIN crm_links l ON l.workspace_id = c.workspace_id AND l.contact_id = c.contact_id
+     WHERE c.workspace_id = $1 AND c.properties->>'email' IS NOT NULL ORDER BY c.contact_id`,
+    [workspaceId],
+  );
+  const candidates = rows.filter((r) => !already.has(r.id));
+  const linked = candidates.filter((r) => r.linked);
+  const pool = linked.length ? linked : candidates;
+  const chosen = pool[Math.floor(rand() * pool.length)];
+  const email = chosen && sandbox.hubspot.portal.contacts.get(chosen.id)?.properties.email;
+  if (!chosen || !email) return null;
+  const sourceIds = await store.erasures.contactsByEmail(workspaceId, email);
+  const { rows: links } = await store.db.query<{ external_id: string }>(
+    'SELECT external_id FROM crm_links WHERE workspace_id = $1 AND contact_id = ANY($2::text[])',
+    [workspaceId, sourceIds],
+  );
+  const externalIds = links.map((l) => l.external_id);
+  const theirs = (r: Record<string, unknown>) => isTheirs({ email, externalIds }, r);
+  const leads = sandbox.salesforce.records('Lead').filter(theirs);
+  const leadIds = leads.filter((l) => !l.IsConverted).map((l) => String(l.Id));
+  const kept = new Set(
+    [...leads.filter((l) => l.IsConverted), ...sandbox.salesforce.records('Contact').filter(theirs)].map(
+      (r) => String(r.Id),
+    ),
+  );
+  await eraseInWorkspace(
+    { store, registry, log: silentLogger, now: () => new Date(now()) },
+    workspaceId,
+    { email },
+    'soak',
+  );
+  sandbox.hubspot.updateContact(chosen.id, { jobtitle: 'Erased but still in HubSpot' }, now());
+  return { email, sourceIds, externalIds, leadIds, kept };
+}
+
 async function reconcile(
   store: Store,
   sandbox: SandboxServer,
   workspaceId: string,
   at: Date,
   previousCursors: Record<string, Cursor>,
-): Promise<{ violations: string[]; cursors: Record<string, Cursor>; mergeOverlaps: number }> {
+  erased: Erased[],
+): Promise<{ violations: string[]; cursors: Record<string, Cursor> }> {
   const violations: string[] = [];
   const ws = await store.workspaces.require(workspaceId);
   const model = await workspaceModel(ws);
@@ -257,7 +336,8 @@ async function reconcile(
     }
   }
 
-  const mergeOverlaps = await checkDecisions(store, sandbox, model, workspaceId, at, violations);
+  await checkDecisions(store, sandbox, model, workspaceId, at, violations);
+  if (erased.length) await checkErasures(store, sandbox, workspaceId, erased, violations);
 
   // The funnel's current counts are the stored stages.
   const byStage = await store.decisions.countByStage(workspaceId);
@@ -267,7 +347,40 @@ async function reconcile(
       violations.push(`funnel shows ${s.current} now in ${s.key}, the store holds ${byStage[s.key] ?? 0}`);
     }
   }
-  return { violations, cursors, mergeOverlaps };
+  return { violations, cursors };
+}
+
+/** Erased people stay erased: in the store, and in Salesforce as far as the policy goes. */
+async function checkErasures(
+  store: Store,
+  sandbox: SandboxServer,
+  workspaceId: string,
+  erased: Erased[],
+  violations: string[],
+): Promise<void> {
+  const dump = (await dumpDatabase(store)).toLowerCase();
+  const live = (['Lead', 'Contact'] as const).flatMap((type) =>
+    sandbox.salesforce.records(type).map((record) => ({ type, record })),
+  );
+  for (const e of erased) {
+    if (dump.includes(e.email.toLowerCase())) violations.push(`erased ${e.email} is in the store again`);
+    const { rows } = await store.db.query<{ id: string }>(
+      'SELECT contact_id AS id FROM contacts WHERE workspace_id = $1 AND contact_id = ANY($2::text[])',
+      [workspaceId, e.sourceIds],
+    );
+    for (const r of rows) violations.push(`erased contact ${r.id} is stored again`);
+    for (const { type, record } of live.filter(({ record }) => isTheirs(e, record))) {
+      const id = String(record.Id);
+      if (e.leadIds.includes(id)) violations.push(`erased ${e.email}: Lead ${id} still there`);
+      else if (!e.kept.has(id)) violations.push(`erased ${e.email}: Salesforce ${type} ${id} created again`);
+    }
+  }
+}
+
+/** A Salesforce record of this person: by the external id we gave it, or by email. */
+function isTheirs(e: { email: string; externalIds: string[] }, record: Record<string, unknown>): boolean {
+  const email = typeof record.Email === 'string' ? record.Email.toLowerCase() : '';
+  return e.externalIds.includes(String(record[EXT])) || email === e.email.toLowerCase();
 }
 
 async function checkDecisions(
@@ -277,13 +390,7 @@ async function checkDecisions(
   workspaceId: string,
   at: Date,
   violations: string[],
-): Promise<number> {
-  const { rows: survivors } = await store.db.query<{ id: string }>(
-    'SELECT DISTINCT into_id AS id FROM contact_merges WHERE workspace_id = $1',
-    [workspaceId],
-  );
-  const merged = new Set(survivors.map((r) => r.id));
-  const overlapping = new Set<string>();
+): Promise<void> {
   const stays = await store.decisions.stays(workspaceId);
   const staysOf = new Map<string, typeof stays>();
   for (const s of stays) staysOf.set(s.contactId, [...(staysOf.get(s.contactId) ?? []), s]);
@@ -324,12 +431,8 @@ async function checkDecisions(
           `${d.contactId} has ${open.length} open stays (${open.map((s) => s.stage).join(', ')}), at ${d.stage}`,
         );
       }
-      for (let i = 1; i < mine.length; i++) {
-        const prev = mine[i - 1]!;
-        if (prev.exitedAt === null || Date.parse(prev.exitedAt) > Date.parse(mine[i]!.enteredAt)) {
-          if (merged.has(d.contactId)) overlapping.add(d.contactId);
-          else violations.push(`${d.contactId} stays overlap: ${prev.stage} and ${mine[i]!.stage}`);
-        }
+      for (const [a, b] of overlappingStays(mine)) {
+        violations.push(`${d.contactId} stays overlap: ${a.stage} and ${b.stage}`);
       }
       // HubSpot shows the stage last written (where the exact-stage property is set).
       const shown = sandbox.hubspot.portal.contacts.get(d.contactId)?.properties.leadstage_stage;
@@ -338,5 +441,26 @@ async function checkDecisions(
       }
     }
   }
-  return overlapping.size;
+}
+
+type StayRow = { stage: string; enteredAt: string; exitedAt: string | null };
+
+/**
+ * Pairs of stays that share time. A zero-length stay (a stage reached with no time in it, as a
+ * merge leaves when the survivor's own stays cover it) shares none.
+ */
+function overlappingStays(stays: StayRow[]): [StayRow, StayRow][] {
+  const span = (s: StayRow) => [
+    Date.parse(s.enteredAt),
+    s.exitedAt === null ? Infinity : Date.parse(s.exitedAt),
+  ];
+  const out: [StayRow, StayRow][] = [];
+  for (let i = 0; i < stays.length; i++) {
+    for (let j = i + 1; j < stays.length; j++) {
+      const [a1, b1] = span(stays[i]!);
+      const [a2, b2] = span(stays[j]!);
+      if (Math.max(a1!, a2!) < Math.min(b1!, b2!)) out.push([stays[i]!, stays[j]!]);
+    }
+  }
+  return out;
 }

@@ -52,7 +52,8 @@ try {
       `p50 ${quantile(r.requalified, 0.5)}, p95 ${quantile(r.requalified, 0.95)}, first ${r.requalified[0] ?? 0}`,
     ],
     ['handed off (total)', String(r.handedOff)],
-    ['merges', `${r.merges} (${r.mergeOverlaps} survivors with overlapping stays, see quarter.ts)`],
+    ['merges', String(r.merges)],
+    ['erasures (Lead deleted)', `${r.erasures} (${r.leadsDeleted})`],
     ['invariant violations', String(r.violations.length)],
     ['wall time', `${(r.wallMs / 1000).toFixed(1)} s`],
   ];
