@@ -43,7 +43,7 @@ port_open 4010 || fail "could not occupy port 4010" /dev/null
 # 1. The README's demo command, as written.
 newcomer timeout 600 bash scripts/run.sh demo >"$work/demo.log" 2>&1 || fail "bash scripts/run.sh demo failed" "$work/demo.log"
 grep -q '^leadstage demo: store PGlite in \.data' "$work/demo.log" || fail "the demo did not use PGlite in .data" "$work/demo.log"
-grep -q '^Port 4010 is busy: sandboxes listening on http://127\.0\.0\.1:[0-9]* instead$' "$work/demo.log" ||
+grep -q '^Port 4010 is busy: sandboxes listening on http://127\.0\.0\.1:[0-9]* (Salesforce on http://127\.0\.0\.1:[0-9]*) instead$' "$work/demo.log" ||
   fail "the demo did not say it moved off the busy port 4010" "$work/demo.log"
 grep -q '^Done in ' "$work/demo.log" || fail "the demo did not finish" "$work/demo.log"
 echo "first-hour: demo ran on another port while 4010 was busy"
@@ -61,7 +61,8 @@ newcomer node src/cli.ts sandbox --port 0 --contacts 200 >"$work/sandbox.log" 2>
 pids+=($!)
 url=
 for _ in $(seq 1 300); do
-  url=$(sed -n 's/^sandboxes listening on \(http:[^ ]*\)$/\1/p' "$work/sandbox.log")
+  # "sandboxes listening on URL and SALESFORCE_URL": Salesforce has its own port, found from URL.
+  url=$(sed -n 's/^sandboxes listening on \(http:[^ ]*\) and http:[^ ]*$/\1/p' "$work/sandbox.log")
   [ -n "$url" ] && break
   sleep 0.2
 done
