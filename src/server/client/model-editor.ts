@@ -55,6 +55,17 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** A captioned table with column headers and one row of cells per item. */
+function dataTable(cls: string, caption: string, headers: string[], rows: HTMLElement[][]): HTMLElement {
+  return el(
+    'table',
+    { class: cls },
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells))),
+  );
+}
+
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
   if (!node) throw new Error(`the model page lacks #${id}`);
@@ -210,66 +221,28 @@ function renderPreview(r: Preview): Node[] {
   const p = r.preview;
   if (r.unchanged) return [el('p', {}, 'This is the model in use: saving it changes nothing.')];
   const moves: HTMLElement = p.moves.length
-    ? el(
-        'table',
-        { class: 'moves' },
-        el('caption', {}, 'Moves per stage'),
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            el('th', { scope: 'col' }, 'From'),
-            el('th', { scope: 'col' }, 'To'),
-            el('th', { scope: 'col' }, 'Contacts'),
-          ),
-        ),
-        el(
-          'tbody',
-          {},
-          ...p.moves.map((m) =>
-            el(
-              'tr',
-              {},
-              el('td', {}, m.from ?? '(new)'),
-              el('td', {}, m.to),
-              el('td', { class: 'num' }, String(m.count)),
-            ),
-          ),
-        ),
+    ? dataTable(
+        'moves',
+        'Moves per stage',
+        ['From', 'To', 'Contacts'],
+        p.moves.map((m) => [
+          el('td', {}, m.from ?? '(new)'),
+          el('td', {}, m.to),
+          el('td', { class: 'num' }, String(m.count)),
+        ]),
       )
     : el('p', {}, 'No contact would change stage.');
   const samples: HTMLElement | null = p.samples.length
-    ? el(
-        'table',
-        { class: 'samples' },
-        el('caption', {}, 'Sample contacts and why'),
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            el('th', { scope: 'col' }, 'Contact'),
-            el('th', { scope: 'col' }, 'Move'),
-            el('th', { scope: 'col' }, 'Explanation'),
-          ),
-        ),
-        el(
-          'tbody',
-          {},
-          ...p.samples.map((s) =>
-            el(
-              'tr',
-              {},
-              el('td', {}, s.contactId),
-              el('td', {}, `${s.from ?? '(new)'} → ${s.to}`),
-              // The full text the contact page shows, falling back to the one-line summary.
-              el('td', {}, el('pre', { class: 'explanation' }, s.explanation ?? s.summary)),
-            ),
-          ),
-        ),
+    ? dataTable(
+        'samples',
+        'Sample contacts and why',
+        ['Contact', 'Move', 'Explanation'],
+        p.samples.map((s) => [
+          el('td', {}, s.contactId),
+          el('td', {}, `${s.from ?? '(new)'} → ${s.to}`),
+          // The full text the contact page shows, falling back to the one-line summary.
+          el('td', {}, el('pre', { class: 'explanation' }, s.explanation ?? s.summary)),
+        ]),
       )
     : null;
   return [
