@@ -4,9 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 
-import { sendErrors } from './auth.ts';
 import { list, parsePhpQuery, str, type PhpValue } from './php-params.ts';
-import { NOT_FOUND, int, sendJson, type Handler, type RouteDeps } from './route-helpers.ts';
+import { NOT_FOUND, int, returnError, sendJson, type Handler, type RouteDeps } from './route-helpers.ts';
 import { fieldJson, localIso, orderedObject, stageJson } from './serialize.ts';
 import { EVENT_TYPE_LABELS, TYPES_WITH_LENGTH, seconds, type SandboxEvent } from './state.ts';
 
@@ -136,7 +135,7 @@ export function addContactToStage({ state, now }: RouteDeps): Handler {
     const s = state();
     const stage = s.stages.get(Number(req.params.id));
     const contact = s.contacts.get(Number(req.params.contactId));
-    if (!stage || !contact) return sendErrors(res, 404, NOT_FOUND);
+    if (!stage || !contact) return returnError(res, 404, NOT_FOUND);
     const before = contact.stageId === null ? null : s.stages.get(contact.stageId)?.name;
     contact.stageId = stage.id;
     contact.dateModified = seconds(now());
@@ -197,7 +196,9 @@ export function newField({ state }: RouteDeps): Handler {
       TYPES_WITH_LENGTH.has(type) &&
       !(Number.isInteger(wantedLength) && wantedLength >= 1 && wantedLength <= 255)
     ) {
-      return sendErrors(res, 400, 'charLengthLimit: This value should be between 1 and 255.');
+      return returnError(res, 400, 'charLengthLimit: This value should be between 1 and 255.', {
+        charLengthLimit: ['This value should be between 1 and 255.'],
+      });
     }
     const charLengthLimit = TYPES_WITH_LENGTH.has(type) ? wantedLength : null;
     const field = s.addField({ alias, label: b.label.trim(), type, group, charLengthLimit });

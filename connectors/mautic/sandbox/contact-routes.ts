@@ -10,6 +10,7 @@ import {
   NOT_FOUND,
   batchLimitMessage,
   int,
+  returnError,
   sendJson,
   type Handler,
   type RouteDeps,
@@ -45,7 +46,7 @@ export function getContact({ state }: RouteDeps): Handler {
     const s = state();
     // A merged-away id answers the contact it was merged into (LeadModel::getEntity, Mautic 5).
     const c = s.resolve(Number(req.params.id));
-    if (!c) return sendErrors(res, 404, NOT_FOUND);
+    if (!c) return returnError(res, 404, NOT_FOUND);
     res.json({ contact: contactJson(c, s) });
   };
 }
@@ -144,9 +145,7 @@ export function batchEditContacts({ state, now }: RouteDeps): Handler {
     const body: unknown = req.body;
     const items = Array.isArray(body) ? body : body && typeof body === 'object' ? Object.values(body) : [];
     if (items.length > BATCH_LIMIT) {
-      res.status(500).json({
-        errors: [{ code: 500, message: batchLimitMessage(BATCH_LIMIT), details: [], type: null }],
-      });
+      returnError(res, 500, batchLimitMessage(BATCH_LIMIT));
       return;
     }
     const contacts: [number, unknown][] = [];
@@ -197,10 +196,10 @@ export function editContact({ state, now }: RouteDeps): Handler {
     const s = state();
     // A merged-away id answers the contact it was merged into (LeadModel::getEntity, Mautic 5).
     const c = s.resolve(Number(req.params.id));
-    if (!c) return sendErrors(res, 404, NOT_FOUND);
+    if (!c) return returnError(res, 404, NOT_FOUND);
     const next = { ...c.fields };
     const errors = applyFields(s, next, (req.body ?? {}) as Record<string, unknown>);
-    if (errors) return sendErrors(res, 400, formErrorMessage(errors));
+    if (errors) return returnError(res, 400, formErrorMessage(errors), errors);
     c.fields = next;
     c.dateModified = seconds(now());
     res.json({ contact: contactJson(c, s) });

@@ -117,16 +117,18 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
     }
     if (rateLimit) {
       if (now() - window.startMs >= rateLimit.windowMs) window = { startMs: now(), used: 0 };
+      // NoxlogicRateLimitBundle v1.19 as app/config/config.php sets it up (Mautic 5.1): every /api
+      // answer, the 429 included, carries X-RateLimit-Limit, -Remaining (limit − calls, at least 0)
+      // and -Reset (the window's end as a Unix time in seconds: HeaderModificationListener.php); the
+      // over-limit answer is `rate_response_message` with `rate_response_code` 429 and no
+      // Retry-After (RateLimitAnnotationListener.php).
+      res.set({
+        'X-RateLimit-Limit': String(rateLimit.max),
+        'X-RateLimit-Remaining': String(Math.max(0, rateLimit.max - window.used - 1)),
+        'X-RateLimit-Reset': String(Math.ceil((window.startMs + rateLimit.windowMs) / 1000)),
+      });
       if (window.used >= rateLimit.max) {
-        // NoxlogicRateLimitBundle as app/config/config.php sets it up (Mautic 5.1): `display_headers`
-        // gives X-RateLimit-Limit/-Remaining/-Reset (the reset as a Unix time in seconds), no
-        // Retry-After, and `rate_response_message` is the body.
         rateLimited++;
-        res.set({
-          'X-RateLimit-Limit': String(rateLimit.max),
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': String(Math.ceil((window.startMs + rateLimit.windowMs) / 1000)),
-        });
         res.status(429).json({
           errors: [
             {

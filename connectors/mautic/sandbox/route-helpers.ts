@@ -24,6 +24,21 @@ export function int(v: PhpValue | undefined, fallback: number): number {
   return str(v) !== undefined && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
+/**
+ * `FetchCommonApiController::returnError` (Mautic 5.1): `{"errors": [{code, message, details, type}]}`
+ * with `details` the form errors by field (or `[]`) and `type` null; `notFound()` is this with 404 and
+ * `mautic.core.error.notfound` ("Item was not found.").
+ * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/ApiBundle/Controller/FetchCommonApiController.php
+ */
+export function returnError(
+  res: Response,
+  status: number,
+  message: string,
+  details: Record<string, string[]> | [] = [],
+): void {
+  res.status(status).json({ errors: [{ code: status, message, details, type: null }] });
+}
+
 export function sendJson(res: Response, status: number, text: string): void {
   res.status(status).type('application/json').send(text);
 }

@@ -324,7 +324,9 @@ export class SandboxState {
           event: 'page.hit',
           eventId: String(seq),
           eventLabel: { label: name('title') || name('url'), href: name('url'), isExternal: true },
-          eventType: click ? 'Email click' : 'Page hit',
+          // "Page hit" (`mautic.page.event.hit`) for click-throughs too: the listener takes another
+          // label only from a channel model implementing ChannelTimelineInterface, and none does.
+          eventType: 'Page hit',
           details: { hit },
         });
         if (!click && seq % 7 === 0) {

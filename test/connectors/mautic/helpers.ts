@@ -86,8 +86,15 @@ export interface RunningSandbox {
   close: () => Promise<void>;
 }
 
-/** The Mautic sandbox on a real HTTP port (0), mounted at /mautic like `leadstage sandbox`. */
-export async function startMauticSandbox(contacts = 60, seed = 7): Promise<RunningSandbox> {
+/**
+ * The Mautic sandbox on a real HTTP port (0), mounted at /mautic like `leadstage sandbox`; `timeZone`
+ * is the instance's `default_timezone`.
+ */
+export async function startMauticSandbox(
+  contacts = 60,
+  seed = 7,
+  options: { timeZone?: string } = {},
+): Promise<RunningSandbox> {
   const clock = { ms: Date.parse('2026-11-26T12:00:00Z') };
   const app = express();
   const server: Server = await new Promise((resolve) => {
@@ -95,7 +102,7 @@ export async function startMauticSandbox(contacts = 60, seed = 7): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   const publicUrl = `http://127.0.0.1:${port}/mautic`;
-  const sandbox = createMauticSandbox({ seed, contacts, publicUrl, now: () => clock.ms });
+  const sandbox = createMauticSandbox({ seed, contacts, publicUrl, now: () => clock.ms, ...options });
   app.use('/mautic', sandbox.router);
   return {
     sandbox,
