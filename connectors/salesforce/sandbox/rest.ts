@@ -208,10 +208,14 @@ export function restRouter(ctx: RestContext): Router {
       );
       if (isRecordError(result) && result.matches) {
         // "If the external ID matches multiple existing records, then a 300 error is returned, and
-        // no records are created or updated" with "the list of matching records" (REST API
-        // Developer Guide, resources_sobject_upsert_patch; restforce PR #228: "a list of matching
-        // records as an array"). The list holds each record's URL, as `attributes.url` gives it:
-        // the element shape is a GUESS from those descriptions, no example body is published.
+        // no records are created or updated" (REST API Developer Guide, resources_sobject_upsert_patch);
+        // "300: The value returned when an external ID exists in more than one record. The response
+        // body contains the list of matching records" (same guide, errorcodes.htm); "the REST API
+        // returns a 300 response with the list of matching records" (Salesforce's Postman
+        // collection, ../shared/specs/salesforce/postman-salesforce-apis/rest/
+        // sobject_rows_by_external_id.json; restforce PR #228: "a list of matching records as an
+        // array"). The list holds each record's URL, as `attributes.url` gives it: the element shape
+        // is a GUESS from those descriptions, no example body is published.
         const version = versionOf(req);
         res.status(300).json(result.matches.map((id) => attributes(type, id, version).url));
         return;
