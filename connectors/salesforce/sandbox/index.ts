@@ -73,6 +73,15 @@ export interface SalesforceSandbox extends VendorSandbox {
 export function createSalesforceSandbox(options: SalesforceSandboxOptions): SalesforceSandbox {
   const now = options.now ?? Date.now;
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  // An instance's resources sit at its root ("REST Resources and Requests": /services/data/vXX.X/…,
+  // `instance_url` a bare origin), and jsforce's bulk2 builds URLs from the origin alone, so a
+  // sandbox mounted under a path would answer every Bulk 2.0 call 404. Serve it through
+  // src/sandbox/listener.ts (its own port) instead.
+  if (new URL(publicUrl).pathname !== '/') {
+    throw new Error(
+      `the Salesforce sandbox must be served at a host root, like an instance: got ${publicUrl}`,
+    );
+  }
   const apiLimit = options.apiLimit ?? 100_000;
   const org = new SandboxOrg(now);
   const tokens = new SandboxTokens(publicUrl, now, options.tokenTtlMs ?? 2 * 3_600_000);

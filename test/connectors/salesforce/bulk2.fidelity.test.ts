@@ -8,6 +8,7 @@ import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SALESFORCE_API_VERSION } from '../../../connectors/salesforce/config.ts';
+import { createSalesforceSandbox } from '../../../connectors/salesforce/sandbox/index.ts';
 import { startSandbox, type RunningSandbox } from './helpers.ts';
 
 let run: RunningSandbox;
@@ -48,5 +49,18 @@ describe('when jsforce loads records through Bulk API 2.0 against the sandbox', 
     expect(run.sandbox.records('Lead').filter((r) => r.Leadstage_External_Id__c === 'mautic:1')).toHaveLength(
       1,
     );
+  });
+});
+
+describe('when the sandbox is given an address under a path', () => {
+  it('should refuse it: an instance answers at its root, and bulk2 would miss a mounted one', () => {
+    expect(() =>
+      createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: 'http://127.0.0.1:4010/salesforce' }),
+    ).toThrow(
+      'the Salesforce sandbox must be served at a host root, like an instance: got http://127.0.0.1:4010/salesforce',
+    );
+    expect(() =>
+      createSalesforceSandbox({ seed: 1, contacts: 0, publicUrl: 'http://127.0.0.1:4011/' }),
+    ).not.toThrow();
   });
 });
