@@ -381,6 +381,15 @@ describe('when reading all contacts’ activity', () => {
     }
   });
 
+  it('should give video hits without a contact id', async () => {
+    const page = await activity('filters[includeEvents][]=page.videohit&limit=1000');
+    const videos = page.events as Json[];
+    expect(videos.length).toBeGreaterThan(0);
+    // PageBundle/Entity/VideoHitRepository.php getTimelineStats selects `h.id, h.url, h.date_hit,
+    // h.time_watched, h.duration, h.referer, h.user_agent`: no lead_id, so the listener has none to give.
+    for (const video of videos) expect(video).not.toHaveProperty('contactId');
+  });
+
   it('should tell unsubscribes, bounces and manual entries apart by the Do Not Contact reason', async () => {
     // lead_donotcontact rows with reasons DoNotContact::UNSUBSCRIBED (1), BOUNCED (2), MANUAL (3)
     // (LeadBundle/Entity/DoNotContact.php), written straight into the sandbox's store.
