@@ -178,6 +178,11 @@ export interface CompiledModel {
   /** Account dimensions the model defines (empty: contacts are not rolled up to accounts). */
   readonly accountDimensions: readonly AccountDimensionSpec[];
   qualify(contact: ContactInput, now: Date): Decision;
+  /**
+   * `JSON.stringify(qualify(contact, now).reasons)`, byte for byte, built as text without the
+   * reason objects (`leadstage score` writes every reason of every contact).
+   */
+  reasonsJson(contact: ContactInput, now: Date): string;
 }
 
 /** A stage and score update to write back to the source system. */

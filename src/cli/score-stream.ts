@@ -32,9 +32,10 @@ export async function scoreStream(
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') continue;
       try {
-        const d = model.qualify(parseContactLine(line), now);
-        out +=
-          JSON.stringify({ id: d.contactId, stage: d.stage, scores: d.scores, reasons: d.reasons }) + '\n';
+        const contact = parseContactLine(line);
+        const d = model.qualify(contact, now);
+        // JSON.stringify({ id, stage, scores, reasons }) with the reasons written as text directly.
+        out += `{"id":${JSON.stringify(d.contactId)},"stage":${JSON.stringify(d.stage)},"scores":${JSON.stringify(d.scores)},"reasons":${model.reasonsJson(contact, now)}}\n`;
       } catch (err) {
         failed++;
         onBadLine(lineNo, (err as Error).message);

@@ -37,9 +37,12 @@ type Rule = ModelFile['scoring'][number];
 interface ExplainedRule {
   id: string;
   dimension: string;
-  score: (ctx: EvalContext) => { points: number; count: number };
-  /** The rule's condition in words; with `ctx`, what the contact has where that helps. */
-  describe: (ctx?: EvalContext) => string;
+  /** Points, how many times they count, and how many events matched (a count rule's reason says it). */
+  score: (ctx: EvalContext) => { points: number; count: number; matched: number };
+  /** The rule's condition in words. */
+  text: string;
+  /** A count rule: its reason adds ` (has N)`, N the events that matched. */
+  counted: boolean;
 }
 
 function capper(rule: Rule): (p: number) => number {
@@ -70,14 +73,14 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
     // A count test gates the rule: the reason says which test held and on how many events, so a
     // "+10 for 3 page views" reads as such rather than as points for one page view.
-    const countText = rule.when.count ? numericPredicate(rule.when.count).text : undefined;
+    const counted = rule.when.count !== undefined;
     return {
       id: rule.id,
       dimension: rule.dimension,
-      describe: (ctx) =>
-        countText === undefined
-          ? matcher.describe()
-          : `${matcher.describe()}, count ${countText} (has ${ctx ? matcher.matching(ctx).length : '?'})`,
+      text: counted
+        ? `${matcher.describe()}, count ${numericPredicate(rule.when.count!).text}`
+        : matcher.describe(),
+      counted,
       score(ctx) {
         const events: ScoredEvent[] = matcher.matching(ctx);
         let weight = 0;
@@ -86,9 +89,10 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
           if (rule.decay) weight += decayWeight(e.atMs, ctx.nowMs, halfLifeMs);
           if (e.atMs > latest) latest = e.atMs;
         }
-        if (!holds(events.length)) return { points: 0, count: 0 };
-        const points = cap(eventPoints(rule, events.length, weight, latest, ctx.nowMs));
-        return { points, count: rule.once ? 1 : events.length };
+        const matched = events.length;
+        if (!holds(matched)) return { points: 0, count: 0, matched };
+        const points = cap(eventPoints(rule, matched, weight, latest, ctx.nowMs));
+        return { points, count: rule.once ? 1 : matched, matched };
       },
     };
   }
@@ -97,9 +101,17 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
   return {
     id: rule.id,
     dimension: rule.dimension,
-    describe: condition.describe,
-    score: (ctx) => (condition.test(ctx) ? { points: given, count: 1 } : { points: 0, count: 0 }),
+    text: condition.describe(),
+    counted: false,
+    score: (ctx) =>
+      condition.test(ctx) ? { points: given, count: 1, matched: 0 } : { points: 0, count: 0, matched: 0 },
   };
+}
+
+/** A points reason's text: `+10 fit: jobtitle contains "vp"`, `+6 behavior: page_view ×3`. */
+function pointsText(rule: ExplainedRule, p: number, count: number, matched: number): string {
+  const has = rule.counted ? ` (has ${matched})` : '';
+  return `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.text}${has}${count > 1 ? ` ×${count}` : ''}`;
 }
 
 export function modelVersion(model: ModelFile): string {
@@ -202,32 +214,25 @@ export function compileModelPaths(model: ModelFile): {
   const version = modelVersion(model);
   const handoffStage = stages.find((s) => s.handoff)?.key ?? null;
 
-  function explain(
-    contact: ContactInput,
-    nowMs: number,
-  ): Explanation & { final: number; scores: Record<string, number> } {
+  /**
+   * The explained path: scores, stage and every reason, in order, into `sink`. What it returns is
+   * what the summary is made of.
+   */
+  function explainInto(contact: ContactInput, nowMs: number, sink: ReasonSink) {
     const ctx = evalContext(contact, nowMs);
-    const reasons: Reason[] = [];
     const raw: Record<string, number> = {};
     for (const d of dimensions) raw[d] = 0;
-    for (const rule of rules) {
-      const { points, count } = rule.score(ctx);
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const { points, count, matched } = rule.score(ctx);
       if (points === 0) continue;
       raw[rule.dimension]! += points;
-      const p = round2(points);
-      reasons.push({
-        code: 'points',
-        rule: rule.id,
-        dimension: rule.dimension,
-        points: p,
-        count,
-        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.describe(ctx)}${count > 1 ? ` ×${count}` : ''}`,
-      });
+      sink.points(r, round2(points), count, matched);
     }
     ctx.scores = totals(raw);
     const { final, reached, current, recycledBy } = decideStage(contact, ctx);
     if (contact.stage !== undefined && current === undefined) {
-      reasons.push({
+      sink.add({
         code: 'unknown_stage',
         text: `current stage "${contact.stage}" is not in this model; ignored`,
       });
@@ -241,10 +246,10 @@ export function compileModelPaths(model: ModelFile): {
         stage: back.key,
         text: `recycled to ${back.label}: ${recycle[recycledBy]!.when.describe()}`,
       };
-      reasons.push(recycledReason);
+      sink.add(recycledReason);
     } else if (current !== undefined && current > reached) {
       const held = stages[current]!;
-      reasons.push({
+      sink.add({
         code: 'held',
         stage: held.key,
         text: `stays ${held.label}: stages never move back without a recycle rule`,
@@ -252,16 +257,32 @@ export function compileModelPaths(model: ModelFile): {
     }
     const stage = stages[final]!;
     const met = requirements[final]?.explain(ctx) ?? [];
-    for (const c of met) reasons.push(checkReason('requirement_met', stage.key, c));
+    for (const c of met) sink.check('requirement_met', stage.key, c);
     const next = stages[final + 1];
     const missing = next ? (requirements[final + 1]?.explain(ctx) ?? []).filter((c) => !c.met) : [];
-    for (const c of missing) reasons.push(checkReason('requirement_missing', next!.key, c));
+    for (const c of missing) sink.check('requirement_missing', next!.key, c);
+    return { final, scores: ctx.scores, stage, met, next, missing, recycledReason };
+  }
+
+  function explain(
+    contact: ContactInput,
+    nowMs: number,
+  ): Explanation & { final: number; scores: Record<string, number> } {
+    const sink = new ReasonList(rules);
+    const e = explainInto(contact, nowMs, sink);
     return {
-      reasons,
-      summary: summarize(stage, met, next, missing, recycledReason),
-      final,
-      scores: ctx.scores,
+      reasons: sink.reasons,
+      summary: summarize(e.stage, e.met, e.next, e.missing, e.recycledReason),
+      final: e.final,
+      scores: e.scores,
     };
+  }
+
+  const jsonRules = rules.map(jsonParts);
+  function reasonsJson(contact: ContactInput, now: Date): string {
+    const sink = new ReasonJson(jsonRules);
+    explainInto(contact, now.getTime(), sink);
+    return sink.json();
   }
 
   function totals(raw: Record<string, number>): Record<string, number> {
@@ -309,6 +330,7 @@ export function compileModelPaths(model: ModelFile): {
       businessHours,
       accountDimensions,
       qualify,
+      reasonsJson,
     },
     explained,
   };
@@ -375,7 +397,112 @@ class LazyDecision implements Decision {
   }
 }
 
-function checkReason(code: 'requirement_met' | 'requirement_missing', stage: string, c: Check): Reason {
+type CheckCode = 'requirement_met' | 'requirement_missing';
+
+/** Receives the explained path's reasons in order. */
+interface ReasonSink {
+  points(rule: number, points: number, count: number, matched: number): void;
+  check(code: CheckCode, stage: string, c: Check): void;
+  add(reason: Reason): void;
+}
+
+/** Reasons as objects, for a Decision. */
+class ReasonList implements ReasonSink {
+  readonly reasons: Reason[] = [];
+  private readonly rules: ExplainedRule[];
+  constructor(rules: ExplainedRule[]) {
+    this.rules = rules;
+  }
+  points(r: number, points: number, count: number, matched: number): void {
+    const rule = this.rules[r]!;
+    this.reasons.push({
+      code: 'points',
+      rule: rule.id,
+      dimension: rule.dimension,
+      points,
+      count,
+      text: pointsText(rule, points, count, matched),
+    });
+  }
+  check(code: CheckCode, stage: string, c: Check): void {
+    this.reasons.push(checkReason(code, stage, c));
+  }
+  add(reason: Reason): void {
+    this.reasons.push(reason);
+  }
+}
+
+/**
+ * A rule's points reason as JSON text around its numbers: the parts that never change are
+ * escaped once. Joining escaped parts is escaping the joined text because every joint has ASCII
+ * on one side (JSON escapes character by character, except a surrogate pair split in two).
+ */
+interface RuleJson {
+  /** `{"code":"points","rule":…,"dimension":…,"points":` */
+  head: string;
+  /** ` fit: jobtitle contains \"vp\"`, escaped, without quotes. */
+  words: string;
+  counted: boolean;
+}
+
+const escaped = (s: string) => JSON.stringify(s).slice(1, -1);
+/** What JSON.stringify escapes in a string: quote, backslash, control characters, surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are what the test looks for
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** JSON.stringify(s), quicker on the usual text that needs no escape. */
+const quote = (s: string) => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+/** A number as JSON.stringify writes it. */
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+function jsonParts(rule: ExplainedRule): RuleJson {
+  return {
+    head: `{"code":"points","rule":${JSON.stringify(rule.id)},"dimension":${JSON.stringify(rule.dimension)},"points":`,
+    words: escaped(` ${rule.dimension}: ${rule.text}`),
+    counted: rule.counted,
+  };
+}
+
+/**
+ * Reasons as JSON text, byte for byte `JSON.stringify` of what ReasonList holds, without building
+ * the objects: `leadstage score` writes every reason of millions of contacts. A test holds the
+ * two sinks to the same text on random models and contacts.
+ */
+class ReasonJson implements ReasonSink {
+  private text = '';
+  private readonly rules: RuleJson[];
+  constructor(rules: RuleJson[]) {
+    this.rules = rules;
+  }
+  private next(item: string): void {
+    this.text += this.text === '' ? `[${item}` : `,${item}`;
+  }
+  points(r: number, points: number, count: number, matched: number): void {
+    const rule = this.rules[r]!;
+    this.next(
+      `${rule.head}${jsonNumber(points)},"count":${jsonNumber(count)},"text":"${points > 0 ? '+' : ''}${points}${rule.words}${
+        rule.counted ? ` (has ${matched})` : ''
+      }${count > 1 ? ` ×${count}` : ''}"}`,
+    );
+  }
+  check(code: CheckCode, stage: string, c: Check): void {
+    const { have } = c;
+    this.next(
+      `{"code":"${code}","stage":${quote(stage)},"met":${c.met},"text":${quote(c.text)}${
+        c.dimension ? `,"dimension":${quote(c.dimension)}` : ''
+      }${have === undefined ? '' : `,"have":${typeof have === 'string' ? quote(have) : JSON.stringify(have)}`}${
+        c.need !== undefined ? `,"need":${quote(c.need)}` : ''
+      }}`,
+    );
+  }
+  add(reason: Reason): void {
+    this.next(JSON.stringify(reason));
+  }
+  json(): string {
+    return this.text === '' ? '[]' : `${this.text}]`;
+  }
+}
+
+function checkReason(code: CheckCode, stage: string, c: Check): Reason {
   return {
     code,
     stage,

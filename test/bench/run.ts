@@ -116,6 +116,11 @@ const procs = await compareProcesses(CONTACTS, Number(process.env.BENCH_PROCESS_
 console.log(
   `whole process, ${fmt(CONTACTS)} contacts from a file: leadstage score (with reasons) ${procs.leadstage.toFixed(2)} s, json-rules-engine ${procs.jre.toFixed(2)} s, ${(procs.jre / procs.leadstage).toFixed(1)}× (goal ≥ 2×; ${fmt(procs.lines[0])} and ${fmt(procs.lines[1])} lines out)`,
 );
+if (procs.cpu) {
+  console.log(
+    `  the same in CPU time (user + system, median): leadstage ${procs.cpu.leadstage.toFixed(2)} s, json-rules-engine ${procs.cpu.jre.toFixed(2)} s, ${(procs.cpu.jre / procs.cpu.leadstage).toFixed(1)}×`,
+  );
+}
 
 const check = await timeLargestCheck(Number(process.env.BENCH_PROCESS_PASSES ?? 3));
 console.log(

@@ -34,6 +34,9 @@ export function testModel(options: { mqlThreshold?: number; version?: string } =
     handoffStage: 'sql',
     businessHours: DEFAULT_BUSINESS_HOURS,
     accountDimensions: [],
+    reasonsJson(contact: ContactInput, now: Date): string {
+      return JSON.stringify(this.qualify(contact, now).reasons);
+    },
     qualify(contact: ContactInput): Decision {
       const p = contact.properties;
       const fit = Number(p.fit ?? 0);

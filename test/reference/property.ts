@@ -1,7 +1,8 @@
 /**
  * The property the engine must hold on every random model and contact: generated path, explained
  * path and the naive reference (test/reference/evaluate.ts) agree on the stage and every score,
- * and the explained reasons' points add up to the scores.
+ * the explained reasons' points add up to the scores, and the reasons written as JSON text
+ * (`reasonsJson`, what `leadstage score` prints) are JSON.stringify of the reason objects.
  *
  * Tolerance: scores are rounded to 2 decimals by every evaluator, but a decayed rule may sum its
  * events in another order (points × Σ weights against Σ points × weight), which can move a sum
@@ -31,6 +32,10 @@ export function disagreement(
     const where = `contact ${JSON.stringify(contact)}`;
     if (fast.stage !== ref.stage) return `stage: generated ${fast.stage}, reference ${ref.stage}; ${where}`;
     if (slow.stage !== ref.stage) return `stage: explained ${slow.stage}, reference ${ref.stage}; ${where}`;
+    const json = compiled.reasonsJson(contact, NOW);
+    if (json !== JSON.stringify(slow.reasons)) {
+      return `reasons as JSON text ${json}, not JSON.stringify(reasons) ${JSON.stringify(slow.reasons)}; ${where}`;
+    }
     for (const d of [...model.dimensions, 'total']) {
       const want = ref.scores[d]!;
       for (const [path, have] of [
