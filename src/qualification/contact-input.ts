@@ -1,5 +1,5 @@
 /**
- * The `leadstage score` input line, validated: `{"id", "properties", "events", "stage"?}`.
+ * The `leadstage score` input line, validated: `{"id", "properties", "events", "stage"?, "account"?}`.
  */
 import { z } from 'zod';
 
@@ -48,7 +48,15 @@ export function parseContactLine(line: string): ContactInput {
     at: e.at,
     ...(e.properties ? { properties: e.properties } : {}),
   }));
-  return { id: c.id, properties: c.properties, events, ...(c.stage !== undefined ? { stage: c.stage } : {}) };
+  return {
+    id: c.id,
+    properties: c.properties,
+    events,
+    ...(c.stage !== undefined ? { stage: c.stage } : {}),
+    // An account's dimensions are the input of `{ account: … }` conditions: dropping it would
+    // score every such condition as 0.
+    ...(c.account !== undefined ? { account: c.account } : {}),
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

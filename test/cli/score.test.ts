@@ -25,6 +25,46 @@ describe('leadstage score', () => {
     expect(lines[0]!.reasons.length).toBeGreaterThan(0);
   });
 
+  it("passes a contact's account to `{ account: … }` conditions", async () => {
+    // SQL needs the account's engagement ≥ 50: only the contact whose account has 60 gets there.
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-score-'));
+    const modelFile = join(dir, 'model.yaml');
+    await writeFile(
+      modelFile,
+      [
+        'name: account-gate',
+        'dimensions: [engagement]',
+        'stages:',
+        '  - { key: lead, label: Lead }',
+        '  - key: sql',
+        '    label: Sales Qualified Lead',
+        '    handoff: true',
+        '    requires: { account: engagement, gte: 50 }',
+        'accounts:',
+        '  dimensions:',
+        '    - { key: engagement, sum: engagement }',
+        'scoring: []',
+      ].join('\n'),
+    );
+    const input = join(dir, 'in.jsonl');
+    await writeFile(
+      input,
+      [
+        '{"id":"a","account":{"id":"domain:globex.example","scores":{"engagement":60}}}',
+        '{"id":"b","account":{"id":"domain:initech.example","scores":{"engagement":40}}}',
+        '{"id":"c"}',
+      ].join('\n'),
+    );
+    const r = await runCli(['score', '--model', modelFile, '--input', input, ...now]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const stages = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { stage: string }).stage);
+    expect(stages).toEqual(['sql', 'lead', 'lead']);
+  });
+
   it('reports a malformed line with its number, scores the others and exits non-zero', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'leadstage-score-'));
     const input = join(dir, 'in.jsonl');

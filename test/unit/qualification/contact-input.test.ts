@@ -65,6 +65,7 @@ function bySchema(json: unknown): unknown {
       ...(e.properties ? { properties: e.properties } : {}),
     })),
     ...(c.stage !== undefined ? { stage: c.stage } : {}),
+    ...(c.account !== undefined ? { account: c.account } : {}),
   };
 }
 
