@@ -6,6 +6,7 @@ import type {
   ApiWork,
   ConnectorContext,
   Cursor,
+  MinimumCalls,
   Page,
   SchemaSpec,
   SourceConnector,
@@ -31,6 +32,7 @@ import {
 } from './mapping.ts';
 import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
 import { type LifecycleOption, StageMap } from './stages.ts';
+import { readPages, streamPages } from '../../src/pipeline/minimum-calls.ts';
 
 /** Batch endpoints take at most 100 inputs. */
 export const BATCH_SIZE = 100;
@@ -302,19 +304,22 @@ export class HubspotSourceConnector implements SourceConnector {
   }
 
   /**
-   * Searches of 200 (one more window per 10,000), one page per engagement stream at its page size,
-   * batch updates of 100 (recycled moves twice), and the properties read of ensureSchema.
+   * Searches of 200 (one more window per 10,000), each engagement stream at least a page at its page
+   * size, batch updates of 100 (recycled moves twice), and the properties read of ensureSchema.
    */
-  minimumCalls(work: ApiWork): number {
-    const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
-    const events = (type: string) => work.eventsByType[type] ?? 0;
+  minimumCalls(work: ApiWork): MinimumCalls {
     const { emailEvents, webEvents, meetingBookedProperty } = this.mapping.engagement;
-    let calls = pages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP);
-    for (const type of Object.values(emailEvents)) calls += pages(events(type), EMAIL_EVENTS_PAGE_SIZE);
-    for (const type of Object.values(webEvents)) calls += pages(events(type), WEB_EVENTS_PAGE_SIZE);
-    if (meetingBookedProperty) calls += pages(events('meeting_booked'), SEARCH_PAGE_SIZE);
-    calls += Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE);
-    return calls + 1;
+    const out: MinimumCalls = {
+      contacts: readPages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP),
+      'engagement email': streamPages(Object.values(emailEvents), work.eventsByType, EMAIL_EVENTS_PAGE_SIZE),
+      'engagement web': streamPages(Object.values(webEvents), work.eventsByType, WEB_EVENTS_PAGE_SIZE),
+      write_back: Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE),
+      schema: 1,
+    };
+    if (meetingBookedProperty) {
+      out['engagement meetings'] = readPages(work.eventsByType.meeting_booked ?? 0, SEARCH_PAGE_SIZE);
+    }
+    return out;
   }
 
   /** Every contact property's internal name in the portal (the doctor checks the mapping with it). */

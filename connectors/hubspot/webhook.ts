@@ -17,6 +17,9 @@ const webhookEventSchema = z.looseObject({
   occurredAt: z.number().optional(),
   propertyName: z.string().optional(),
   primaryObjectId: z.union([z.number(), z.string()]).optional(),
+  appId: z.union([z.number(), z.string()]).optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.union([z.number(), z.string()]).nullish(),
 });
 const webhookBodySchema = z.array(webhookEventSchema);
 
@@ -75,7 +78,28 @@ function header(headers: HubspotWebhookRequest['headers'], name: string): string
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Validates a v3-signed webhook and returns the contacts to re-qualify. */
+/**
+ * A property change leadstage's own write-back made: HubSpot stamps a change made through an app's
+ * token with the change source `INTEGRATION` and the app's id as its source id (the same pair the
+ * property history shows), and `appId` is the app whose subscription sent the event, which is
+ * leadstage's. Re-qualifying on it would only re-read what we wrote.
+ * @see /work/shared/specs/API-NOTES.md §1.8 (payload fields); https://developers.hubspot.com/docs/api/webhooks
+ */
+export function isOwnWrite(e: HubspotWebhookEvent): boolean {
+  return (
+    e.subscriptionType === 'contact.propertyChange' &&
+    e.changeSource === 'INTEGRATION' &&
+    e.appId !== undefined &&
+    e.sourceId !== undefined &&
+    e.sourceId !== null &&
+    String(e.sourceId) === String(e.appId)
+  );
+}
+
+/**
+ * Validates a v3-signed webhook and returns the contacts to re-qualify: not those whose events in
+ * this delivery are all our own write-back (`isOwnWrite`).
+ */
 export function verifyHubspotWebhook(
   req: HubspotWebhookRequest,
   clientSecret: string,
@@ -112,7 +136,7 @@ export function verifyHubspotWebhook(
   const requalify = new Set<string>();
   const deleted = new Set<string>();
   for (const e of parsed.data) {
-    if (!e.subscriptionType.startsWith('contact.')) continue;
+    if (!e.subscriptionType.startsWith('contact.') || isOwnWrite(e)) continue;
     if (e.subscriptionType === 'contact.deletion' || e.subscriptionType === 'contact.privacyDeletion') {
       deleted.add(String(e.objectId));
       continue;

@@ -5,6 +5,7 @@ import type {
   ApiWork,
   ConnectorContext,
   Cursor,
+  MinimumCalls,
   OAuthApp,
   Page,
   SchemaSpec,
@@ -22,6 +23,7 @@ import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
 import { MauticSchema, reasonFieldLength, stageNameFor, wantedFields } from './schema.ts';
 import { MAUTIC_BATCH_LIMIT, writeBackChanges, type ReasonLength } from './write-back.ts';
+import { readPages } from '../../src/pipeline/minimum-calls.ts';
 import type { MauticContact } from './wire.ts';
 
 export interface MauticConnectorOptions {
@@ -133,18 +135,29 @@ export class MauticSourceConnector implements SourceConnector {
   }
 
   /**
-   * Contact and activity pages at their sizes, batch edits of 200 (plus one Stages API call per
-   * contact unless stages ride in the batch), and the stage and field lists ensureSchema reads.
+   * Contact pages at their size; activity pages by the busiest event type, as Mautic pages each type
+   * on its own (a page holds up to `activityPageSize` events of every type: activity-stream.ts);
+   * batch edits of 200, plus a Stages API call per recycled contact unless stages ride in the batch
+   * (other writes may carry scores alone, which take no stage call); and the stage and field lists
+   * ensureSchema reads when it may create them.
    */
-  minimumCalls(work: ApiWork): number {
-    const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
-    const events = Object.values(work.eventsByType).reduce((a, b) => a + b, 0);
-    const writes =
-      Math.ceil(work.writtenBack / MAUTIC_BATCH_LIMIT) +
-      (this.config.stageWrite === 'batch' ? 0 : work.writtenBack);
-    return (
-      pages(work.contacts, this.config.pageSize) + pages(events, this.config.activityPageSize) + writes + 2
-    );
+  minimumCalls(work: ApiWork): MinimumCalls {
+    // Canonical type → the Mautic event types that give it: a page holds up to a page size of each.
+    const sources = new Map<string, Set<string>>();
+    for (const m of this.mapping.events) sources.set(m.type, (sources.get(m.type) ?? new Set()).add(m.event));
+    let activity = 1;
+    for (const [type, events] of sources) {
+      const perPage = this.config.activityPageSize * events.size;
+      activity = Math.max(activity, Math.ceil((work.eventsByType[type] ?? 0) / perPage));
+    }
+    return {
+      contacts: readPages(work.contacts, this.config.pageSize),
+      engagement: activity,
+      write_back:
+        Math.ceil(work.writtenBack / MAUTIC_BATCH_LIMIT) +
+        (this.config.stageWrite === 'batch' ? 0 : work.recycled),
+      schema: work.learnOnly ? 0 : 2,
+    };
   }
 
   /** Every contact field alias the instance has (the doctor checks the mapping with it). */

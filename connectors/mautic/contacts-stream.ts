@@ -5,6 +5,14 @@
  * we page can neither shift a page nor be skipped: the set only grows and ids never move. The next
  * window starts at the server's clock (`Date` header) when this one began, minus an overlap.
  * `contacts` comes back as an object keyed by id and `total` as a string: see wire.ts.
+ *
+ * The window's times are epoch milliseconds, not ISO strings, so the pipeline does not rewind them
+ * by its own overlap (meant for search indexes that lag): Mautic has no index to lag. The list runs
+ * `where` as SQL on the contact table (CommonRepository::buildWhereClauseFromArray) and a save stamps
+ * `date_modified` with the PHP clock just before its commit (FormModel::setTimestamps, Mautic 5), so
+ * `overlapSeconds` alone covers a save committed after a later one was read. With the pipeline's 15
+ * minutes on top, a 15-minute schedule read each sync's own write-back twice; now it is read once,
+ * by the next sync (whose upsert finds nothing changed), and an idle sync after that is one page.
  */
 import type { Cursor, Page } from '../../src/pipeline/ports.ts';
 import type { Contact } from '../../src/model.ts';
@@ -16,10 +24,10 @@ import { contactListSchema, contactOneSchema } from './wire.ts';
 import type { MauticContact } from './wire.ts';
 
 export interface ContactsCursor extends Cursor {
-  /** Window start, ISO-8601 (the pipeline rewinds it by its overlap); null reads everything. */
-  contactsSince: string | null;
-  /** Start of the next window once this one is done; set by the first page of a window. */
-  contactsNextSince: string | null;
+  /** Window start, epoch ms (older cursors hold ISO-8601, still read); null reads everything. */
+  contactsSince: number | null;
+  /** Start of the next window once this one is done, epoch ms; set by the first page of a window. */
+  contactsNextSince: number | null;
   /** Highest contact id already read in this window. */
   contactsAfterId: number;
 }
@@ -34,10 +42,15 @@ export interface ContactsStreamOptions {
 /** `!is:anonymous`: visitors Mautic tracks without an identity have nothing to qualify. */
 const IDENTIFIED_ONLY = '!is:anonymous';
 
+/** Epoch ms from a cursor value: a number, or a date string as cursors saved before held. */
+function epochMs(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  return typeof v === 'string' ? (parseMauticDate(v)?.getTime() ?? null) : null;
+}
+
 function readCursor(since: Cursor | null): ContactsCursor {
-  const iso = (v: unknown) => (typeof v === 'string' ? (parseMauticDate(v)?.toISOString() ?? null) : null);
-  const s = iso(since?.contactsSince);
-  const next = iso(since?.contactsNextSince);
+  const s = epochMs(since?.contactsSince);
+  const next = epochMs(since?.contactsNextSince);
   const after = Number(since?.contactsAfterId ?? 0);
   return { contactsSince: s, contactsNextSince: next, contactsAfterId: Number.isFinite(after) ? after : 0 };
 }
@@ -55,12 +68,13 @@ export async function* pullContacts(
 
   for (;;) {
     const where: QueryValue[] = [];
-    if (windowStart) {
+    if (windowStart !== null) {
+      const from = toMauticDate(new Date(Math.max(0, windowStart)));
       where.push({
         expr: 'orX',
         val: [
-          { col: 'date_added', expr: 'gte', val: toMauticDate(new Date(windowStart)) },
-          { col: 'date_modified', expr: 'gte', val: toMauticDate(new Date(windowStart)) },
+          { col: 'date_added', expr: 'gte', val: from },
+          { col: 'date_modified', expr: 'gte', val: from },
         ],
       });
     }
@@ -80,7 +94,7 @@ export async function* pullContacts(
     });
     if (nextSince === null) {
       const origin = serverDate ?? options.now();
-      nextSince = new Date(origin.getTime() - options.overlapSeconds * 1000).toISOString();
+      nextSince = origin.getTime() - options.overlapSeconds * 1000;
     }
     // JSON objects keyed by numeric ids come back in id order, but sort anyway: it is the keyset.
     const rows = data.contacts.map(([, c]) => c).sort((a, b) => Number(a.id) - Number(b.id));

@@ -19,6 +19,7 @@ import type {
   CrmConnector,
   CrmConnectorDefinition,
   Cursor,
+  MinimumCalls,
   HandoffOptions,
   Page,
   SchemaSpec,
@@ -152,12 +153,14 @@ export function createSalesforceConnector(
     },
     apiUsage: () => client?.apiUsage(),
     // Describes of the handoff objects, Collections of 200 (a Bulk 2.0 job is five calls: create,
-    // upload, close, poll, results), and one query page per outcome object.
-    minimumCalls(work: ApiWork): number {
-      const describes = config.handoffObject === 'Lead' ? 2 : 1;
-      const handoff = work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE);
-      const outcomes = 2 * Math.max(1, Math.ceil(work.salesOutcomes / 2 / config.pageSize));
-      return describes + handoff + outcomes;
+    // upload, close, poll, results), and the outcome queries: Leads, then Opportunities, each at least
+    // one query and together one per page of outcomes (a row gives at most one outcome).
+    minimumCalls(work: ApiWork): MinimumCalls {
+      return {
+        schema: config.handoffObject === 'Lead' ? 2 : 1,
+        handoff: work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE),
+        sales_outcomes: Math.max(2, Math.ceil(work.salesOutcomes / config.pageSize)),
+      };
     },
   };
 }

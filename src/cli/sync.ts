@@ -119,8 +119,8 @@ export function formatPreview(preview: SyncPreview): string[] {
 }
 
 /**
- * Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed and what the
- * vendor says is left of its daily allowance.
+ * Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed (with the
+ * streams it is made of) and what the vendor says is left of its daily allowance.
  */
 function apiCallsLine(s: SyncSummary): string {
   const vendors = Object.entries(s.apiCalls).sort(([, a], [, b]) => b - a);
@@ -130,8 +130,11 @@ function apiCallsLine(s: SyncSummary): string {
     .map(([vendor, n]) => {
       const min = s.minimumApiCalls[vendor];
       const budget = s.apiBudget[vendor];
+      const streams = Object.entries(s.minimumApiCallsByStream)
+        .filter(([key, m]) => key.startsWith(`${vendor} `) && m > 0)
+        .map(([key, m]) => `${key.slice(vendor.length + 1)} ${m}`);
       const notes = [
-        ...(min === undefined ? [] : [`minimum ${min}`]),
+        ...(min === undefined ? [] : [`minimum ${min}${streams.length ? ` = ${streams.join(' + ')}` : ''}`]),
         ...(budget ? [`${count(budget.remaining)} of ${count(budget.limit)} left today`] : []),
       ];
       return notes.length ? `${vendor} ${n} (${notes.join('; ')})` : `${vendor} ${n}`;

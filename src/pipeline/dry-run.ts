@@ -5,7 +5,7 @@
  * earlier steps' store writes (a handoff sees the decision, the second qualify sees the sales facts),
  * exactly as in a run. What the dry run reports is what those steps did.
  */
-import type { CredentialStore, Credentials, CrmConnector, SourceConnector } from './ports.ts';
+import type { ApiWork, CredentialStore, Credentials, CrmConnector, SourceConnector } from './ports.ts';
 import type { Decision, HandoffRecord, StageChange } from '../model.ts';
 import type { Store, StoredDecision } from '../store/index.ts';
 
@@ -59,12 +59,17 @@ export class DryRunRecorder implements RunObserver {
   }
 }
 
+/** The work of a dry run as the vendors saw it: its writes were answered here, with no call. */
+function withheld(work: ApiWork): ApiWork {
+  return { ...work, writtenBack: 0, recycled: 0, handedOff: 0, learnOnly: true };
+}
+
 /** The source, reading as usual; writes are recorded and answered as applied. */
 function withheldSource(real: SourceConnector, recorder: DryRunRecorder): SourceConnector {
   return {
     vendor: real.vendor,
     ...(real.writeBatchSize === undefined ? {} : { writeBatchSize: real.writeBatchSize }),
-    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(work) } : {}),
+    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(withheld(work)) } : {}),
     pullContacts: (since) => real.pullContacts(since),
     pullEngagement: (since) => real.pullEngagement(since),
     fetchContacts: (ids) => real.fetchContacts(ids),
@@ -85,7 +90,7 @@ function withheldSource(real: SourceConnector, recorder: DryRunRecorder): Source
 function withheldCrm(ctx: RunContext, real: CrmConnector, recorder: DryRunRecorder): CrmConnector {
   return {
     vendor: real.vendor,
-    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(work) } : {}),
+    ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(withheld(work)) } : {}),
     pullSalesOutcomes: (since) => real.pullSalesOutcomes(since),
     ensureSchema: (spec) => real.ensureSchema({ ...spec, learnOnly: true }),
     handoff: async (records) => {

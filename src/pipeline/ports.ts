@@ -121,7 +121,10 @@ export interface SchemaSpec {
   learnOnly?: boolean;
 }
 
-/** The work a run did, from which a connector says the fewest API calls it could have taken. */
+/**
+ * The work a run did, from which a connector says the fewest API calls it could have taken. A dry
+ * run passes its writes as zero and `learnOnly`: they were withheld, so they made no calls.
+ */
 export interface ApiWork {
   contacts: number;
   eventsByType: Record<string, number>;
@@ -130,7 +133,17 @@ export interface ApiWork {
   recycled: number;
   handedOff: number;
   salesOutcomes: number;
+  /** Schemas were only learnt, not created (a dry run): no schema write was possible. */
+  learnOnly?: boolean;
 }
+
+/**
+ * The fewest calls a run's work allowed, per stream (`contacts`, `engagement`, `write_back`, `schema`,
+ * `handoff`, `sales_outcomes`…): each stream read is at least one page, else ceil(records / the
+ * vendor's documented page size); writes are ceil(records / batch size). A true lower bound: the
+ * calls a run makes (retries included) are never fewer.
+ */
+export type MinimumCalls = Record<string, number>;
 
 export interface SourceConnector {
   readonly vendor: Vendor;
@@ -145,7 +158,7 @@ export interface SourceConnector {
   /** Creates custom properties / stages the model needs when missing. */
   ensureSchema(spec: SchemaSpec): Promise<void>;
   /** The fewest calls this work allows with the vendor's page and batch sizes (for the run summary). */
-  minimumCalls?(work: ApiWork): number;
+  minimumCalls?(work: ApiWork): MinimumCalls;
   /** The most changes one writeBack call takes in one vendor request (the pipeline's default otherwise). */
   readonly writeBatchSize?: number;
   /**
@@ -185,7 +198,7 @@ export interface CrmConnector {
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
   ensureSchema(spec: SchemaSpec): Promise<string[]>;
-  minimumCalls?(work: ApiWork): number;
+  minimumCalls?(work: ApiWork): MinimumCalls;
   /**
    * Rewrites external ids in place on the records that carry them (converted Leads keep theirs).
    * Returns the changes applied or found nothing to change; failures are per record, by `from`.

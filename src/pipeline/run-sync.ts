@@ -74,13 +74,13 @@ export function summarize(
     warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
     apiBudget: ctx.calls.lastBudgets(),
-    minimumApiCalls: minimumApiCalls(ctx),
+    ...minimumApiCalls(ctx),
     durationMs: Date.now() - extra.startedMs,
   };
 }
 
-/** What the vendors' page and batch sizes allow for this run's work, per vendor that says. */
-function minimumApiCalls(ctx: RunContext): Record<string, number> {
+/** What the vendors' page and batch sizes allow for this run's work, per vendor that says and per stream. */
+function minimumApiCalls(ctx: RunContext): Pick<SyncSummary, 'minimumApiCalls' | 'minimumApiCallsByStream'> {
   const t = ctx.tally;
   const work = {
     contacts: t.pulled.contacts,
@@ -90,12 +90,17 @@ function minimumApiCalls(ctx: RunContext): Record<string, number> {
     handedOff: t.handedOff,
     salesOutcomes: t.pulled.salesOutcomes,
   };
-  const out: Record<string, number> = {};
+  const minimumApiCalls: Record<string, number> = {};
+  const minimumApiCallsByStream: Record<string, number> = {};
   for (const c of [ctx.source, ctx.crm]) {
-    const min = c?.minimumCalls?.(work);
-    if (c && min !== undefined) out[c.vendor] = (out[c.vendor] ?? 0) + min;
+    const byStream = c?.minimumCalls?.(work);
+    if (!c || byStream === undefined) continue;
+    for (const [stream, n] of Object.entries(byStream)) {
+      minimumApiCalls[c.vendor] = (minimumApiCalls[c.vendor] ?? 0) + n;
+      minimumApiCallsByStream[`${c.vendor} ${stream}`] = n;
+    }
   }
-  return out;
+  return { minimumApiCalls, minimumApiCallsByStream };
 }
 
 export function runCounts(summary: SyncSummary): Record<string, unknown> {

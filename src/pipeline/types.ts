@@ -143,8 +143,10 @@ export interface SyncSummary {
   apiCalls: Record<string, number>;
   /** What each vendor last reported left of its daily API allowance (HubSpot private apps, Salesforce). */
   apiBudget: Record<string, { remaining: number; limit: number }>;
-  /** The fewest calls the work allowed, per vendor whose connector computes it. */
+  /** The fewest calls the work allowed, per vendor whose connector computes it (a true lower bound). */
   minimumApiCalls: Record<string, number>;
+  /** The same per vendor and stream, `"<vendor> <stream>"`: what each vendor's minimum is made of. */
+  minimumApiCallsByStream: Record<string, number>;
   durationMs: number;
   preview?: SyncPreview;
 }

@@ -137,6 +137,49 @@ export async function addWorkspace(
   };
 }
 
+/**
+ * A workspace syncing the Mautic sandbox (OAuth2) into the Salesforce sandbox on the default preset,
+ * one clock for the sandboxes and the pipeline.
+ */
+export async function startMauticWorld(store: Store, contacts: number, now: () => number): Promise<E2eWorld> {
+  const sandbox = await startSandboxServer({ port: 0, contacts, seed: 7, now, epoch: now() });
+  const registry = createRegistry(await builtinConnectors());
+  const m = sandbox.mautic.issueTokens();
+  const source = await store.connections.create({
+    vendor: 'mautic',
+    baseUrl: `${sandbox.url}/mautic`,
+    accountId: 'mautic.sandbox.example',
+    credentials: {
+      kind: 'oauth2',
+      accessToken: m.accessToken,
+      refreshToken: m.refreshToken,
+      expiresAt: new Date(now() + 365 * 86_400_000).toISOString(),
+      refreshedAt: new Date(now()).toISOString(),
+    },
+  });
+  const ws = await workspaceOnDefaultPreset(store, {
+    name: `e2e-mautic-${Math.random().toString(36).slice(2, 8)}`,
+    sourceVendor: 'mautic',
+    sourceConnectionId: source.id,
+    crmConnectionId: (await salesforceConnection(store, sandbox.salesforce.oauth.issueTokens())).id,
+  });
+  return {
+    sandbox,
+    registry,
+    workspaceId: ws.id,
+    sync: (extra = {}) =>
+      runSync({
+        store,
+        registry,
+        limiter: new MemoryRateLimiter(),
+        log: silentLogger,
+        workspace: ws.id,
+        now: () => new Date(now()),
+        ...extra,
+      }),
+  };
+}
+
 type Handoff = CrmConnector['handoff'];
 
 /** The same CRM definition with its handoff passed through `around` (fault injection). */

@@ -1,16 +1,40 @@
 /** Every row of every table of a store's schema, as text: what a database dump would hold. */
 import type { Store } from '../../src/store/index.ts';
 
-export async function dumpDatabase(store: Store): Promise<string> {
+async function storeTables(store: Store): Promise<string[]> {
   const { rows: tables } = await store.db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
   );
   // A dump that found no tables would pass every "not contained" check: refuse it.
   if (!tables.some((r) => r.table_name === 'contacts')) throw new Error('no store tables in this schema');
+  return tables.map((r) => r.table_name);
+}
+
+export async function dumpDatabase(store: Store): Promise<string> {
   const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const { rows } = await store.db.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`);
-    parts.push(...rows.map((r) => `${table_name}: ${r.row}`));
+  for (const table of await storeTables(store)) {
+    const { rows } = await store.db.query<{ row: string }>(`SELECT t::text AS row FROM "${table}" t`);
+    // One push per row: spreading a large table's rows into push() overflows the call stack.
+    for (const r of rows) parts.push(`${table}: ${r.row}`);
   }
   return parts.join('\n');
+}
+
+/**
+ * Which of `needles` some row of the store holds (case-insensitive), searched by the database: the
+ * dump's check for stores too large to load into memory on every call (the long simulated quarter).
+ */
+export async function foundInDatabase(store: Store, needles: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (needles.length === 0) return found;
+  const lowered = needles.map((n) => n.toLowerCase());
+  for (const table of await storeTables(store)) {
+    const { rows } = await store.db.query<{ needle: string }>(
+      `SELECT DISTINCT n AS needle FROM "${table}" t, unnest($1::text[]) AS n
+       WHERE strpos(lower(t::text), n) > 0`,
+      [lowered],
+    );
+    for (const r of rows) found.add(r.needle);
+  }
+  return found;
 }

@@ -33,6 +33,14 @@ const summary: SyncSummary = {
   ],
   apiCalls: { hubspot: 6, salesforce: 2 },
   minimumApiCalls: { hubspot: 5, salesforce: 2 },
+  minimumApiCallsByStream: {
+    'hubspot contacts': 1,
+    'hubspot engagement email': 2,
+    'hubspot write_back': 1,
+    'hubspot schema': 1,
+    'salesforce schema': 2,
+    'salesforce handoff': 0,
+  },
   apiBudget: { salesforce: { remaining: 14_990, limit: 15_000 } },
   durationMs: 1234,
 };
@@ -49,7 +57,8 @@ describe('when a sync ends', () => {
         '  handed off       1 (1 new CRM records)',
         '  errors           1 (1 quarantined)',
         '    write_back c2: INVALID_EMAIL bad email (try 5, quarantined)',
-        '  API calls        hubspot 6 (minimum 5), salesforce 2 (minimum 2; 14,990 of 15,000 left today)',
+        '  API calls        hubspot 6 (minimum 5 = contacts 1 + engagement email 2 + write_back 1 + schema 1), ' +
+          'salesforce 2 (minimum 2 = schema 2; 14,990 of 15,000 left today)',
         '',
       ].join('\n'),
     );

@@ -32,6 +32,54 @@ async function requalifyJobs(): Promise<Job[]> {
 const hubspotDelivery = (body: string, secret = HUBSPOT_SECRET, timestamp = Date.now()) =>
   deliverHubspot(h, body, secret, timestamp);
 
+describe('when HubSpot tells of property changes leadstage itself wrote back', () => {
+  // The documented payload fields (API-NOTES §1.8): a change made through an app's token carries
+  // changeSource INTEGRATION and that app's id as sourceId; appId is the app that subscribed (ours).
+  const change = (eventId: number, objectId: number, propertyName: string, source: object) => ({
+    eventId,
+    subscriptionId: 1,
+    portalId: 4242,
+    appId: 31337,
+    occurredAt: Date.now(),
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId,
+    propertyName,
+    propertyValue: 'x',
+    ...source,
+  });
+  const ours = { changeSource: 'INTEGRATION', sourceId: '31337' };
+
+  it('should enqueue no re-qualification for our own write-back, and still for everyone else', async () => {
+    const { ws } = await sourceWorkspace('acme', 'hubspot', '4242');
+    const body = JSON.stringify([
+      change(11, 101, 'leadstage_stage', ours),
+      change(12, 101, 'lifecyclestage', ours),
+      change(13, 102, 'jobtitle', { changeSource: 'CRM_UI', sourceId: 'userId:77' }),
+      // Another integration writing to the same portal is a change like any other.
+      change(14, 103, 'lifecyclestage', { changeSource: 'INTEGRATION', sourceId: '5150' }),
+      // A person's edit and our write on one contact in one delivery: the edit counts.
+      change(15, 104, 'leadstage_score_total', ours),
+      change(16, 104, 'email', { changeSource: 'CRM_UI', sourceId: 'userId:77' }),
+    ]);
+    expect((await hubspotDelivery(body)).status).toBe(200);
+    const jobs = await requalifyJobs();
+    const ids = jobs.flatMap((j) => (j.data as { workspaceId: string; contactIds: string[] }).contactIds);
+    expect(ids.sort()).toStrictEqual(['102', '103', '104']);
+    for (const j of jobs) expect((j.data as { workspaceId: string }).workspaceId).toBe(ws.id);
+  });
+
+  it('should answer a delivery of only our own writes without enqueuing anything', async () => {
+    await sourceWorkspace('acme', 'hubspot', '4242');
+    const body = JSON.stringify([
+      change(21, 101, 'leadstage_stage', ours),
+      change(22, 105, 'lifecyclestage', ours),
+    ]);
+    expect((await hubspotDelivery(body)).status).toBe(200);
+    expect(await requalifyJobs()).toStrictEqual([]);
+  });
+});
+
 describe('when HubSpot delivers a signed webhook', () => {
   it('should enqueue re-qualification for the workspace whose portal it names, and only that one', async () => {
     const { ws } = await sourceWorkspace('acme', 'hubspot', '4242');

@@ -34,7 +34,7 @@ import { seededRandom } from '../../connectors/sandbox-data.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import type { Store } from '../../src/store/index.ts';
 import { createSandboxWorkspace, issueSandboxTokens } from '../e2e/helpers.ts';
-import { dumpDatabase } from '../helpers/dump.ts';
+import { foundInDatabase } from '../helpers/dump.ts';
 
 const DAY = 86_400_000;
 const EXT = 'Leadstage_External_Id__c';
@@ -358,12 +358,15 @@ async function checkErasures(
   erased: Erased[],
   violations: string[],
 ): Promise<void> {
-  const dump = (await dumpDatabase(store)).toLowerCase();
+  const stored = await foundInDatabase(
+    store,
+    erased.map((e) => e.email),
+  );
   const live = (['Lead', 'Contact'] as const).flatMap((type) =>
     sandbox.salesforce.records(type).map((record) => ({ type, record })),
   );
   for (const e of erased) {
-    if (dump.includes(e.email.toLowerCase())) violations.push(`erased ${e.email} is in the store again`);
+    if (stored.has(e.email.toLowerCase())) violations.push(`erased ${e.email} is in the store again`);
     const { rows } = await store.db.query<{ id: string }>(
       'SELECT contact_id AS id FROM contacts WHERE workspace_id = $1 AND contact_id = ANY($2::text[])',
       [workspaceId, e.sourceIds],

@@ -4,6 +4,7 @@
  */
 import type { ConnectionView, JobView, WorkspaceView } from '../views.ts';
 
+import { runRow } from '../sync-health.ts';
 import { confirmForm, postForm } from './forms.ts';
 import { esc, type Notice, page, workspaceHref } from './layout.ts';
 
@@ -74,6 +75,14 @@ export function describeJob(j: JobView): string {
   return `${j.name} ${j.state}${progress}`;
 }
 
+/** Optional streams a run skipped after retries: the run succeeded, but some engagement is late. */
+function runWarnings(r: WorkspaceView['runs'][number]): string {
+  const warnings = runRow(r).warnings;
+  return warnings.length
+    ? `<ul class="warnings">${warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join('')}</ul>`
+    : '';
+}
+
 function workspaceSection(
   ws: WorkspaceView,
   svg: string | null,
@@ -85,7 +94,7 @@ function workspaceSection(
     ? `<table class="runs"><tr><th>started</th><th>kind</th><th>status</th><th>counts</th></tr>${ws.runs
         .map(
           (r) =>
-            `<tr><td>${esc(r.startedAt)}</td><td>${esc(r.kind)}</td><td class="${r.status === 'failed' ? 'bad' : r.status === 'succeeded' ? 'ok' : ''}">${esc(r.status)}${r.error ? `: ${esc(r.error)}` : ''}</td><td><code>${esc(JSON.stringify(r.counts))}</code></td></tr>`,
+            `<tr><td>${esc(r.startedAt)}</td><td>${esc(r.kind)}</td><td class="${r.status === 'failed' ? 'bad' : r.status === 'succeeded' ? 'ok' : ''}">${esc(r.status)}${r.error ? `: ${esc(r.error)}` : ''}${runWarnings(r)}</td><td><code>${esc(JSON.stringify(r.counts))}</code></td></tr>`,
         )
         .join('')}</table>`
     : '<p class="muted">no runs yet</p>';

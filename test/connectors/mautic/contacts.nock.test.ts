@@ -65,11 +65,11 @@ describe('when pulling contacts incrementally', () => {
     // the server's clock of the first page minus the overlap.
     expect(cursors).toStrictEqual([
       {
-        contactsSince: '2026-11-20T00:00:00.000Z',
-        contactsNextSince: '2026-11-26T11:29:00.000Z',
+        contactsSince: Date.parse('2026-11-20T00:00:00.000Z'),
+        contactsNextSince: Date.parse('2026-11-26T11:29:00.000Z'),
         contactsAfterId: 7,
       },
-      { contactsSince: '2026-11-26T11:29:00.000Z', contactsNextSince: null, contactsAfterId: 0 },
+      { contactsSince: Date.parse('2026-11-26T11:29:00.000Z'), contactsNextSince: null, contactsAfterId: 0 },
     ]);
     expect(counted).toStrictEqual({ 'GET /api/contacts': 2 });
   });
@@ -88,7 +88,7 @@ describe('when pulling contacts incrementally', () => {
     expect(totals).toStrictEqual([3, 3]);
   });
 
-  it('should resume a half-read window from its cursor and read everything when there is none', async () => {
+  it('should resume a half-read window from its cursor (dates as earlier cursors held them) and read everything when there is none', async () => {
     const uris: string[] = [];
     nock(BASE)
       .get((uri) => uri.startsWith('/api/contacts?'))
@@ -108,7 +108,7 @@ describe('when pulling contacts incrementally', () => {
     );
     expect(resumed.records).toStrictEqual([]);
     expect(resumed.last).toStrictEqual({
-      contactsSince: '2026-11-02T00:00:00.000Z',
+      contactsSince: Date.parse('2026-11-02T00:00:00.000Z'),
       contactsNextSince: null,
       contactsAfterId: 0,
     });
@@ -121,7 +121,7 @@ describe('when pulling contacts incrementally', () => {
     const full = await collect(connector.pullContacts(null));
     expect(parsePhpQuery(uris[1]!).where).toStrictEqual([{ col: 'id', expr: 'gt', val: '0' }]);
     expect(full.last).toStrictEqual({
-      contactsSince: '2026-11-26T11:25:00.000Z',
+      contactsSince: Date.parse('2026-11-26T11:25:00.000Z'),
       contactsNextSince: null,
       contactsAfterId: 0,
     });
@@ -136,7 +136,7 @@ describe('when pulling contacts incrementally', () => {
     const { records, last } = await collect(testDefinition.create(ctx).pullContacts(far));
     expect(records).toStrictEqual([]);
     expect(last).toStrictEqual({
-      contactsSince: '2026-11-26T11:30:00.000Z',
+      contactsSince: Date.parse('2026-11-26T11:30:00.000Z'),
       contactsNextSince: null,
       contactsAfterId: 0,
     });

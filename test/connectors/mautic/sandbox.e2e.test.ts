@@ -111,7 +111,7 @@ describe('when syncing incrementally', () => {
     const third = await collect(connector.pullContacts(second.last));
     expect(third.records).toStrictEqual([]);
     expect(third.last).toStrictEqual({
-      contactsSince: '2026-11-26T12:11:01.000Z',
+      contactsSince: Date.parse('2026-11-26T12:11:01.000Z'),
       contactsNextSince: null,
       contactsAfterId: 0,
     });
