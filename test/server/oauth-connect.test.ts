@@ -223,6 +223,23 @@ describe('when an admin connects Mautic', () => {
     expect(page).toContain(`${h.url}/webhooks/mautic/${view.source.id}`);
   });
 
+  it('should record on the connection that stages ride in the batch edit when the instance takes them', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    await connect(ws.id, 'mautic', { baseUrl: `${h.sandbox.url}/mautic` });
+    const attached = await h.ctx.store.workspaces.require(ws.id);
+    const connection = await h.ctx.store.connections.require(attached.sourceConnectionId!);
+    expect(connection.config.stageWrite).toBe('batch');
+  });
+
+  it('should keep the Stages API when the instance refuses a stage in the batch edit', async () => {
+    h.sandbox.mautic.features.stageInEdit = false;
+    const ws = await h.createWorkspace('acme', 'mautic');
+    await connect(ws.id, 'mautic', { baseUrl: `${h.sandbox.url}/mautic` });
+    const attached = await h.ctx.store.workspaces.require(ws.id);
+    const connection = await h.ctx.store.connections.require(attached.sourceConnectionId!);
+    expect(connection.config.stageWrite).toBe('stages_api');
+  });
+
   it('should ask for the base URL when the form lacks it', async () => {
     const ws = await h.createWorkspace('acme', 'mautic');
     const res = await h.admin(`/workspaces/${ws.id}/connect/mautic`, {
