@@ -23,3 +23,9 @@ export {
   type Severity,
   type StageRow,
 } from './doctor.ts';
+export {
+  mappingHistory,
+  restoreMappingsOf,
+  type MappingHistoryEntry,
+  type RestoredMapping,
+} from './history.ts';

@@ -19,6 +19,7 @@ import {
   checkWorkspace,
   effectiveMapping,
   effectiveMappings,
+  mappingHistory,
   MAX_MAPPING_BYTES,
   resetMapping,
   saveMapping,
@@ -279,6 +280,17 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       res.json({ mappings: effectiveMappings(ctx, ws) });
+    }),
+  );
+
+  /** Every saved mapping, newest first, with the model version in use when it was saved. */
+  router.get(
+    '/workspaces/:id/mapping-history',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const raw = req.query.vendor;
+      const vendor = raw === undefined ? undefined : vendorParam.parse(raw);
+      res.json({ history: await mappingHistory(ctx.store, ws, vendor) });
     }),
   );
 

@@ -83,7 +83,7 @@ ${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` 
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const vendor = vendorParam.parse(req.params.vendor);
     const body = z.object({ text: z.string() }).parse(req.body ?? {});
-    await saveMapping(ctx, ws, vendor, body.text);
+    await saveMapping(ctx, ws, vendor, body.text, 'web');
     ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
     res.redirect(303, `${workspaceHref(ws.id, 'mappings')}?saved=${encodeURIComponent(vendor)}`);
   });
@@ -91,7 +91,7 @@ ${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` 
   router.post('/workspaces/:id/mappings/:vendor/reset', async (req, res) => {
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const vendor = vendorParam.parse(req.params.vendor);
-    await resetMapping(ctx, ws, vendor);
+    await resetMapping(ctx, ws, vendor, 'web');
     res.redirect(303, `${workspaceHref(ws.id, 'mappings')}?reset=${encodeURIComponent(vendor)}`);
   });
 };
