@@ -28,6 +28,7 @@ import {
   type ScoredEvent,
 } from './conditions.ts';
 import { compileFastPath, type StageBox } from './fast-path.ts';
+import { WORDS, type Words } from './messages.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
 import { numberTest, round2 } from './values.ts';
@@ -62,22 +63,22 @@ function eventPoints(rule: Rule, count: number, weight: number, latestMs: number
   return rule.points * weight;
 }
 
-function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRule {
+function explainedRule(rule: Rule, named: ModelFile['conditions'], w: Words): ExplainedRule {
   const cap = capper(rule);
   if ('event' in rule.when) {
-    const matcher = compileEventMatcher(rule.when);
+    const matcher = compileEventMatcher(rule.when, w);
     const holds = numberTest(rule.when.count ?? { gte: 1 });
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
     // A count test gates the rule: the reason says which test held and on how many events, so a
     // "+10 for 3 page views" reads as such rather than as points for one page view.
-    const countText = rule.when.count ? numericPredicate(rule.when.count).text : undefined;
+    const countText = rule.when.count ? numericPredicate(rule.when.count, w).text : undefined;
     return {
       id: rule.id,
       dimension: rule.dimension,
       describe: (ctx) =>
         countText === undefined
           ? matcher.describe()
-          : `${matcher.describe()}, count ${countText} (has ${ctx ? matcher.matching(ctx).length : '?'})`,
+          : `${matcher.describe()}, ${w.count} ${countText} (${w.has(ctx ? String(matcher.matching(ctx).length) : '?')})`,
       score(ctx) {
         const events: ScoredEvent[] = matcher.matching(ctx);
         let weight = 0;
@@ -92,7 +93,7 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
       },
     };
   }
-  const condition = compileCondition(rule.when, named);
+  const condition = compileCondition(rule.when, named, undefined, w);
   const given = cap(rule.points);
   return {
     id: rule.id,
@@ -146,6 +147,8 @@ export function compileModelPaths(model: ModelFile): {
 } {
   const named = model.conditions;
   const dimensions = model.dimensions;
+  const locale = model.locale ?? 'en';
+  const w = WORDS[locale];
   const stages: StageInfo[] = model.stages.map((s, index) => ({
     key: s.key,
     label: s.label,
@@ -164,11 +167,14 @@ export function compileModelPaths(model: ModelFile): {
   const box: StageBox = { final: 0, recycled: false };
 
   // Explained path.
-  const rules = model.scoring.map((r) => explainedRule(r, named));
+  const rules = model.scoring.map((r) => explainedRule(r, named, w));
   const requirements: (CompiledCondition | undefined)[] = model.stages.map((s) =>
-    s.requires ? compileCondition(s.requires, named) : undefined,
+    s.requires ? compileCondition(s.requires, named, undefined, w) : undefined,
   );
-  const recycle = model.recycle.map((r) => ({ id: r.id, when: compileCondition(r.when, named) }));
+  const recycle = model.recycle.map((r) => ({
+    id: r.id,
+    when: compileCondition(r.when, named, undefined, w),
+  }));
 
   /**
    * The highest stage that holds, never below the current one unless recycled. The generated fast
@@ -221,7 +227,7 @@ export function compileModelPaths(model: ModelFile): {
         dimension: rule.dimension,
         points: p,
         count,
-        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.describe(ctx)}${count > 1 ? ` ×${count}` : ''}`,
+        text: `${p > 0 ? '+' : ''}${p} ${rule.dimension}${w.colon} ${rule.describe(ctx)}${count > 1 ? ` ×${count}` : ''}`,
       });
     }
     ctx.scores = totals(raw);
@@ -229,7 +235,7 @@ export function compileModelPaths(model: ModelFile): {
     if (contact.stage !== undefined && current === undefined) {
       reasons.push({
         code: 'unknown_stage',
-        text: `current stage "${contact.stage}" is not in this model; ignored`,
+        text: w.unknownStage(contact.stage),
       });
     }
     let recycledReason: Reason | undefined;
@@ -239,7 +245,7 @@ export function compileModelPaths(model: ModelFile): {
         code: 'recycled',
         rule: recycle[recycledBy]!.id,
         stage: back.key,
-        text: `recycled to ${back.label}: ${recycle[recycledBy]!.when.describe()}`,
+        text: `${w.recycledTo(back.label)}${w.colon} ${recycle[recycledBy]!.when.describe()}`,
       };
       reasons.push(recycledReason);
     } else if (current !== undefined && current > reached) {
@@ -247,7 +253,7 @@ export function compileModelPaths(model: ModelFile): {
       reasons.push({
         code: 'held',
         stage: held.key,
-        text: `stays ${held.label}: stages never move back without a recycle rule`,
+        text: w.stays(held.label),
       });
     }
     const stage = stages[final]!;
@@ -258,7 +264,7 @@ export function compileModelPaths(model: ModelFile): {
     for (const c of missing) reasons.push(checkReason('requirement_missing', next!.key, c));
     return {
       reasons,
-      summary: summarize(stage, met, next, missing, recycledReason),
+      summary: summarize(w, stage, met, next, missing, recycledReason),
       final,
       scores: ctx.scores,
     };
@@ -303,6 +309,8 @@ export function compileModelPaths(model: ModelFile): {
     compiled: {
       name: model.name,
       version,
+      locale,
+      currency: model.currency ?? 'USD',
       dimensions,
       stages,
       handoffStage,
@@ -388,14 +396,15 @@ function checkReason(code: 'requirement_met' | 'requirement_missing', stage: str
 }
 
 function summarize(
+  w: Words,
   stage: StageInfo,
   met: Check[],
   next: StageInfo | undefined,
   missing: Check[],
   recycled?: Reason,
 ): string {
-  const why = recycled ? recycled.text : met.length ? met.map((c) => c.text).join('; ') : 'entry stage';
+  const why = recycled ? recycled.text : met.length ? met.map((c) => c.text).join('; ') : w.entryStage;
   const ahead =
-    next && missing.length ? ` | ${next.label} needs ${missing.map((c) => c.text).join('; ')}` : '';
-  return `${stage.label}: ${why}${ahead}`;
+    next && missing.length ? ` | ${next.label} ${w.needs} ${missing.map((c) => c.text).join('; ')}` : '';
+  return `${stage.label}${w.colon} ${why}${ahead}`;
 }
