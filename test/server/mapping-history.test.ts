@@ -94,5 +94,10 @@ describe('when a model is rolled back', () => {
       ['workspace', b!.id, 'api'],
     ]);
     expect(await history('?vendor=salesforce')).toEqual([]);
+
+    // The console's mappings page lists the same history, newest first.
+    const html = await (await h.admin(`/workspaces/${ws.id}/mappings`)).text();
+    const ids = [...html.matchAll(/data-mapping-version="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(ids).toEqual(all.map((e) => e.id));
   });
 });
