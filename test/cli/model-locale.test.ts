@@ -3,21 +3,15 @@
  * and shows the forecast in euros, and the JSON API says which currency its amounts are in. The
  * expected lines are written by hand (an empty workspace: no contact, no deal, a deal size of 0).
  */
+import { readFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compileModelText } from '../../src/qualification/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { openTestStore, TEST_ENCRYPTION_KEY, type TestStore } from '../helpers/db.ts';
 
-const MODEL = `name: essai
-locale: fr
-currency: EUR
-dimensions: [fit]
-stages:
-  - key: lead
-  - key: customer
-    requires: { score: fit, gte: 50 }
-`;
+const MODEL = readFileSync('test/fixtures/models/french-euros.yaml', 'utf8');
 
 let db: TestStore;
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { type Harness, startHarness } from './harness.ts';
+import { type Harness, jsonRequest, startHarness, TWO_STAGE_MODEL } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -15,20 +15,8 @@ afterEach(async () => {
   await h.close();
 });
 
-const json = (method: string, body: unknown): RequestInit => ({
-  method,
-  body: JSON.stringify(body),
-  headers: { 'content-type': 'application/json' },
-});
-
-const MODEL_A = `name: history test
-dimensions: [fit]
-stages:
-  - key: lead
-  - key: mql
-    handoff: true
-    requires: { score: fit, gte: 40 }
-`;
+const json = jsonRequest;
+const MODEL_A = TWO_STAGE_MODEL;
 const MODEL_B = MODEL_A.replace('gte: 40', 'gte: 60');
 
 const mapping = (mql: string) => `contactProperties:

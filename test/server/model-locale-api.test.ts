@@ -2,6 +2,8 @@
  * The funnel door of the JSON API tells the model's language and currency (`locale: fr`,
  * `currency: EUR` in the model file), unless the request names another currency.
  */
+import { readFileSync } from 'node:fs';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { type Harness, startHarness } from './harness.ts';
@@ -14,15 +16,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const MODEL = `name: essai
-locale: fr
-currency: EUR
-dimensions: [fit]
-stages:
-  - key: lead
-  - key: customer
-    requires: { score: fit, gte: 50 }
-`;
+const MODEL = readFileSync('test/fixtures/models/french-euros.yaml', 'utf8');
 
 describe('when the model is French and budgets in euros', () => {
   it('should answer the funnel with the model locale and currency', async () => {
