@@ -15,6 +15,7 @@ export {
   type WorkspaceMapping,
 } from './workspace-mappings.ts';
 export {
+  checkCandidateModel,
   checkWorkspace,
   type CheckOptions,
   type CheckReport,

@@ -16,6 +16,7 @@ import {
 } from '../pipeline/index.ts';
 import { createWorkspace } from '../admin/workspaces.ts';
 import {
+  checkCandidateModel,
   checkWorkspace,
   effectiveMapping,
   effectiveMappings,
@@ -164,12 +165,17 @@ export function apiRouter(ctx: ServerContext): Router {
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
       }
       const saving = !unchanged && !body.dryRun;
+      // The doctor on the new model (offline), before or as it is saved.
+      const check = unchanged
+        ? null
+        : await checkCandidateModel({ store: ctx.store, registry: ctx.registry, log: ctx.log }, ws, saved);
       res.json({
         saved: saving,
         unchanged,
         model: { ref: saved.ref, version: saved.version },
         warnings,
         preview,
+        check,
         // What the new model may have fixed: POST .../errors/release with the step and code.
         ...(saving ? { quarantined: await releaseOffers(ctx.store, ws) } : {}),
       });
