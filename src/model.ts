@@ -168,6 +168,10 @@ export interface CompiledModel {
   readonly name: string;
   /** Content hash of the normalised model: changes whenever scoring or stages change. */
   readonly version: string;
+  /** The language of labels, reasons and explanations (`locale:` in the model file). @default 'en' */
+  readonly locale?: 'en' | 'fr';
+  /** ISO 4217 code forecasts are shown in (`currency:` in the model file). @default 'USD' */
+  readonly currency?: string;
   /** Score dimensions, without `total` (which always exists). */
   readonly dimensions: readonly string[];
   readonly stages: readonly StageInfo[];

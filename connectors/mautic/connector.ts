@@ -3,6 +3,7 @@
  */
 import type {
   ApiWork,
+  ConnectionProbe,
   ConnectorContext,
   Cursor,
   MinimumCalls,
@@ -21,6 +22,7 @@ import { fateOfDeleted, fetchContactsByIds, pullContacts } from './contacts-stre
 import { loadMauticMapping, parseMauticMapping, type MauticMapping } from './mapping-file.ts';
 import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
+import { probeStageWrite } from './probe.ts';
 import { MauticSchema, reasonFieldLength, stageNameFor, wantedFields } from './schema.ts';
 import { MAUTIC_BATCH_LIMIT, writeBackChanges, type ReasonLength } from './write-back.ts';
 import { readPages } from '../../src/pipeline/minimum-calls.ts';
@@ -116,6 +118,11 @@ export class MauticSourceConnector implements SourceConnector {
   }
 
   private stageName = (key: string): string => this.stageNames.get(key) ?? stageNameFor(this.mapping, key);
+
+  /** Whether stages can ride in the batch edit (recorded on the connection as `stageWrite`). */
+  probe(): Promise<ConnectionProbe> {
+    return probeStageWrite(this.client);
+  }
 
   async writeBack(changes: StageChange[]): Promise<WriteResult> {
     if (changes.length === 0) return { ok: [], failed: [] };

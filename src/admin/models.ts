@@ -6,6 +6,7 @@
 import { structuredPatch } from 'diff';
 
 import { ValidationError } from '../errors.ts';
+import { restoreMappingsOf, type RestoredMapping } from '../mappings/history.ts';
 import type { CompiledModel } from '../model.ts';
 import { loadEngine } from '../pipeline/engine.ts';
 import { previewModelChange } from '../pipeline/preview.ts';
@@ -94,6 +95,8 @@ export async function previewModelText(
 
 export interface SaveOutcome {
   saved: boolean;
+  /** A rollback: each vendor mapping it brought back with the model (empty otherwise). */
+  mappings?: RestoredMapping[];
   unchanged: boolean;
   model: { ref: string; version: string };
   /** Quarantined causes the new model may have fixed, each with the command that releases them. */
@@ -139,12 +142,15 @@ export async function rollbackModel(
   comment?: string,
 ): Promise<SaveOutcome> {
   const v = await requireVersion(store, ws, id);
-  return saveModel(store, ws, {
+  const outcome = await saveModel(store, ws, {
     text: v.text,
     ref: v.ref,
     comment: comment?.trim() || `rollback to version ${id}${v.comment ? ` (${v.comment})` : ''}`,
     actor,
   });
+  // After the model, so the restored mappings are linked to the version the rollback saved.
+  const mappings = await restoreMappingsOf(store, ws, v.id, actor);
+  return { ...outcome, mappings };
 }
 
 export interface DiffLine {

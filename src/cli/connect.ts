@@ -1,21 +1,28 @@
 /**
- * `leadstage connect hubspot|mautic --workspace W`: connects a vendor from a terminal with a
- * credential the admin pastes (HubSpot private-app token, Mautic basic auth), stored sealed and
- * attached as the web app's OAuth callback does (src/connections/attach.ts); `--base-url` points a
- * connection at a sandbox or a self-hosted instance, and connecting the same account again
- * re-points it. The doctor then runs against the new connection. Secrets are read from the
- * environment or standard input, never from the command line (shell history, `ps`).
+ * `leadstage connect hubspot|mautic|salesforce --workspace W`: connects a vendor from a terminal,
+ * with a credential the admin pastes (HubSpot private-app token, Mautic basic auth) or through
+ * OAuth (`--oauth` for HubSpot and Mautic, always for Salesforce: connect-oauth.ts). Credentials
+ * are stored sealed and attached as the web app's callback does (src/connections/attach.ts);
+ * `--base-url` points a connection at a sandbox or a self-hosted instance, and connecting the same
+ * account again re-points it. The on-connect probe (shared with the web app) and the doctor then
+ * run against the new connection. Secrets are read from the environment or standard input, never
+ * from the command line (shell history, `ps`), and never printed.
  */
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
 import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
+import { parseEnv } from '../config/env.ts';
 import { attachConnection, type Grant } from '../connections/attach.ts';
+import { probeConnection } from '../connections/probe.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { checkWorkspace } from '../mappings/index.ts';
-import { defaultRegistry } from '../pipeline/registry.ts';
+import { ApiCallTally } from '../pipeline/api-calls.ts';
+import { defaultRegistry, type ConnectorRegistry } from '../pipeline/registry.ts';
+import { isConnectableVendor, roleOf } from '../server/vendors.ts';
 
+import { oauthGrant } from './connect-oauth.ts';
 import { formatCheck, withStore } from './workspace.ts';
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -25,6 +32,17 @@ interface Options {
   baseUrl?: string;
   account?: string;
   username?: string;
+  oauth?: boolean;
+  port: string;
+  timeout: string;
+}
+
+function positiveInt(value: string, flag: string, max: number, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
 }
 
 async function secret(envName: string, what: string): Promise<string> {
@@ -40,7 +58,17 @@ async function secret(envName: string, what: string): Promise<string> {
   return value;
 }
 
-async function grantFor(vendor: string, o: Options): Promise<Grant> {
+async function grantFor(vendor: string, o: Options, registry: ConnectorRegistry): Promise<Grant> {
+  if (isConnectableVendor(vendor) && (o.oauth || vendor === 'salesforce')) {
+    const def = roleOf(vendor) === 'crm' ? registry.crmConnector(vendor) : registry.sourceConnector(vendor);
+    return oauthGrant(vendor, def.oauth, parseEnv(), {
+      baseUrl: o.baseUrl,
+      port: positiveInt(o.port, '--port', 65_535, 0),
+      timeoutMs: positiveInt(o.timeout, '--timeout', 3600) * 1000,
+      scopes: def.scopes,
+      print: out,
+    });
+  }
   if (vendor === 'hubspot') {
     if (!o.account || !/^\d{1,20}$/.test(o.account)) {
       throw new ConfigError('--account must be the HubSpot account (Hub) id, a number');
@@ -72,23 +100,23 @@ async function grantFor(vendor: string, o: Options): Promise<Grant> {
       },
     };
   }
-  throw new ConfigError(
-    `${vendor} connects through OAuth: use the web app's Connect button (not yet from the terminal)`,
-  );
+  throw new ConfigError(`unknown vendor "${vendor}": connect hubspot, mautic or salesforce`);
 }
 
 export function registerConnectCommand(program: Command): void {
   program
     .command('connect <vendor>')
     .description(
-      'Connect hubspot (private-app token from HUBSPOT_PRIVATE_APP_TOKEN or stdin) or mautic (basic auth, password from MAUTIC_PASSWORD or stdin)',
+      'Connect hubspot (private-app token from HUBSPOT_PRIVATE_APP_TOKEN or stdin, or --oauth), mautic (basic auth, password from MAUTIC_PASSWORD or stdin, or --oauth) or salesforce (OAuth)',
     )
     .requiredOption('--workspace <name>', 'workspace name or id')
     .option('--base-url <url>', 'API base URL: a sandbox, a self-hosted Mautic (required for Mautic)')
     .option('--account <id>', 'HubSpot: the account (Hub) id')
     .option('--username <name>', 'Mautic: the API user')
+    .option('--oauth', 'HubSpot, Mautic: sign in through OAuth in a browser (Salesforce always does)')
+    .option('--port <n>', 'OAuth: the local port the browser comes back to (0: any free port)', '53682')
+    .option('--timeout <seconds>', 'OAuth: how long to wait for the browser', '300')
     .action(async (vendor: string, o: Options) => {
-      const grant = await grantFor(vendor, o);
       const registry = await registerBuiltinConnectors(defaultRegistry);
       await withStore(async (store) => {
         const ws = await store.workspaces.require(o.workspace);
@@ -98,6 +126,7 @@ export function registerConnectCommand(program: Command): void {
             `workspace "${ws.name}" uses ${ws.sourceVendor} and ${ws.crmVendor ?? 'no CRM'}, not ${vendor}`,
           );
         }
+        const grant = await grantFor(vendor, o, registry);
         const { workspace, connectionId, previousConnectionId } = await attachConnection(
           store,
           ws,
@@ -112,8 +141,16 @@ export function registerConnectCommand(program: Command): void {
             `  it replaces connection ${previousConnectionId}, kept: delete its credentials in ${vendor} if unused`,
           );
         }
+        const log = createLogger('silent');
+        const probe = await probeConnection(
+          { store, registry, log, calls: new ApiCallTally() },
+          workspace,
+          role,
+        );
+        for (const note of probe?.notes ?? []) out(`  ${vendor}: ${note}`);
+        if (probe?.error) out(`  ${vendor}: could not probe the account: ${probe.error}`);
         // The doctor checks the token works (it asks the vendor for its field list) and the mappings.
-        const report = await checkWorkspace({ store, registry, log: createLogger('silent') }, workspace);
+        const report = await checkWorkspace({ store, registry, log }, workspace);
         for (const line of formatCheck(report)) out(line);
         if (!report.ok) process.exitCode = 1;
       });

@@ -62,14 +62,15 @@ export function registerFunnelCommand(program: Command): void {
       ]);
       const store = await openStoreFromEnv(parseEnv());
       try {
-        const { report, modelName, workspaceName } = await loadFunnel(store, opts.workspace, options);
+        const { report, modelName, workspaceName, format } = await loadFunnel(store, opts.workspace, options);
+        const title =
+          format.locale === 'fr'
+            ? `Entonnoir de ${workspaceName} (${modelName}${since ? `, depuis le ${opts.since}` : ''})`
+            : `Funnel of ${workspaceName} (${modelName}${since ? `, since ${opts.since}` : ''})`;
         process.stdout.write(
           opts.json
-            ? JSON.stringify(report, null, 2) + '\n'
-            : renderFunnelText(
-                report,
-                `Funnel of ${workspaceName} (${modelName}${since ? `, since ${opts.since}` : ''})`,
-              ) + '\n',
+            ? JSON.stringify({ ...report, currency: format.currency }, null, 2) + '\n'
+            : renderFunnelText(report, title, 32, format) + '\n',
         );
       } finally {
         await store.close();

@@ -10,6 +10,7 @@ import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
 import { ConfigError } from '../errors.ts';
 import {
   effectiveMapping,
+  mappingHistory,
   resetMapping,
   saveMapping,
   setMappingEntry,
@@ -19,7 +20,7 @@ import {
 import { defaultRegistry } from '../pipeline/registry.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
-import { withStore } from './workspace.ts';
+import { cliActor, withStore } from './workspace.ts';
 
 interface Options {
   workspace: string;
@@ -106,7 +107,7 @@ export function registerMappingCommands(program: Command): void {
         } catch (err) {
           throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
-        const m = await saveMapping(deps, ws, vendor, text);
+        const m = await saveMapping(deps, ws, vendor, text, cliActor());
         out(`saved the ${m.vendor} mapping of ${ws.name}: the next sync uses it`);
       }),
     );
@@ -117,8 +118,32 @@ export function registerMappingCommands(program: Command): void {
     )
     .action((path: string, value: string, o: Options) =>
       withMappings(o, async (deps, ws, vendor) => {
-        await setMappingEntry(deps, ws, vendor, path, value);
+        await setMappingEntry(deps, ws, vendor, path, value, cliActor());
         out(`set ${path} in the ${vendor} mapping of ${ws.name}: the next sync uses it`);
+      }),
+    );
+
+  mapping
+    .command('history')
+    .description('List the saved mappings, newest first, each with the model version in use when saved')
+    .requiredOption('--workspace <name>', 'workspace name or id')
+    .option('--vendor <vendor>', 'one vendor only (default: every vendor of the workspace)')
+    .option('--json', 'print JSON')
+    .action((o: Partial<Options> & { workspace: string; json?: boolean }) =>
+      withStore(async (store) => {
+        const ws = await store.workspaces.require(o.workspace);
+        const entries = await mappingHistory(store, ws, o.vendor);
+        if (o.json) out(JSON.stringify(entries, null, 2));
+        else if (entries.length === 0) out(`${ws.name} has saved no mapping: vendor defaults apply`);
+        else {
+          for (const e of entries) {
+            const what = e.kind === 'workspace' ? 'saved' : 'reset to the default';
+            const model = e.modelVersionId === null ? 'model ?' : `model version ${e.modelVersionId}`;
+            out(
+              `${String(e.id).padStart(5)}  ${e.savedAt}  ${e.vendor.padEnd(10)} ${what} with ${model}  ${e.actor}`,
+            );
+          }
+        }
       }),
     );
 
@@ -126,7 +151,7 @@ export function registerMappingCommands(program: Command): void {
     .description("Drop the workspace's own mapping: the vendor default applies again")
     .action((o: Options) =>
       withMappings(o, async (deps, ws, vendor) => {
-        await resetMapping(deps, ws, vendor);
+        await resetMapping(deps, ws, vendor, cliActor());
         out(`${ws.name} uses the ${vendor} default mapping again (mappings/${vendor}.yaml)`);
       }),
     );

@@ -81,6 +81,13 @@ export function registerModelCommands(program: Command): void {
         }
         const outcome = await rollbackModel(store, ws, v.id, cliActor(), opts.comment);
         out(`saved ${outcome.model.version}: the next sync re-qualifies every contact`);
+        for (const m of outcome.mappings ?? []) {
+          out(
+            m.to === 'default'
+              ? `  the ${m.vendor} mapping is the vendor default again, as with version ${v.id}`
+              : `  the ${m.vendor} mapping in use with version ${v.id} is back (mapping history ${m.fromMappingVersion})`,
+          );
+        }
       }),
     );
 

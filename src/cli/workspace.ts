@@ -341,6 +341,21 @@ export function registerWorkspaceCommands(program: Command): void {
         }
         out(`if ${current.name} switches to ${saved.ref} @ ${saved.version}:`);
         for (const line of formatPreview(await previewModelChange(store, current, model))) out(line);
+        // The doctor on the new model first: a fact nothing supplies means a stage nobody reaches.
+        const [{ checkCandidateModel }, { registerBuiltinConnectors }, { createLogger }] = await Promise.all([
+          import('../mappings/index.ts'),
+          import('../../connectors/builtin.ts'),
+          import('../log.ts'),
+        ]);
+        const registry = await registerBuiltinConnectors(defaultRegistry);
+        const check = await checkCandidateModel(
+          { store, registry, log: createLogger('silent') },
+          current,
+          saved,
+        );
+        for (const f of check.findings.filter((x) => x.severity !== 'info')) {
+          out(`doctor: ${f.severity.toUpperCase()} ${f.code} ${f.subject}: ${f.message}`);
+        }
         if (opts.dryRun) {
           out('not saved (--dry-run)');
           return;

@@ -118,8 +118,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await printSlaAndAccounts(o, workspaceId, third);
     o.out();
 
-    const { report, modelName } = await loadFunnel(o.store, workspaceId);
-    o.out(renderFunnelText(report, `Funnel of the ${DEMO_WORKSPACE} workspace (${modelName})`));
+    const { report, modelName, format } = await loadFunnel(o.store, workspaceId);
+    o.out(renderFunnelText(report, `Funnel of the ${DEMO_WORKSPACE} workspace (${modelName})`, 32, format));
     o.out();
 
     printApiCalls(o, first, second);

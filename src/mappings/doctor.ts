@@ -378,3 +378,15 @@ async function connectionFindings(
   }
   return true;
 }
+
+/**
+ * The doctor on a model before it is saved: the workspace's mappings and connections checked
+ * against `model` instead of the one in use, offline (the vendors are not asked).
+ */
+export function checkCandidateModel(
+  deps: ConnectorDeps | Omit<ConnectorDeps, 'calls'>,
+  ws: Workspace,
+  model: Workspace['model'],
+): Promise<CheckReport> {
+  return checkWorkspace(deps, { ...ws, model }, { live: false });
+}

@@ -15,6 +15,7 @@ export {
   type WorkspaceMapping,
 } from './workspace-mappings.ts';
 export {
+  checkCandidateModel,
   checkWorkspace,
   type CheckOptions,
   type CheckReport,
@@ -23,3 +24,9 @@ export {
   type Severity,
   type StageRow,
 } from './doctor.ts';
+export {
+  mappingHistory,
+  restoreMappingsOf,
+  type MappingHistoryEntry,
+  type RestoredMapping,
+} from './history.ts';

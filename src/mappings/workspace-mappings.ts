@@ -149,11 +149,14 @@ export async function saveMapping(
   ws: Workspace,
   vendor: string,
   text: string,
+  actor = 'api',
   now: Date = new Date(),
 ): Promise<WorkspaceMapping> {
   validateMapping(deps, ws, vendor, text);
-  const mappings = { ...ws.mappings, [vendor]: { text, savedAt: now.toISOString() } };
-  const updated = await deps.store.workspaces.update(ws.id, { mappings });
+  const updated = await deps.store.workspaces.setMapping(ws.id, vendor, text, {
+    actor,
+    savedAt: now.toISOString(),
+  });
   return effectiveMapping(deps, updated, vendor);
 }
 
@@ -162,10 +165,13 @@ export async function resetMapping(
   deps: MappingDeps,
   ws: Workspace,
   vendor: string,
+  actor = 'api',
 ): Promise<WorkspaceMapping> {
   roleOf(ws, vendor);
-  const { [vendor]: _dropped, ...rest } = ws.mappings;
-  const updated = await deps.store.workspaces.update(ws.id, { mappings: rest });
+  const updated = await deps.store.workspaces.setMapping(ws.id, vendor, null, {
+    actor,
+    savedAt: new Date().toISOString(),
+  });
   return effectiveMapping(deps, updated, vendor);
 }
 
@@ -183,6 +189,7 @@ export async function setMappingEntry(
   vendor: string,
   path: string,
   valueText: string,
+  actor = 'api',
 ): Promise<WorkspaceMapping> {
   const parts = path.split('.');
   if (parts.length === 0 || parts.length > 8 || !parts.every((p) => PATH_PART.test(p))) {
@@ -199,5 +206,5 @@ export async function setMappingEntry(
   const doc = parseDocument(effectiveMapping(deps, ws, vendor).text);
   if (!isMap(doc.contents)) throw new ValidationError(`the ${vendor} mapping is not a YAML mapping`);
   doc.setIn(parts, doc.createNode(value, { flow: typeof value === 'object' && value !== null }));
-  return saveMapping(deps, ws, vendor, doc.toString());
+  return saveMapping(deps, ws, vendor, doc.toString(), actor);
 }

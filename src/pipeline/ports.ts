@@ -169,6 +169,16 @@ export interface SourceConnector {
   fateOfDeleted?(ids: string[]): Promise<Map<string, string | null>>;
   /** The contact property / field names the vendor account has (the doctor checks mapped facts). */
   fieldNames?(): Promise<string[]>;
+  /** What this vendor account can do, asked on connect and kept in the connection's config. */
+  probe?(): Promise<ConnectionProbe>;
+}
+
+/** A connector's findings about an account on connect. */
+export interface ConnectionProbe {
+  /** Merged into the connection's `config` (the connector reads it back on every run). */
+  config: Record<string, unknown>;
+  /** What was found, in words, for the admin. */
+  notes: string[];
 }
 
 export interface HandoffOptions {

@@ -28,6 +28,7 @@ import {
   type ScoredEvent,
 } from './conditions.ts';
 import { compileFastPath, type StageBox } from './fast-path.ts';
+import { WORDS, type Words } from './messages.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
 import { numberTest, round2 } from './values.ts';
@@ -65,10 +66,10 @@ function eventPoints(rule: Rule, count: number, weight: number, latestMs: number
   return rule.points * weight;
 }
 
-function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRule {
+function explainedRule(rule: Rule, named: ModelFile['conditions'], w: Words): ExplainedRule {
   const cap = capper(rule);
   if ('event' in rule.when) {
-    const matcher = compileEventMatcher(rule.when);
+    const matcher = compileEventMatcher(rule.when, w);
     const holds = numberTest(rule.when.count ?? { gte: 1 });
     const halfLifeMs = rule.decay ? rule.decay.halfLifeDays * DAY_MS : 0;
     // A count test gates the rule: the reason says which test held and on how many events, so a
@@ -78,7 +79,7 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
       id: rule.id,
       dimension: rule.dimension,
       text: counted
-        ? `${matcher.describe()}, count ${numericPredicate(rule.when.count!).text}`
+        ? `${matcher.describe()}, ${w.count} ${numericPredicate(rule.when.count!, w).text}`
         : matcher.describe(),
       counted,
       score(ctx) {
@@ -96,7 +97,7 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
       },
     };
   }
-  const condition = compileCondition(rule.when, named);
+  const condition = compileCondition(rule.when, named, undefined, w);
   const given = cap(rule.points);
   return {
     id: rule.id,
@@ -109,9 +110,9 @@ function explainedRule(rule: Rule, named: ModelFile['conditions']): ExplainedRul
 }
 
 /** A points reason's text: `+10 fit: jobtitle contains "vp"`, `+6 behavior: page_view ×3`. */
-function pointsText(rule: ExplainedRule, p: number, count: number, matched: number): string {
-  const has = rule.counted ? ` (has ${matched})` : '';
-  return `${p > 0 ? '+' : ''}${p} ${rule.dimension}: ${rule.text}${has}${count > 1 ? ` ×${count}` : ''}`;
+function pointsText(rule: ExplainedRule, p: number, count: number, matched: number, w: Words): string {
+  const has = rule.counted ? ` (${w.has(String(matched))})` : '';
+  return `${p > 0 ? '+' : ''}${p} ${rule.dimension}${w.colon} ${rule.text}${has}${count > 1 ? ` ×${count}` : ''}`;
 }
 
 export function modelVersion(model: ModelFile): string {
@@ -158,6 +159,8 @@ export function compileModelPaths(model: ModelFile): {
 } {
   const named = model.conditions;
   const dimensions = model.dimensions;
+  const locale = model.locale ?? 'en';
+  const w = WORDS[locale];
   const stages: StageInfo[] = model.stages.map((s, index) => ({
     key: s.key,
     label: s.label,
@@ -176,11 +179,14 @@ export function compileModelPaths(model: ModelFile): {
   const box: StageBox = { final: 0, recycled: false };
 
   // Explained path.
-  const rules = model.scoring.map((r) => explainedRule(r, named));
+  const rules = model.scoring.map((r) => explainedRule(r, named, w));
   const requirements: (CompiledCondition | undefined)[] = model.stages.map((s) =>
-    s.requires ? compileCondition(s.requires, named) : undefined,
+    s.requires ? compileCondition(s.requires, named, undefined, w) : undefined,
   );
-  const recycle = model.recycle.map((r) => ({ id: r.id, when: compileCondition(r.when, named) }));
+  const recycle = model.recycle.map((r) => ({
+    id: r.id,
+    when: compileCondition(r.when, named, undefined, w),
+  }));
 
   /**
    * The highest stage that holds, never below the current one unless recycled. The generated fast
@@ -234,7 +240,7 @@ export function compileModelPaths(model: ModelFile): {
     if (contact.stage !== undefined && current === undefined) {
       sink.add({
         code: 'unknown_stage',
-        text: `current stage "${contact.stage}" is not in this model; ignored`,
+        text: w.unknownStage(contact.stage),
       });
     }
     let recycledReason: Reason | undefined;
@@ -244,7 +250,7 @@ export function compileModelPaths(model: ModelFile): {
         code: 'recycled',
         rule: recycle[recycledBy]!.id,
         stage: back.key,
-        text: `recycled to ${back.label}: ${recycle[recycledBy]!.when.describe()}`,
+        text: `${w.recycledTo(back.label)}${w.colon} ${recycle[recycledBy]!.when.describe()}`,
       };
       sink.add(recycledReason);
     } else if (current !== undefined && current > reached) {
@@ -252,7 +258,7 @@ export function compileModelPaths(model: ModelFile): {
       sink.add({
         code: 'held',
         stage: held.key,
-        text: `stays ${held.label}: stages never move back without a recycle rule`,
+        text: w.stays(held.label),
       });
     }
     const stage = stages[final]!;
@@ -268,17 +274,17 @@ export function compileModelPaths(model: ModelFile): {
     contact: ContactInput,
     nowMs: number,
   ): Explanation & { final: number; scores: Record<string, number> } {
-    const sink = new ReasonList(rules);
+    const sink = new ReasonList(rules, w);
     const e = explainInto(contact, nowMs, sink);
     return {
       reasons: sink.reasons,
-      summary: summarize(e.stage, e.met, e.next, e.missing, e.recycledReason),
+      summary: summarize(w, e.stage, e.met, e.next, e.missing, e.recycledReason),
       final: e.final,
       scores: e.scores,
     };
   }
 
-  const jsonRules = rules.map(jsonParts);
+  const jsonRules = rules.map((r) => jsonParts(r, w));
   function reasonsJson(contact: ContactInput, now: Date): string {
     const sink = new ReasonJson(jsonRules);
     explainInto(contact, now.getTime(), sink);
@@ -324,6 +330,8 @@ export function compileModelPaths(model: ModelFile): {
     compiled: {
       name: model.name,
       version,
+      locale,
+      currency: model.currency ?? 'USD',
       dimensions,
       stages,
       handoffStage,
@@ -410,8 +418,10 @@ interface ReasonSink {
 class ReasonList implements ReasonSink {
   readonly reasons: Reason[] = [];
   private readonly rules: ExplainedRule[];
-  constructor(rules: ExplainedRule[]) {
+  private readonly w: Words;
+  constructor(rules: ExplainedRule[], w: Words) {
     this.rules = rules;
+    this.w = w;
   }
   points(r: number, points: number, count: number, matched: number): void {
     const rule = this.rules[r]!;
@@ -421,7 +431,7 @@ class ReasonList implements ReasonSink {
       dimension: rule.dimension,
       points,
       count,
-      text: pointsText(rule, points, count, matched),
+      text: pointsText(rule, points, count, matched, this.w),
     });
   }
   check(code: CheckCode, stage: string, c: Check): void {
@@ -442,7 +452,8 @@ interface RuleJson {
   head: string;
   /** ` fit: jobtitle contains \"vp\"`, escaped, without quotes. */
   words: string;
-  counted: boolean;
+  /** A count rule's ` (has N)`, escaped, N the events that matched; undefined for other rules. */
+  has: ((matched: number) => string) | undefined;
 }
 
 const escaped = (s: string) => JSON.stringify(s).slice(1, -1);
@@ -454,11 +465,11 @@ const quote = (s: string) => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"
 /** A number as JSON.stringify writes it. */
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
 
-function jsonParts(rule: ExplainedRule): RuleJson {
+function jsonParts(rule: ExplainedRule, w: Words): RuleJson {
   return {
     head: `{"code":"points","rule":${JSON.stringify(rule.id)},"dimension":${JSON.stringify(rule.dimension)},"points":`,
-    words: escaped(` ${rule.dimension}: ${rule.text}`),
-    counted: rule.counted,
+    words: escaped(` ${rule.dimension}${w.colon} ${rule.text}`),
+    has: rule.counted ? (matched) => escaped(` (${w.has(String(matched))})`) : undefined,
   };
 }
 
@@ -480,7 +491,7 @@ class ReasonJson implements ReasonSink {
     const rule = this.rules[r]!;
     this.next(
       `${rule.head}${jsonNumber(points)},"count":${jsonNumber(count)},"text":"${points > 0 ? '+' : ''}${points}${rule.words}${
-        rule.counted ? ` (has ${matched})` : ''
+        rule.has ? rule.has(matched) : ''
       }${count > 1 ? ` ×${count}` : ''}"}`,
     );
   }
@@ -515,14 +526,15 @@ function checkReason(code: CheckCode, stage: string, c: Check): Reason {
 }
 
 function summarize(
+  w: Words,
   stage: StageInfo,
   met: Check[],
   next: StageInfo | undefined,
   missing: Check[],
   recycled?: Reason,
 ): string {
-  const why = recycled ? recycled.text : met.length ? met.map((c) => c.text).join('; ') : 'entry stage';
+  const why = recycled ? recycled.text : met.length ? met.map((c) => c.text).join('; ') : w.entryStage;
   const ahead =
-    next && missing.length ? ` | ${next.label} needs ${missing.map((c) => c.text).join('; ')}` : '';
-  return `${stage.label}: ${why}${ahead}`;
+    next && missing.length ? ` | ${next.label} ${w.needs} ${missing.map((c) => c.text).join('; ')}` : '';
+  return `${stage.label}${w.colon} ${why}${ahead}`;
 }

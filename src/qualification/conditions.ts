@@ -4,6 +4,7 @@
  */
 import type { Properties, PropertyValue } from '../model.ts';
 import type { Condition, NumericTest, ValueTest } from './schema.ts';
+import { WORDS, type Words } from './messages.ts';
 import { regexTest } from './regex.ts';
 import { DAY_MS } from './time.ts';
 import {
@@ -66,7 +67,10 @@ const OP_WORDS: Record<string, string> = {
   lte: '≤',
 };
 
-export function valuePredicate(test: ValueTest): { predicate: ValuePredicate; text: string } {
+export function valuePredicate(
+  test: ValueTest,
+  w: Words = WORDS.en,
+): { predicate: ValuePredicate; text: string } {
   const parts: ValuePredicate[] = [];
   const words: string[] = [];
   const add = (p: ValuePredicate, w: string) => {
@@ -79,58 +83,64 @@ export function valuePredicate(test: ValueTest): { predicate: ValuePredicate; te
     add((v) => !eq(v), `≠ ${fmt(test.notEquals)}`);
   }
   if (test.in) {
-    add(oneOfTest(test.in), `in [${test.in.map(fmt).join(', ')}]`);
+    add(oneOfTest(test.in), `${w.in} [${test.in.map(fmt).join(', ')}]`);
   }
   if (test.notIn) {
     const oneOf = oneOfTest(test.notIn);
-    add((v) => !oneOf(v), `not in [${test.notIn.map(fmt).join(', ')}]`);
+    add((v) => !oneOf(v), `${w.notIn} [${test.notIn.map(fmt).join(', ')}]`);
   }
   if (test.contains !== undefined) {
-    add(textTest(escapeRegExp(test.contains)), `contains ${fmt(test.contains)}`);
+    add(textTest(escapeRegExp(test.contains)), `${w.contains} ${fmt(test.contains)}`);
   }
   if (test.startsWith !== undefined) {
-    add(textTest(`^\\s*${escapeRegExp(test.startsWith)}`), `starts with ${fmt(test.startsWith)}`);
+    add(textTest(`^\\s*${escapeRegExp(test.startsWith)}`), `${w.startsWith} ${fmt(test.startsWith)}`);
   }
   if (test.endsWith !== undefined) {
-    add(textTest(`${escapeRegExp(test.endsWith)}\\s*$`), `ends with ${fmt(test.endsWith)}`);
+    add(textTest(`${escapeRegExp(test.endsWith)}\\s*$`), `${w.endsWith} ${fmt(test.endsWith)}`);
   }
   if (test.matches !== undefined) {
-    add(regexTest(test.matches), `matches /${test.matches}/`);
+    add(regexTest(test.matches), `${w.matches} /${test.matches}/`);
   }
   if (test.exists !== undefined) {
     const want = test.exists;
-    add((v) => isMissing(v) !== want, want ? 'is set' : 'is empty');
+    add((v) => isMissing(v) !== want, want ? w.isSet : w.isEmpty);
   }
   for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
     const bound = test[op];
     if (bound !== undefined) add(orderingTest(op, bound), `${OP_WORDS[op]} ${bound}`);
   }
   const predicate: ValuePredicate = parts.length === 1 ? parts[0]! : (v) => parts.every((p) => p(v));
-  return { predicate, text: words.join(' and ') };
+  return { predicate, text: words.join(` ${w.and} `) };
 }
 
 function fmt(v: Scalar): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-export function numericPredicate(test: NumericTest): { predicate: (n: number) => boolean; text: string } {
+export function numericPredicate(
+  test: NumericTest,
+  w: Words = WORDS.en,
+): { predicate: (n: number) => boolean; text: string } {
   const words = (['equals', 'gt', 'gte', 'lt', 'lte'] as const)
     .filter((op) => test[op] !== undefined)
     .map((op) => `${OP_WORDS[op]} ${test[op]}`);
-  return { predicate: numberTest(test), text: words.join(' and ') };
+  return { predicate: numberTest(test), text: words.join(` ${w.and} `) };
 }
 
-export function compileEventMatcher(c: Extract<Condition, { event: unknown }>): CompiledEventMatcher {
+export function compileEventMatcher(
+  c: Extract<Condition, { event: unknown }>,
+  w: Words = WORDS.en,
+): CompiledEventMatcher {
   const types = Array.isArray(c.event) ? c.event : [c.event];
   const where = Object.entries(c.where ?? {}).map(([prop, t]) => {
-    const { predicate, text } = valuePredicate(t);
+    const { predicate, text } = valuePredicate(t, w);
     return { prop, predicate, text: `${prop} ${text}` };
   });
   const windowMs = c.withinDays !== undefined ? c.withinDays * DAY_MS : undefined;
   const text = [
-    types.join(' or '),
-    where.length ? `where ${where.map((w) => w.text).join(' and ')}` : '',
-    c.withinDays !== undefined ? `in the last ${c.withinDays} days` : '',
+    types.join(` ${w.or} `),
+    where.length ? `${w.where} ${where.map((x) => x.text).join(` ${w.and} `)}` : '',
+    c.withinDays !== undefined ? w.inLastDays(c.withinDays) : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -163,10 +173,11 @@ export function compileCondition(
   c: Condition,
   named: Record<string, Condition>,
   cache = new Map<string, CompiledCondition>(),
+  w: Words = WORDS.en,
 ): CompiledCondition {
   if ('property' in c) {
     const { property } = c;
-    const { predicate, text } = valuePredicate(c);
+    const { predicate, text } = valuePredicate(c, w);
     const describe = () => `${property} ${text}`;
     return {
       test: (ctx) => predicate(ctx.properties[property]),
@@ -176,7 +187,8 @@ export function compileCondition(
         return [
           {
             met: predicate(have),
-            text: `${describe()} (has ${formatValue(have)})`,
+            // formatValue's own "nothing" test, so English reads exactly as before.
+            text: `${describe()} (${w.has(have === undefined || have === null || have === '' ? w.nothing : formatValue(have))})`,
             have: have ?? null,
             need: text,
           },
@@ -185,9 +197,9 @@ export function compileCondition(
     };
   }
   if ('event' in c) {
-    const matcher = compileEventMatcher(c);
-    const count = numericPredicate(c.count ?? { gte: 1 });
-    const describe = () => `${matcher.describe()} ${c.count ? `count ${count.text}` : 'at least once'}`;
+    const matcher = compileEventMatcher(c, w);
+    const count = numericPredicate(c.count ?? { gte: 1 }, w);
+    const describe = () => `${matcher.describe()} ${c.count ? `${w.count} ${count.text}` : w.atLeastOnce}`;
     return {
       test: (ctx) => count.predicate(matcher.matching(ctx).length),
       describe,
@@ -196,7 +208,7 @@ export function compileCondition(
         return [
           {
             met: count.predicate(n),
-            text: `${describe()} (has ${n})`,
+            text: `${describe()} (${w.has(String(n))})`,
             have: n,
             need: c.count ? count.text : '≥ 1',
           },
@@ -206,43 +218,49 @@ export function compileCondition(
   }
   if ('score' in c) {
     const { score } = c;
-    const { predicate, text } = numericPredicate(c);
-    const describe = () => `${score} score ${text}`;
+    const { predicate, text } = numericPredicate(c, w);
+    const describe = () => `${w.score(score)} ${text}`;
     return {
       test: (ctx) => predicate(ctx.scores[score] ?? 0),
       describe,
       explain: (ctx) => {
         const have = ctx.scores[score] ?? 0;
         return [
-          { met: predicate(have), text: `${describe()} (has ${have})`, have, need: text, dimension: score },
+          {
+            met: predicate(have),
+            text: `${describe()} (${w.has(String(have))})`,
+            have,
+            need: text,
+            dimension: score,
+          },
         ];
       },
     };
   }
   if ('account' in c) {
     const { account } = c;
-    const { predicate, text } = numericPredicate(c);
-    const describe = () => `account ${account} ${text}`;
+    const { predicate, text } = numericPredicate(c, w);
+    const describe = () => `${w.account(account)} ${text}`;
     return {
       test: (ctx) => predicate(ctx.account[account] ?? 0),
       describe,
       explain: (ctx) => {
         const have = ctx.account[account] ?? 0;
-        return [{ met: predicate(have), text: `${describe()} (has ${have})`, have, need: text }];
+        return [{ met: predicate(have), text: `${describe()} (${w.has(String(have))})`, have, need: text }];
       },
     };
   }
   if ('all' in c) {
-    const parts = c.all.map((x) => compileCondition(x, named, cache));
+    const parts = c.all.map((x) => compileCondition(x, named, cache, w));
     return {
       test: (ctx) => parts.every((p) => p.test(ctx)),
-      describe: () => parts.map((p) => p.describe()).join(' and '),
+      describe: () => parts.map((p) => p.describe()).join(` ${w.and} `),
       explain: (ctx) => parts.flatMap((p) => p.explain(ctx)),
     };
   }
   if ('any' in c) {
-    const parts = c.any.map((x) => compileCondition(x, named, cache));
-    const describe = () => `one of: ${parts.map((p) => p.describe()).join('; ')}`;
+    const parts = c.any.map((x) => compileCondition(x, named, cache, w));
+    const describe = () => `${w.oneOf} ${parts.map((p) => p.describe()).join('; ')}`;
     return {
       test: (ctx) => parts.some((p) => p.test(ctx)),
       describe,
@@ -255,8 +273,8 @@ export function compileCondition(
     };
   }
   if ('not' in c) {
-    const inner = compileCondition(c.not, named, cache);
-    const describe = () => `not (${inner.describe()})`;
+    const inner = compileCondition(c.not, named, cache, w);
+    const describe = () => `${w.not} (${inner.describe()})`;
     return {
       test: (ctx) => !inner.test(ctx),
       describe,
@@ -266,7 +284,7 @@ export function compileCondition(
   const name = c.is;
   const hit = cache.get(name);
   if (hit) return hit;
-  const target = compileCondition(named[name]!, named, cache);
+  const target = compileCondition(named[name]!, named, cache, w);
   const compiled: CompiledCondition = {
     test: target.test,
     describe: () => name.replace(/_/g, ' '),

@@ -15,6 +15,7 @@ import {
 } from '../model.ts';
 import { clockMinutes, isTimeZone } from '../sla/business-hours.ts';
 import { LIMITS } from './limits.ts';
+import { defaultLabel } from './messages.ts';
 import { regexProblem } from './regex.ts';
 import { modelWarnings } from './warnings.ts';
 
@@ -440,6 +441,7 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
     return r.success ? (r.data as z.infer<(typeof topSchema.shape)[K]>) : undefined;
   };
   const dimensions = field('dimensions');
+  const locale = field('locale');
   const rawStages = Array.isArray(obj.stages) ? (obj.stages as unknown[]).slice(0, LIMITS.stages) : [];
   const rawScoring = field('scoring') ?? [];
   const rawRecycle = field('recycle') ?? [];
@@ -489,7 +491,7 @@ export function parseModelFile(raw: unknown): ParsedModelFile {
     if (!r.success) return undefined;
     return {
       key: r.data.key,
-      label: r.data.label ?? titleCase(r.data.key),
+      label: r.data.label ?? defaultLabel(r.data.key, locale),
       ...(r.data.description !== undefined ? { description: r.data.description } : {}),
       owner: r.data.owner ?? ('marketing' as const),
       handoff: r.data.handoff ?? false,
@@ -724,10 +726,6 @@ function onCompanyFields(c: Condition): boolean {
 
 function unknownStage(key: string, keys: string[]): string {
   return `unknown stage "${key}"; the model's stages are ${keys.join(', ')}`;
-}
-
-function titleCase(key: string): string {
-  return key.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 interface References {

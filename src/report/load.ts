@@ -3,6 +3,7 @@ import { workspaceModel } from '../pipeline/engine.ts';
 import { SALES_FACTS } from '../model.ts';
 import type { Store } from '../store/index.ts';
 import { buildFunnel, type FunnelInput, type FunnelReport } from './funnel.ts';
+import type { FunnelFormat } from './render-text.ts';
 import { toNumber } from '../qualification/values.ts';
 
 export type FunnelOptions = Pick<
@@ -17,7 +18,13 @@ export async function loadFunnel(
   workspace: string,
   options: FunnelOptions = {},
   now = new Date(),
-): Promise<{ report: FunnelReport; modelName: string; workspaceName: string }> {
+): Promise<{
+  report: FunnelReport;
+  modelName: string;
+  workspaceName: string;
+  /** How the model wants it shown: its language and currency. */
+  format: FunnelFormat;
+}> {
   const ws = await store.workspaces.require(workspace);
   const model = await workspaceModel(ws);
   const history = await store.decisions.stays(ws.id);
@@ -51,5 +58,6 @@ export async function loadFunnel(
     ownerMoments,
     ...options,
   });
-  return { report, modelName: model.name, workspaceName: ws.name };
+  const format = { locale: model.locale ?? 'en', currency: model.currency ?? 'USD' } as const;
+  return { report, modelName: model.name, workspaceName: ws.name, format };
 }

@@ -16,9 +16,11 @@ import {
 } from '../pipeline/index.ts';
 import { createWorkspace } from '../admin/workspaces.ts';
 import {
+  checkCandidateModel,
   checkWorkspace,
   effectiveMapping,
   effectiveMappings,
+  mappingHistory,
   MAX_MAPPING_BYTES,
   resetMapping,
   saveMapping,
@@ -163,12 +165,17 @@ export function apiRouter(ctx: ServerContext): Router {
         ctx.log.info('workspace model changed', { workspace: ws.name, version: saved.version });
       }
       const saving = !unchanged && !body.dryRun;
+      // The doctor on the new model (offline), before or as it is saved.
+      const check = unchanged
+        ? null
+        : await checkCandidateModel({ store: ctx.store, registry: ctx.registry, log: ctx.log }, ws, saved);
       res.json({
         saved: saving,
         unchanged,
         model: { ref: saved.ref, version: saved.version },
         warnings,
         preview,
+        check,
         // What the new model may have fixed: POST .../errors/release with the step and code.
         ...(saving ? { quarantined: await releaseOffers(ctx.store, ws) } : {}),
       });
@@ -279,6 +286,17 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       res.json({ mappings: effectiveMappings(ctx, ws) });
+    }),
+  );
+
+  /** Every saved mapping, newest first, with the model version in use when it was saved. */
+  router.get(
+    '/workspaces/:id/mapping-history',
+    handle(async (req, res) => {
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      const raw = req.query.vendor;
+      const vendor = raw === undefined ? undefined : vendorParam.parse(raw);
+      res.json({ history: await mappingHistory(ctx.store, ws, vendor) });
     }),
   );
 

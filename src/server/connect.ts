@@ -11,6 +11,9 @@ import { createPkcePair } from '../../connectors/salesforce/index.ts';
 import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { attachConnection } from '../connections/attach.ts';
+import { authorizeUrl } from '../connections/authorize.ts';
+import { probeConnection, type ProbeOutcome } from '../connections/probe.ts';
+import { ApiCallTally } from '../pipeline/api-calls.ts';
 import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import type { RetireConnection } from '../admin/workspaces.ts';
@@ -72,15 +75,11 @@ export async function startConnect(
     baseUrl,
     ...(pkce ? { codeVerifier: pkce.verifier } : {}),
   });
-  const url = new URL(
-    definition(ctx, vendor).oauth.authorizeUrl(app, {
-      state,
-      baseUrl,
-      ...(pkce ? { codeChallenge: pkce.challenge } : {}),
-    }),
-  );
-  if (pkce) url.searchParams.set('code_challenge_method', 'S256');
-  return url.toString();
+  return authorizeUrl(definition(ctx, vendor).oauth, app, {
+    state,
+    baseUrl,
+    codeChallenge: pkce?.challenge,
+  });
 }
 
 export interface ConnectOutcome {
@@ -88,6 +87,8 @@ export interface ConnectOutcome {
   vendor: ConnectableVendor;
   connectionId: string;
   schema: SchemaCheck;
+  /** What the on-connect probe found (Mautic: the stage write mode), null when the vendor has none. */
+  probe: ProbeOutcome | null;
   /** The workspace had another account in this role: it was retired like a disconnect. */
   replaced?: Retirement;
 }
@@ -130,9 +131,20 @@ export async function completeConnect(
   const replaced = previousConnectionId
     ? await retire(ctx, attached, vendor, previousConnectionId)
     : undefined;
+  const probe = await probeConnection(
+    {
+      store: ctx.store,
+      registry: ctx.registry,
+      log: ctx.log,
+      calls: new ApiCallTally(),
+      limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
+    },
+    attached,
+    roleOf(vendor),
+  );
   const schema = await checkSchema(ctx, attached, vendor, connectionId);
   const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
-  return { workspace, vendor, connectionId, schema, ...(replaced ? { replaced } : {}) };
+  return { workspace, vendor, connectionId, schema, probe, ...(replaced ? { replaced } : {}) };
 }
 
 /** Runs the connector's ensureSchema with the model's stages and dimensions; never throws. */

@@ -31,6 +31,7 @@ import {
 
 import { requireWorkspace } from './api.ts';
 import { retireThrough } from './connect.ts';
+import { checkCandidateModel } from '../mappings/index.ts';
 import type { ServerContext } from './context.ts';
 import { jsonRoute } from './http-errors.ts';
 
@@ -176,7 +177,15 @@ export function consoleApiRouter(ctx: ServerContext): Router {
         .strict()
         .parse(req.body ?? {});
       const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
-      res.json(await previewModelText(ctx.store, await workspace(req), body.yaml, { signal }));
+      const ws = await workspace(req);
+      const preview = await previewModelText(ctx.store, ws, body.yaml, { signal });
+      // The doctor on the edited model (offline), shown before it is saved.
+      const check = await checkCandidateModel(
+        { store: ctx.store, registry: ctx.registry, log: ctx.log },
+        ws,
+        { text: body.yaml, ref: 'model.yaml', version: preview.version },
+      );
+      res.json({ ...preview, check });
     }),
   );
 

@@ -23,7 +23,7 @@ export const funnelQuerySchema = z
     monthlyLeads: amount.optional(),
     budget: amount.optional(),
     costPerLead: amount.optional(),
-    /** ISO 4217 code, for display only: amounts are in the CRM's currency. */
+    /** ISO 4217 code, for display only: amounts are in the CRM's currency. @default the model's */
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be a three-letter currency code such as EUR')
@@ -113,8 +113,14 @@ export function observeApiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await workspace(req);
       const q = parseFunnelQuery(req.query);
-      const { report, modelName } = await loadFunnel(ctx.store, ws.id, funnelOptions(q));
-      res.json({ model: modelName, currency: q.currency ?? null, funnel: report });
+      const { report, modelName, format } = await loadFunnel(ctx.store, ws.id, funnelOptions(q));
+      // The model's currency unless the request names another (display only, as for the console).
+      res.json({
+        model: modelName,
+        locale: format.locale,
+        currency: q.currency ?? format.currency,
+        funnel: report,
+      });
     }),
   );
 

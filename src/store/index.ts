@@ -19,6 +19,7 @@ import { LinkRepo } from './links.ts';
 import { MergeRepo } from './merges.ts';
 import { OwnershipRepo } from './ownership.ts';
 import { migrate, type Migration } from './migrate.ts';
+import { MappingVersionRepo } from './mapping-versions.ts';
 import { ModelVersionRepo } from './model-versions.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
@@ -44,6 +45,7 @@ export interface Repos {
   audit: AuditRepo;
   ownership: OwnershipRepo;
   modelVersions: ModelVersionRepo;
+  mappingVersions: MappingVersionRepo;
   sla: SlaRepo;
   accounts: AccountRepo;
 }
@@ -99,6 +101,7 @@ export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics 
     audit: new AuditRepo(db),
     ownership: new OwnershipRepo(db),
     modelVersions: new ModelVersionRepo(db),
+    mappingVersions: new MappingVersionRepo(db),
     sla: new SlaRepo(db),
     accounts: new AccountRepo(db),
   };
@@ -168,6 +171,7 @@ export type { Db } from './db.ts';
 export { migrate, schemaVersion, loadMigrations, type Migration } from './migrate.ts';
 export type { Connection, ConnectionStatus, NewConnection } from './connections.ts';
 export type { ModelNote, ModelVersion } from './model-versions.ts';
+export type { MappingVersion } from './mapping-versions.ts';
 export type { ContactPageOptions, InsertedEvents, StoredContact } from './contacts.ts';
 export type { CursorOwner } from './cursors.ts';
 export type {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ValidationError } from '../errors.ts';
 
 import type { Db } from './db.ts';
+import { appendMappingVersion } from './mapping-versions.ts';
 import { appendModelVersion, type ModelNote } from './model-versions.ts';
 import { iso, json } from './rows.ts';
 
@@ -161,6 +162,30 @@ export class WorkspaceRepo {
         model.version,
       ]);
       await appendModelVersion(tx, id, model, note);
+      return updated;
+    });
+  }
+
+  /**
+   * Saves the workspace's own mapping for `vendor` (null: back to the vendor default) and appends
+   * it to the mapping history, linked to the current model version, in one transaction.
+   */
+  async setMapping(
+    id: string,
+    vendor: string,
+    text: string | null,
+    note: { actor: string; savedAt: string },
+  ): Promise<Workspace> {
+    return this.db.transaction(async (tx) => {
+      const updated =
+        text === null
+          ? await updateReturning(tx, 'mappings = mappings - $2', [id, vendor])
+          : await updateReturning(tx, 'mappings = jsonb_set(mappings, ARRAY[$2::text], $3::jsonb)', [
+              id,
+              vendor,
+              json({ text, savedAt: note.savedAt }),
+            ]);
+      await appendMappingVersion(tx, id, vendor, text, note.actor);
       return updated;
     });
   }

@@ -108,6 +108,18 @@ describe('leadstage mapping and workspace check', () => {
 
       const reset = await cli(['mapping', 'reset', '--workspace', 'acme']);
       expect(reset.stdout).toContain('acme uses the hubspot default mapping again');
+
+      // Two sets and a reset, newest first, each with the one model version the workspace has.
+      const history = await cli(['mapping', 'history', '--workspace', 'acme', '--json']);
+      const entries = JSON.parse(history.stdout) as { vendor: string; kind: string; actor: string }[];
+      expect(entries.map((e) => [e.vendor, e.kind, e.actor.startsWith('cli:')])).toEqual([
+        ['hubspot', 'default', true],
+        ['hubspot', 'workspace', true],
+        ['hubspot', 'workspace', true],
+      ]);
+      const [only] = await db.store.modelVersions.list((await db.store.workspaces.require('acme')).id);
+      const text = await cli(['mapping', 'history', '--workspace', 'acme']);
+      expect(text.stdout).toContain(`hubspot    reset to the default with model version ${only!.id}`);
     },
   );
 });

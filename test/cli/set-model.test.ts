@@ -60,6 +60,8 @@ describe('workspace set-model without a terminal', () => {
       const r = await runCli(['workspace', 'set-model', 'acme', 'preset:three-stage'], { env });
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('if acme switches to preset:three-stage');
+      // The doctor ran on the new model before asking: nothing is connected in this store.
+      expect(r.stdout).toMatch(/^doctor: BLOCKING not_connected vendor:/m);
       expect(r.stderr).toBe(
         'leadstage: not saved: no terminal to confirm on; pass --yes to save from a script\n',
       );

@@ -12,7 +12,13 @@ export interface CliResult {
 /** Runs the real `leadstage` binary in a child process, as an admin would. */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    cwd?: string;
+    /** Sees standard output as it comes, for commands that wait for something the test does. */
+    onStdout?: (chunk: string) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -25,5 +31,8 @@ export function runCli(
       },
     );
     if (options.input !== undefined) child.stdin!.end(options.input);
+    if (options.onStdout) {
+      child.stdout!.on('data', (chunk: Buffer | string) => options.onStdout!(String(chunk)));
+    }
   });
 }

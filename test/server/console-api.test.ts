@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { schedulerId } from '../../jobs/schedulers.ts';
 
-import { type Harness, location, startHarness } from './harness.ts';
+import { type Harness, jsonRequest, location, startHarness, TWO_STAGE_MODEL } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -17,21 +17,10 @@ afterEach(async () => {
   await h.close();
 });
 
-const json = (method: string, body: unknown) => ({
-  method,
-  body: JSON.stringify(body),
-  headers: { 'content-type': 'application/json' },
-});
+const json = jsonRequest;
 
 // Two stages, MQL at 40 points of fit; the edit below raises it to 60.
-const MODEL_A = `name: console test
-dimensions: [fit]
-stages:
-  - key: lead
-  - key: mql
-    handoff: true
-    requires: { score: fit, gte: 40 }
-`;
+const MODEL_A = TWO_STAGE_MODEL;
 const MODEL_B = MODEL_A.replace('gte: 40', 'gte: 60');
 
 describe('the model check door', () => {

@@ -103,6 +103,21 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
 }
 
 /** Follows one redirect hop: the Location of a 3xx answer, resolved against the request URL. */
+/** A JSON request body for `h.admin`. */
+export function jsonRequest(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+}
+
+/** Two stages, MQL at 40 points of fit: a model small enough to save, edit and roll back. */
+export const TWO_STAGE_MODEL = `name: console test
+dimensions: [fit]
+stages:
+  - key: lead
+  - key: mql
+    handoff: true
+    requires: { score: fit, gte: 40 }
+`;
+
 export function location(res: Response, base: string): string {
   const value = res.headers.get('location');
   if (!value) throw new Error(`expected a redirect, got ${res.status}`);

@@ -104,6 +104,32 @@ describe('workspace mappings in the JSON API', () => {
 });
 
 describe('the doctor in the JSON API', () => {
+  it('runs on a model before it is saved: the dry run names the fact the new model reads and nothing supplies', async () => {
+    await h.createWorkspace('acme', 'hubspot');
+    const yaml = readFileSync('test/fixtures/models/broken-for-doctor.yaml', 'utf8');
+    const res = await h.admin('/api/workspaces/acme/model', send('PUT', { model: { yaml }, dryRun: true }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      saved: boolean;
+      check: { findings: { severity: string; code: string; subject: string }[] };
+    };
+    expect(body.saved).toBe(false);
+    // The same findings as the check of the saved model below: golf_handicap gates sql.
+    expect(body.check.findings.map((f) => `${f.severity} ${f.code} ${f.subject}`)).toContain(
+      'blocking fact_unmapped fact:golf_handicap',
+    );
+    const ws = await h.ctx.store.workspaces.require('acme');
+    expect(ws.model.text).not.toBe(yaml);
+
+    // The console's model editor preview carries the same check.
+    const preview = await h.admin(`/api/workspaces/${ws.id}/model/preview`, send('POST', { yaml }));
+    expect(preview.status).toBe(200);
+    const shown = (await preview.json()) as { check: { findings: { code: string; subject: string }[] } };
+    expect(shown.check.findings.map((f) => `${f.code} ${f.subject}`)).toContain(
+      'fact_unmapped fact:golf_handicap',
+    );
+  });
+
   it('names the unmapped stage, the fact and event nothing supplies, and the missing connections', async () => {
     const ws = await h.createWorkspace('broken', 'hubspot');
     const text = readFileSync('test/fixtures/models/broken-for-doctor.yaml', 'utf8');

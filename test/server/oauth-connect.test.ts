@@ -223,6 +223,21 @@ describe('when an admin connects Mautic', () => {
     expect(page).toContain(`${h.url}/webhooks/mautic/${view.source.id}`);
   });
 
+  it.each([
+    { takes: true, mode: 'batch' },
+    { takes: false, mode: 'stages_api' },
+  ])(
+    'should record the stage write on the connection (instance takes a stage in the batch edit: $takes)',
+    async ({ takes, mode }) => {
+      h.sandbox.mautic.features.stageInEdit = takes;
+      const ws = await h.createWorkspace('acme', 'mautic');
+      await connect(ws.id, 'mautic', { baseUrl: `${h.sandbox.url}/mautic` });
+      const attached = await h.ctx.store.workspaces.require(ws.id);
+      const connection = await h.ctx.store.connections.require(attached.sourceConnectionId!);
+      expect(connection.config.stageWrite).toBe(mode);
+    },
+  );
+
   it('should ask for the base URL when the form lacks it', async () => {
     const ws = await h.createWorkspace('acme', 'mautic');
     const res = await h.admin(`/workspaces/${ws.id}/connect/mautic`, {

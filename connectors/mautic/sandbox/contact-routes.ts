@@ -139,7 +139,7 @@ function formErrorMessage(errors: FieldErrors): string {
  * contacts, statusCodes and errors keyed by request index.
  * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/ApiBundle/Controller/FetchCommonApiController.php
  */
-export function batchEditContacts({ state, now }: RouteDeps): Handler {
+export function batchEditContacts({ state, now, stageInEdit }: RouteDeps): Handler {
   return (req, res) => {
     const s = state();
     const body: unknown = req.body;
@@ -160,7 +160,10 @@ export function batchEditContacts({ state, now }: RouteDeps): Handler {
         return;
       }
       const next = { ...c.fields };
-      const fieldErrors = applyFields(s, next, params);
+      const fieldErrors =
+        params.stage !== undefined && !stageInEdit()
+          ? { stage: ['This form should not contain extra fields.'] }
+          : applyFields(s, next, params);
       if (fieldErrors) {
         errors.push([
           index,

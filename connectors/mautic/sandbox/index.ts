@@ -33,6 +33,8 @@ export interface FaultRule {
 export interface MauticSandbox extends VendorSandbox {
   readonly vendor: 'mautic';
   settings: AuthSettings;
+  /** Whether contact edits take the `stage` parameter (see RouteDeps.stageInEdit). @default true */
+  features: { stageInEdit: boolean };
   /** Creates a contact now (dateModified stays null, as in Mautic); returns its id. */
   addContact(fields: Record<string, FieldValue>): number;
   /** Changes fields and bumps dateModified to now. */
@@ -88,7 +90,13 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
   const count = (key: string) => {
     calls[key] = (calls[key] ?? 0) + 1;
   };
-  const deps: RouteDeps = { state: () => state, now, timeZone: options.timeZone ?? 'UTC' };
+  const features = { stageInEdit: true };
+  const deps: RouteDeps = {
+    state: () => state,
+    now,
+    timeZone: options.timeZone ?? 'UTC',
+    stageInEdit: () => features.stageInEdit,
+  };
 
   const router = express.Router();
   router.use((_req, res, next) => {
@@ -172,6 +180,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
     vendor: 'mautic',
     router,
     settings,
+    features,
     stats: (): SandboxStats => ({ calls: { ...calls }, rateLimited }),
     reset() {
       state = SandboxState.seeded(options.seed, options.contacts, options.epoch ?? now());

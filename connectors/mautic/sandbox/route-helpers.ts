@@ -17,6 +17,12 @@ export interface RouteDeps {
   now: () => number;
   /** The instance's `default_timezone` (Mautic's own default is UTC: CoreBundle/Config/config.php). */
   timeZone: string;
+  /**
+   * Whether a contact edit takes the `stage` parameter (Mautic 5's LeadApiController does). When
+   * false, the stage is refused as an extra form field, as an instance whose contact form lacks it
+   * would answer: a GUESS at that shape (the form's "extra fields" message), not seen on a real one.
+   */
+  stageInEdit: () => boolean;
 }
 
 export function int(v: PhpValue | undefined, fallback: number): number {

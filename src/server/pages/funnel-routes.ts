@@ -14,9 +14,13 @@ export const registerFunnelRoutes: PageRoutes = (router, ctx) => {
   router.get('/workspaces/:id/funnel', async (req, res) => {
     const { ws, layout } = await workspacePage(ctx, String(req.params.id), 'funnel');
     const q = parseFunnelQuery(req.query);
-    const { report } = await loadFunnel(ctx.store, ws.id, funnelOptions(q));
+    const { report, format } = await loadFunnel(ctx.store, ws.id, funnelOptions(q));
+    // Amounts in the model's currency unless the form names another.
+    const shown = { ...q, currency: q.currency ?? format.currency };
     res
       .type('html')
-      .send(page(`Funnel · ${ws.name}`, renderFunnelPage(ws.id, report, renderFunnelSvg(report), q), layout));
+      .send(
+        page(`Funnel · ${ws.name}`, renderFunnelPage(ws.id, report, renderFunnelSvg(report), shown), layout),
+      );
   });
 };

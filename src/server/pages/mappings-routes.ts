@@ -7,8 +7,10 @@ import { z } from 'zod';
 
 import {
   type Finding,
+  type MappingHistoryEntry,
   checkWorkspace,
   effectiveMappings,
+  mappingHistory,
   resetMapping,
   saveMapping,
 } from '../../mappings/index.ts';
@@ -26,6 +28,17 @@ const vendorParam = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'is not a vendor
 function finding(f: Finding): string {
   const cls = f.severity === 'blocking' ? 'bad' : f.severity === 'warning' ? 'warn' : 'muted';
   return `<li class="finding ${cls}" data-code="${esc(f.code)}"><strong>${esc(f.severity)}</strong> ${esc(f.message)}<br><span class="muted">${esc(f.fix)}</span></li>`;
+}
+
+/** The mapping history (src/mappings/history.ts), newest first: what a model rollback restores from. */
+function historyCard(entries: MappingHistoryEntry[]): string {
+  const rows = entries
+    .map(
+      (e) =>
+        `<tr data-mapping-version="${e.id}"><td>${e.id}</td><td>${esc(label(e.vendor))}</td><td>${e.kind === 'workspace' ? 'saved' : 'reset to the default'}</td><td>${e.modelVersionId ?? '—'}</td><td>${esc(e.actor)}</td><td>${esc(e.savedAt)}</td></tr>`,
+    )
+    .join('');
+  return `<section class="card mapping-history"><h2>History</h2><p class="muted">Each saved mapping with the model version in use; rolling the model back restores the mapping that went with it.</p>${rows ? `<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Vendor</th><th scope="col">Change</th><th scope="col">Model version</th><th scope="col">By</th><th scope="col">When</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="muted">No mapping saved yet: the vendor defaults apply.</p>'}</section>`;
 }
 
 const STYLE = `<style>.mapping-grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
@@ -75,7 +88,7 @@ ${m.origin === 'workspace' ? confirmForm(`${action}/reset`, csrf, { label: 'Rese
       .join('');
     const body = `<section class="card"><h1>Mappings of ${esc(ws.name)}</h1>
 <p class="${report.ok ? 'ok' : 'bad'}" data-doctor="${report.ok ? 'ok' : 'blocking'}">${report.ok ? 'The doctor finds nothing blocking.' : 'The doctor finds blocking problems: see below.'} <span class="muted">Checked ${live ? 'against the connected vendors' : 'offline'}; <a href="${esc(workspaceHref(ws.id, 'mappings', live ? '' : '?live=1'))}">${live ? 'check offline' : 'check against the vendors'}</a>.</span></p>
-${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` : ''}</section>${sections}${STYLE}`;
+${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` : ''}</section>${sections}${historyCard(await mappingHistory(ctx.store, ws))}${STYLE}`;
     res.type('html').send(page(`Mappings · ${ws.name}`, body, { ...layout, ...(notice ? { notice } : {}) }));
   });
 
@@ -83,7 +96,7 @@ ${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` 
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const vendor = vendorParam.parse(req.params.vendor);
     const body = z.object({ text: z.string() }).parse(req.body ?? {});
-    await saveMapping(ctx, ws, vendor, body.text);
+    await saveMapping(ctx, ws, vendor, body.text, 'web');
     ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
     res.redirect(303, `${workspaceHref(ws.id, 'mappings')}?saved=${encodeURIComponent(vendor)}`);
   });
@@ -91,7 +104,7 @@ ${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` 
   router.post('/workspaces/:id/mappings/:vendor/reset', async (req, res) => {
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const vendor = vendorParam.parse(req.params.vendor);
-    await resetMapping(ctx, ws, vendor);
+    await resetMapping(ctx, ws, vendor, 'web');
     res.redirect(303, `${workspaceHref(ws.id, 'mappings')}?reset=${encodeURIComponent(vendor)}`);
   });
 };

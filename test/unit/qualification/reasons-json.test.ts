@@ -16,10 +16,11 @@ const awkward = fc.oneof(
   fc.constantFrom('"', '\\', '\n', '\u2028', '😀', '\ud83d', '\ude00', 'a"b\\c', '≥ ×'),
 );
 
-function modelWith(texts: string[], label: string) {
+function modelWith(texts: string[], label: string, locale: 'en' | 'fr' = 'en') {
   const [a, b, c] = texts;
   const model = {
     name: 'awkward',
+    locale,
     dimensions: ['d'],
     stages: [
       { key: 'out' },
@@ -55,8 +56,9 @@ describe('reasons as JSON text', () => {
         fc.array(awkward, { minLength: 3, maxLength: 3 }),
         fc.integer({ min: 0, max: 3 }),
         fc.constantFrom(undefined, 'in', 'top', 'gone'),
-        (texts, label, values, views, stage) => {
-          const model = modelWith(texts, label);
+        fc.constantFrom('en' as const, 'fr' as const),
+        (texts, label, values, views, stage, locale) => {
+          const model = modelWith(texts, label, locale);
           const [p, q, url] = values;
           const c: ContactInput = {
             id: 'c"1',

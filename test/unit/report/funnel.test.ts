@@ -151,6 +151,23 @@ describe('funnel report', () => {
     expect(text).toMatch(/Forecast: \$18,800 expected/);
   });
 
+  it('draws the funnel in French with amounts in euros for a French model', () => {
+    const lines = renderFunnelText(report, 'Entonnoir', 20, { locale: 'fr', currency: 'EUR' }).split('\n');
+    expect(lines[0]).toBe('Entonnoir : 10 contacts');
+    expect(lines[2]).toMatch(/^étape {5}atteinte/);
+    // French CLDR: a narrow no-break space groups thousands, a no-break space precedes the euro.
+    const eur = (n: string) => `${n.replace(' ', '\u202f')}\u00a0€`;
+    expect(lines).toContain(
+      `Prévision : ${eur('18 800')} attendus des contacts pas encore gagnés (taille d’affaire ${eur('12 000')}, affaires gagnées) ; gagné à ce jour ${eur('12 000')}`,
+    );
+    const line = (label: string) => lines.find((l) => l.startsWith(label))!;
+    // 6 of 10 leads became MQL, 3 of those 6 SQL; SQL is the handoff, CUSTOMER the won stage.
+    expect(line('LEAD ')).toContain(' 60,0 %');
+    expect(line('MQL ')).toContain(' 50,0 %');
+    expect(line('SQL ')).toMatch(/ ◀ passage aux ventes$/);
+    expect(line('CUSTOMER ')).toMatch(/ ◀ gagné$/);
+  });
+
   it('draws an SVG with one shape per stage', () => {
     const svg = renderFunnelSvg(report);
     expect(svg.match(/<polygon /g)).toHaveLength(4);
