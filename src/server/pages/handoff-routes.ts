@@ -19,6 +19,7 @@ import {
 } from '../../pipeline/handoff-settings.ts';
 import { slaWebhookFromEnv } from '../../sla/webhook.ts';
 import { requireWorkspace } from '../api.ts';
+import { VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
 import {
   type FormProblems,
@@ -213,7 +214,7 @@ export const registerHandoffRoutes: PageRoutes = (router, ctx) => {
     const values = refused?.values ?? formOf(handoffSettings(ws));
     const action = `/workspaces/${encodeURIComponent(ws.id)}/handoff`;
     const body = `<section class="card"><h1>Handoff of ${esc(ws.name)}</h1>
-<p class="muted">How a record a handoff creates in ${esc(ws.crmVendor ?? 'the CRM')} gets its owner, and how the reason is written there. The same settings as <code>leadstage workspace handoff</code> and <code>PUT /api/workspaces/:id/handoff</code>.</p>
+<p class="muted">How a record a handoff creates in ${esc(ws.crmVendor && isConnectableVendor(ws.crmVendor) ? VENDOR_LABELS[ws.crmVendor] : 'the CRM')} gets its owner, and how the reason is written there. The same settings as <code>leadstage workspace handoff</code> and <code>PUT /api/workspaces/:id/handoff</code>.</p>
 ${renderForm(action, csrfTokenOf(res), values, refused?.problems)}</section>${modelSection(ws.id, model)}${STYLE}`;
     const shown = refused ? problemsNotice(refused.problems) : notice;
     return page(`Handoff · ${ws.name}`, body, { ...layout, ...(shown ? { notice: shown } : {}) });
