@@ -53,6 +53,7 @@ it.skipIf(SKIP_BROWSER)(
     });
 
     await page.goto(`${h.url}/workspaces`);
+    await shoot(page, 'login');
     await page.fill('input[name="token"]', ADMIN_TOKEN);
     await Promise.all([page.waitForURL(`${h.url}/workspaces`), page.click('button[type="submit"]')]);
     await shoot(page, 'workspaces-empty');
@@ -192,6 +193,22 @@ it.skipIf(SKIP_BROWSER)(
     await page.goto(`${h.url}/workspaces`);
     expect(await page.locator(`tr[data-ws="${ws.id}"] .badge.ok`).count()).toBe(2);
     await shoot(page, 'workspaces');
+    // Disconnect asks first: Cancel keeps Salesforce connected, Disconnect removes it.
+    await page.goto(`${h.url}/`);
+    await shoot(page, 'dashboard');
+    const salesforce = page.locator(`section[data-ws="${ws.id}"] tr[data-vendor="salesforce"]`);
+    await salesforce.locator('button', { hasText: 'Disconnect' }).click();
+    expect(await page.locator('#confirm-dialog').textContent()).toMatch(/Disconnect Salesforce from acme\?/);
+    await page.locator('#confirm-dialog .confirm-cancel').click();
+    expect((await h.ctx.store.workspaces.require(ws.id)).crmConnectionId).not.toBeNull();
+    await salesforce.locator('button', { hasText: 'Disconnect' }).click();
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('disconnected') === 'salesforce'),
+      confirmDialog(page),
+    ]);
+    expect(await salesforce.locator('[data-status="connected"]').count()).toBe(0);
+    await shoot(page, 'dashboard-disconnected');
+
     await page.goto(`${h.url}/workspaces/${ws.id}`);
     await page.click('button:has-text("Delete workspace")');
     expect(await page.locator('#confirm-dialog').textContent()).toMatch(/tokens are revoked/);
