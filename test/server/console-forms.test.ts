@@ -168,6 +168,13 @@ describe('the handoff page', () => {
     // The API door reads what the console saved.
     const api = (await (await h.admin(`/api/workspaces/${ws.id}/handoff`)).json()) as { handoff: unknown };
     expect(api.handoff).toStrictEqual(saved);
+    // The page says what is in effect in the core's words, as the CLI prints them.
+    const after = await (await b.get(`/workspaces/${ws.id}/handoff?saved=1`)).text();
+    expect(after).toContain(
+      '<li>owner of new records: round-robin over 005000000000001, 005000000000002</li>',
+    );
+    expect(after).toContain('<li>why: a note with the explanation and the last 5 events</li>');
+    expect(after).toContain('Handoff settings saved.');
   });
 
   it('refuses a field mapping line without an owner, keeping every value typed', async () => {

@@ -14,6 +14,7 @@ import type { CompiledModel } from '../../model.ts';
 import { workspaceModel } from '../../pipeline/engine.ts';
 import {
   type HandoffSettings,
+  describeHandoffSettings,
   handoffSettings,
   saveHandoffSettings,
 } from '../../pipeline/handoff-settings.ts';
@@ -211,11 +212,17 @@ export const registerHandoffRoutes: PageRoutes = (router, ctx) => {
     const { ws, layout } = await workspacePage(ctx, wsId, 'handoff');
     // A model that no longer compiles still leaves the owner settings editable.
     const model: CompiledModel | null = await workspaceModel(ws).catch(() => null);
-    const values = refused?.values ?? formOf(handoffSettings(ws));
+    const current = handoffSettings(ws);
+    const values = refused?.values ?? formOf(current);
+    // The core's own description: every setting it holds, including any this form does not edit.
+    const inEffect = describeHandoffSettings(current)
+      .map((line) => `<li>${esc(line)}</li>`)
+      .join('');
     const action = `/workspaces/${encodeURIComponent(ws.id)}/handoff`;
     const body = `<section class="card"><h1>Handoff of ${esc(ws.name)}</h1>
 <p class="muted">How a record a handoff creates in ${esc(ws.crmVendor && isConnectableVendor(ws.crmVendor) ? VENDOR_LABELS[ws.crmVendor] : 'the CRM')} gets its owner, and how the reason is written there. The same settings as <code>leadstage workspace handoff</code> and <code>PUT /api/workspaces/:id/handoff</code>.</p>
-${renderForm(action, csrfTokenOf(res), values, refused?.problems)}</section>${modelSection(ws.id, model)}${STYLE}`;
+<h2>In effect</h2><ul class="in-effect">${inEffect}</ul>
+<h2>Change</h2>${renderForm(action, csrfTokenOf(res), values, refused?.problems)}</section>${modelSection(ws.id, model)}${STYLE}`;
     const shown = refused ? problemsNotice(refused.problems) : notice;
     return page(`Handoff · ${ws.name}`, body, { ...layout, ...(shown ? { notice: shown } : {}) });
   }
