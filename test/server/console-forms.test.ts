@@ -143,6 +143,21 @@ describe('a refused form', () => {
   });
 });
 
+describe('a refused Mautic URL', () => {
+  it('comes back in the connect form with the message beside it', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}`, `/workspaces/${ws.id}/connect/mautic`, {
+      baseUrl: 'ftp://mautic.example.com',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain('data-error-page');
+    expect(fieldError(html, 'c-mautic')).toBe('must be the http(s) URL of your Mautic');
+    expect(html).toContain('value="ftp://mautic.example.com" aria-invalid="true"');
+  });
+});
+
 describe('the handoff page', () => {
   it('saves round-robin owners and the why through the shared core', async () => {
     const ws = await h.createWorkspace('acme', 'hubspot');

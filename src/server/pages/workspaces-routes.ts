@@ -202,6 +202,84 @@ const settingsForm = z.object({
   apiSharePercent: z.coerce.number().optional(),
 });
 
+/**
+ * The overview with its settings and connect forms; after a refused submit, `refused` holds the
+ * admin's input (kept in the form) and the problems to show beside the fields.
+ */
+export async function renderOverview(
+  ctx: ServerContext,
+  res: Response,
+  wsId: string,
+  notice: ((ws: Workspace) => Notice | undefined) | undefined,
+  refused?: { values: Record<string, string>; problems: FormProblems },
+): Promise<string> {
+  const { ws, layout } = await workspacePage(ctx, wsId, 'overview');
+  const [health, settings, plan] = await Promise.all([
+    workspaceHealth(ctx.store, ws, queueSchedule(ctx)),
+    readSettings(ctx.store, ws),
+    planDeletion(ctx.store, ws),
+  ]);
+  const csrf = csrfTokenOf(res);
+  const id = encodeURIComponent(ws.id);
+  const v = refused?.values ?? {};
+  const mauticP = fieldProblem(refused?.problems, 'baseUrl', 'c-mautic');
+  const connections = health.connections
+    .map((c) => {
+      const action =
+        c.state === 'connected'
+          ? ''
+          : isConnectableVendor(c.vendor)
+            ? postForm(
+                `/workspaces/${id}/connect/${c.vendor}`,
+                csrf,
+                c.vendor === 'mautic'
+                  ? `<label for="c-mautic">Mautic base URL</label> <input id="c-mautic" type="url" name="baseUrl" required placeholder="https://mautic.example.com" value="${esc(v.baseUrl ?? '')}"${mauticP.attrs}> <button class="primary" type="submit">Connect Mautic</button>${mauticP.message}`
+                  : `<button class="primary" type="submit">Connect ${esc(label(c.vendor))}</button>`,
+              )
+            : '';
+      return `<tr data-vendor="${esc(c.vendor)}"><th scope="row">${c.role === 'source' ? 'Source' : 'CRM'}</th><td>${esc(label(c.vendor))}${c.accountId ? ` account <code>${esc(c.accountId)}</code>` : ''}</td><td><span class="badge ${c.state === 'connected' ? 'ok' : c.state === 'needs_reconnect' ? 'bad' : 'warn'}" data-status="${esc(c.state)}">${esc(c.state.replace('_', ' '))}</span>${c.message ? ` <span class="bad">${esc(c.message)}</span>` : ''}</td><td>${action}</td></tr>`;
+    })
+    .join('');
+  const value = (field: string, stored: string) => v[field] ?? stored;
+  const [everyP, matchP, objectP, shareP] = [
+    fieldProblem(refused?.problems, 'schedule', 's-schedule'),
+    fieldProblem(refused?.problems, 'match', 's-match'),
+    fieldProblem(refused?.problems, 'handoffObject', 's-object'),
+    fieldProblem(refused?.problems, 'apiSharePercent', 's-share'),
+  ];
+  const object = value('handoffObject', settings.handoffObject ?? 'Lead');
+  const match = value('match', settings.match);
+  const crmFields =
+    settings.handoffObject === null
+      ? `<p class="muted">Lead or Contact and the API share are set on the ${esc(label(ws.crmVendor ?? 'CRM'))} connection: connect it first.</p>`
+      : `<label for="s-object">Hand off as</label><select id="s-object" name="handoffObject"${objectP.attrs}><option value="Lead"${selected(object === 'Lead')}>Lead</option><option value="Contact"${selected(object === 'Contact')}>Contact (under a matching Account)</option></select><span>${objectP.message}</span>
+<label for="s-share">API share (%)</label><input id="s-share" type="number" name="apiSharePercent" min="1" max="100" value="${esc(value('apiSharePercent', String(Math.round((settings.apiShare ?? 0.5) * 100))))}"${shareP.attrs}><span>${shareP.message || '<span class="muted">of the org\'s daily API requests leadstage may use</span>'}</span>`;
+  const settingsHtml = postForm(
+    `/workspaces/${id}/settings`,
+    csrf,
+    `<div class="form-grid">
+<label for="s-schedule">Sync every (minutes)</label><input id="s-schedule" type="number" name="schedule" min="1" max="${MAX_SCHEDULE_MINUTES}" value="${esc(value('schedule', String(settings.scheduleIntervalMinutes)))}" required${everyP.attrs}><span>${everyP.message || `<span class="muted">next run: ${health.nextRunAt ? when(health.nextRunAt) : 'when a worker schedules it'}</span>`}</span>
+<label for="s-match">Matching on first handoff</label><select id="s-match" name="match"${matchP.attrs}><option value="email"${selected(match === 'email')}>link an existing CRM record with the same email</option><option value="none"${selected(match === 'none')}>always create a new record</option></select><span>${matchP.message}</span>
+${settings.handoffObject === null ? '</div>' + crmFields : crmFields + '</div>'}
+<p><button class="primary" type="submit">Save settings</button></p>`,
+    ' class="settings"',
+  );
+  const removes = describeDeletion(plan);
+  const body = `<section class="card"><h1>${esc(ws.name)}</h1>
+<p class="muted">model <a href="${esc(workspaceHref(ws.id, 'model'))}">${esc(ws.model.ref)}</a> @ <code>${esc(ws.model.version)}</code>${health.model.applied ? '' : ' (applied at the next sync)'} · ${health.contacts} contacts · last run ${health.lastRun ? `${when(health.lastRun.startedAt)} ${esc(health.lastRun.status)}` : 'never'}</p>
+<h2>Connections</h2><div class="table-wrap"><table class="connections"><tbody>${connections}</tbody></table></div></section>
+<section class="card"><h2>Settings</h2>${settingsHtml}</section>
+<section class="card danger-zone"><h2>Delete this workspace</h2><p>Deleting removes:</p><ul>${removes.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
+${confirmForm(`/workspaces/${id}/delete`, csrf, {
+  label: 'Delete workspace',
+  question: `Delete ${ws.name}? This removes ${removes.join('; ')}. It cannot be undone.`,
+  confirmLabel: 'Delete',
+  hidden: { confirm: ws.name },
+})}</section>${FORM_STYLE}`;
+  const shown = refused ? problemsNotice(refused.problems) : notice?.(ws);
+  return page(ws.name, body, { ...layout, ...(shown ? { notice: shown } : {}) });
+}
+
 /** Names the settings core's errors use → the settings form's fields. */
 const SETTINGS_FIELDS: Record<string, string> = {
   schedule: 'schedule',
@@ -282,82 +360,6 @@ export const registerWorkspaceRoutes: PageRoutes = (router, ctx) => {
     }
   });
 
-  /**
-   * The overview with its settings form; after a refused save, `refused` holds the admin's input
-   * (kept in the form) and the problems to show beside the fields.
-   */
-  async function overview(
-    res: Response,
-    wsId: string,
-    notice: ((ws: Workspace) => Notice | undefined) | undefined,
-    refused?: { values: Record<string, string>; problems: FormProblems },
-  ): Promise<string> {
-    const { ws, layout } = await workspacePage(ctx, wsId, 'overview');
-    const [health, settings, plan] = await Promise.all([
-      workspaceHealth(ctx.store, ws, schedule),
-      readSettings(ctx.store, ws),
-      planDeletion(ctx.store, ws),
-    ]);
-    const csrf = csrfTokenOf(res);
-    const id = encodeURIComponent(ws.id);
-    const connections = health.connections
-      .map((c) => {
-        const action =
-          c.state === 'connected'
-            ? ''
-            : isConnectableVendor(c.vendor)
-              ? postForm(
-                  `/workspaces/${id}/connect/${c.vendor}`,
-                  csrf,
-                  c.vendor === 'mautic'
-                    ? `<label>Mautic base URL <input type="url" name="baseUrl" required placeholder="https://mautic.example.com"></label> <button class="primary" type="submit">Connect Mautic</button>`
-                    : `<button class="primary" type="submit">Connect ${esc(label(c.vendor))}</button>`,
-                )
-              : '';
-        return `<tr data-vendor="${esc(c.vendor)}"><th scope="row">${c.role === 'source' ? 'Source' : 'CRM'}</th><td>${esc(label(c.vendor))}${c.accountId ? ` account <code>${esc(c.accountId)}</code>` : ''}</td><td><span class="badge ${c.state === 'connected' ? 'ok' : c.state === 'needs_reconnect' ? 'bad' : 'warn'}" data-status="${esc(c.state)}">${esc(c.state.replace('_', ' '))}</span>${c.message ? ` <span class="bad">${esc(c.message)}</span>` : ''}</td><td>${action}</td></tr>`;
-      })
-      .join('');
-    const v = refused?.values ?? {};
-    const value = (field: string, stored: string) => v[field] ?? stored;
-    const [everyP, matchP, objectP, shareP] = [
-      fieldProblem(refused?.problems, 'schedule', 's-schedule'),
-      fieldProblem(refused?.problems, 'match', 's-match'),
-      fieldProblem(refused?.problems, 'handoffObject', 's-object'),
-      fieldProblem(refused?.problems, 'apiSharePercent', 's-share'),
-    ];
-    const object = value('handoffObject', settings.handoffObject ?? 'Lead');
-    const match = value('match', settings.match);
-    const crmFields =
-      settings.handoffObject === null
-        ? `<p class="muted">Lead or Contact and the API share are set on the ${esc(label(ws.crmVendor ?? 'CRM'))} connection: connect it first.</p>`
-        : `<label for="s-object">Hand off as</label><select id="s-object" name="handoffObject"${objectP.attrs}><option value="Lead"${selected(object === 'Lead')}>Lead</option><option value="Contact"${selected(object === 'Contact')}>Contact (under a matching Account)</option></select><span>${objectP.message}</span>
-<label for="s-share">API share (%)</label><input id="s-share" type="number" name="apiSharePercent" min="1" max="100" value="${esc(value('apiSharePercent', String(Math.round((settings.apiShare ?? 0.5) * 100))))}"${shareP.attrs}><span>${shareP.message || '<span class="muted">of the org\'s daily API requests leadstage may use</span>'}</span>`;
-    const settingsHtml = postForm(
-      `/workspaces/${id}/settings`,
-      csrf,
-      `<div class="form-grid">
-<label for="s-schedule">Sync every (minutes)</label><input id="s-schedule" type="number" name="schedule" min="1" max="${MAX_SCHEDULE_MINUTES}" value="${esc(value('schedule', String(settings.scheduleIntervalMinutes)))}" required${everyP.attrs}><span>${everyP.message || `<span class="muted">next run: ${health.nextRunAt ? when(health.nextRunAt) : 'when a worker schedules it'}</span>`}</span>
-<label for="s-match">Matching on first handoff</label><select id="s-match" name="match"${matchP.attrs}><option value="email"${selected(match === 'email')}>link an existing CRM record with the same email</option><option value="none"${selected(match === 'none')}>always create a new record</option></select><span>${matchP.message}</span>
-${settings.handoffObject === null ? '</div>' + crmFields : crmFields + '</div>'}
-<p><button class="primary" type="submit">Save settings</button></p>`,
-      ' class="settings"',
-    );
-    const removes = describeDeletion(plan);
-    const body = `<section class="card"><h1>${esc(ws.name)}</h1>
-<p class="muted">model <a href="${esc(workspaceHref(ws.id, 'model'))}">${esc(ws.model.ref)}</a> @ <code>${esc(ws.model.version)}</code>${health.model.applied ? '' : ' (applied at the next sync)'} · ${health.contacts} contacts · last run ${health.lastRun ? `${when(health.lastRun.startedAt)} ${esc(health.lastRun.status)}` : 'never'}</p>
-<h2>Connections</h2><div class="table-wrap"><table class="connections"><tbody>${connections}</tbody></table></div></section>
-<section class="card"><h2>Settings</h2>${settingsHtml}</section>
-<section class="card danger-zone"><h2>Delete this workspace</h2><p>Deleting removes:</p><ul>${removes.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
-${confirmForm(`/workspaces/${id}/delete`, csrf, {
-  label: 'Delete workspace',
-  question: `Delete ${ws.name}? This removes ${removes.join('; ')}. It cannot be undone.`,
-  confirmLabel: 'Delete',
-  hidden: { confirm: ws.name },
-})}</section>${FORM_STYLE}`;
-    const shown = refused ? problemsNotice(refused.problems) : notice?.(ws);
-    return page(ws.name, body, { ...layout, ...(shown ? { notice: shown } : {}) });
-  }
-
   router.get('/workspaces/:id', async (req, res) => {
     const notice = (ws: Workspace): Notice | undefined =>
       req.query.created === '1'
@@ -368,7 +370,7 @@ ${confirmForm(`/workspaces/${id}/delete`, csrf, {
         : req.query.saved === '1'
           ? { kind: 'ok', text: 'Settings saved.' }
           : undefined;
-    res.type('html').send(await overview(res, String(req.params.id), notice));
+    res.type('html').send(await renderOverview(ctx, res, String(req.params.id), notice));
   });
 
   router.post('/workspaces/:id/settings', async (req, res) => {
@@ -393,7 +395,7 @@ ${confirmForm(`/workspaces/${id}/delete`, csrf, {
       res
         .status(400)
         .type('html')
-        .send(await overview(res, ws.id, undefined, { values, problems }));
+        .send(await renderOverview(ctx, res, ws.id, undefined, { values, problems }));
     }
   });
 
