@@ -4,7 +4,7 @@
  * at their line as typed), preview, save, roll back, map a stage, delete the workspace. Each page
  * is saved as test-results/console/<page>.png and must not scroll sideways at 1,280 px.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Page } from 'playwright-core';
@@ -140,6 +140,18 @@ it.skipIf(SKIP_BROWSER)(
     await shoot(page, 'model-version-diff');
     await page.click('button:has-text("Roll back to version")');
     await Promise.all([page.waitForURL(/rolledBack=/), confirmDialog(page)]);
+    expect((await h.ctx.store.workspaces.require(ws.id)).model.version).toBe(ws.model.version);
+
+    // Export downloads the model in use; importing a file puts it in the editor, unsaved.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export YAML')]);
+    const exported = await readFile(await download.path(), 'utf8');
+    expect(exported).toBe(ws.model.text);
+    await page.setInputFiles('#import-file', {
+      name: 'imported.yaml',
+      mimeType: 'text/yaml',
+      buffer: Buffer.from(`# imported from a file\n${exported}`),
+    });
+    await expect.poll(() => page.locator('.cm-content').textContent()).toContain('# imported from a file');
     expect((await h.ctx.store.workspaces.require(ws.id)).model.version).toBe(ws.model.version);
 
     // Map a stage: HubSpot's evangelist stage written as customer.
