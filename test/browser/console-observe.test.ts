@@ -206,6 +206,16 @@ it.skipIf(SKIP_BROWSER)(
     const [entry] = await h.ctx.store.recordErrors.list(ws.id, { step: 'write_back' });
     expect(entry?.quarantined).toBe(false);
     await shoot(page, 'sync-errors');
+    // Release asks first, then forgets the failure: the record starts afresh.
+    await cause.locator('button', { hasText: 'Release' }).click();
+    expect(await page.locator('#confirm-dialog').textContent()).toMatch(
+      /Forget the 1 failure\(s\) of write_back/,
+    );
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('released') === '1'),
+      page.locator('#confirm-dialog .confirm-ok').click(),
+    ]);
+    expect(await h.ctx.store.recordErrors.list(ws.id, { step: 'write_back' })).toStrictEqual([]);
 
     // Find the contact by email and read why it is at its stage.
     const email = String(first!.properties.email);
