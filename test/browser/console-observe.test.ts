@@ -285,6 +285,9 @@ it.skipIf(SKIP_BROWSER)(
     // By hand: the sandbox's 20 contacts less the one erased reached the first stage (19), one was
     // won; conversion rates multiply out to 1 / 19, so 100 × 1/19 × 5,000 = 26,315.79 → €26,316.
     expect(await page.locator('dl.facts dd strong').last().textContent()).toBe('€26,316');
+    // The pipeline: the 18 others wait at Sales Qualified Lead, each with the same 1/19 chance:
+    // 18 × 1/19 × 5,000 = 4,736.84 → €4,737.
+    expect(await page.locator('dl.facts').first().locator('dd').first().textContent()).toMatch(/^€4,737 /);
     // 100 × 1/19 = 5.26 customers a month.
     expect(await page.locator('dl.facts').last().locator('dd').nth(1).textContent()).toBe('5.3');
     // Every label of the drawing lies inside it: none is cut on either side.
