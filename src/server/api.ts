@@ -211,11 +211,12 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const body = syncSchema.parse(req.body ?? {});
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      const jobId = await enqueueSync(ctx.queues.sync, {
+      const request = await enqueueSync(ctx.queues.sync, {
         workspaceId: ws.id,
         ...(body.full ? { full: true } : {}),
       });
-      res.status(202).json({ jobId: jobId ?? null });
+      // `queued: false`: a job of the same kind was already waiting or running; that one is named.
+      res.status(202).json(request);
     }),
   );
 

@@ -9,6 +9,7 @@ import type { ServerContext } from './context.ts';
 import { registerConnectionRoutes } from './pages/connections-routes.ts';
 import { registerContactsRoutes } from './pages/contacts-routes.ts';
 import { registerFunnelRoutes } from './pages/funnel-routes.ts';
+import { registerHandoffRoutes } from './pages/handoff-routes.ts';
 import { registerMappingsRoutes } from './pages/mappings-routes.ts';
 import { registerModelRoutes } from './pages/model-routes.ts';
 import type { PageRoutes } from './pages/page-routes.ts';
@@ -22,6 +23,7 @@ const AREAS: PageRoutes[] = [
   registerConnectionRoutes,
   registerModelRoutes,
   registerMappingsRoutes,
+  registerHandoffRoutes,
   registerSyncRoutes,
   registerContactsRoutes,
   registerFunnelRoutes,

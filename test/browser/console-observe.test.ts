@@ -4,7 +4,7 @@
  * explanation, erasing it, and the funnel with a forecast. Each page is saved under
  * test-results/console/ for a reviewer, and none may scroll sideways.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -54,10 +54,54 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
+/**
+ * Clicks "Sync now" and waits until the queue is idle and a new run has ended; answers the latest
+ * run's status.
+ */
+async function syncNowUntilIdle(page: Page, workspaceId: string): Promise<string> {
+  const before = (await h.ctx.store.runs.list(workspaceId, 50)).length;
+  await page.goto(`${h.url}/workspaces/${workspaceId}/sync`);
+  await page.locator('#now button', { hasText: 'Sync now' }).click();
+  let status = 'busy';
+  await expect
+    .poll(
+      async () => {
+        const runs = await h.ctx.store.runs.list(workspaceId, 50);
+        const busy = await h.ctx.queues.sync.getJobCounts('active', 'waiting', 'prioritized');
+        const idle = Object.values(busy).every((n) => n === 0);
+        status =
+          idle && runs.length > before && runs.every((r) => r.status !== 'running')
+            ? runs[0]!.status
+            : 'busy';
+        return status;
+      },
+      { timeout: 60_000, interval: 500 },
+    )
+    .not.toBe('busy');
+  return status;
+}
+
 it.skipIf(SKIP_BROWSER)(
   'should show a sync progressing, its run, a retried record, a contact explained and erased, and the forecast',
   async () => {
     const ws = await h.createWorkspace('acme', 'hubspot');
+    // The preset hands off at a booked meeting or BANT, which none of the sandbox's 20 contacts
+    // has: here every contact with an email is handed off, so sales can win one in Salesforce.
+    const preset = await readFile('src/qualification/presets/hubspot-lifecycle.yaml', 'utf8');
+    const sqlRequires = `    requires:
+      all:
+        - { score: fit, gte: 20 }
+        - { not: { is: excluded } }
+        - any: [{ event: meeting_booked }, { is: bant }]
+`;
+    expect(preset).toContain(sqlRequires);
+    const yaml = preset.replace(sqlRequires, '    requires: { property: email, exists: true }\n');
+    const set = await h.admin(`/api/workspaces/${ws.id}/model`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: { yaml } }),
+    });
+    expect(set.status).toBe(200);
     const page = await browser!.browser.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
@@ -99,6 +143,16 @@ it.skipIf(SKIP_BROWSER)(
     expect(await bar.getAttribute('max')).toBe('20');
     expect(await page.locator('#jobs .progress-line').textContent()).toBe('Qualifying: 5 of 20');
     await shoot(page, 'sync-progress');
+    // A full resync asked for while that sync runs is queued too, after the dialog asks.
+    await page.locator('button', { hasText: 'Full resync' }).click();
+    expect(await page.locator('#confirm-dialog').textContent()).toMatch(/Re-read every contact/);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('queued') === 'full'),
+      page.locator('#confirm-dialog .confirm-ok').click(),
+    ]);
+    expect(await page.locator('.notice').textContent()).toBe(
+      'Full resync queued: every contact is read again from the start and re-qualified.',
+    );
     release();
     await standIn.close();
 
@@ -118,22 +172,8 @@ it.skipIf(SKIP_BROWSER)(
       },
     });
     await worker.ready;
-    await page.goto(`${h.url}/workspaces/${ws.id}/sync`);
-    await page.locator('#now button', { hasText: 'Sync now' }).click();
-    // The schedule's first run and "Sync now" may both run: wait until the queue is idle.
-    await expect
-      .poll(
-        async () => {
-          const runs = await h.ctx.store.runs.list(ws.id, 5);
-          const busy = await h.ctx.queues.sync.getJobCounts('active', 'waiting', 'prioritized');
-          const idle = Object.values(busy).every((n) => n === 0);
-          return idle && runs.length > 0 && runs.every((r) => r.status !== 'running')
-            ? runs[0]!.status
-            : 'busy';
-        },
-        { timeout: 60_000, interval: 500 },
-      )
-      .toBe('succeeded');
+    // The schedule's first run and "Sync now" may both run.
+    expect(await syncNowUntilIdle(page, ws.id)).toBe('succeeded');
     await page.goto(`${h.url}/workspaces/${ws.id}/sync`);
     const latest = page.locator('table.runs tbody tr').first();
     expect(await latest.locator('.badge').textContent()).toBe('succeeded');
@@ -166,6 +206,16 @@ it.skipIf(SKIP_BROWSER)(
     const [entry] = await h.ctx.store.recordErrors.list(ws.id, { step: 'write_back' });
     expect(entry?.quarantined).toBe(false);
     await shoot(page, 'sync-errors');
+    // Release asks first, then forgets the failure: the record starts afresh.
+    await cause.locator('button', { hasText: 'Release' }).click();
+    expect(await page.locator('#confirm-dialog').textContent()).toMatch(
+      /Forget the 1 failure\(s\) of write_back/,
+    );
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('released') === '1'),
+      page.locator('#confirm-dialog .confirm-ok').click(),
+    ]);
+    expect(await h.ctx.store.recordErrors.list(ws.id, { step: 'write_back' })).toStrictEqual([]);
 
     // Find the contact by email and read why it is at its stage.
     const email = String(first!.properties.email);
@@ -199,25 +249,47 @@ it.skipIf(SKIP_BROWSER)(
     ]);
     expect(await h.ctx.store.contacts.get(ws.id, first!.id)).toBeNull();
 
+    // Sales wins a handed-off Lead in Salesforce (the sandbox's /_sandbox API plays sales), and a
+    // sync reads the outcome back: that contact becomes a customer.
+    const sf = h.sandbox.salesforceUrl;
+    const leads = (await (await fetch(`${sf}/_sandbox/records/Lead`)).json()) as Record<string, unknown>[];
+    const open = leads.filter(
+      (l) =>
+        typeof l.Leadstage_External_Id__c === 'string' &&
+        l.IsConverted !== true &&
+        !l.Leadstage_External_Id__c.endsWith(`:${first!.id}`),
+    );
+    expect(open.length).toBeGreaterThanOrEqual(1);
+    for (const lead of open.slice(0, 1)) {
+      const ext = encodeURIComponent(String(lead.Leadstage_External_Id__c));
+      const converted = (await (
+        await fetch(`${sf}/_sandbox/leads/${ext}/convert`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ amount: 24_000 }),
+        })
+      ).json()) as { opportunityId: string };
+      const won = await fetch(`${sf}/_sandbox/opportunities/${converted.opportunityId}/win`, {
+        method: 'POST',
+      });
+      expect(won.status).toBe(204);
+    }
+    expect(await syncNowUntilIdle(page, ws.id)).toBe('succeeded');
+
     // The funnel with a forecast: 100 leads a month × P(first stage → won) × 5,000.
     await page.locator('nav.tabs a', { hasText: 'Funnel' }).click();
     await page.fill('#f-monthlyLeads', '100');
     await page.fill('#f-dealSize', '5000');
     await page.fill('#f-currency', 'EUR');
     await Promise.all([page.waitForURL(/monthlyLeads=100/), page.locator('form.forecast button').click()]);
-    const api = (await (await h.admin(`/api/workspaces/${ws.id}/funnel`)).json()) as {
-      funnel: { wonStage: string; stages: { key: string; reached: number }[] };
-    };
-    const reached = new Map(api.funnel.stages.map((s) => [s.key, s.reached]));
-    const first0 = api.funnel.stages[0]!.reached;
-    // Conversion rates multiply out to reached(won) / reached(first stage).
-    const revenue = Math.round(100 * ((reached.get(api.funnel.wonStage) ?? 0) / first0) * 5000);
-    const expected = revenue.toLocaleString('en-US', {
-      style: 'currency',
-      currency: 'EUR',
-      maximumFractionDigits: 0,
-    });
-    expect(await page.locator('dl.facts dd strong').last().textContent()).toBe(expected);
+    // By hand: the sandbox's 20 contacts less the one erased reached the first stage (19), one was
+    // won; conversion rates multiply out to 1 / 19, so 100 × 1/19 × 5,000 = 26,315.79 → €26,316.
+    expect(await page.locator('dl.facts dd strong').last().textContent()).toBe('€26,316');
+    // The pipeline: the 18 others wait at Sales Qualified Lead, each with the same 1/19 chance:
+    // 18 × 1/19 × 5,000 = 4,736.84 → €4,737.
+    expect(await page.locator('dl.facts').first().locator('dd').first().textContent()).toMatch(/^€4,737 /);
+    // 100 × 1/19 = 5.26 customers a month.
+    expect(await page.locator('dl.facts').last().locator('dd').nth(1).textContent()).toBe('5.3');
     // Every label of the drawing lies inside it: none is cut on either side.
     // (A string: the test's TypeScript program has no DOM types.)
     const cut = await page.evaluate<string[]>(`(() => {

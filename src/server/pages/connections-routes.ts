@@ -18,8 +18,10 @@ import type { ServerContext } from '../context.ts';
 import { describeError } from '../http-errors.ts';
 import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
+import { formProblems } from './forms.ts';
 import { type Notice, renderMessagePage } from './layout.ts';
 import type { PageRoutes } from './page-routes.ts';
+import { renderOverview } from './workspaces-routes.ts';
 
 const noticeQuery = z.object({
   connected: z.enum(CONNECTABLE_VENDORS).optional(),
@@ -68,17 +70,31 @@ export const registerConnectionRoutes: PageRoutes = (router, ctx) => {
   router.post('/workspaces/:id/connect/:vendor', form, async (req: Request, res: Response) => {
     const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
     const ws = await requireWorkspace(ctx, String(req.params.id));
-    const body = z
-      .object({
-        baseUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of your Mautic' }).optional(),
-      })
-      .parse(req.body ?? {});
-    if (vendor === 'mautic' && !body.baseUrl) {
-      throw new z.ZodError([
-        { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
-      ]);
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      const body = z
+        .object({
+          baseUrl: z
+            .url({ protocol: /^https?$/, error: 'must be the http(s) URL of your Mautic' })
+            .optional(),
+        })
+        .parse(raw);
+      if (vendor === 'mautic' && !body.baseUrl) {
+        throw new z.ZodError([
+          { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
+        ]);
+      }
+      res.redirect(303, await startConnect(ctx, ws, vendor, body.baseUrl));
+    } catch (err) {
+      // A URL that is refused comes back in the workspace's connect form, the message beside it.
+      const problems = formProblems(err, { baseUrl: 'baseUrl' });
+      if (!problems || vendor !== 'mautic') throw err;
+      const values = typeof raw.baseUrl === 'string' ? { baseUrl: raw.baseUrl } : {};
+      res
+        .status(400)
+        .type('html')
+        .send(await renderOverview(ctx, res, ws.id, undefined, { values, problems }));
     }
-    res.redirect(303, await startConnect(ctx, ws, vendor, body.baseUrl));
   });
 
   router.post('/workspaces/:id/disconnect/:vendor', async (req, res) => {

@@ -17,6 +17,7 @@ export const WORKSPACE_TABS = [
   { tab: 'overview', label: 'Overview', path: '' },
   { tab: 'model', label: 'Model', path: '/model' },
   { tab: 'mappings', label: 'Mappings', path: '/mappings' },
+  { tab: 'handoff', label: 'Handoff', path: '/handoff' },
   { tab: 'sync', label: 'Sync health', path: '/sync' },
   { tab: 'contacts', label: 'Contacts', path: '/contacts' },
   { tab: 'funnel', label: 'Funnel', path: '/funnel' },

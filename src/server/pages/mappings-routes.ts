@@ -3,6 +3,7 @@
  * vendor the stages the model writes and the facts it reads, the mapping's YAML to edit (saved
  * through the same core as `PUT /api/workspaces/:id/mappings/:vendor`), and a reset to the default.
  */
+import type { Response } from 'express';
 import { z } from 'zod';
 
 import {
@@ -17,7 +18,15 @@ import {
 import { requireWorkspace } from '../api.ts';
 import { VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
-import { confirmForm, csrfTokenOf, postForm } from './forms.ts';
+import {
+  type FormProblems,
+  confirmForm,
+  csrfTokenOf,
+  fieldProblem,
+  formProblems,
+  postForm,
+  problemsNotice,
+} from './forms.ts';
 import { type Notice, esc, page, workspaceHref } from './layout.ts';
 import type { PageRoutes } from './page-routes.ts';
 import { workspacePage } from './page-routes.ts';
@@ -47,23 +56,32 @@ const STYLE = `<style>.mapping-grid{display:grid;grid-template-columns:minmax(0,
 li.finding{margin-bottom:.4rem}</style>`;
 
 export const registerMappingsRoutes: PageRoutes = (router, ctx) => {
-  router.get('/workspaces/:id/mappings', async (req, res) => {
-    const { ws, layout } = await workspacePage(ctx, String(req.params.id), 'mappings');
-    const live = req.query.live === '1';
+  /**
+   * The page; after a refused save, `refused` keeps the admin's text in that vendor's editor with
+   * the problem beside it.
+   */
+  async function mappingsPage(
+    res: Response,
+    wsId: string,
+    query: Record<string, unknown>,
+    refused?: { vendor: string; text: string; problems: FormProblems },
+  ): Promise<string> {
+    const { ws, layout } = await workspacePage(ctx, wsId, 'mappings');
+    const live = query.live === '1';
     const mappings = effectiveMappings(ctx, ws);
     const report = await checkWorkspace({ store: ctx.store, registry: ctx.registry, log: ctx.log }, ws, {
       live,
     });
     const csrf = csrfTokenOf(res);
-    const saved =
-      typeof req.query.saved === 'string' && isConnectableVendor(req.query.saved) ? req.query.saved : null;
-    const reset =
-      typeof req.query.reset === 'string' && isConnectableVendor(req.query.reset) ? req.query.reset : null;
-    const notice: Notice | undefined = saved
-      ? { kind: 'ok', text: `${label(saved)} mapping saved.` }
-      : reset
-        ? { kind: 'ok', text: `${label(reset)} mapping reset to the default.` }
-        : undefined;
+    const saved = typeof query.saved === 'string' && isConnectableVendor(query.saved) ? query.saved : null;
+    const reset = typeof query.reset === 'string' && isConnectableVendor(query.reset) ? query.reset : null;
+    const notice: Notice | undefined = refused
+      ? problemsNotice(refused.problems)
+      : saved
+        ? { kind: 'ok', text: `${label(saved)} mapping saved.` }
+        : reset
+          ? { kind: 'ok', text: `${label(reset)} mapping reset to the default.` }
+          : undefined;
     const general = report.findings.filter((f) => !f.vendor);
     const sections = mappings
       .map((m) => {
@@ -73,6 +91,8 @@ export const registerMappingsRoutes: PageRoutes = (router, ctx) => {
         );
         const findings = report.findings.filter((f) => f.vendor === m.vendor);
         const action = `/workspaces/${encodeURIComponent(ws.id)}/mappings/${m.vendor}`;
+        const mine = refused?.vendor === m.vendor ? refused : undefined;
+        const problem = fieldProblem(mine?.problems, 'text', `map-${m.vendor}`);
         return `<section class="card" data-vendor="${esc(m.vendor)}"><h2>${esc(label(m.vendor))} <span class="muted">(${m.role === 'source' ? 'source' : 'CRM'}, ${m.origin === 'workspace' ? `this workspace's mapping, saved ${esc(m.savedAt ?? '')}` : 'the default mapping'})</span></h2>
 <div class="mapping-grid"><div>
 <h3>Stages</h3><div class="table-wrap"><table class="stages"><thead><tr><th scope="col">Model stage</th><th scope="col">${esc(label(m.vendor))} value</th><th scope="col">How</th></tr></thead><tbody>
@@ -81,7 +101,7 @@ ${stages.map((s) => `<tr data-stage="${esc(s.stage)}"><td>${esc(s.label)} <code>
 <h3>Facts the model reads</h3><div class="table-wrap"><table class="facts"><thead><tr><th scope="col">Fact</th><th scope="col">Supplied by</th><th scope="col">Read by</th></tr></thead><tbody>
 ${facts.map((f) => `<tr><td>${esc(f.kind)} <code>${esc(f.name)}</code></td><td>${f.suppliedBy ? `<code>${esc(f.suppliedBy)}</code>` : '<span class="bad">nothing</span>'}</td><td>${esc(f.readBy.join(', '))}</td></tr>`).join('') || '<tr><td colspan="3" class="muted">none</td></tr>'}
 </tbody></table></div>
-${postForm(action, csrf, `<label for="map-${esc(m.vendor)}">${esc(label(m.vendor))} mapping YAML</label><textarea id="map-${esc(m.vendor)}" name="text" rows="18" spellcheck="false">${esc(m.text)}</textarea><p><button class="primary" type="submit">Save ${esc(label(m.vendor))} mapping</button></p>`, ' class="mapping-form"')}
+${postForm(action, csrf, `<label for="map-${esc(m.vendor)}">${esc(label(m.vendor))} mapping YAML</label><textarea id="map-${esc(m.vendor)}" name="text" rows="18" spellcheck="false"${problem.attrs}>${esc(mine ? mine.text : m.text)}</textarea>${problem.message ? `<p>${problem.message}</p>` : ''}<p><button class="primary" type="submit">Save ${esc(label(m.vendor))} mapping</button></p>`, ' class="mapping-form"')}
 ${m.origin === 'workspace' ? confirmForm(`${action}/reset`, csrf, { label: 'Reset to the default', question: `Replace this workspace's ${label(m.vendor)} mapping with the default?`, confirmLabel: 'Reset' }) : ''}
 </div><aside aria-label="Doctor's findings for ${esc(label(m.vendor))}"><h3>Doctor</h3>${findings.length ? `<ul class="findings">${findings.map(finding).join('')}</ul>` : '<p class="ok">No findings.</p>'}</aside></div></section>`;
       })
@@ -89,14 +109,30 @@ ${m.origin === 'workspace' ? confirmForm(`${action}/reset`, csrf, { label: 'Rese
     const body = `<section class="card"><h1>Mappings of ${esc(ws.name)}</h1>
 <p class="${report.ok ? 'ok' : 'bad'}" data-doctor="${report.ok ? 'ok' : 'blocking'}">${report.ok ? 'The doctor finds nothing blocking.' : 'The doctor finds blocking problems: see below.'} <span class="muted">Checked ${live ? 'against the connected vendors' : 'offline'}; <a href="${esc(workspaceHref(ws.id, 'mappings', live ? '' : '?live=1'))}">${live ? 'check offline' : 'check against the vendors'}</a>.</span></p>
 ${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` : ''}</section>${sections}${historyCard(await mappingHistory(ctx.store, ws))}${STYLE}`;
-    res.type('html').send(page(`Mappings · ${ws.name}`, body, { ...layout, ...(notice ? { notice } : {}) }));
+    return page(`Mappings · ${ws.name}`, body, { ...layout, ...(notice ? { notice } : {}) });
+  }
+
+  router.get('/workspaces/:id/mappings', async (req, res) => {
+    res.type('html').send(await mappingsPage(res, String(req.params.id), req.query));
   });
 
   router.post('/workspaces/:id/mappings/:vendor', async (req, res) => {
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const vendor = vendorParam.parse(req.params.vendor);
     const body = z.object({ text: z.string() }).parse(req.body ?? {});
-    await saveMapping(ctx, ws, vendor, body.text, 'web');
+    try {
+      await saveMapping(ctx, ws, vendor, body.text, 'web');
+    } catch (err) {
+      // Every problem of the mapping's text is the text's: shown beside it, the text kept.
+      const problems = formProblems(err, {}, () => 'text');
+      // A vendor this workspace does not use has no form to show the problem in: an error page.
+      if (!problems || (vendor !== ws.sourceVendor && vendor !== ws.crmVendor)) throw err;
+      res
+        .status(400)
+        .type('html')
+        .send(await mappingsPage(res, ws.id, {}, { vendor, text: body.text, problems }));
+      return;
+    }
     ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
     res.redirect(303, `${workspaceHref(ws.id, 'mappings')}?saved=${encodeURIComponent(vendor)}`);
   });

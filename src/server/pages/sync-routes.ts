@@ -19,6 +19,7 @@ import { renderSyncHealth } from './sync-page.ts';
 
 const noticeQuery = z.object({
   queued: z.enum(['sync', 'full']).optional(),
+  already: z.enum(['sync', 'full']).optional(),
   retried: z.coerce.number().int().min(0).optional(),
   released: z.coerce.number().int().min(0).optional(),
 });
@@ -30,7 +31,19 @@ function syncNotice(query: unknown): Notice | undefined {
   if (q.data.queued) {
     return {
       kind: 'ok',
-      text: q.data.queued === 'full' ? 'Full resync queued.' : 'Sync queued: progress shows below.',
+      text:
+        q.data.queued === 'full'
+          ? 'Full resync queued: every contact is read again from the start and re-qualified.'
+          : 'Sync queued: progress shows below.',
+    };
+  }
+  if (q.data.already) {
+    return {
+      kind: 'ok',
+      text:
+        q.data.already === 'full'
+          ? 'A full resync is already queued or running: it was not queued twice.'
+          : 'A sync is already queued or running: it was not queued twice.',
     };
   }
   if (q.data.retried !== undefined) {
@@ -68,8 +81,12 @@ export const registerSyncRoutes: PageRoutes = (router, ctx) => {
   router.post('/workspaces/:id/sync', form, async (req, res) => {
     const ws = await requireWorkspace(ctx, String(req.params.id));
     const full = (req.body as { full?: unknown } | undefined)?.full === '1';
-    await enqueueSync(ctx.queues.sync, { workspaceId: ws.id, ...(full ? { full: true } : {}) });
-    res.redirect(303, `${workspaceHref(ws.id, 'sync')}?queued=${full ? 'full' : 'sync'}`);
+    const request = await enqueueSync(ctx.queues.sync, {
+      workspaceId: ws.id,
+      ...(full ? { full: true } : {}),
+    });
+    const said = request.queued ? 'queued' : 'already';
+    res.redirect(303, `${workspaceHref(ws.id, 'sync')}?${said}=${request.kind}`);
   });
 
   for (const [action, run] of [

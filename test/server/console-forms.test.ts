@@ -1,0 +1,244 @@
+/**
+ * The console's forms as a browser posts them: a refused submit re-renders the form with the
+ * message beside the field and the admin's input kept (never an error page); the handoff page
+ * saves through the same core as the CLI and the API; a full resync asked for while a sync waits
+ * is queued and the page says what was queued.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { handoffSettings } from '../../src/pipeline/handoff-settings.ts';
+
+import { ADMIN_TOKEN, type Harness, location, startHarness } from './harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+/** A signed-in browser: its cookies, and a form post carrying the page's anti-forgery token. */
+async function browser() {
+  const login = await fetch(`${h.url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
+    redirect: 'manual',
+  });
+  const session = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const get = (path: string) =>
+    fetch(`${h.url}${path}`, { headers: { cookie: session }, redirect: 'manual' });
+  return {
+    get,
+    async post(formPage: string, action: string, fields: Record<string, string>) {
+      const res = await get(formPage);
+      const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
+      const cookies = [session, ...res.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ');
+      return fetch(`${h.url}${action}`, {
+        method: 'POST',
+        headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token, ...fields }),
+        redirect: 'manual',
+      });
+    },
+  };
+}
+
+/** The text of the message tied to an input by aria-describedby, and the input's own markup. */
+function fieldError(html: string, inputId: string): string | undefined {
+  return new RegExp(`<span id="${inputId}-error" class="field-error bad">([^<]*)</span>`).exec(html)?.[1];
+}
+
+describe('a refused form', () => {
+  it('keeps the new workspace input and names the schedule beside its field', async () => {
+    const b = await browser();
+    const res = await b.post('/workspaces/new', '/workspaces', {
+      name: 'acme-eu',
+      sourceVendor: 'mautic',
+      crmVendor: '',
+      preset: 'three-stage',
+      yaml: '',
+      schedule: '0',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain('data-error-page');
+    expect(fieldError(html, 'ws-schedule')).toMatch(/from 1 to 10080/);
+    expect(html).toContain('value="acme-eu"');
+    expect(html).toContain('<option value="mautic" selected>');
+    expect(html).toMatch(/<option value="three-stage" selected>/);
+    expect(html).toContain('id="ws-schedule" type="number" name="schedule" min="1" max="10080" value="0"');
+    expect(html).toContain('aria-invalid="true" aria-describedby="ws-schedule-error"');
+    expect(await h.ctx.store.workspaces.get('acme-eu')).toBeNull();
+  });
+
+  it('puts a taken name and a broken model beside their fields', async () => {
+    await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const taken = await (
+      await b.post('/workspaces/new', '/workspaces', {
+        name: 'acme',
+        sourceVendor: 'hubspot',
+        crmVendor: 'salesforce',
+        preset: 'hubspot-lifecycle',
+        yaml: '',
+        schedule: '15',
+      })
+    ).text();
+    expect(fieldError(taken, 'ws-name')).toBe('workspace &quot;acme&quot; already exists');
+    const broken = await b.post('/workspaces/new', '/workspaces', {
+      name: 'beta',
+      sourceVendor: 'hubspot',
+      crmVendor: 'salesforce',
+      preset: 'hubspot-lifecycle',
+      yaml: 'name: m\nstages: 3\n',
+      schedule: '15',
+    });
+    expect(broken.status).toBe(400);
+    const html = await broken.text();
+    expect(fieldError(html, 'ws-yaml')).toBeDefined();
+    expect(html).toContain('name: m\nstages: 3\n</textarea>');
+  });
+
+  it('keeps the settings typed and names the API share beside its field', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const crm = await h.ctx.store.connections.create({
+      vendor: 'salesforce',
+      baseUrl: h.sandbox.salesforceUrl,
+      accountId: '00D000000000001',
+    });
+    await h.ctx.store.workspaces.setConnection(ws.id, 'crm', crm.id);
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}`, `/workspaces/${ws.id}/settings`, {
+      schedule: '45',
+      match: 'none',
+      handoffObject: 'Contact',
+      apiSharePercent: '250',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(fieldError(html, 's-share')).toBeDefined();
+    expect(html).toContain('value="45"');
+    expect(html).toContain('<option value="none" selected>');
+    expect(html).toContain('<option value="Contact" selected>');
+    expect(html).toContain('value="250"');
+    // Nothing was saved: everything is validated first.
+    expect((await h.ctx.store.workspaces.require(ws.id)).scheduleIntervalMinutes).toBe(15);
+  });
+
+  it('keeps a mapping that does not parse in its editor, with the problem beside it', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const text = 'stages: [unclosed\n';
+    const res = await b.post(`/workspaces/${ws.id}/mappings`, `/workspaces/${ws.id}/mappings/hubspot`, {
+      text,
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain('data-error-page');
+    expect(fieldError(html, 'map-hubspot')).toBeDefined();
+    expect(html).toContain(
+      `aria-invalid="true" aria-describedby="map-hubspot-error">stages: [unclosed\n</textarea>`,
+    );
+  });
+});
+
+describe('a refused Mautic URL', () => {
+  it('comes back in the connect form with the message beside it', async () => {
+    const ws = await h.createWorkspace('acme', 'mautic');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}`, `/workspaces/${ws.id}/connect/mautic`, {
+      baseUrl: 'ftp://mautic.example.com',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain('data-error-page');
+    expect(fieldError(html, 'c-mautic')).toBe('must be the http(s) URL of your Mautic');
+    expect(html).toContain('value="ftp://mautic.example.com" aria-invalid="true"');
+  });
+});
+
+describe('the handoff page', () => {
+  it('saves round-robin owners and the why through the shared core', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const page = await (await b.get(`/workspaces/${ws.id}/handoff`)).text();
+    expect(page).toContain('<label for="h-mode-round_robin">Round-robin</label>');
+    expect(page).toContain(
+      '<input type="radio" id="h-mode-default" name="ownerMode" value="default" checked',
+    );
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'round_robin',
+      users: '005000000000001\n005000000000002',
+      whyAs: 'note',
+      whyEvents: '5',
+    });
+    expect(res.status).toBe(303);
+    expect(location(res, h.url)).toBe(`${h.url}/workspaces/${ws.id}/handoff?saved=1`);
+    const saved = handoffSettings(await h.ctx.store.workspaces.require(ws.id));
+    expect(saved).toStrictEqual({
+      owner: { mode: 'round_robin', users: ['005000000000001', '005000000000002'] },
+      why: { as: 'note', events: 5 },
+    });
+    // The API door reads what the console saved.
+    const api = (await (await h.admin(`/api/workspaces/${ws.id}/handoff`)).json()) as { handoff: unknown };
+    expect(api.handoff).toStrictEqual(saved);
+    // The page says what is in effect in the core's words, as the CLI prints them.
+    const after = await (await b.get(`/workspaces/${ws.id}/handoff?saved=1`)).text();
+    expect(after).toContain(
+      '<li>owner of new records: round-robin over 005000000000001, 005000000000002</li>',
+    );
+    expect(after).toContain('<li>why: a note with the explanation and the last 5 events</li>');
+    expect(after).toContain('Handoff settings saved.');
+  });
+
+  it('refuses a field mapping line without an owner, keeping every value typed', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'field',
+      field: 'territory',
+      map: 'EMEA = 00G000000000001\nAPAC',
+      fallback: '',
+      whyAs: 'task',
+      whyEvents: '10',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(fieldError(html, 'h-map')).toBe('line 2 &quot;APAC&quot; is not value = owner id');
+    expect(html).toContain('value="field" checked');
+    expect(html).toContain('value="territory"');
+    expect(html).toContain('EMEA = 00G000000000001\nAPAC</textarea>');
+    expect(handoffSettings(await h.ctx.store.workspaces.require(ws.id)).owner).toStrictEqual({
+      mode: 'default',
+    });
+  });
+
+  it('names the number of events beside its field when it is out of range', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'default',
+      whyAs: 'task',
+      whyEvents: '99',
+    });
+    expect(res.status).toBe(400);
+    expect(fieldError(await res.text(), 'h-events')).toMatch(/^settings\.handoff\.why\.events: /);
+  });
+});
+
+describe('sync requests from the sync health page', () => {
+  it('queues a full resync while a sync waits, and says when one was already queued', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const path = `/workspaces/${ws.id}/sync`;
+    const asked = async (fields: Record<string, string>) => location(await b.post(path, path, fields), h.url);
+    expect(await asked({})).toBe(`${h.url}${path}?queued=sync`);
+    expect(await asked({ full: '1' })).toBe(`${h.url}${path}?queued=full`);
+    expect(await asked({ full: '1' })).toBe(`${h.url}${path}?already=full`);
+    const jobs = await h.ctx.queues.sync.getJobs(['waiting']);
+    expect(jobs.map((j) => (j.data as { full?: boolean }).full ?? false).sort()).toStrictEqual([false, true]);
+    const html = await (await b.get(`${path}?already=full`)).text();
+    expect(html).toContain('A full resync is already queued or running: it was not queued twice.');
+  });
+});
