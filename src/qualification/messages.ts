@@ -4,7 +4,9 @@
  * one language; labels come from the model file, or from its stage key (with the usual funnel
  * stages named in French for `fr`).
  */
-import type { ModelLocale } from './schema.ts';
+/** The locales a model file may name; each has a words table below. */
+export const MODEL_LOCALES = ['en', 'fr'] as const;
+export type ModelLocale = (typeof MODEL_LOCALES)[number];
 
 export interface Words {
   /** Between a subject and what follows: French puts a space before the colon. */

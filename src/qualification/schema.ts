@@ -15,7 +15,7 @@ import {
 } from '../model.ts';
 import { clockMinutes, isTimeZone } from '../sla/business-hours.ts';
 import { LIMITS } from './limits.ts';
-import { defaultLabel } from './messages.ts';
+import { defaultLabel, MODEL_LOCALES, type ModelLocale } from './messages.ts';
 import { regexProblem } from './regex.ts';
 import { modelWarnings } from './warnings.ts';
 
@@ -168,9 +168,6 @@ const recycleRuleSchema = z.strictObject({
   to: z.string().min(1),
   from: z.array(z.string().min(1)).min(1).optional(),
 });
-
-export const MODEL_LOCALES = ['en', 'fr'] as const;
-export type ModelLocale = (typeof MODEL_LOCALES)[number];
 
 export const modelFileSchema = z.strictObject({
   name: z.string().min(1),
