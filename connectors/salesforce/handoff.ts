@@ -23,7 +23,8 @@ import { chunk, soqlList } from './soql.ts';
 import { updateById } from './update-by-id.ts';
 
 const CONVERTED = 'CANNOT_UPDATE_CONVERTED_LEAD';
-const IN_LIST = 100;
+/** External ids (or names) per `IN (…)` query: keeps each SOQL statement well under its length cap. */
+export const IN_LIST = 100;
 const queryResultSchema = z.looseObject({ records: z.array(z.record(z.string(), z.unknown())) });
 
 export class Handoff {

@@ -30,7 +30,7 @@ import {
   SALESFORCE_LOGIN_URL,
   SALESFORCE_SCOPES,
 } from './config.ts';
-import { Handoff } from './handoff.ts';
+import { Handoff, IN_LIST } from './handoff.ts';
 import { SalesforceIdentity } from './identity.ts';
 import {
   loadSalesforceMapping,
@@ -157,7 +157,9 @@ export function createSalesforceConnector(
       const describes = config.handoffObject === 'Lead' ? 2 : 1;
       const handoff = work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE);
       const outcomes = 2 * Math.max(1, Math.ceil(work.salesOutcomes / 2 / config.pageSize));
-      return describes + handoff + outcomes;
+      // Records on their first handoff are looked up by external id first (never steal an owner).
+      const existence = Math.ceil((work.firstHandoffs ?? 0) / IN_LIST);
+      return describes + handoff + existence + outcomes;
     },
   };
 }

@@ -129,6 +129,11 @@ export interface ApiWork {
   /** Write-backs that moved a stage backwards (HubSpot needs a second request for them). */
   recycled: number;
   handedOff: number;
+  /**
+   * Records sent on their first handoff: the CRM looks them up by external id before it creates
+   * any (owners are chosen only for records it does not have yet). Absent: none.
+   */
+  firstHandoffs?: number;
   salesOutcomes: number;
 }
 

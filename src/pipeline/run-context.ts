@@ -27,6 +27,8 @@ export interface RunTally {
   recycledWrites: number;
   eventsByType: Record<string, number>;
   handedOff: number;
+  /** Records sent on their first handoff (the CRM looks each up before choosing an owner). */
+  firstHandoffs: number;
   crmCreated: number;
   /** Stays found past their SLA this run, and breaches sent to the webhook. */
   slaBreaches: number;
@@ -49,6 +51,7 @@ export function emptyTally(): RunTally {
     recycledWrites: 0,
     eventsByType: {},
     handedOff: 0,
+    firstHandoffs: 0,
     crmCreated: 0,
     slaBreaches: 0,
     slaNotified: 0,

@@ -88,6 +88,7 @@ function minimumApiCalls(ctx: RunContext): Record<string, number> {
     writtenBack: t.writtenBack,
     recycled: t.recycledWrites,
     handedOff: t.handedOff,
+    firstHandoffs: t.firstHandoffs,
     salesOutcomes: t.pulled.salesOutcomes,
   };
   const out: Record<string, number> = {};

@@ -82,6 +82,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
       pending: p,
       record: toHandoffRecord(source, p),
     }));
+    ctx.tally.firstHandoffs += records.filter((r) => r.record.firstHandoff).length;
     const result = await send(
       ctx,
       records.map((r) => r.record),
