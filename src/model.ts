@@ -211,6 +211,19 @@ export interface HandoffRecord {
   matchOnEmail?: boolean;
   /** No link yet: the CRM record may not exist, and if it is created here it gets an owner. */
   firstHandoff?: boolean;
+  /**
+   * The account the contact rolls up to, with its dimensions (models with `accounts`): a CRM that
+   * files contacts under accounts writes these scores on the account record.
+   */
+  account?: HandoffAccount;
+}
+
+/** The account of a handed-off contact, as the roll-up last computed it. */
+export interface HandoffAccount {
+  /** leadstage's account id (`company:<vendor id or name>` or `domain:<domain>`). */
+  id: string;
+  name: string;
+  scores: Scores;
 }
 
 /** What sales did, as read back from the CRM. */

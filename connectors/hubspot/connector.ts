@@ -10,7 +10,14 @@ import type {
   SchemaSpec,
   SourceConnector,
 } from '../../src/pipeline/ports.ts';
-import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
+import type {
+  Contact,
+  EngagementEvent,
+  Properties,
+  RecordFailure,
+  StageChange,
+  WriteResult,
+} from '../../src/model.ts';
 import { AuthError, TransientError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
@@ -29,6 +36,7 @@ import {
   parseHubspotMapping,
   scorePropertyName,
 } from './mapping.ts';
+import { ASSOCIATION_BATCH, companiesOf } from './companies.ts';
 import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
 import { type LifecycleOption, StageMap } from './stages.ts';
 
@@ -74,6 +82,8 @@ export class HubspotSourceConnector implements SourceConnector {
   /** Values the exact-stage property accepts, once ensureSchema has looked (unknown before). */
   private stageValues = new Set<string>();
   private stages: StageMap | undefined;
+  /** The model rolls contacts up to accounts: each contact's company is read with it. */
+  private withCompanies = false;
   /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
   private readonly emailIds = new Map<string, string>();
   private readonly ctx: ConnectorContext;
@@ -112,8 +122,9 @@ export class HubspotSourceConnector implements SourceConnector {
         cursorTs = page.lastTs;
         cursorId = page.lastId;
       }
+      const companies = await this.companies(page.records.map((r) => r.id));
       yield {
-        records: page.records.map((r) => this.toContact(r, stages)),
+        records: page.records.map((r) => this.toContact(r, stages, companies.get(r.id))),
         cursor: { lastModified: cursorTs, lastId: cursorId },
         ...(page.total !== undefined ? { total: page.total } : {}),
       };
@@ -132,7 +143,8 @@ export class HubspotSourceConnector implements SourceConnector {
     const out: Contact[] = [];
     for (let i = 0; i < unique.length; i += BATCH_SIZE) {
       const found = await this.batchRead(unique.slice(i, i + BATCH_SIZE), contactPropertyNames(this.mapping));
-      out.push(...found.map((r) => this.toContact(r, stages)));
+      const companies = await this.companies(found.map((r) => r.id));
+      out.push(...found.map((r) => this.toContact(r, stages, companies.get(r.id))));
     }
     return out;
   }
@@ -150,11 +162,18 @@ export class HubspotSourceConnector implements SourceConnector {
     return res.data.results;
   }
 
-  private toContact(r: BatchObject, stages: StageMap): Contact {
+  private async companies(contactIds: string[]): Promise<Map<string, Properties>> {
+    if (!this.withCompanies || contactIds.length === 0) return new Map<string, Properties>();
+    return companiesOf(this.api, contactIds);
+  }
+
+  private toContact(r: BatchObject, stages: StageMap, company?: Properties): Contact {
     const properties: Contact['properties'] = {};
     for (const [canonical, m] of Object.entries(this.mapping.contactProperties)) {
       properties[canonical] = convertValue(r.properties[m.property], m.type);
     }
+    // The associated company's fields (and its name over the contact's free-text `company`).
+    if (company) Object.assign(properties, company);
     const ts = parseHubspotTime(r.properties.lastmodifieddate);
     const stage = stages.stageKey(r.properties.lifecyclestage, r.properties[this.mapping.writeBack.stage]);
     const email = r.properties.email?.toLowerCase();
@@ -314,6 +333,8 @@ export class HubspotSourceConnector implements SourceConnector {
     for (const type of Object.values(webEvents)) calls += pages(events(type), WEB_EVENTS_PAGE_SIZE);
     if (meetingBookedProperty) calls += pages(events('meeting_booked'), SEARCH_PAGE_SIZE);
     calls += Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE);
+    // With accounts, one association read per search page (the companies' reads are not counted).
+    if (this.withCompanies && work.contacts > 0) calls += Math.ceil(work.contacts / ASSOCIATION_BATCH);
     return calls + 1;
   }
 
@@ -327,6 +348,7 @@ export class HubspotSourceConnector implements SourceConnector {
 
   async ensureSchema(spec: SchemaSpec): Promise<void> {
     this.modelStages = spec.stages.map((s) => s.key);
+    this.withCompanies = (spec.accountDimensions?.length ?? 0) > 0;
     const res = await this.api.sdk<{ results: PropertyDefinition[] }>(ENDPOINTS.properties, 'api', (client) =>
       client.crm.properties.coreApi.getAllWithHttpInfo('contacts'),
     );

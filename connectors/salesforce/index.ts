@@ -124,6 +124,8 @@ export function createSalesforceConnector(
   return {
     vendor: 'salesforce',
     handoffBatchSize: Math.max(HANDOFF_CALL_SIZE, config.bulkThreshold + 1),
+    // Contacts are filed under Accounts, which carry the account score.
+    filesUnderAccounts: config.handoffObject === 'Contact',
     async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
       if (!records.length) return { ok: [], failed: [] };
       return (await open()).handoff.run(records, options);
@@ -139,7 +141,7 @@ export function createSalesforceConnector(
     async ensureSchema(spec: SchemaSpec): Promise<string[]> {
       const { schemas } = await open();
       const objects =
-        config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact'] as const);
+        config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact', 'Account'] as const);
       return missingSchema(schemas, mapping, spec, [...objects]);
     },
     async rekey(changes: ExternalIdChange[]) {

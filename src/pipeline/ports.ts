@@ -115,6 +115,11 @@ export interface SchemaSpec {
   stages: { key: string; label: string }[];
   dimensions: string[];
   /**
+   * The model's account dimensions (empty or absent: no accounts): sources then read each
+   * contact's company, CRMs that file contacts under accounts check the account score fields.
+   */
+  accountDimensions?: string[];
+  /**
    * Learn the model's stages and what the vendor has, as for a run, but create or change nothing
    * (a dry run: how contacts' stages are read depends on it, the writes are withheld).
    */
@@ -186,6 +191,11 @@ export interface CrmConnector {
    * path starts above some size needs calls larger than that size to ever use it.
    */
   readonly handoffBatchSize?: number;
+  /**
+   * Handed-off records are filed under account records (Salesforce Contacts under Accounts): each
+   * HandoffRecord then carries its account's dimensions, and a change in them hands it off again.
+   */
+  readonly filesUnderAccounts?: boolean;
   /** What sales did since `since` (null: everything), in pages. */
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
