@@ -226,6 +226,16 @@ export interface HandoffAccount {
   scores: Scores;
 }
 
+/** A CRM record given a new owner (an SLA breach's reassignment). */
+export interface OwnerChange {
+  /** Names the change in outcomes (the contact id). */
+  key: string;
+  /** The CRM record's id (a Lead, or the Contact it was converted to or filed as). */
+  recordId: string;
+  /** A user or queue id. */
+  ownerId: string;
+}
+
 /** What sales did, as read back from the CRM. */
 export interface SalesOutcome {
   /** The external id the record was handed off with, when it carries one. */

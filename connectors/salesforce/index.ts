@@ -8,6 +8,7 @@ import type {
   ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  OwnerChange,
   SalesOutcome,
   WhyNote,
   WhyResult,
@@ -40,6 +41,7 @@ import {
 } from './mapping.ts';
 import { salesforceOAuth } from './oauth.ts';
 import { SalesOutcomes } from './outcomes.ts';
+import { reassignOwners } from './reassign.ts';
 import { missingSchema, ObjectSchemas } from './schema.ts';
 import { writeWhyNotes } from './why.ts';
 
@@ -147,6 +149,10 @@ export function createSalesforceConnector(
     async rekey(changes: ExternalIdChange[]) {
       if (!changes.length) return { ok: [], failed: [] };
       return (await open()).identity.rekey(changes);
+    },
+    async reassign(changes: OwnerChange[]) {
+      if (!changes.length) return { ok: [], failed: [] };
+      return reassignOwners((await open()).client, changes);
     },
     async erase(requests: CrmErasureRequest[], policy: CrmErasurePolicy) {
       if (!requests.length) return [];

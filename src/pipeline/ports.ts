@@ -15,6 +15,7 @@ import type {
   ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  OwnerChange,
   OwnerChoice,
   RecordFailure,
   SalesOutcome,
@@ -206,6 +207,11 @@ export interface CrmConnector {
    * Returns the changes applied or found nothing to change; failures are per record, by `from`.
    */
   rekey?(changes: ExternalIdChange[]): Promise<{ ok: string[]; failed: RecordFailure[] }>;
+  /**
+   * Gives records a new owner by CRM id, running no assignment rule; outcomes by `key`. Used when a
+   * stay breaches its SLA and the workspace reassigns.
+   */
+  reassign?(changes: OwnerChange[]): Promise<{ ok: string[]; failed: RecordFailure[] }>;
   /** Erases people by `policy`; one outcome per CRM record found (or `not_found` per request). */
   erase?(requests: CrmErasureRequest[], policy: CrmErasurePolicy): Promise<CrmErasureOutcome[]>;
 }

@@ -33,6 +33,8 @@ export interface RunTally {
   /** Stays found past their SLA this run, and breaches sent to the webhook. */
   slaBreaches: number;
   slaNotified: number;
+  /** Breached records given a new owner by the workspace's reassignment rule. */
+  slaReassigned: number;
   unmatchedOutcomes: number;
   errors: RecordErrorSummary[];
   /** Optional streams skipped after failing: the run went on without them. */
@@ -55,6 +57,7 @@ export function emptyTally(): RunTally {
     crmCreated: 0,
     slaBreaches: 0,
     slaNotified: 0,
+    slaReassigned: 0,
     unmatchedOutcomes: 0,
     errors: [],
     warnings: [],

@@ -15,7 +15,10 @@ export interface CrmLink {
   handedStage: string | null;
   handedScores: Scores | null;
   handedAt: string | null;
-  /** The owner leadstage set when the record was created (null: the CRM chose, or not created here). */
+  /**
+   * The owner leadstage last set: on creation, or on reassignment after an SLA breach (null: the
+   * CRM chose, or the record was not created here).
+   */
   ownerId: string | null;
   /** The Task or note that explains the handoff, updated on later handoffs. */
   why: { object: string; id: string } | null;
@@ -159,6 +162,17 @@ export class LinkRepo {
       ],
     );
     await this.statistics.added(this.db, 'crm_links', handoffs.length);
+  }
+
+  /** Records the owner each contact's CRM record was reassigned to. */
+  async setOwners(workspaceId: string, owners: { contactId: string; ownerId: string }[]): Promise<void> {
+    if (!owners.length) return;
+    await this.db.query(
+      `UPDATE crm_links l SET owner_id = o.owner_id, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS o(contact_id text, owner_id text)
+       WHERE l.workspace_id = $1 AND l.contact_id = o.contact_id`,
+      [workspaceId, json(owners.map((o) => ({ contact_id: o.contactId, owner_id: o.ownerId })))],
+    );
   }
 
   /** Records the Task or note that explains each contact's handoff (the one later handoffs update). */
