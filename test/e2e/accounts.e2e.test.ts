@@ -50,18 +50,19 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-async function world() {
+async function world(vendor: 'hubspot' | 'mautic' = 'hubspot') {
   sandbox = await startSandboxServer({ port: 0, contacts: 0, seed: 3 });
   const tokens = issueSandboxTokens(sandbox);
+  const issued = vendor === 'hubspot' ? tokens.hubspot : sandbox.mautic.issueTokens();
   const source = await t.store.connections.create({
-    vendor: 'hubspot',
-    baseUrl: `${sandbox.url}/hubspot`,
-    accountId: 'sandbox',
+    vendor,
+    baseUrl: `${sandbox.url}/${vendor}`,
+    accountId: vendor === 'hubspot' ? 'sandbox' : 'mautic.acme.example',
     credentials: {
       kind: 'oauth2',
-      accessToken: tokens.hubspot.accessToken,
-      refreshToken: tokens.hubspot.refreshToken,
-      expiresAt: new Date(Date.now() + tokens.hubspot.expiresIn * 1000).toISOString(),
+      accessToken: issued.accessToken,
+      refreshToken: issued.refreshToken,
+      expiresAt: new Date(Date.now() + issued.expiresIn * 1000).toISOString(),
     },
   });
   const crm = await salesforceConnection(t.store, tokens.salesforce);
@@ -69,7 +70,7 @@ async function world() {
   const model = compileModelText(MODEL_TEXT, 'accounts-e2e.yaml');
   let ws = await t.store.workspaces.create({
     name: `accounts-${Math.random().toString(36).slice(2, 8)}`,
-    sourceVendor: 'hubspot',
+    sourceVendor: vendor,
     crmVendor: 'salesforce',
     model: { text: MODEL_TEXT, ref: 'accounts-e2e.yaml', version: model.version },
   });
@@ -84,7 +85,13 @@ async function world() {
       log: silentLogger,
       workspace: ws.id,
     });
-  return { hubspot: sandbox.hubspot, salesforce: sandbox.salesforce, workspaceId: ws.id, sync };
+  return {
+    hubspot: sandbox.hubspot,
+    mautic: sandbox.mautic,
+    salesforce: sandbox.salesforce,
+    workspaceId: ws.id,
+    sync,
+  };
 }
 
 describe('when HubSpot associates contacts with companies', () => {
@@ -151,5 +158,50 @@ describe('when HubSpot associates contacts with companies', () => {
 
     // Nothing changed: nothing is handed off again.
     expect((await w.sync()).handedOff).toBe(0);
+  });
+});
+
+describe('when Mautic contacts name their primary company', () => {
+  it('should roll them up to the Mautic company, with its firmographics, and score its Salesforce Account', async () => {
+    const w = await world('mautic');
+    const acme = w.mautic.addCompany({
+      companyname: 'Acme Corp',
+      companywebsite: 'https://www.acme.example',
+      companynumber_of_employees: 2000,
+    });
+    const globex = w.mautic.addCompany({ companyname: 'Globex', companynumber_of_employees: 40 });
+    const contact = (email: string, company: string | null) =>
+      String(
+        w.mautic.addContact({ email, lastname: email.split('@')[0]!, company, bant_budget: 'approved' }),
+      );
+    const a1 = contact('a1@gmail.com', 'Acme Corp');
+    const a2 = contact('a2@acme.example', 'Acme Corp');
+    const g1 = contact('g1@globex.example', 'Globex');
+    const n1 = contact('n1@initech.example', null);
+
+    const first = await w.sync();
+    expect(first.errors).toStrictEqual([]);
+    expect(await t.store.accounts.list(w.workspaceId)).toStrictEqual([
+      { id: `company:${acme}`, name: 'Acme Corp', scores: { engagement: 60, fit: 20 } },
+      { id: `company:${globex}`, name: 'Globex', scores: { engagement: 30, fit: 0 } },
+      { id: 'domain:initech.example', name: 'initech.example', scores: { engagement: 30, fit: 0 } },
+    ]);
+    const stored = await t.store.contacts.get(w.workspaceId, a1);
+    expect(stored?.properties).toMatchObject({
+      company_id: String(acme),
+      company: 'Acme Corp',
+      company_domain: 'acme.example',
+      company_employees: 2000,
+    });
+    const decisions = await t.store.decisions.forContacts(w.workspaceId, [a1, a2, g1, n1]);
+    expect([a1, a2, g1, n1].map((id) => decisions.get(id)?.stage)).toStrictEqual([
+      'sql',
+      'sql',
+      'lead',
+      'lead',
+    ]);
+    const accounts = w.salesforce.records('Account').filter((a) => a.Name === 'Acme Corp');
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0]).toMatchObject({ Leadstage_Engagement_Score__c: 60, Leadstage_Fit_Score__c: 20 });
   });
 });
