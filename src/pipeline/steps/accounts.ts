@@ -14,6 +14,7 @@ import { accountOf, accountScores } from '../../accounts/rollup.ts';
 import type { AccountInput, Properties, Scores } from '../../model.ts';
 import type { StoredAccount, StoredContact } from '../../store/index.ts';
 import { toContactInput } from '../contact-inputs.ts';
+import { scoresDrifted } from '../next-change.ts';
 import type { RunContext } from '../run-context.ts';
 
 const PAGE = 1000;
@@ -103,7 +104,9 @@ export async function rollUpAccounts(
       const scores = accountScores(ctx.model.accountDimensions, m.scores, m.company);
       for (const contactId of m.contacts) out.set(contactId, { id, scores });
       const old = before.get(id);
-      if (old && JSON.stringify(old) === JSON.stringify(scores)) continue;
+      // Within the tolerance a contact's own scores get (decay moves sums a little on every run),
+      // the account keeps its stored dimensions and its members are not re-qualified.
+      if (old && !scoresDrifted(old, scores, ctx.tuning.scoreTolerance)) continue;
       changed.push({ id, name: m.name, scores });
       toFlag.push(...m.contacts.filter((c) => !freshScores.has(c)));
     }
