@@ -54,7 +54,9 @@ export async function requalifyContacts(
     await ctx.source.ensureSchema({
       stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
       dimensions: [...ctx.model.dimensions],
-      accountDimensions: ctx.model.accountDimensions.map((d) => d.key),
+      ...(ctx.model.accountDimensions.length
+        ? { accountDimensions: ctx.model.accountDimensions.map((d) => d.key) }
+        : {}),
     });
     const contacts = await admitContacts(
       store,

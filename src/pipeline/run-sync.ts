@@ -33,7 +33,9 @@ export async function ensureSchemas(ctx: RunContext): Promise<void> {
   const spec: SchemaSpec = {
     stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
     dimensions: [...ctx.model.dimensions],
-    accountDimensions: ctx.model.accountDimensions.map((d) => d.key),
+    ...(ctx.model.accountDimensions.length
+      ? { accountDimensions: ctx.model.accountDimensions.map((d) => d.key) }
+      : {}),
   };
   await ctx.source.ensureSchema(spec);
   if (ctx.crm) {
