@@ -316,3 +316,33 @@ export function generateActivities(
   });
   return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
 }
+
+/** A company of the synthetic people, as both marketing sandboxes hold it. */
+export interface SyntheticCompany {
+  name: string;
+  /** The domain its people's email addresses use. */
+  domain: string;
+  industry: string;
+  employees: number;
+  /** Yearly revenue in the portal's currency: 150,000 per employee, so fit rules have a number to test. */
+  annualRevenue: number;
+}
+
+/**
+ * One company per company name the people carry, in order of first appearance; its firmographics
+ * are those its first person was generated with.
+ */
+export function generateCompanies(people: SyntheticPerson[]): SyntheticCompany[] {
+  const out = new Map<string, SyntheticCompany>();
+  for (const p of people) {
+    if (out.has(p.company)) continue;
+    out.set(p.company, {
+      name: p.company,
+      domain: `${slug(p.company)}.example`,
+      industry: p.industry,
+      employees: p.employees,
+      annualRevenue: p.employees * 150_000,
+    });
+  }
+  return [...out.values()];
+}

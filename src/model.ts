@@ -220,6 +220,29 @@ export interface HandoffRecord {
   matchOnEmail?: boolean;
   /** No link yet: the CRM record may not exist, and if it is created here it gets an owner. */
   firstHandoff?: boolean;
+  /**
+   * The account the contact rolls up to, with its dimensions (models with `accounts`): a CRM that
+   * files contacts under accounts writes these scores on the account record.
+   */
+  account?: HandoffAccount;
+}
+
+/** The account of a handed-off contact, as the roll-up last computed it. */
+export interface HandoffAccount {
+  /** leadstage's account id (`company:<vendor id or name>` or `domain:<domain>`). */
+  id: string;
+  name: string;
+  scores: Scores;
+}
+
+/** A CRM record given a new owner (an SLA breach's reassignment). */
+export interface OwnerChange {
+  /** Names the change in outcomes (the contact id). */
+  key: string;
+  /** The CRM record's id (a Lead, or the Contact it was converted to or filed as). */
+  recordId: string;
+  /** A user or queue id. */
+  ownerId: string;
 }
 
 /** What sales did, as read back from the CRM. */

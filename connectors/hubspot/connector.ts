@@ -11,7 +11,14 @@ import type {
   SchemaSpec,
   SourceConnector,
 } from '../../src/pipeline/ports.ts';
-import type { Contact, EngagementEvent, RecordFailure, StageChange, WriteResult } from '../../src/model.ts';
+import type {
+  Contact,
+  EngagementEvent,
+  Properties,
+  RecordFailure,
+  StageChange,
+  WriteResult,
+} from '../../src/model.ts';
 import { AuthError, TransientError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
@@ -30,6 +37,7 @@ import {
   parseHubspotMapping,
   scorePropertyName,
 } from './mapping.ts';
+import { ASSOCIATION_BATCH, companiesOf } from './companies.ts';
 import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
 import { type LifecycleOption, StageMap } from './stages.ts';
 import { readPages, streamPages } from '../../src/pipeline/minimum-calls.ts';
@@ -76,6 +84,8 @@ export class HubspotSourceConnector implements SourceConnector {
   /** Values the exact-stage property accepts, once ensureSchema has looked (unknown before). */
   private stageValues = new Set<string>();
   private stages: StageMap | undefined;
+  /** The model rolls contacts up to accounts: each contact's company is read with it. */
+  private withCompanies = false;
   /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
   private readonly emailIds = new Map<string, string>();
   private readonly ctx: ConnectorContext;
@@ -114,8 +124,9 @@ export class HubspotSourceConnector implements SourceConnector {
         cursorTs = page.lastTs;
         cursorId = page.lastId;
       }
+      const companies = await this.companies(page.records.map((r) => r.id));
       yield {
-        records: page.records.map((r) => this.toContact(r, stages)),
+        records: page.records.map((r) => this.toContact(r, stages, companies.get(r.id))),
         cursor: { lastModified: cursorTs, lastId: cursorId },
         ...(page.total !== undefined ? { total: page.total } : {}),
       };
@@ -134,7 +145,8 @@ export class HubspotSourceConnector implements SourceConnector {
     const out: Contact[] = [];
     for (let i = 0; i < unique.length; i += BATCH_SIZE) {
       const found = await this.batchRead(unique.slice(i, i + BATCH_SIZE), contactPropertyNames(this.mapping));
-      out.push(...found.map((r) => this.toContact(r, stages)));
+      const companies = await this.companies(found.map((r) => r.id));
+      out.push(...found.map((r) => this.toContact(r, stages, companies.get(r.id))));
     }
     return out;
   }
@@ -152,11 +164,18 @@ export class HubspotSourceConnector implements SourceConnector {
     return res.data.results;
   }
 
-  private toContact(r: BatchObject, stages: StageMap): Contact {
+  private async companies(contactIds: string[]): Promise<Map<string, Properties>> {
+    if (!this.withCompanies || contactIds.length === 0) return new Map<string, Properties>();
+    return companiesOf(this.api, contactIds);
+  }
+
+  private toContact(r: BatchObject, stages: StageMap, company?: Properties): Contact {
     const properties: Contact['properties'] = {};
     for (const [canonical, m] of Object.entries(this.mapping.contactProperties)) {
       properties[canonical] = convertValue(r.properties[m.property], m.type);
     }
+    // The associated company's fields (and its name over the contact's free-text `company`).
+    if (company) Object.assign(properties, company);
     const ts = parseHubspotTime(r.properties.lastmodifieddate);
     const stage = stages.stageKey(r.properties.lifecyclestage, r.properties[this.mapping.writeBack.stage]);
     const email = r.properties.email?.toLowerCase();
@@ -319,6 +338,8 @@ export class HubspotSourceConnector implements SourceConnector {
     if (meetingBookedProperty) {
       out['engagement meetings'] = readPages(work.eventsByType.meeting_booked ?? 0, SEARCH_PAGE_SIZE);
     }
+    // With accounts, one association read per search page (the companies' reads are not counted).
+    if (this.withCompanies && work.contacts > 0) out.companies = Math.ceil(work.contacts / ASSOCIATION_BATCH);
     return out;
   }
 
@@ -332,6 +353,7 @@ export class HubspotSourceConnector implements SourceConnector {
 
   async ensureSchema(spec: SchemaSpec): Promise<void> {
     this.modelStages = spec.stages.map((s) => s.key);
+    this.withCompanies = (spec.accountDimensions?.length ?? 0) > 0;
     const res = await this.api.sdk<{ results: PropertyDefinition[] }>(ENDPOINTS.properties, 'api', (client) =>
       client.crm.properties.coreApi.getAllWithHttpInfo('contacts'),
     );

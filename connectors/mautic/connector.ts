@@ -17,6 +17,7 @@ import { AuthError } from '../../src/errors.ts';
 import { pullActivity } from './activity-stream.ts';
 import { MauticAuth } from './auth.ts';
 import { MauticClient } from './client.ts';
+import { withCompanies } from './companies.ts';
 import { parseMauticConfig, type MauticConfig } from './config.ts';
 import { fateOfDeleted, fetchContactsByIds, pullContacts } from './contacts-stream.ts';
 import { loadMauticMapping, parseMauticMapping, type MauticMapping } from './mapping-file.ts';
@@ -55,6 +56,8 @@ export class MauticSourceConnector implements SourceConnector {
   readonly writeBatchSize = MAUTIC_BATCH_LIMIT;
   /** The reason field's real length: as created, lowered when Mautic names a shorter one. */
   private readonly reasonLength: ReasonLength;
+  /** The model rolls contacts up to accounts (learnt in ensureSchema): read their companies. */
+  private withCompanies = false;
 
   constructor(ctx: ConnectorContext, options: MauticConnectorOptions) {
     this.ctx = ctx;
@@ -91,13 +94,20 @@ export class MauticSourceConnector implements SourceConnector {
     return toContact(c, this.mapping, this.stageKeys);
   };
 
-  pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
-    return pullContacts(this.client, since, {
+  async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
+    for await (const page of pullContacts(this.client, since, {
       pageSize: this.config.pageSize,
       overlapSeconds: this.config.overlapSeconds,
       now: () => this.now(),
       map: this.mapContact,
-    });
+    })) {
+      yield { ...page, records: await this.companies(page.records) };
+    }
+  }
+
+  /** With accounts in the model, each contact carries its primary company's fields. */
+  private companies(contacts: Contact[]): Promise<Contact[]> {
+    return this.withCompanies ? withCompanies(this.client, contacts) : Promise.resolve(contacts);
   }
 
   pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
@@ -109,8 +119,8 @@ export class MauticSourceConnector implements SourceConnector {
     });
   }
 
-  fetchContacts(ids: string[]): Promise<Contact[]> {
-    return fetchContactsByIds(this.client, ids, this.mapContact);
+  async fetchContacts(ids: string[]): Promise<Contact[]> {
+    return this.companies(await fetchContactsByIds(this.client, ids, this.mapContact));
   }
 
   fateOfDeleted(ids: string[]): Promise<Map<string, string | null>> {
@@ -159,6 +169,10 @@ export class MauticSourceConnector implements SourceConnector {
     }
     return {
       contacts: readPages(work.contacts, this.config.pageSize),
+      // With accounts, one companies query per page of contacts (at most 50 company names on a page).
+      ...(this.withCompanies && work.contacts > 0
+        ? { companies: Math.ceil(work.contacts / this.config.pageSize) }
+        : {}),
       engagement: activity,
       write_back:
         Math.ceil(work.writtenBack / MAUTIC_BATCH_LIMIT) +
@@ -176,6 +190,7 @@ export class MauticSourceConnector implements SourceConnector {
     this.stageNames.clear();
     for (const s of spec.stages) this.stageNames.set(s.key, stageNameFor(this.mapping, s.key, s.label));
     this.stageKeys = null;
+    this.withCompanies = (spec.accountDimensions?.length ?? 0) > 0;
     if (spec.learnOnly) return;
     this.schema.invalidate();
     await this.schema.ensureStages(

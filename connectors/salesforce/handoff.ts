@@ -15,15 +15,16 @@ import { BulkIngest } from './bulk-ingest.ts';
 import { matchOnEmail } from './email-match.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
-import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
+import { type SalesforceMapping, type SalesforceValue, scoreField, toSalesforceFields } from './mapping.ts';
 import { ownerGroups, type WriteGroup } from './ownership.ts';
 import { collect, parseResults, type Row } from './results.ts';
 import type { HandoffObject, ObjectSchemas } from './schema.ts';
 import { chunk, soqlList } from './soql.ts';
-import { updateById } from './update-by-id.ts';
+import { type UpdateById, updateById } from './update-by-id.ts';
 
 const CONVERTED = 'CANNOT_UPDATE_CONVERTED_LEAD';
-const IN_LIST = 100;
+/** External ids (or names) per `IN (…)` query: keeps each SOQL statement well under its length cap. */
+export const IN_LIST = 100;
 const queryResultSchema = z.looseObject({ records: z.array(z.record(z.string(), z.unknown())) });
 
 export class Handoff {
@@ -283,10 +284,38 @@ export class Handoff {
         });
       }
     }
+    const scored = new Map<string, UpdateById>();
     rows.forEach((row, i) => {
       const accountId = ids.get(companyOf(records[i]!).toLowerCase());
-      if (accountId) row.fields.AccountId = accountId;
+      if (!accountId) return;
+      row.fields.AccountId = accountId;
+      const account = records[i]!.account;
+      // One update per Account (the last record's account wins: they all carry the same roll-up).
+      if (account) scored.set(accountId, { key: account.id, id: accountId, fields: account.scores });
     });
+    await this.scoreAccounts([...scored.values()]);
+  }
+
+  /**
+   * Writes the account dimensions on each Account, to the score field of the dimension's name
+   * (as on Leads and Contacts), by Id; a field the org lacks is reported once, never fatal.
+   */
+  private async scoreAccounts(updates: UpdateById[]): Promise<void> {
+    if (updates.length === 0) return;
+    const fields = await this.schemas.fields('Account');
+    const rows = updates.map((u) => {
+      const kept: Record<string, SalesforceValue> = {};
+      for (const [dimension, value] of Object.entries(u.fields)) {
+        const name = scoreField(this.mapping, dimension);
+        if (fields.has(name)) kept[name] = value;
+        else this.warnOnce(`Account.${name}`);
+      }
+      return { ...u, fields: kept };
+    });
+    const writable = rows.filter((r) => Object.keys(r.fields).length > 0);
+    if (writable.length === 0) return;
+    const { failed } = await updateById(this.client, 'Account', writable);
+    for (const f of failed) this.log.warn('salesforce account score not written', { code: f.code });
   }
 
   /** Contacts that converted Leads became, by the Leads' external ids. */

@@ -8,6 +8,7 @@ import type {
   ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  OwnerChange,
   SalesOutcome,
   WhyNote,
   WhyResult,
@@ -31,7 +32,7 @@ import {
   SALESFORCE_LOGIN_URL,
   SALESFORCE_SCOPES,
 } from './config.ts';
-import { Handoff } from './handoff.ts';
+import { Handoff, IN_LIST } from './handoff.ts';
 import { SalesforceIdentity } from './identity.ts';
 import {
   loadSalesforceMapping,
@@ -41,6 +42,7 @@ import {
 } from './mapping.ts';
 import { salesforceOAuth } from './oauth.ts';
 import { SalesOutcomes } from './outcomes.ts';
+import { reassignOwners } from './reassign.ts';
 import { missingSchema, ObjectSchemas } from './schema.ts';
 import { writeWhyNotes } from './why.ts';
 
@@ -125,6 +127,8 @@ export function createSalesforceConnector(
   return {
     vendor: 'salesforce',
     handoffBatchSize: Math.max(HANDOFF_CALL_SIZE, config.bulkThreshold + 1),
+    // Contacts are filed under Accounts, which carry the account score.
+    filesUnderAccounts: config.handoffObject === 'Contact',
     async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
       if (!records.length) return { ok: [], failed: [] };
       return (await open()).handoff.run(records, options);
@@ -140,12 +144,16 @@ export function createSalesforceConnector(
     async ensureSchema(spec: SchemaSpec): Promise<string[]> {
       const { schemas } = await open();
       const objects =
-        config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact'] as const);
+        config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact', 'Account'] as const);
       return missingSchema(schemas, mapping, spec, [...objects]);
     },
     async rekey(changes: ExternalIdChange[]) {
       if (!changes.length) return { ok: [], failed: [] };
       return (await open()).identity.rekey(changes);
+    },
+    async reassign(changes: OwnerChange[]) {
+      if (!changes.length) return { ok: [], failed: [] };
+      return reassignOwners((await open()).client, changes);
     },
     async erase(requests: CrmErasureRequest[], policy: CrmErasurePolicy) {
       if (!requests.length) return [];
@@ -154,12 +162,14 @@ export function createSalesforceConnector(
     apiUsage: () => client?.apiUsage(),
     // Describes of the handoff objects, Collections of 200 (a Bulk 2.0 job is five calls: create,
     // upload, close, poll, results), and the outcome queries: Leads, then Opportunities, each at least
-    // one query and together one per page of outcomes (a row gives at most one outcome).
+    // one query and together one per page of outcomes (a row gives at most one outcome). Records on
+    // their first handoff are looked up by external id first (never steal an owner).
     minimumCalls(work: ApiWork): MinimumCalls {
       return {
         schema: config.handoffObject === 'Lead' ? 2 : 1,
         handoff: work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE),
         sales_outcomes: Math.max(2, Math.ceil(work.salesOutcomes / config.pageSize)),
+        existence: Math.ceil((work.firstHandoffs ?? 0) / IN_LIST),
       };
     },
   };

@@ -77,6 +77,15 @@ function wantedFields(mapping: SalesforceMapping, spec: SchemaSpec): Wanted[] {
   ];
 }
 
+/** Contact handoff: each account dimension's score field on the Account (same naming as on Contacts). */
+function accountFields(mapping: SalesforceMapping, spec: SchemaSpec): Wanted[] {
+  return (spec.accountDimensions ?? []).map((d) => ({
+    field: scoreField(mapping, d),
+    kind: 'number',
+    label: `Leadstage ${d} score`,
+  }));
+}
+
 const CREATE_AS: Record<Wanted['kind'], string> = {
   externalId: 'a Text(255) field with "External ID" and "Unique" checked',
   text: 'a Text(80) field (or a picklist with the stage labels)',
@@ -91,12 +100,14 @@ export async function missingSchema(
   schemas: ObjectSchemas,
   mapping: SalesforceMapping,
   spec: SchemaSpec,
-  objects: HandoffObject[],
+  objects: (HandoffObject | 'Account')[],
 ): Promise<string[]> {
   const out: string[] = [];
   for (const object of objects) {
+    const wanted = object === 'Account' ? accountFields(mapping, spec) : wantedFields(mapping, spec);
+    if (wanted.length === 0) continue;
     const fields = await schemas.fields(object);
-    for (const want of wantedFields(mapping, spec)) {
+    for (const want of wanted) {
       const have = fields.get(want.field);
       const where = `${object}.${want.field}`;
       if (!have) {

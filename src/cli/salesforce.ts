@@ -101,6 +101,9 @@ export async function runWorkspaceSalesforceCheck(
     const missing = await connector.ensureSchema({
       stages: model.stages.map((s) => ({ key: s.key, label: s.label })),
       dimensions: [...model.dimensions],
+      ...(model.accountDimensions.length
+        ? { accountDimensions: model.accountDimensions.map((d) => d.key) }
+        : {}),
     });
     return report(connection.baseUrl, missing, `workspace ${ws.name}, model ${model.name}`, write);
   } finally {

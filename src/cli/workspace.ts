@@ -253,6 +253,11 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--fallback <ownerId>', 'owner for values --map does not list (--by-field)')
     .option('--why <as>', 'write the explanation as a task, a note, or off')
     .option('--why-events <n>', 'how many recent engagement events the explanation lists')
+    .option(
+      '--reassign <rule>',
+      'on an SLA breach: off, owner:<userOrQueueId>, or round-robin:<userId,userId,…>',
+    )
+    .option('--reassign-stages <keys>', 'comma-separated stage keys the --reassign rule applies to')
     .action(
       async (
         name: string,
@@ -265,6 +270,8 @@ export function registerWorkspaceCommands(program: Command): void {
           fallback?: string;
           why?: string;
           whyEvents?: string;
+          reassign?: string;
+          reassignStages?: string;
         },
       ) => {
         const list = (v: string) =>
@@ -310,11 +317,14 @@ export function registerWorkspaceCommands(program: Command): void {
                   ...(opts.whyEvents !== undefined ? { events: Number(opts.whyEvents) } : {}),
                 }
               : undefined;
-          const changing = owners.length > 0 || why !== undefined;
+          const reassign =
+            opts.reassign !== undefined ? reassignRule(opts.reassign, opts.reassignStages) : undefined;
+          const changing = owners.length > 0 || why !== undefined || reassign !== undefined;
           const settings = changing
             ? await saveHandoffSettings(store, current, {
                 ...(owners[0] ? { owner: owners[0] } : {}),
                 ...(why ? { why } : {}),
+                ...(reassign ? { reassign } : {}),
               })
             : handoffSettings(current);
           out(`${changing ? 'saved: ' : ''}handoff of ${current.name}`);
@@ -469,4 +479,26 @@ function formatSettings(name: string, s: WorkspaceSettings): string[] {
     `  handoff object       ${s.handoffObject ?? crm}`,
     `  API share            ${s.apiShare === null ? crm : `${Math.round(s.apiShare * 100)}%`}`,
   ];
+}
+
+/** `--reassign off | owner:ID | round-robin:ID,ID` as the settings' `reassign` object (checked there). */
+function reassignRule(rule: string, stagesText: string | undefined): Record<string, unknown> {
+  const stages = stagesText
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const withStages = stages?.length ? { stages } : {};
+  const colon = rule.indexOf(':');
+  const kind = colon < 0 ? rule.trim() : rule.slice(0, colon).trim();
+  const value = colon < 0 ? '' : rule.slice(colon + 1).trim();
+  if (kind === 'off') return { mode: 'off' };
+  if (kind === 'owner') return { mode: 'owner', ownerId: value, ...withStages };
+  if (kind === 'round-robin') {
+    const users = value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    return { mode: 'round_robin', users, ...withStages };
+  }
+  throw new ConfigError(`--reassign: "${rule}" is not off, owner:<id> or round-robin:<id,id>`);
 }

@@ -62,11 +62,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const sandbox = await startSandbox(o);
   try {
     const { workspaceId, handoffLabel } = await createDemoWorkspace(o, sandbox);
-    // New Leads go round-robin to three of the sandbox org's reps; each gets a Task saying why.
+    // New Leads go round-robin to three of the sandbox org's reps; each gets a Task saying why; a
+    // Lead nobody worked within its SLA goes to the next of two other reps.
     const rotation = [SANDBOX_USERS.ava, SANDBOX_USERS.ben, SANDBOX_USERS.cleo];
     await saveHandoffSettings(o.store, await o.store.workspaces.require(workspaceId), {
       owner: { mode: 'round_robin', users: rotation },
       why: { as: 'task', events: 5 },
+      reassign: { mode: 'round_robin', users: REASSIGN_TO },
     });
     const registry = createRegistry(await builtinConnectors());
     const sync = (now?: () => Date) =>
@@ -144,6 +146,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
+/** Breached Leads still unworked go to these reps in turn. */
+const REASSIGN_TO = [SANDBOX_USERS.dan, SANDBOX_USERS.ava];
+
 /** One SLA breach as the webhook would say it, and the accounts with the highest engagement. */
 async function printSlaAndAccounts(o: DemoOptions, workspaceId: string, run: SyncSummary): Promise<void> {
   const ws = await o.store.workspaces.require(workspaceId);
@@ -155,12 +160,18 @@ async function printSlaAndAccounts(o: DemoOptions, workspaceId: string, run: Syn
     const stage = model.stages.find((s) => s.key === first.stage) ?? { label: first.stage };
     o.out(`  ${breachMessage(first, ws.name, stage, model.businessHours).text}`);
   }
+  if (run.slaReassigned) {
+    const names = REASSIGN_TO.map((id) => OWNER_NAMES.get(id) ?? id).join(', ');
+    o.out(
+      `  ${run.slaReassigned} breached records reassigned round-robin over ${names} (never to their owner)`,
+    );
+  }
   const accounts = (await o.store.accounts.list(workspaceId))
     .sort((a, b) => (b.scores.engagement ?? 0) - (a.scores.engagement ?? 0))
     .slice(0, 3);
   for (const a of accounts) {
     o.out(
-      `  account ${a.name ?? a.id}: engagement ${a.scores.engagement ?? 0}, best fit ${a.scores.best_fit ?? 0}`,
+      `  account ${a.name ?? a.id} (${a.id.startsWith('company:') ? 'source company' : 'email domain'}): engagement ${a.scores.engagement ?? 0}, best fit ${a.scores.best_fit ?? 0}`,
     );
   }
 }

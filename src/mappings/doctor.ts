@@ -292,6 +292,9 @@ export async function checkWorkspace(
         const spec: SchemaSpec = {
           stages: model.stages.map((s) => ({ key: s.key, label: s.label })),
           dimensions: [...model.dimensions],
+          ...(model.accountDimensions.length
+            ? { accountDimensions: model.accountDimensions.map((d) => d.key) }
+            : {}),
         };
         for (const missing of await connector.ensureSchema(spec)) {
           findings.push({

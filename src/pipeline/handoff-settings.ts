@@ -51,13 +51,39 @@ const whySchema = z.strictObject({
   events: z.number().int().min(0).max(50).default(10),
 });
 
+/** Stage keys a reassignment rule applies to (absent: every stage with an SLA). */
+const breachStages = z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional();
+
+/**
+ * What happens to the CRM record of a contact whose SLA ran out while it sat in the stage: nothing
+ * (the breach is still shown and sent), or a new owner, once per breached stay.
+ */
+const reassignSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('off') }),
+  /** To one user or queue (a Lead may go to a queue; a Contact needs a user). */
+  z.strictObject({ mode: z.literal('owner'), ownerId, stages: breachStages }),
+  /** To the next user of the list in turn, skipping the record's current owner. */
+  z.strictObject({
+    mode: z.literal('round_robin'),
+    users: z
+      .array(ownerId)
+      .min(1)
+      .max(500)
+      .refine((u) => new Set(u).size === u.length, 'lists a user twice'),
+    stages: breachStages,
+  }),
+]);
+
 export const handoffSettingsSchema = z.strictObject({
   owner: ownerSchema.default({ mode: 'default' }),
   why: whySchema.default({ as: 'task', events: 10 }),
+  /** On an SLA breach (the model's `stages[].sla`): reassign the CRM record, or not. */
+  reassign: reassignSchema.default({ mode: 'off' }),
 });
 
 export type HandoffSettings = z.infer<typeof handoffSettingsSchema>;
 export type OwnerSettings = HandoffSettings['owner'];
+export type ReassignSettings = HandoffSettings['reassign'];
 
 function problem(err: z.ZodError): string {
   const issue = err.issues[0];
@@ -86,12 +112,13 @@ export function parseHandoffSettings(input: unknown): HandoffSettings {
 export async function saveHandoffSettings(
   store: Store,
   workspace: Workspace,
-  changes: { owner?: unknown; why?: unknown },
+  changes: { owner?: unknown; why?: unknown; reassign?: unknown },
 ): Promise<HandoffSettings> {
   const current = handoffSettings(workspace);
   const next = parseHandoffSettings({
     owner: changes.owner ?? current.owner,
     why: changes.why ?? current.why,
+    reassign: changes.reassign ?? current.reassign,
   });
   await store.workspaces.update(workspace.id, { settings: { ...workspace.settings, handoff: next } });
   return next;
@@ -114,5 +141,13 @@ export function describeHandoffSettings(s: HandoffSettings): string[] {
     s.why.as === 'off'
       ? 'not written'
       : `a ${s.why.as} with the explanation and the last ${s.why.events} events`;
-  return [`owner of new records: ${owner}`, `why: ${why}`];
+  const r = s.reassign;
+  const stages = r.mode !== 'off' && r.stages ? ` (stages ${r.stages.join(', ')})` : '';
+  const reassign =
+    r.mode === 'off'
+      ? 'not reassigned'
+      : r.mode === 'owner'
+        ? `reassigned to ${r.ownerId}${stages}`
+        : `reassigned round-robin over ${r.users.join(', ')}${stages}`;
+  return [`owner of new records: ${owner}`, `why: ${why}`, `on an SLA breach: ${reassign}`];
 }

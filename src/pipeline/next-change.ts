@@ -19,7 +19,7 @@ export interface NextChangeOptions {
   horizonMs?: number;
 }
 
-function scoresDrifted(a: Scores, b: Scores, tolerance: number): boolean {
+export function scoresDrifted(a: Scores, b: Scores, tolerance: number): boolean {
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (Math.abs((a[key] ?? 0) - (b[key] ?? 0)) > tolerance) return true;
   }

@@ -15,6 +15,7 @@ import type {
   ExternalIdChange,
   HandoffRecord,
   HandoffResult,
+  OwnerChange,
   OwnerChoice,
   RecordFailure,
   SalesOutcome,
@@ -115,6 +116,11 @@ export interface SchemaSpec {
   stages: { key: string; label: string }[];
   dimensions: string[];
   /**
+   * The model's account dimensions (empty or absent: no accounts): sources then read each
+   * contact's company, CRMs that file contacts under accounts check the account score fields.
+   */
+  accountDimensions?: string[];
+  /**
    * Learn the model's stages and what the vendor has, as for a run, but create or change nothing
    * (a dry run: how contacts' stages are read depends on it, the writes are withheld).
    */
@@ -132,6 +138,11 @@ export interface ApiWork {
   /** Write-backs that moved a stage backwards (HubSpot needs a second request for them). */
   recycled: number;
   handedOff: number;
+  /**
+   * Records sent on their first handoff: the CRM looks them up by external id before it creates
+   * any (owners are chosen only for records it does not have yet). Absent: none.
+   */
+  firstHandoffs?: number;
   salesOutcomes: number;
   /** Schemas were only learnt, not created (a dry run): no schema write was possible. */
   learnOnly?: boolean;
@@ -204,6 +215,11 @@ export interface CrmConnector {
    * path starts above some size needs calls larger than that size to ever use it.
    */
   readonly handoffBatchSize?: number;
+  /**
+   * Handed-off records are filed under account records (Salesforce Contacts under Accounts): each
+   * HandoffRecord then carries its account's dimensions, and a change in them hands it off again.
+   */
+  readonly filesUnderAccounts?: boolean;
   /** What sales did since `since` (null: everything), in pages. */
   pullSalesOutcomes(since: Cursor | null): AsyncIterable<Page<SalesOutcome>>;
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
@@ -214,6 +230,11 @@ export interface CrmConnector {
    * Returns the changes applied or found nothing to change; failures are per record, by `from`.
    */
   rekey?(changes: ExternalIdChange[]): Promise<{ ok: string[]; failed: RecordFailure[] }>;
+  /**
+   * Gives records a new owner by CRM id, running no assignment rule; outcomes by `key`. Used when a
+   * stay breaches its SLA and the workspace reassigns.
+   */
+  reassign?(changes: OwnerChange[]): Promise<{ ok: string[]; failed: RecordFailure[] }>;
   /** Erases people by `policy`; one outcome per CRM record found (or `not_found` per request). */
   erase?(requests: CrmErasureRequest[], policy: CrmErasurePolicy): Promise<CrmErasureOutcome[]>;
 }

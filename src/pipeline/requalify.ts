@@ -54,6 +54,9 @@ export async function requalifyContacts(
     await ctx.source.ensureSchema({
       stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
       dimensions: [...ctx.model.dimensions],
+      ...(ctx.model.accountDimensions.length
+        ? { accountDimensions: ctx.model.accountDimensions.map((d) => d.key) }
+        : {}),
     });
     const contacts = await admitContacts(
       store,

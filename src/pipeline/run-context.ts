@@ -27,10 +27,14 @@ export interface RunTally {
   recycledWrites: number;
   eventsByType: Record<string, number>;
   handedOff: number;
+  /** Records sent on their first handoff (the CRM looks each up before choosing an owner). */
+  firstHandoffs: number;
   crmCreated: number;
   /** Stays found past their SLA this run, and breaches sent to the webhook. */
   slaBreaches: number;
   slaNotified: number;
+  /** Breached records given a new owner by the workspace's reassignment rule. */
+  slaReassigned: number;
   unmatchedOutcomes: number;
   errors: RecordErrorSummary[];
   /** Optional streams skipped after failing: the run went on without them. */
@@ -49,9 +53,11 @@ export function emptyTally(): RunTally {
     recycledWrites: 0,
     eventsByType: {},
     handedOff: 0,
+    firstHandoffs: 0,
     crmCreated: 0,
     slaBreaches: 0,
     slaNotified: 0,
+    slaReassigned: 0,
     unmatchedOutcomes: 0,
     errors: [],
     warnings: [],

@@ -33,6 +33,9 @@ export async function ensureSchemas(ctx: RunContext): Promise<void> {
   const spec: SchemaSpec = {
     stages: ctx.model.stages.map((s) => ({ key: s.key, label: s.label })),
     dimensions: [...ctx.model.dimensions],
+    ...(ctx.model.accountDimensions.length
+      ? { accountDimensions: ctx.model.accountDimensions.map((d) => d.key) }
+      : {}),
   };
   await ctx.source.ensureSchema(spec);
   if (ctx.crm) {
@@ -70,6 +73,7 @@ export function summarize(
     crmCreated: ctx.tally.crmCreated,
     slaBreaches: ctx.tally.slaBreaches,
     slaNotified: ctx.tally.slaNotified,
+    slaReassigned: ctx.tally.slaReassigned,
     errors: [...ctx.tally.errors],
     warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
@@ -88,6 +92,7 @@ function minimumApiCalls(ctx: RunContext): Pick<SyncSummary, 'minimumApiCalls' |
     writtenBack: t.writtenBack,
     recycled: t.recycledWrites,
     handedOff: t.handedOff,
+    firstHandoffs: t.firstHandoffs,
     salesOutcomes: t.pulled.salesOutcomes,
   };
   const minimumApiCalls: Record<string, number> = {};
@@ -114,6 +119,7 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     crmCreated: summary.crmCreated,
     slaBreaches: summary.slaBreaches,
     slaNotified: summary.slaNotified,
+    slaReassigned: summary.slaReassigned,
     errors: summary.errors.length,
     quarantined: summary.errors.filter((e) => e.quarantined).length,
     warnings: summary.warnings,

@@ -136,6 +136,8 @@ export interface SyncSummary {
   /** Stays found past their stage's SLA in this run, and breaches sent to the SLA webhook. */
   slaBreaches: number;
   slaNotified: number;
+  /** Breached CRM records given a new owner (`settings.handoff.reassign`). */
+  slaReassigned: number;
   /** Per-record failures in this run. */
   errors: RecordErrorSummary[];
   /** Optional streams that failed after retries and were skipped (their cursors did not move). */

@@ -195,7 +195,7 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/handoff',
     handle(async (req, res) => {
       const body = z
-        .object({ owner: z.unknown(), why: z.unknown() })
+        .object({ owner: z.unknown(), why: z.unknown(), reassign: z.unknown() })
         .partial()
         .strict()
         .parse(req.body ?? {});

@@ -161,6 +161,9 @@ export async function checkSchema(
     const spec: SchemaSpec = {
       stages: model.stages.map((s) => ({ key: s.key, label: s.label })),
       dimensions: [...model.dimensions],
+      ...(model.accountDimensions.length
+        ? { accountDimensions: model.accountDimensions.map((d) => d.key) }
+        : {}),
     };
     const connection = await ctx.store.connections.require(connectionId);
     const mappingText = workspaceMappingText(ws, vendor);

@@ -24,6 +24,16 @@ export class AccountRepo {
     return rows.map((r) => ({ id: r.account_id, name: r.name, scores: r.scores }));
   }
 
+  /** The stored accounts among `accountIds`. */
+  async forIds(workspaceId: string, accountIds: string[]): Promise<StoredAccount[]> {
+    if (accountIds.length === 0) return [];
+    const { rows } = await this.db.query<{ account_id: string; name: string | null; scores: Scores }>(
+      'SELECT account_id, name, scores FROM accounts WHERE workspace_id = $1 AND account_id = ANY($2::text[])',
+      [workspaceId, accountIds],
+    );
+    return rows.map((r) => ({ id: r.account_id, name: r.name, scores: r.scores }));
+  }
+
   async save(workspaceId: string, accounts: StoredAccount[], at: Date): Promise<void> {
     if (accounts.length === 0) return;
     await this.db.query(

@@ -164,6 +164,75 @@ export class ContactRepo {
     return rows[0]?.n ?? 0;
   }
 
+  /** Contacts not rolled up to an account yet (`account_id` NULL), in id order. */
+  async notRolledUp(
+    workspaceId: string,
+    options: { afterId?: string; limit: number },
+  ): Promise<StoredContact[]> {
+    const { rows } = await this.db.query<ContactRow>(
+      `SELECT contact_id, properties, sales_facts, source_stage, source_updated_at, needs_qualification
+       FROM contacts
+       WHERE workspace_id = $1 AND account_id IS NULL AND ($2::text IS NULL OR contact_id > $2)
+       ORDER BY contact_id
+       LIMIT $3`,
+      [workspaceId, options.afterId ?? null, options.limit],
+    );
+    return rows.map(toStored);
+  }
+
+  /** The account each contact was last rolled up to ('' for none; absent: not rolled up yet). */
+  async accountIds(workspaceId: string, contactIds: string[]): Promise<Map<string, string>> {
+    if (contactIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ contact_id: string; account_id: string }>(
+      `SELECT contact_id, account_id FROM contacts
+       WHERE workspace_id = $1 AND contact_id = ANY($2::text[]) AND account_id IS NOT NULL`,
+      [workspaceId, contactIds],
+    );
+    return new Map(rows.map((r) => [r.contact_id, r.account_id]));
+  }
+
+  /** Records the account each contact rolls up to ('' for none). */
+  async setAccountIds(
+    workspaceId: string,
+    changes: { contactId: string; accountId: string }[],
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    await this.db.query(
+      `UPDATE contacts c SET account_id = x.account_id
+       FROM jsonb_to_recordset($2::jsonb) AS x(contact_id text, account_id text)
+       WHERE c.workspace_id = $1 AND c.contact_id = x.contact_id`,
+      [workspaceId, json(changes.map((c) => ({ contact_id: c.contactId, account_id: c.accountId })))],
+    );
+  }
+
+  /**
+   * The members of some accounts, by account then contact (keyset on both), through the
+   * `contacts_by_account` index: a roll-up reads only the accounts it recomputes.
+   */
+  async inAccounts(
+    workspaceId: string,
+    accountIds: string[],
+    options: { after?: { accountId: string; contactId: string }; limit: number },
+  ): Promise<(StoredContact & { accountId: string })[]> {
+    if (accountIds.length === 0) return [];
+    const { rows } = await this.db.query<ContactRow & { account_id: string }>(
+      `SELECT contact_id, account_id, properties, sales_facts, source_stage, source_updated_at, needs_qualification
+       FROM contacts
+       WHERE workspace_id = $1 AND account_id = ANY($2::text[])
+         AND ($3::text IS NULL OR (account_id, contact_id) > ($3::text, $4::text))
+       ORDER BY account_id, contact_id
+       LIMIT $5`,
+      [
+        workspaceId,
+        accountIds,
+        options.after?.accountId ?? null,
+        options.after?.contactId ?? null,
+        options.limit,
+      ],
+    );
+    return rows.map((r) => ({ ...toStored(r), accountId: r.account_id }));
+  }
+
   async markPending(workspaceId: string, contactIds: string[]): Promise<void> {
     if (contactIds.length === 0) return;
     await this.db.query(

@@ -1,5 +1,5 @@
 /** Links between a source contact and the CRM record it was handed off as (and what it became). */
-import type { Properties, Scores } from '../model.ts';
+import type { HandoffAccount, Properties, Scores } from '../model.ts';
 
 import type { Db } from './db.ts';
 import { NO_STATISTICS, type TableStatistics } from './statistics.ts';
@@ -15,7 +15,10 @@ export interface CrmLink {
   handedStage: string | null;
   handedScores: Scores | null;
   handedAt: string | null;
-  /** The owner leadstage set when the record was created (null: the CRM chose, or not created here). */
+  /**
+   * The owner leadstage last set: on creation, or on reassignment after an SLA breach (null: the
+   * CRM chose, or the record was not created here).
+   */
   ownerId: string | null;
   /** The Task or note that explains the handoff, updated on later handoffs. */
   why: { object: string; id: string } | null;
@@ -60,6 +63,8 @@ export interface PendingHandoff {
   summary: string;
   properties: Properties;
   link: CrmLink | null;
+  /** The contact's account and its dimensions (null: no account, or accounts were not asked for). */
+  account: HandoffAccount | null;
 }
 
 export class LinkRepo {
@@ -123,20 +128,22 @@ export class LinkRepo {
       followContactId?: string | undefined;
       /** The owner set on the record this handoff created. */
       ownerId?: string | undefined;
+      /** The account dimensions written with it (CRMs that file contacts under accounts). */
+      accountScores?: Scores | undefined;
     }[],
     at: Date,
   ): Promise<void> {
     if (handoffs.length === 0) return;
     await this.db.query(
-      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, converted_contact_id, handed_stage, handed_scores, handed_at, owner_id)
-       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.follow, h.stage, h.scores, $3, h.owner_id
-       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, follow text, stage text, scores jsonb, owner_id text)
+      `INSERT INTO crm_links (workspace_id, contact_id, external_id, crm_id, converted_contact_id, handed_stage, handed_scores, handed_at, owner_id, handed_account_scores)
+       SELECT $1, h.contact_id, h.external_id, h.crm_id, h.follow, h.stage, h.scores, $3, h.owner_id, h.account_scores
+       FROM jsonb_to_recordset($2::jsonb) AS h(contact_id text, external_id text, crm_id text, follow text, stage text, scores jsonb, owner_id text, account_scores jsonb)
        ON CONFLICT (workspace_id, contact_id) DO UPDATE SET
          crm_id = CASE WHEN crm_links.converted_contact_id IS NULL THEN EXCLUDED.crm_id ELSE crm_links.crm_id END,
          converted_contact_id = coalesce(crm_links.converted_contact_id, EXCLUDED.converted_contact_id),
          handed_stage = EXCLUDED.handed_stage, handed_scores = EXCLUDED.handed_scores,
          handed_at = EXCLUDED.handed_at, owner_id = coalesce(crm_links.owner_id, EXCLUDED.owner_id),
-         updated_at = now()`,
+         handed_account_scores = EXCLUDED.handed_account_scores, updated_at = now()`,
       [
         workspaceId,
         json(
@@ -148,12 +155,24 @@ export class LinkRepo {
             stage: h.stage,
             scores: h.scores,
             owner_id: h.ownerId ?? null,
+            account_scores: h.accountScores ?? null,
           })),
         ),
         at,
       ],
     );
     await this.statistics.added(this.db, 'crm_links', handoffs.length);
+  }
+
+  /** Records the owner each contact's CRM record was reassigned to. */
+  async setOwners(workspaceId: string, owners: { contactId: string; ownerId: string }[]): Promise<void> {
+    if (!owners.length) return;
+    await this.db.query(
+      `UPDATE crm_links l SET owner_id = o.owner_id, updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS o(contact_id text, owner_id text)
+       WHERE l.workspace_id = $1 AND l.contact_id = o.contact_id`,
+      [workspaceId, json(owners.map((o) => ({ contact_id: o.contactId, owner_id: o.ownerId })))],
+    );
   }
 
   /** Records the Task or note that explains each contact's handoff (the one later handoffs update). */
@@ -230,7 +249,14 @@ export class LinkRepo {
   async pendingHandoffs(
     workspaceId: string,
     stages: readonly string[],
-    options: { afterId?: string; limit?: number; ids?: string[]; skipQuarantinedStep?: string } = {},
+    options: {
+      afterId?: string;
+      limit?: number;
+      ids?: string[];
+      skipQuarantinedStep?: string;
+      /** Join each contact's account; a change in its dimensions makes the contact pending again. */
+      accounts?: boolean;
+    } = {},
   ): Promise<PendingHandoff[]> {
     if (stages.length === 0) return [];
     // The quarantine filter stands outside any OR (a null step matches no row) so the planner makes it an
@@ -243,15 +269,21 @@ export class LinkRepo {
         summary: string;
         properties: Properties;
         has_link: boolean;
+        account_key: string | null;
+        account_name: string | null;
+        account_scores: Scores | null;
       }
     >(
-      `SELECT d.contact_id AS dcontact, d.stage, d.scores, d.summary, c.properties, l.*, (l.contact_id IS NOT NULL) AS has_link
+      `SELECT d.contact_id AS dcontact, d.stage, d.scores, d.summary, c.properties, l.*, (l.contact_id IS NOT NULL) AS has_link,
+              a.account_id AS account_key, a.name AS account_name, a.scores AS account_scores
        FROM decisions d
        JOIN contacts c USING (workspace_id, contact_id)
        LEFT JOIN crm_links l ON l.workspace_id = d.workspace_id AND l.contact_id = d.contact_id
+       LEFT JOIN accounts a ON $7::boolean AND a.workspace_id = c.workspace_id AND a.account_id = c.account_id
        WHERE d.workspace_id = $1
          AND d.stage = ANY($2::text[])
-         AND (l.contact_id IS NULL OR l.handed_stage IS DISTINCT FROM d.stage OR l.handed_scores IS DISTINCT FROM d.scores)
+         AND (l.contact_id IS NULL OR l.handed_stage IS DISTINCT FROM d.stage OR l.handed_scores IS DISTINCT FROM d.scores
+              OR (a.scores IS NOT NULL AND l.handed_account_scores IS DISTINCT FROM a.scores))
          AND ($3::text IS NULL OR d.contact_id > $3)
          AND ($4::text[] IS NULL OR d.contact_id = ANY($4::text[]))
          AND NOT EXISTS (
@@ -266,6 +298,7 @@ export class LinkRepo {
         options.ids ?? null,
         options.skipQuarantinedStep ?? null,
         options.limit ?? 100,
+        options.accounts ?? false,
       ],
     );
     return rows.map((r) => ({
@@ -275,6 +308,10 @@ export class LinkRepo {
       summary: r.summary,
       properties: r.properties,
       link: r.has_link ? toLink(r) : null,
+      account:
+        r.account_key && r.account_scores
+          ? { id: r.account_key, name: r.account_name ?? r.account_key, scores: r.account_scores }
+          : null,
     }));
   }
 }

@@ -3,7 +3,7 @@
  * providers do not), the account's engagement is the sum of its contacts' engagement, and SQL
  * requires the account's engagement ≥ 50. Expected values by hand: 10 points per email open.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { compileModelText } from '../../src/qualification/index.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
@@ -67,15 +67,34 @@ describe('when contacts roll up to accounts', () => {
         ),
       );
     expect(await stages()).toStrictEqual({ a: 'sql', b: 'sql', c: 'lead', d: 'lead', e: 'lead' });
+    // Each contact remembers its account ('' for the mailbox provider's).
+    expect(
+      Object.fromEntries(await t.store.contacts.accountIds(h.workspace.id, ['a', 'b', 'c', 'd', 'e'])),
+    ).toStrictEqual({
+      a: 'domain:acme.io',
+      b: 'domain:acme.io',
+      c: 'domain:globex.com',
+      d: '',
+      e: 'domain:globex.com',
+    });
     expect(await t.store.accounts.list(h.workspace.id)).toStrictEqual([
       { id: 'domain:acme.io', name: 'acme.io', scores: { engagement: 50, best: 30 } },
       { id: 'domain:globex.com', name: 'globex.com', scores: { engagement: 40, best: 40 } },
     ]);
 
-    // One more open for c: globex.com reaches 50, and e (no new data of its own) follows.
+    // One more open for c: globex.com reaches 50, and e (no new data of its own) follows. The
+    // roll-up reads only globex.com's members, never the whole workspace.
     h.clock.advance(3_600_000);
     opens('c', 1, 4);
+    const members = vi.spyOn(t.store.contacts, 'inAccounts');
+    const pages = vi.spyOn(t.store.contacts, 'page');
     await h.run();
+    const read = members.mock.calls.map((call) => call[1]);
+    const fullScans = pages.mock.calls.filter((call) => !call[1]?.pendingOnly && !call[1]?.ids);
+    members.mockRestore();
+    pages.mockRestore();
+    expect(read).toStrictEqual([['domain:globex.com'], ['domain:globex.com']]);
+    expect(fullScans).toStrictEqual([]);
     expect(await stages()).toStrictEqual({ a: 'sql', b: 'sql', c: 'sql', d: 'lead', e: 'sql' });
     const e = await t.store.decisions.get(h.workspace.id, 'e');
     expect(e!.summary).toContain('account engagement ≥ 50 (has 50)');

@@ -21,6 +21,7 @@ const summary: SyncSummary = {
   crmCreated: 1,
   slaBreaches: 0,
   slaNotified: 0,
+  slaReassigned: 0,
   errors: [
     {
       step: 'write_back',

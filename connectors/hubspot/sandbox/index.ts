@@ -57,6 +57,8 @@ export const DEFAULT_LIMITS: HubspotSandboxLimits = {
 export const SANDBOX_PRIVATE_APP_TOKEN = 'pat-na1-leadstage-sandbox';
 
 const BATCH_MAX = 100;
+/** Inputs per v4 association batch read. */
+const ASSOCIATIONS_BATCH_MAX = 1000;
 const EMAIL_EVENTS_MAX = 1000;
 const WEB_EVENTS_MAX = 100;
 
@@ -433,6 +435,64 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     const body = { ...batchEnvelope(started), results: found.map((c) => view(c, props)) };
     if (missing.length === 0) return res.json(body);
     res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
+  });
+
+  // Companies of contacts (companies.ts has the shapes): v4 association batch read, then companies.
+  route('post', '/crm/v4/associations/contact/company/batch/read', 'api', (req, res) => {
+    const started = new Date().toISOString();
+    const parsed = batchInputs.safeParse(req.body);
+    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
+    if (parsed.data.inputs.length > ASSOCIATIONS_BATCH_MAX) {
+      return error(
+        res,
+        400,
+        'VALIDATION_ERROR',
+        `Batch input limit exceeded: at most ${ASSOCIATIONS_BATCH_MAX}`,
+      );
+    }
+    const { results, missing } = portal.companies.readAssociations(
+      parsed.data.inputs.map((i) => String(i.id)),
+    );
+    const body = { ...batchEnvelope(started), results };
+    if (missing.length === 0) return res.json(body);
+    res.status(207).json({
+      ...body,
+      numErrors: missing.length,
+      errors: missing.map((id) => ({
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+        message: `No company is associated with contact ${id}.`,
+        context: { fromObjectId: [id] },
+      })),
+    });
+  });
+
+  route('post', '/crm/v3/objects/companies/batch/read', 'api', (req, res) => {
+    const started = new Date().toISOString();
+    const parsed = batchInputs.safeParse(req.body);
+    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
+    if (parsed.data.inputs.length > BATCH_MAX) {
+      return error(
+        res,
+        400,
+        'VALIDATION_ERROR',
+        `Batch input limit exceeded: at most ${BATCH_MAX} inputs are allowed`,
+      );
+    }
+    const props = [
+      ...new Set([
+        ...(parsed.data.properties ?? ['name', 'domain']),
+        'hs_object_id',
+        'createdate',
+        'hs_lastmodifieddate',
+      ]),
+    ];
+    const found = parsed.data.inputs.flatMap((i) => {
+      const c = portal.companies.companies.get(String(i.id));
+      return c ? [view(c, props)] : [];
+    });
+    res.json({ ...batchEnvelope(started), results: found });
   });
 
   // Merge (`POST …/merge {primaryObjectId, objectIdToMerge}`) and GDPR delete (`POST …/gdpr-delete

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 
-import { generateActivities, generatePeople } from '../../sandbox-data.ts';
+import { generateActivities, generateCompanies, generatePeople } from '../../sandbox-data.ts';
+import { CompanyBook } from './companies.ts';
 
 export const PORTAL_ID = 62515;
 export const APP_ID = 1_234_567;
@@ -169,6 +170,8 @@ export class Portal {
   contacts = new Map<string, StoredContact>();
   emailEvents: EmailEvent[] = [];
   webEvents: WebEvent[] = [];
+  /** Companies and each contact's associations to them (every seeded person's company is primary). */
+  companies = new CompanyBook();
   /**
    * Bumped by every change to contacts or property definitions: search results cached under an older
    * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `reseed`
@@ -197,9 +200,16 @@ export class Portal {
     this.contacts = new Map();
     this.emailEvents = [];
     this.webEvents = [];
+    this.companies = new CompanyBook();
     this.nextId = 1;
     const nowMs = this.epoch ?? this.now();
     const people = generatePeople(this.seed, this.count, nowMs);
+    const companyIds = new Map(
+      generateCompanies(people).map((c) => [
+        c.name,
+        this.companies.addSynthetic(c, nowMs - 400 * 86_400_000),
+      ]),
+    );
     const activities = generateActivities(this.seed, people, nowMs);
     const ids = people.map((p) =>
       this.insert(
@@ -226,6 +236,7 @@ export class Portal {
         Date.parse(p.updatedAt),
       ),
     );
+    people.forEach((p, i) => this.companies.associate(ids[i]!, companyIds.get(p.company)!));
     for (const a of activities) {
       const contact = this.contacts.get(ids[a.personKey]!)!;
       const at = Date.parse(a.at);

@@ -9,7 +9,10 @@ import type { SandboxContact } from './state.ts';
 
 export class FilterError extends Error {}
 
-function column(c: SandboxContact, col: string): string | number | null {
+/** What `where[]` reads of a row: contacts, and companies (whose columns are their field aliases). */
+export type Filterable = Pick<SandboxContact, 'id' | 'dateAdded' | 'dateModified' | 'points' | 'fields'>;
+
+function column(c: Filterable, col: string): string | number | null {
   switch (col) {
     case 'id':
       return c.id;
@@ -36,7 +39,7 @@ function compare(a: string | number, b: string): number {
   return String(a) < b ? -1 : String(a) > b ? 1 : 0;
 }
 
-export function matchesWhere(c: SandboxContact, statement: PhpValue): boolean {
+export function matchesWhere(c: Filterable, statement: PhpValue): boolean {
   if (typeof statement !== 'object' || Array.isArray(statement)) {
     throw new FilterError('where statement must be an object');
   }

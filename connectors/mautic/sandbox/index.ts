@@ -10,6 +10,7 @@ import type { SandboxOptions, SandboxStats, VendorSandbox } from '../../sandbox-
 import { SandboxOAuth, sendErrors, type AuthSettings } from './auth.ts';
 import * as contactRoutes from './contact-routes.ts';
 import * as catalogRoutes from './catalog-routes.ts';
+import * as companyRoutes from './company-routes.ts';
 import type { Handler, RouteDeps } from './route-helpers.ts';
 import { contactJson } from './serialize.ts';
 import { SandboxState, seconds, type FieldValue, type SandboxEvent } from './state.ts';
@@ -37,6 +38,8 @@ export interface MauticSandbox extends VendorSandbox {
   features: { stageInEdit: boolean };
   /** Creates a contact now (dateModified stays null, as in Mautic); returns its id. */
   addContact(fields: Record<string, FieldValue>): number;
+  /** Creates a company now (fields by company alias: `companyname`, …); returns its id. */
+  addCompany(fields: Record<string, FieldValue>): number;
   /** Changes fields and bumps dateModified to now. */
   updateContact(id: number, fields: Record<string, FieldValue>): void;
   /** Mautic's JSON for a contact (as `GET /api/contacts/{id}` returns it), or null. */
@@ -170,6 +173,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
   api('post', '/api/stages/new', catalogRoutes.newStage);
   api('post', '/api/stages/:id/contact/:contactId/add', catalogRoutes.addContactToStage);
   api('get', '/api/fields/contact', catalogRoutes.listFields);
+  api('get', '/api/companies', companyRoutes.listCompanies);
   api('post', '/api/fields/contact/new', catalogRoutes.newField);
   router.use('/api', (req, res) => {
     if (!guard(`${req.method} (unknown)`, req, res)) return;
@@ -193,6 +197,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
       settings.basicAuthEnabled = false;
     },
     addContact: (fields) => state.addContact(fields, seconds(now())).id,
+    addCompany: (fields) => state.addCompany(fields, seconds(now())).id,
     updateContact(id, fields) {
       const c = state.contacts.get(id);
       if (!c) throw new Error(`no sandbox contact ${id}`);

@@ -2,7 +2,12 @@
  * The sandbox's in-memory Mautic: contacts with custom fields, stages, contact fields, timeline
  * events and OAuth grants, seeded from the shared synthetic people and activity.
  */
-import { generateActivities, generatePeople, type SyntheticActivity } from '../../sandbox-data.ts';
+import {
+  generateActivities,
+  generateCompanies,
+  generatePeople,
+  type SyntheticActivity,
+} from '../../sandbox-data.ts';
 
 export type FieldValue = string | number | null;
 
@@ -34,6 +39,14 @@ export interface SandboxContact {
   stageId: number | null;
   fields: Record<string, FieldValue>;
   doNotContact: { channel: string; reason: DncReason }[];
+}
+
+/** A company (`companies` table): its fields are the company field aliases (`companyname`, …). */
+export interface SandboxCompany {
+  id: number;
+  dateAdded: string;
+  dateModified: string | null;
+  fields: Record<string, FieldValue>;
 }
 
 export interface SandboxStage {
@@ -113,6 +126,9 @@ export function seconds(ms: number): string {
 
 export class SandboxState {
   contacts = new Map<number, SandboxContact>();
+  /** A contact's primary company is the one whose name its `company` field holds, as Mautic keeps it. */
+  companies = new Map<number, SandboxCompany>();
+  nextCompanyId = 1;
   stages = new Map<number, SandboxStage>();
   fields = new Map<number, SandboxField>();
   events: SandboxEvent[] = [];
@@ -154,6 +170,17 @@ export class SandboxState {
     };
     this.contacts.set(contact.id, contact);
     return contact;
+  }
+
+  addCompany(fields: Record<string, FieldValue>, dateAdded: string): SandboxCompany {
+    const company: SandboxCompany = {
+      id: this.nextCompanyId++,
+      dateAdded,
+      dateModified: null,
+      fields: { ...fields },
+    };
+    this.companies.set(company.id, company);
+    return company;
   }
 
   addEvent(event: SandboxEvent): void {
@@ -220,6 +247,18 @@ export class SandboxState {
       state.addField({ ...f, charLengthLimit: TYPES_WITH_LENGTH.has(f.type) ? length : null });
     }
     const people = generatePeople(seed, count, nowMs);
+    for (const c of generateCompanies(people)) {
+      state.addCompany(
+        {
+          companyname: c.name,
+          companywebsite: `https://www.${c.domain}`,
+          companyindustry: c.industry,
+          companynumber_of_employees: c.employees,
+          companyannual_revenue: c.annualRevenue,
+        },
+        seconds(nowMs - 400 * 86_400_000),
+      );
+    }
     for (const p of people) {
       const contact = state.addContact(
         {

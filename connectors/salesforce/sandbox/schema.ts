@@ -183,6 +183,8 @@ export function defaultSchema(): Record<SObjectType, FieldDef[]> {
       text('Name', 'Account Name', 255, { required: true }),
       of('Website', 'Website', 'url', { length: 255 }),
       of('Industry', 'Industry', 'picklist', { picklistValues: [] }),
+      // Account dimensions a Contact handoff writes (an admin creates them like the Contact's).
+      ...leadstageCustomFields().filter((f) => f.name.endsWith('_Score__c')),
     ],
     Opportunity: [
       ...system(),

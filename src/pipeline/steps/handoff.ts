@@ -31,6 +31,7 @@ export function toHandoffRecord(
     ...(p.link?.convertedContactId ? { convertedContactId: p.link.convertedContactId } : {}),
     ...(!p.link && source.matchOnEmail ? { matchOnEmail: true } : {}),
     ...(!p.link ? { firstHandoff: true } : {}),
+    ...(p.account ? { account: p.account } : {}),
   };
 }
 
@@ -64,6 +65,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
   const settings = handoffSettings(ctx.workspace);
   const chooseOwners = ownerChooser(ctx.store, ws, settings.owner);
   const options: HandoffOptions = chooseOwners ? { chooseOwners } : {};
+  const accounts = (ctx.crm.filesUnderAccounts ?? false) && ctx.model.accountDimensions.length > 0;
   let afterId: string | undefined;
   let handed = 0;
   await ctx.progress({ step: 'handoff', done: 0 });
@@ -71,6 +73,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
     const page = await ctx.store.links.pendingHandoffs(ws, stages, {
       limit: ctx.crm.handoffBatchSize ?? ctx.tuning.handoffBatchSize,
       skipQuarantinedStep: 'handoff',
+      accounts,
       ...(afterId ? { afterId } : {}),
       ...(scope.ids ? { ids: scope.ids } : {}),
     });
@@ -82,6 +85,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
       pending: p,
       record: toHandoffRecord(source, p),
     }));
+    ctx.tally.firstHandoffs += records.filter((r) => r.record.firstHandoff).length;
     const result = await send(
       ctx,
       records.map((r) => r.record),
@@ -122,6 +126,7 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
           scores: o.r.pending.scores,
           followContactId: o.contactId,
           ownerId: o.ownerId,
+          accountScores: o.r.pending.account?.scores,
         })),
         ctx.at,
       );

@@ -11,6 +11,7 @@ import { slaDeadline, slaOutcome } from '../../sla/outcome.ts';
 import { breachMessage, postWebhook } from '../../sla/webhook.ts';
 import { errorMessage, type RunContext } from '../run-context.ts';
 import { HORIZON_MS } from '../next-change.ts';
+import { reassignBreached } from './sla-reassign.ts';
 
 /** Property the engine sees on a contact whose current stay breached its SLA: the stage's key. */
 export const SLA_FACT = 'sla_breached';
@@ -59,6 +60,7 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
   );
   const outcomes: NewSlaOutcome[] = [];
   const stillIn: string[] = [];
+  const breachedStays: { contactId: string; stage: string }[] = [];
   for (const stay of watched) {
     const o = slaOutcome(stay, byKey.get(stay.stage)!.sla!, ctx.model.businessHours, ctx.at);
     if (o.kind === 'pending') continue;
@@ -71,7 +73,10 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
       outcome: o.kind,
       notify: ctx.slaWebhook !== null && o.dueAt.getTime() >= ctx.at.getTime() - NOTIFY_WINDOW_MS,
     });
-    if (o.kind === 'breached' && stay.exitedAt === null) stillIn.push(stay.contactId);
+    if (o.kind === 'breached' && stay.exitedAt === null) {
+      stillIn.push(stay.contactId);
+      breachedStays.push({ contactId: stay.contactId, stage: stay.stage });
+    }
   }
   await ctx.store.transaction(async (tx) => {
     await tx.sla.record(ws, outcomes, ctx.at);
@@ -80,6 +85,8 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
   const breached = outcomes.filter((o) => o.outcome === 'breached').length;
   ctx.tally.slaBreaches += breached;
   if (breached) ctx.log.info('SLA breaches found', { breached, stillInStage: stillIn.length });
+  // Each breach is found once (its outcome is stored above), so a record is reassigned once per stay.
+  await reassignBreached(ctx, breachedStays);
   return breached;
 }
 

@@ -127,6 +127,28 @@ describe('handoff', () => {
     });
   });
 
+  it('counts the existence query of first handoffs in the minimum calls, one per 100 records', async () => {
+    const { ctx, sf } = connect();
+    const records = Array.from({ length: 250 }, (_, i) =>
+      handoffRecord(String(i + 1), { firstHandoff: true }),
+    );
+    const result = await sf.handoff(records);
+    expect(result.failed).toStrictEqual([]);
+    // 250 external ids in IN lists of 100: 3 queries, before any record is written.
+    expect(ctx.counted['GET /query (Lead)']).toBe(3);
+    const work = {
+      contacts: 0,
+      eventsByType: {},
+      writtenBack: 0,
+      recycled: 0,
+      handedOff: 250,
+      salesOutcomes: 0,
+    };
+    // Lead handoff: 2 describes, 2 Collections of 200, 2 outcome queries (+ 3 existence queries).
+    expect(sf.minimumCalls!({ ...work, firstHandoffs: 0 })).toBe(6);
+    expect(sf.minimumCalls!({ ...work, firstHandoffs: 250 })).toBe(9);
+  });
+
   it('files Contacts under the Account matching the company when configured so', async () => {
     const { sf } = connect({ handoffObject: 'Contact' });
     const existing = handoffRecord('9', {
