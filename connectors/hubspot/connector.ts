@@ -174,7 +174,17 @@ export class HubspotSourceConnector implements SourceConnector {
 
   // ---- engagement -----------------------------------------------------------------------------
 
-  async *pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
+  /**
+   * One stream per mapped email event type, web event type and the meeting property. Only the
+   * streams whose canonical type the model reads are called (`eventTypes`): event detail the model
+   * never reads costs vendor calls and nothing else. The others keep their cursors, so a model that
+   * starts reading a type later pulls that type's history from its initial window.
+   */
+  async *pullEngagement(
+    since: Cursor | null,
+    eventTypes?: readonly string[],
+  ): AsyncIterable<Page<EngagementEvent>> {
+    const { emailEvents, webEvents, meetingBookedProperty } = readStreams(this.mapping, eventTypes);
     const runStart = this.now();
     const cursor: Cursor = { ...since };
     const startOf = (key: string): number => {
@@ -186,22 +196,21 @@ export class HubspotSourceConnector implements SourceConnector {
     const unknownEmails = new Set<string>();
     const resolveEmails = (emails: string[]) => this.resolveEmails(emails, unknownEmails);
 
-    for (const [hubspotType, type] of Object.entries(this.mapping.engagement.emailEvents)) {
+    for (const [hubspotType, type] of emailEvents) {
       const key = `email:${hubspotType}`;
       yield* this.stream(key, cursor, runStart, () =>
         readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
       );
     }
-    for (const [eventType, type] of Object.entries(this.mapping.engagement.webEvents)) {
+    for (const [eventType, type] of webEvents) {
       const key = `web:${eventType}`;
       yield* this.stream(key, cursor, runStart, () =>
         readWebEvents(this.api, { eventType, type, fromMs: startOf(key), toMs: runStart }),
       );
     }
-    const meetingProperty = this.mapping.engagement.meetingBookedProperty;
-    if (meetingProperty) {
+    if (meetingBookedProperty) {
       yield* this.stream('meeting', cursor, runStart, () =>
-        this.readMeetings(meetingProperty, startOf('meeting')),
+        this.readMeetings(meetingBookedProperty, startOf('meeting')),
       );
     }
   }
@@ -302,16 +311,17 @@ export class HubspotSourceConnector implements SourceConnector {
   }
 
   /**
-   * Searches of 200 (one more window per 10,000), one page per engagement stream at its page size,
+   * Searches of 200 (one more window per 10,000), one page per engagement stream the model reads at
+   * its page size,
    * batch updates of 100 (recycled moves twice), and the properties read of ensureSchema.
    */
   minimumCalls(work: ApiWork): number {
     const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
     const events = (type: string) => work.eventsByType[type] ?? 0;
-    const { emailEvents, webEvents, meetingBookedProperty } = this.mapping.engagement;
+    const { emailEvents, webEvents, meetingBookedProperty } = readStreams(this.mapping, work.eventTypes);
     let calls = pages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP);
-    for (const type of Object.values(emailEvents)) calls += pages(events(type), EMAIL_EVENTS_PAGE_SIZE);
-    for (const type of Object.values(webEvents)) calls += pages(events(type), WEB_EVENTS_PAGE_SIZE);
+    for (const [, type] of emailEvents) calls += pages(events(type), EMAIL_EVENTS_PAGE_SIZE);
+    for (const [, type] of webEvents) calls += pages(events(type), WEB_EVENTS_PAGE_SIZE);
     if (meetingBookedProperty) calls += pages(events('meeting_booked'), SEARCH_PAGE_SIZE);
     calls += Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE);
     return calls + 1;
@@ -540,6 +550,23 @@ function recordFailure(id: string, category: string, message: string): RecordFai
     message,
     // Anything but a refusal of the values themselves may pass on a later run.
     retryable: !['VALIDATION_ERROR', 'OBJECT_NOT_FOUND'].includes(category),
+  };
+}
+
+/**
+ * The engagement streams to read: the mapped ones whose canonical type is in `eventTypes` (all of
+ * them when it is absent). `meetingBookedProperty` is '' when the model reads no `meeting_booked`.
+ */
+export function readStreams(
+  mapping: HubspotMapping,
+  eventTypes: readonly string[] | undefined,
+): { emailEvents: [string, string][]; webEvents: [string, string][]; meetingBookedProperty: string } {
+  const read = (type: string) => eventTypes === undefined || eventTypes.includes(type);
+  const { emailEvents, webEvents, meetingBookedProperty } = mapping.engagement;
+  return {
+    emailEvents: Object.entries(emailEvents).filter(([, type]) => read(type)),
+    webEvents: Object.entries(webEvents).filter(([, type]) => read(type)),
+    meetingBookedProperty: read('meeting_booked') ? meetingBookedProperty : '',
   };
 }
 

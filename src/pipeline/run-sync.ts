@@ -89,6 +89,7 @@ function minimumApiCalls(ctx: RunContext): Record<string, number> {
     recycled: t.recycledWrites,
     handedOff: t.handedOff,
     salesOutcomes: t.pulled.salesOutcomes,
+    ...(ctx.model.eventTypes ? { eventTypes: ctx.model.eventTypes } : {}),
   };
   const out: Record<string, number> = {};
   for (const c of [ctx.source, ctx.crm]) {

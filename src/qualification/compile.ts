@@ -28,6 +28,7 @@ import {
   type ScoredEvent,
 } from './conditions.ts';
 import { compileFastPath, type StageBox } from './fast-path.ts';
+import { modelReads } from './reads.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
 import { numberTest, round2 } from './values.ts';
@@ -308,6 +309,7 @@ export function compileModelPaths(model: ModelFile): {
       handoffStage,
       businessHours,
       accountDimensions,
+      eventTypes: [...modelReads(model).events.keys()],
       qualify,
     },
     explained,

@@ -54,7 +54,8 @@ export function countByType(ctx: RunContext, events: { type: string }[]): void {
 export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cursor | null> {
   let reached: Cursor | null = null;
   await ctx.progress({ step: 'pull_engagement', done: 0 });
-  for await (const page of ctx.source.pullEngagement(await startPosition(ctx, STREAMS.engagement, full))) {
+  const since = await startPosition(ctx, STREAMS.engagement, full);
+  for await (const page of ctx.source.pullEngagement(since, ctx.model.eventTypes)) {
     await ctx.store.transaction(async (tx) => {
       const admitted = await admitEvents(tx, ctx.workspace.id, page.records);
       const { inserted, contactIds } = await tx.contacts.insertEvents(ctx.workspace.id, admitted);
