@@ -76,6 +76,12 @@ export class HubspotSourceConnector implements SourceConnector {
   private stages: StageMap | undefined;
   /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
   private readonly emailIds = new Map<string, string>();
+  /**
+   * Settles when the contact walk under way ends. The pipeline pulls contacts and engagement at
+   * once: email events wait for the walk, which teaches `emailIds` every address, rather than
+   * spending batch reads on addresses the walk is about to bring.
+   */
+  private walking: Promise<void> | null = null;
   private readonly ctx: ConnectorContext;
 
   constructor(ctx: ConnectorContext, options: HubspotConnectorOptions) {
@@ -96,6 +102,17 @@ export class HubspotSourceConnector implements SourceConnector {
   // ---- contacts -------------------------------------------------------------------------------
 
   async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
+    let ended!: () => void;
+    this.walking = new Promise((resolve) => (ended = resolve));
+    try {
+      yield* this.walkContacts(since);
+    } finally {
+      ended();
+      this.walking = null;
+    }
+  }
+
+  private async *walkContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
     const stages = await this.stageMap();
     // Everything modified before the search index's lag ahead of this moment is visible to this walk.
     const settled = this.now() - this.config.searchOverlapMs;
@@ -196,12 +213,7 @@ export class HubspotSourceConnector implements SourceConnector {
     const unknownEmails = new Set<string>();
     const resolveEmails = (emails: string[]) => this.resolveEmails(emails, unknownEmails);
 
-    for (const [hubspotType, type] of emailEvents) {
-      const key = `email:${hubspotType}`;
-      yield* this.stream(key, cursor, runStart, () =>
-        readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
-      );
-    }
+    // Web events and meetings first: by the email events the contact walk has usually ended.
     for (const [eventType, type] of webEvents) {
       const key = `web:${eventType}`;
       yield* this.stream(key, cursor, runStart, () =>
@@ -211,6 +223,12 @@ export class HubspotSourceConnector implements SourceConnector {
     if (meetingBookedProperty) {
       yield* this.stream('meeting', cursor, runStart, () =>
         this.readMeetings(meetingBookedProperty, startOf('meeting')),
+      );
+    }
+    for (const [hubspotType, type] of emailEvents) {
+      const key = `email:${hubspotType}`;
+      yield* this.stream(key, cursor, runStart, () =>
+        readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
       );
     }
   }
@@ -275,6 +293,7 @@ export class HubspotSourceConnector implements SourceConnector {
    * from a batch read by email. Addresses without a contact are remembered for this pull only.
    */
   private async resolveEmails(emails: string[], unknown: Set<string>): Promise<Map<string, string>> {
+    if (this.walking) await this.walking;
     const wanted = [...new Set(emails.map((e) => e.toLowerCase()))].filter(
       (e) => !this.emailIds.has(e) && !unknown.has(e),
     );
