@@ -113,6 +113,11 @@ export function seconds(ms: number): string {
 
 export class SandboxState {
   contacts = new Map<number, SandboxContact>();
+  /**
+   * Bumped by every change to contacts (added, edited, merged, deleted, points): contact lists cached
+   * under an older value are stale (contact-routes.ts). Code that changes a contact calls `changed`.
+   */
+  version = 0;
   stages = new Map<number, SandboxStage>();
   fields = new Map<number, SandboxField>();
   events: SandboxEvent[] = [];
@@ -124,6 +129,11 @@ export class SandboxState {
   nextEventSeq = 1;
   /** `contact_merge_records`: merged-away id → the contact it lives on as (moved along later merges). */
   mergeRecords = new Map<number, number>();
+
+  /** Marks the contacts changed. */
+  changed(): void {
+    this.version++;
+  }
 
   fieldByAlias(alias: string): SandboxField | undefined {
     for (const f of this.fields.values()) if (f.alias === alias) return f;
@@ -153,6 +163,7 @@ export class SandboxState {
       doNotContact: [],
     };
     this.contacts.set(contact.id, contact);
+    this.changed();
     return contact;
   }
 
@@ -196,6 +207,7 @@ export class SandboxState {
     winner.dateModified = at;
     for (const e of this.events) if (e.contactId === loserId) e.contactId = winnerId;
     this.contacts.delete(loserId);
+    this.changed();
     return winner;
   }
 
@@ -207,6 +219,7 @@ export class SandboxState {
     const contact = this.contacts.get(id);
     if (!contact) throw new Error(`no sandbox contact ${id}`);
     this.contacts.delete(id);
+    this.changed();
     this.events = this.events.filter((e) => e.contactId !== id);
     for (const [merged, into] of this.mergeRecords) if (into === id) this.mergeRecords.delete(merged);
     return contact;
@@ -250,6 +263,7 @@ export class SandboxState {
       }
     }
     for (const a of generateActivities(seed, people, nowMs)) state.addActivity(a);
+    state.changed();
     return state;
   }
 
@@ -371,6 +385,7 @@ export class SandboxState {
           },
         });
         this.contacts.get(contactId)!.points += 10;
+        this.changed();
         return;
       }
       case 'meeting_booked':
@@ -401,6 +416,7 @@ export class SandboxState {
     if (!contact) return;
     const id = this.nextEventSeq++;
     contact.doNotContact.push({ channel, reason });
+    this.changed();
     this.addEvent({
       event: 'lead.donotcontact',
       eventId: `lead.donotcontact${id}`,
