@@ -73,7 +73,13 @@ class TimedLimiter implements RateLimiter {
 }
 
 let peakRss = 0;
-const rssPoll = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+// The JS heap's share of the peak, to tell V8 growth from memory outside it (PGlite's wasm, buffers).
+let peakHeap = 0;
+const rssPoll = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+}, 100);
 
 const sandbox = await startSandboxChild();
 const { store, drop } = await openBenchStore(backend);
@@ -141,7 +147,8 @@ try {
   }
   console.log(
     `total ${seconds.toFixed(1)} s, floor at the connectors' budgets ${floor.toFixed(1)} s (${(seconds / floor).toFixed(2)}×), ` +
-      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB ` +
+      `(JS heap used at most ${(peakHeap / 2 ** 20).toFixed(0)} MB)`,
   );
   console.log(
     JSON.stringify({
@@ -150,6 +157,7 @@ try {
       seconds: +seconds.toFixed(1),
       floor: +floor.toFixed(1),
       peakRssMb: Math.round(peakRss / 2 ** 20),
+      peakHeapMb: Math.round(peakHeap / 2 ** 20),
       steps: Object.fromEntries(
         [...steps].map(([k, s]) => [
           k,
