@@ -181,6 +181,11 @@ export interface CompiledModel {
   readonly businessHours: BusinessHours;
   /** Account dimensions the model defines (empty: contacts are not rolled up to accounts). */
   readonly accountDimensions: readonly AccountDimensionSpec[];
+  /**
+   * Canonical event types the model's conditions read (stages, scoring, recycle). Source connectors
+   * skip engagement streams that produce none of them; absent: the model may read any type.
+   */
+  readonly eventTypes?: readonly string[];
   qualify(contact: ContactInput, now: Date): Decision;
   /**
    * `JSON.stringify(qualify(contact, now).reasons)`, byte for byte, built as text without the

@@ -88,6 +88,12 @@ export class HubspotSourceConnector implements SourceConnector {
   private withCompanies = false;
   /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
   private readonly emailIds = new Map<string, string>();
+  /**
+   * Settles when the contact walk under way ends. The pipeline pulls contacts and engagement at
+   * once: email events wait for the walk, which teaches `emailIds` every address, rather than
+   * spending batch reads on addresses the walk is about to bring.
+   */
+  private walking: Promise<void> | null = null;
   private readonly ctx: ConnectorContext;
 
   constructor(ctx: ConnectorContext, options: HubspotConnectorOptions) {
@@ -108,6 +114,17 @@ export class HubspotSourceConnector implements SourceConnector {
   // ---- contacts -------------------------------------------------------------------------------
 
   async *pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
+    let ended!: () => void;
+    this.walking = new Promise((resolve) => (ended = resolve));
+    try {
+      yield* this.walkContacts(since);
+    } finally {
+      ended();
+      this.walking = null;
+    }
+  }
+
+  private async *walkContacts(since: Cursor | null): AsyncIterable<Page<Contact>> {
     const stages = await this.stageMap();
     // Everything modified before the search index's lag ahead of this moment is visible to this walk.
     const settled = this.now() - this.config.searchOverlapMs;
@@ -195,7 +212,17 @@ export class HubspotSourceConnector implements SourceConnector {
 
   // ---- engagement -----------------------------------------------------------------------------
 
-  async *pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
+  /**
+   * One stream per mapped email event type, web event type and the meeting property. Only the
+   * streams whose canonical type the model reads are called (`eventTypes`): event detail the model
+   * never reads costs vendor calls and nothing else. The others keep their cursors, so a model that
+   * starts reading a type later pulls that type's history from its initial window.
+   */
+  async *pullEngagement(
+    since: Cursor | null,
+    eventTypes?: readonly string[],
+  ): AsyncIterable<Page<EngagementEvent>> {
+    const { emailEvents, webEvents, meetingBookedProperty } = readStreams(this.mapping, eventTypes);
     const runStart = this.now();
     const cursor: Cursor = { ...since };
     const startOf = (key: string): number => {
@@ -207,22 +234,22 @@ export class HubspotSourceConnector implements SourceConnector {
     const unknownEmails = new Set<string>();
     const resolveEmails = (emails: string[]) => this.resolveEmails(emails, unknownEmails);
 
-    for (const [hubspotType, type] of Object.entries(this.mapping.engagement.emailEvents)) {
-      const key = `email:${hubspotType}`;
-      yield* this.stream(key, cursor, runStart, () =>
-        readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
-      );
-    }
-    for (const [eventType, type] of Object.entries(this.mapping.engagement.webEvents)) {
+    // Web events and meetings first: by the email events the contact walk has usually ended.
+    for (const [eventType, type] of webEvents) {
       const key = `web:${eventType}`;
       yield* this.stream(key, cursor, runStart, () =>
         readWebEvents(this.api, { eventType, type, fromMs: startOf(key), toMs: runStart }),
       );
     }
-    const meetingProperty = this.mapping.engagement.meetingBookedProperty;
-    if (meetingProperty) {
+    if (meetingBookedProperty) {
       yield* this.stream('meeting', cursor, runStart, () =>
-        this.readMeetings(meetingProperty, startOf('meeting')),
+        this.readMeetings(meetingBookedProperty, startOf('meeting')),
+      );
+    }
+    for (const [hubspotType, type] of emailEvents) {
+      const key = `email:${hubspotType}`;
+      yield* this.stream(key, cursor, runStart, () =>
+        readEmailEvents(this.api, { hubspotType, type, fromMs: startOf(key), toMs: runStart, resolveEmails }),
       );
     }
   }
@@ -287,6 +314,7 @@ export class HubspotSourceConnector implements SourceConnector {
    * from a batch read by email. Addresses without a contact are remembered for this pull only.
    */
   private async resolveEmails(emails: string[], unknown: Set<string>): Promise<Map<string, string>> {
+    if (this.walking) await this.walking;
     const wanted = [...new Set(emails.map((e) => e.toLowerCase()))].filter(
       (e) => !this.emailIds.has(e) && !unknown.has(e),
     );
@@ -323,18 +351,25 @@ export class HubspotSourceConnector implements SourceConnector {
   }
 
   /**
-   * Searches of 200 (one more window per 10,000), each engagement stream at least a page at its page
-   * size, batch updates of 100 (recycled moves twice), and the properties read of ensureSchema.
+   * Searches of 200 (one more window per 10,000), each engagement stream the model reads at least a
+   * page at its page size, batch updates of 100 (recycled moves twice), and the properties read of
+   * ensureSchema.
    */
   minimumCalls(work: ApiWork): MinimumCalls {
-    const { emailEvents, webEvents, meetingBookedProperty } = this.mapping.engagement;
+    const { emailEvents, webEvents, meetingBookedProperty } = readStreams(this.mapping, work.eventTypes);
+    const types = (streams: [string, string][]) => streams.map(([, type]) => type);
     const out: MinimumCalls = {
       contacts: readPages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP),
-      'engagement email': streamPages(Object.values(emailEvents), work.eventsByType, EMAIL_EVENTS_PAGE_SIZE),
-      'engagement web': streamPages(Object.values(webEvents), work.eventsByType, WEB_EVENTS_PAGE_SIZE),
       write_back: Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE),
       schema: 1,
     };
+    // A stream the model does not read is not read at all: no call to count.
+    if (emailEvents.length) {
+      out['engagement email'] = streamPages(types(emailEvents), work.eventsByType, EMAIL_EVENTS_PAGE_SIZE);
+    }
+    if (webEvents.length) {
+      out['engagement web'] = streamPages(types(webEvents), work.eventsByType, WEB_EVENTS_PAGE_SIZE);
+    }
     if (meetingBookedProperty) {
       out['engagement meetings'] = readPages(work.eventsByType.meeting_booked ?? 0, SEARCH_PAGE_SIZE);
     }
@@ -567,6 +602,23 @@ function recordFailure(id: string, category: string, message: string): RecordFai
     message,
     // Anything but a refusal of the values themselves may pass on a later run.
     retryable: !['VALIDATION_ERROR', 'OBJECT_NOT_FOUND'].includes(category),
+  };
+}
+
+/**
+ * The engagement streams to read: the mapped ones whose canonical type is in `eventTypes` (all of
+ * them when it is absent). `meetingBookedProperty` is '' when the model reads no `meeting_booked`.
+ */
+export function readStreams(
+  mapping: HubspotMapping,
+  eventTypes: readonly string[] | undefined,
+): { emailEvents: [string, string][]; webEvents: [string, string][]; meetingBookedProperty: string } {
+  const read = (type: string) => eventTypes === undefined || eventTypes.includes(type);
+  const { emailEvents, webEvents, meetingBookedProperty } = mapping.engagement;
+  return {
+    emailEvents: Object.entries(emailEvents).filter(([, type]) => read(type)),
+    webEvents: Object.entries(webEvents).filter(([, type]) => read(type)),
+    meetingBookedProperty: read('meeting_booked') ? meetingBookedProperty : '',
   };
 }
 

@@ -71,7 +71,7 @@ function withheldSource(real: SourceConnector, recorder: DryRunRecorder): Source
     ...(real.writeBatchSize === undefined ? {} : { writeBatchSize: real.writeBatchSize }),
     ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(withheld(work)) } : {}),
     pullContacts: (since) => real.pullContacts(since),
-    pullEngagement: (since) => real.pullEngagement(since),
+    pullEngagement: (since, eventTypes) => real.pullEngagement(since, eventTypes),
     fetchContacts: (ids) => real.fetchContacts(ids),
     writeBack: (changes) => {
       recorder.wrote(changes);

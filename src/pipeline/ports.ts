@@ -146,6 +146,8 @@ export interface ApiWork {
   salesOutcomes: number;
   /** Schemas were only learnt, not created (a dry run): no schema write was possible. */
   learnOnly?: boolean;
+  /** The event types the model reads (absent: any): streams of other types were not read. */
+  eventTypes?: readonly string[];
 }
 
 /**
@@ -160,8 +162,13 @@ export interface SourceConnector {
   readonly vendor: Vendor;
   /** Contacts changed since `since` (null: everything), oldest first, in pages. */
   pullContacts(since: Cursor | null): AsyncIterable<Page<Contact>>;
-  /** Engagement events since `since` (null: everything), in pages. */
-  pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>>;
+  /**
+   * Engagement events since `since` (null: everything), in pages. `eventTypes`: the canonical types
+   * the model reads; a connector may skip the vendor calls of streams that produce none of them
+   * (their cursors stay where they were, so a model that starts reading one gets its history).
+   * Absent: every mapped stream.
+   */
+  pullEngagement(since: Cursor | null, eventTypes?: readonly string[]): AsyncIterable<Page<EngagementEvent>>;
   /** Contacts by id (webhook-driven re-qualification). Missing ids are left out. */
   fetchContacts(ids: string[]): Promise<Contact[]>;
   /** Writes stage, scores, reason and model version back; one outcome per record. */

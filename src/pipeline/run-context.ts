@@ -147,9 +147,9 @@ export function failedThisRun(ctx: RunContext, step: StepName, recordId: string)
  * Names the step in an error that ends a run (`leadstage: fetch failed` told an admin nothing).
  * The message is amended in place so the error keeps its class, code and retry rule.
  */
-export function inStep(ctx: RunContext, err: unknown): unknown {
+export function inStep(ctx: RunContext, err: unknown, step: string = ctx.step): unknown {
   if (err instanceof Error && !err.message.includes('(step ')) {
-    err.message = `${err.message} (step ${ctx.step})`;
+    err.message = `${err.message} (step ${step})`;
   }
   return err;
 }

@@ -14,7 +14,7 @@ import { settlePendingDeletions } from './source-deletions.ts';
 import { prepareRun, resolveWorkspace } from './prepare.ts';
 import { errorMessage, inStep, type RunContext } from './run-context.ts';
 import { handOff } from './steps/handoff.ts';
-import { pullContacts, pullEngagement, STREAMS, workspaceOwner } from './steps/pull.ts';
+import { pullSources, STREAMS, workspaceOwner } from './steps/pull.ts';
 import { qualifyContacts } from './steps/qualify.ts';
 import { pullSalesOutcomes } from './steps/sales-outcomes.ts';
 import { checkSlas, notifySlaBreaches } from './steps/sla.ts';
@@ -94,6 +94,7 @@ function minimumApiCalls(ctx: RunContext): Pick<SyncSummary, 'minimumApiCalls' |
     handedOff: t.handedOff,
     firstHandoffs: t.firstHandoffs,
     salesOutcomes: t.pulled.salesOutcomes,
+    ...(ctx.model.eventTypes ? { eventTypes: ctx.model.eventTypes } : {}),
   };
   const minimumApiCalls: Record<string, number> = {};
   const minimumApiCallsByStream: Record<string, number> = {};
@@ -210,9 +211,8 @@ async function runLocked(
       );
     }
     await checkpoint('start');
-    const contactsReached = await pullContacts(ctx, full);
+    const reached = await pullSources(ctx, full);
     await checkpoint('pull_contacts');
-    const engagementReached = await pullEngagement(ctx, full);
     await checkpoint('pull_engagement');
     // The run decides as of the end of its pulls: an event stored during them is never in the
     // decision's future (time windows would skip it, and nothing would flag the contact again).
@@ -224,8 +224,8 @@ async function runLocked(
     await checkpoint('write_back');
     await handOff(ctx);
     await checkpoint('handoff');
-    await saveCursor(ctx, STREAMS.contacts, contactsReached);
-    await saveCursor(ctx, STREAMS.engagement, engagementReached);
+    await saveCursor(ctx, STREAMS.contacts, reached.contacts);
+    await saveCursor(ctx, STREAMS.engagement, reached.engagement);
 
     const outcomesReached = await pullSalesOutcomes(ctx, full);
     await checkpoint('sales_outcomes');

@@ -29,6 +29,7 @@ import {
 } from './conditions.ts';
 import { compileFastPath, type StageBox } from './fast-path.ts';
 import { WORDS, type Words } from './messages.ts';
+import { modelReads } from './reads.ts';
 import type { ModelFile } from './schema.ts';
 import { DAY_MS, decayWeight, parseIsoMs } from './time.ts';
 import { numberTest, round2 } from './values.ts';
@@ -337,6 +338,7 @@ export function compileModelPaths(model: ModelFile): {
       handoffStage,
       businessHours,
       accountDimensions,
+      eventTypes: [...modelReads(model).events.keys()],
       qualify,
       reasonsJson,
     },

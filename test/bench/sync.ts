@@ -1,8 +1,9 @@
 /**
  * `npm run bench:sync -- --contacts N --backend postgres|pglite`: one initial sync from the HubSpot
  * sandbox to the Salesforce sandbox (run in a child process, as `leadstage sandbox` runs them) at
- * the connectors' real pacing, on a fresh store. Prints per step its wall time, the part of it spent
- * waiting on the rate limiter and the rest (busy: store, qualification, HTTP round trips); the calls
+ * the connectors' real pacing, on a fresh store. Prints per step its wall time, the time its calls
+ * spent waiting on the rate limiter (summed over calls made at once, so in the pull, where contacts
+ * and engagement overlap, it can exceed the wall time) and wall less wait (busy); the calls
  * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
  * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
  *
@@ -57,18 +58,28 @@ class TimedLimiter implements RateLimiter {
     return this.inner.pause(bucket, waitMs);
   }
 
-  /** Seconds the calls of the busiest bucket need at its budget: no sync of this work can be faster. */
+  /**
+   * Seconds the calls of the busiest bucket need at its budget: no sync of this work can be faster.
+   * The budgets are rolling windows (HubSpot: "110 requests every 10 seconds", API-NOTES 1.7): the
+   * k-th call of a bucket can go no earlier than ⌊(k−1)/max⌋ windows after its first.
+   */
   floorSeconds(): number {
     let floor = 0;
     for (const { n, budget } of this.calls.values()) {
-      floor = Math.max(floor, (Math.max(0, n - budget.max) / budget.max) * (budget.windowMs / 1000));
+      floor = Math.max(floor, Math.floor(Math.max(0, n - 1) / budget.max) * (budget.windowMs / 1000));
     }
     return floor;
   }
 }
 
 let peakRss = 0;
-const rssPoll = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+// The JS heap's share of the peak, to tell V8 growth from memory outside it (PGlite's wasm, buffers).
+let peakHeap = 0;
+const rssPoll = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+}, 100);
 
 const sandbox = await startSandboxChild();
 const { store, drop } = await openBenchStore(backend);
@@ -92,7 +103,7 @@ try {
     s.cpuMs += (cpu.user + cpu.system) / 1000;
     steps.set(current.step, s);
   };
-  const enter = (step: StepName | 'other') => {
+  const enter = (step: StepName | 'pull' | 'other') => {
     if (current?.step === step) return;
     close();
     current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
@@ -105,7 +116,8 @@ try {
     limiter,
     log: silentLogger,
     workspace,
-    onProgress: (p) => enter(p.step),
+    // The two pulls run at once (steps/pull.ts pullSources): their time is one figure.
+    onProgress: (p) => enter(p.step === 'pull_contacts' || p.step === 'pull_engagement' ? 'pull' : p.step),
     checkpoint: () => enter('other'),
   });
   close();
@@ -129,11 +141,14 @@ try {
     );
   }
   for (const [bucket, c] of limiter.calls) {
-    console.log(`  bucket ${bucket}: ${c.n} calls at ${c.budget.max} per ${c.budget.windowMs / 1000} s`);
+    console.log(
+      `  bucket ${bucket}: ${c.n} calls at ${c.budget.max} per ${c.budget.windowMs / 1000} s, ${((c.n / count) * 1000).toFixed(0)} per 1,000 contacts`,
+    );
   }
   console.log(
     `total ${seconds.toFixed(1)} s, floor at the connectors' budgets ${floor.toFixed(1)} s (${(seconds / floor).toFixed(2)}×), ` +
-      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB ` +
+      `(JS heap used at most ${(peakHeap / 2 ** 20).toFixed(0)} MB)`,
   );
   console.log(
     JSON.stringify({
@@ -142,6 +157,7 @@ try {
       seconds: +seconds.toFixed(1),
       floor: +floor.toFixed(1),
       peakRssMb: Math.round(peakRss / 2 ** 20),
+      peakHeapMb: Math.round(peakHeap / 2 ** 20),
       steps: Object.fromEntries(
         [...steps].map(([k, s]) => [
           k,

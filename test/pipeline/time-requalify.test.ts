@@ -134,8 +134,8 @@ describe('one instant per decision', () => {
     h.source.setContact('late', { email: 'late@acme.io' });
     const summary = await h.run({
       checkpoint: (after) => {
-        if (after !== 'pull_contacts') return;
-        // A pricing visit half a minute into the run, pulled by this run's engagement step.
+        if (after !== 'start') return;
+        // A pricing visit half a minute into the run, pulled by this run's pulls a minute in.
         h.clock.advance(MINUTE);
         const at = new Date(h.clock.now.getTime() - 30_000).toISOString();
         h.source.addEvent({ id: 'pv-late', contactId: 'late', type: 'page_view', at });

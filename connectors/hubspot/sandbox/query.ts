@@ -1,7 +1,10 @@
 /** CRM search semantics for the sandbox: filters, one sort, paging with the 10,000-result cap. */
 import { z } from 'zod';
 
+import { QueryMemo } from '../../sandbox-memo.ts';
 import type { Portal, StoredContact } from './portal.ts';
+
+export { QueryMemo };
 
 export const SEARCH_MAX_LIMIT = 200;
 export const SEARCH_MAX_RESULTS = 10_000;
@@ -118,35 +121,6 @@ export function searchProblem(req: SearchRequest): string | null {
   }
   if (req.sorts.length > 1) return 'Only one sort is allowed';
   return null;
-}
-
-/**
- * The results of the last few queries over one source, dropped when the source changes: a portal's
- * `version`, or an event list that is replaced but never changed in place.
- */
-export class QueryMemo<T> {
-  private source: unknown;
-  private readonly results = new Map<string, T[]>();
-  private readonly size: number;
-
-  /** @param size Queries a sync pages through at once (a watermark window and its tie-break), with room to spare. */
-  constructor(size = 8) {
-    this.size = size;
-  }
-
-  get(source: unknown, key: string, run: () => T[]): T[] {
-    if (source !== this.source) {
-      this.source = source;
-      this.results.clear();
-    }
-    let rows = this.results.get(key);
-    if (!rows) {
-      rows = run();
-      if (this.results.size >= this.size) this.results.delete(this.results.keys().next().value!);
-      this.results.set(key, rows);
-    }
-    return rows;
-  }
 }
 
 /** Every contact in the order of a sort, and the matching rows of recent queries, per portal. */

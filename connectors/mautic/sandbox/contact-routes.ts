@@ -16,18 +16,34 @@ import {
   type RouteDeps,
 } from './route-helpers.ts';
 import { contactJson, orderedObject, phpIndexed } from './serialize.ts';
-import { seconds, type FieldValue, type SandboxState } from './state.ts';
+import { QueryMemo } from '../../sandbox-memo.ts';
+import { seconds, type FieldValue, type SandboxContact, type SandboxState } from './state.ts';
+
+/** The contact lists of recent queries, per sandbox state (a reset starts a new state). */
+const memos = new WeakMap<SandboxState, QueryMemo<SandboxContact>>();
+function memoOf(s: SandboxState): QueryMemo<SandboxContact> {
+  let memo = memos.get(s);
+  if (!memo) memos.set(s, (memo = new QueryMemo()));
+  return memo;
+}
 
 export function listContacts({ state }: RouteDeps): Handler {
   return (req, res) => {
     const q = parsePhpQuery(req.originalUrl);
     const s = state();
-    let rows = [...s.contacts.values()];
+    let rows: SandboxContact[];
     try {
       const search = str(q.search);
-      if (search) rows = rows.filter((c) => matchesSearch(c, search));
-      for (const statement of list(q.where)) rows = rows.filter((c) => matchesWhere(c, statement));
-      rows = sortContacts(rows, str(q.orderBy) ?? 'id', str(q.orderByDir) ?? 'ASC');
+      const where = list(q.where);
+      const orderBy = str(q.orderBy) ?? 'id';
+      const dir = str(q.orderByDir) ?? 'ASC';
+      // A sync pages through one query: it is filtered and sorted once, then sliced per page.
+      rows = memoOf(s).get(s.version, JSON.stringify([search ?? '', where, orderBy, dir]), () => {
+        let all = [...s.contacts.values()];
+        if (search) all = all.filter((c) => matchesSearch(c, search));
+        for (const statement of where) all = all.filter((c) => matchesWhere(c, statement));
+        return sortContacts(all, orderBy, dir);
+      });
     } catch (err) {
       if (err instanceof FilterError) return sendErrors(res, 400, err.message);
       throw err;
@@ -185,6 +201,7 @@ export function batchEditContacts({ state, now, stageInEdit }: RouteDeps): Handl
         c.fields = next;
         c.dateModified = seconds(now());
       }
+      s.changed();
       contacts.push([index, contactJson(c, s)]);
       codes.push([index, 200]);
     });
@@ -205,6 +222,7 @@ export function editContact({ state, now }: RouteDeps): Handler {
     if (errors) return returnError(res, 400, formErrorMessage(errors), errors);
     c.fields = next;
     c.dateModified = seconds(now());
+    s.changed();
     res.json({ contact: contactJson(c, s) });
   };
 }

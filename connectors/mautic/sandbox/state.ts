@@ -129,6 +129,11 @@ export class SandboxState {
   /** A contact's primary company is the one whose name its `company` field holds, as Mautic keeps it. */
   companies = new Map<number, SandboxCompany>();
   nextCompanyId = 1;
+  /**
+   * Bumped by every change to contacts (added, edited, merged, deleted, points): contact lists cached
+   * under an older value are stale (contact-routes.ts). Code that changes a contact calls `changed`.
+   */
+  version = 0;
   stages = new Map<number, SandboxStage>();
   fields = new Map<number, SandboxField>();
   events: SandboxEvent[] = [];
@@ -140,6 +145,11 @@ export class SandboxState {
   nextEventSeq = 1;
   /** `contact_merge_records`: merged-away id → the contact it lives on as (moved along later merges). */
   mergeRecords = new Map<number, number>();
+
+  /** Marks the contacts changed. */
+  changed(): void {
+    this.version++;
+  }
 
   fieldByAlias(alias: string): SandboxField | undefined {
     for (const f of this.fields.values()) if (f.alias === alias) return f;
@@ -169,6 +179,7 @@ export class SandboxState {
       doNotContact: [],
     };
     this.contacts.set(contact.id, contact);
+    this.changed();
     return contact;
   }
 
@@ -223,6 +234,7 @@ export class SandboxState {
     winner.dateModified = at;
     for (const e of this.events) if (e.contactId === loserId) e.contactId = winnerId;
     this.contacts.delete(loserId);
+    this.changed();
     return winner;
   }
 
@@ -234,6 +246,7 @@ export class SandboxState {
     const contact = this.contacts.get(id);
     if (!contact) throw new Error(`no sandbox contact ${id}`);
     this.contacts.delete(id);
+    this.changed();
     this.events = this.events.filter((e) => e.contactId !== id);
     for (const [merged, into] of this.mergeRecords) if (into === id) this.mergeRecords.delete(merged);
     return contact;
@@ -289,6 +302,7 @@ export class SandboxState {
       }
     }
     for (const a of generateActivities(seed, people, nowMs)) state.addActivity(a);
+    state.changed();
     return state;
   }
 
@@ -412,6 +426,7 @@ export class SandboxState {
           },
         });
         this.contacts.get(contactId)!.points += 10;
+        this.changed();
         return;
       }
       case 'meeting_booked':
@@ -442,6 +457,7 @@ export class SandboxState {
     if (!contact) return;
     const id = this.nextEventSeq++;
     contact.doNotContact.push({ channel, reason });
+    this.changed();
     this.addEvent({
       event: 'lead.donotcontact',
       eventId: `lead.donotcontact${id}`,

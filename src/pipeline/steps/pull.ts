@@ -3,11 +3,14 @@
  * stored as they arrive. They return the position reached; the caller saves it once the writes
  * covering those records succeeded.
  */
-import type { Cursor } from '../ports.ts';
+import type { Contact, EngagementEvent } from '../../model.ts';
+import { interleave, type Lane } from '../interleave.ts';
+import type { Cursor, Page } from '../ports.ts';
 import type { CursorOwner } from '../../store/index.ts';
 import { rewind } from '../cursor-window.ts';
 import { admitContacts, admitEvents } from '../identity.ts';
-import type { RunContext } from '../run-context.ts';
+import { inStep, type RunContext } from '../run-context.ts';
+import type { StepName } from '../types.ts';
 
 export const STREAMS = {
   contacts: 'contacts',
@@ -24,12 +27,69 @@ export async function startPosition(ctx: RunContext, stream: string, full: boole
   return rewind(await ctx.store.cursors.get(workspaceOwner(ctx), stream), ctx.tuning.overlapMs);
 }
 
-export async function pullContacts(ctx: RunContext, full: boolean): Promise<Cursor | null> {
+/**
+ * Both pulls at once: contacts (HubSpot: the search budget) and engagement (HubSpot: the general
+ * budget) wait on different rate limits, so each one's waits are spent on the other's calls and on
+ * storing pages. Pages are stored one at a time, in arrival order, each source read one page ahead
+ * (`interleave`): memory stays at a page or two per source. Order between the two does not matter:
+ * events of a contact not stored yet are kept and its contact's insert flags it, and a merge moves
+ * the events already stored under the merged-away id. The positions reached are returned, as for
+ * one pull, and saved by the caller only after the writes covering them.
+ */
+export async function pullSources(
+  ctx: RunContext,
+  full: boolean,
+): Promise<{ contacts: Cursor | null; engagement: Cursor | null }> {
+  const contacts = contactsLane(ctx);
+  const engagement = engagementLane(ctx);
+  await ctx.progress({ step: 'pull_contacts', done: 0 });
+  await ctx.progress({ step: 'pull_engagement', done: 0 });
+  const contactsSince = await startPosition(ctx, STREAMS.contacts, full);
+  const engagementSince = await startPosition(ctx, STREAMS.engagement, full);
+  await interleave([
+    // Contacts first: HubSpot's email events wait for the contact walk once it has begun.
+    lane(ctx, 'pull_contacts', ctx.source.pullContacts(contactsSince), contacts.handle),
+    lane(
+      ctx,
+      'pull_engagement',
+      ctx.source.pullEngagement(engagementSince, ctx.model.eventTypes),
+      engagement.handle,
+    ),
+  ]);
+  return { contacts: contacts.reached(), engagement: engagement.reached() };
+}
+
+/** A lane whose errors name its own step: with two pulls at once, the last progress may be the other's. */
+function lane<T>(
+  ctx: RunContext,
+  step: StepName,
+  source: AsyncIterable<T>,
+  handle: (page: T) => Promise<void>,
+): Lane<T> {
+  async function* named(): AsyncIterable<T> {
+    try {
+      yield* source;
+    } catch (err) {
+      throw inStep(ctx, err, step);
+    }
+  }
+  return {
+    source: named(),
+    handle: async (page) => {
+      try {
+        await handle(page);
+      } catch (err) {
+        throw inStep(ctx, err, step);
+      }
+    },
+  };
+}
+
+function contactsLane(ctx: RunContext) {
   let reached: Cursor | null = null;
   // The vendor's latest count of the whole pull, kept over pages that do not repeat it.
   let total: number | undefined;
-  await ctx.progress({ step: 'pull_contacts', done: 0 });
-  for await (const page of ctx.source.pullContacts(await startPosition(ctx, STREAMS.contacts, full))) {
+  const handle = async (page: Page<Contact>) => {
     // Merges first, then never an erased person or a merged-away id.
     const admitted = await admitContacts(ctx.store, ctx.workspace.id, page.records, ctx.at, ctx.log);
     await ctx.store.contacts.upsert(ctx.workspace.id, admitted);
@@ -43,18 +103,17 @@ export async function pullContacts(ctx: RunContext, full: boolean): Promise<Curs
       done,
       ...(total !== undefined ? { total: Math.max(total, done) } : {}),
     });
-  }
-  return reached;
+  };
+  return { handle, reached: () => reached };
 }
 
 export function countByType(ctx: RunContext, events: { type: string }[]): void {
   for (const e of events) ctx.tally.eventsByType[e.type] = (ctx.tally.eventsByType[e.type] ?? 0) + 1;
 }
 
-export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cursor | null> {
+function engagementLane(ctx: RunContext) {
   let reached: Cursor | null = null;
-  await ctx.progress({ step: 'pull_engagement', done: 0 });
-  for await (const page of ctx.source.pullEngagement(await startPosition(ctx, STREAMS.engagement, full))) {
+  const handle = async (page: Page<EngagementEvent>) => {
     await ctx.store.transaction(async (tx) => {
       const admitted = await admitEvents(tx, ctx.workspace.id, page.records);
       const { inserted, contactIds } = await tx.contacts.insertEvents(ctx.workspace.id, admitted);
@@ -66,6 +125,6 @@ export async function pullEngagement(ctx: RunContext, full: boolean): Promise<Cu
     countByType(ctx, page.records);
     reached = page.cursor;
     await ctx.progress({ step: 'pull_engagement', done: ctx.tally.pulled.events });
-  }
-  return reached;
+  };
+  return { handle, reached: () => reached };
 }

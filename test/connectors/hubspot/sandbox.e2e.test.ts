@@ -277,6 +277,41 @@ describe('HubSpot connector against the sandbox', () => {
     });
   });
 
+  it('reads only the engagement streams of the event types the model reads, at the documented page sizes', async () => {
+    const nowMs = Date.parse('2026-06-01T12:00:00.000Z');
+    const env = await startSandbox({ contacts: 1500, now: () => nowMs });
+    const { connector, calls } = connect(env, { now: () => new Date(nowMs) });
+    const before = { 'web:e_visited_page': nowMs - 1000, meeting: nowMs - 2000 };
+
+    // A model that reads email opens only: no web analytics pages, no meeting search, no other email types.
+    const pulled = await collect(connector.pullEngagement(before, ['email_open']));
+
+    const opens = generateActivities(11, generatePeople(11, 1500, nowMs), nowMs).filter(
+      (a) => a.type === 'email_open',
+    ).length;
+    expect(opens).toBeGreaterThan(2000);
+    expect(new Set(pulled.records.map((e) => e.type))).toEqual(new Set(['email_open']));
+    expect(pulled.records).toHaveLength(opens);
+    // API-NOTES §1.6: the email events API returns at most 1000 events a page (limit max 1000).
+    expect(env.sandbox.stats().calls['GET /email/public/v1/events']).toBe(Math.ceil(opens / 1000));
+    expect(calls.calls['GET /events/v3/events']).toBeUndefined();
+    expect(calls.calls['POST /crm/v3/objects/contacts/search']).toBeUndefined();
+    // The streams not read keep their positions: a model that starts reading them gets their history.
+    expect(pulled.cursors.at(-1)).toEqual({ ...before, 'email:OPEN': nowMs });
+    // The run summary's floor counts the same streams: search-free, one page per 1000 opens.
+    expect(
+      connector.minimumCalls!({
+        contacts: 0,
+        eventsByType: { email_open: opens },
+        writtenBack: 0,
+        recycled: 0,
+        handedOff: 0,
+        salesOutcomes: 0,
+        eventTypes: ['email_open'],
+      }),
+    ).toBe(1 + Math.ceil(opens / 1000) + 1);
+  });
+
   it('sends v3-signed webhooks that the verifier accepts', async () => {
     const env = await startSandbox({ contacts: 3 });
     let received: string[] = [];

@@ -394,6 +394,31 @@ describe('when the sandbox serves its wire format', () => {
     });
   });
 
+  it('should page one query by slices yet answer every change made between pages', async () => {
+    const token = run.sandbox.issueTokens().accessToken;
+    // The ids in wire order (a parsed object would list integer keys in ascending order).
+    const ids = async (q: string) => {
+      const res = await axios.get<string>(`${run.baseUrl}/api/contacts?${q}`, {
+        headers: { authorization: `Bearer ${token}` },
+        transformResponse: (x: string) => x,
+      });
+      return [...res.data.matchAll(/"(\d+)":\{"id":/g)].map((m) => Number(m[1]));
+    };
+    const q = (start: number) => `start=${start}&limit=20&orderBy=date_modified,id&orderByDir=asc`;
+    const first = [...(await ids(q(0))), ...(await ids(q(20))), ...(await ids(q(40)))];
+    expect(first.sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // Edited now, contact 1 has the newest date_modified: the same query puts it last.
+    run.clock.ms += 60_000;
+    run.sandbox.updateContact(1, { company: 'Moved Inc' });
+    expect((await ids(q(40))).at(-1)).toBe(1);
+    // A contact added now is one more row of the same query (never modified: among the NULLs first).
+    const added = run.sandbox.addContact({ email: 'new@example.com' });
+    const again = [...(await ids(q(0))), ...(await ids(q(20))), ...(await ids(q(40))), ...(await ids(q(60)))];
+    expect(again).toHaveLength(61);
+    expect(again).toContain(added);
+    expect(again.at(-1)).toBe(1);
+  });
+
   it('should seed the same data for the same seed and clock, and reset to it', () => {
     const now = () => Date.parse('2026-11-26T12:00:00Z');
     const a = createMauticSandbox({ seed: 3, contacts: 20, publicUrl: 'http://x/mautic', now });
