@@ -70,7 +70,7 @@ export interface QuarterOptions {
   seed?: number;
   /** @default 2026-01-05T09:00:00Z */
   epoch?: number;
-  /** Called after every sync (progress for the long run). */
+  /** After every scheduled sync: the HubSpot workspace's summary, both sources' violations. */
   onSync?: (day: number, summary: SyncSummary, violations: number) => void;
 }
 
@@ -491,9 +491,11 @@ async function checkErasures(
   erased: Erased[],
   violations: string[],
 ): Promise<void> {
+  // The other source's workspace may hold the same person: an erasure is one workspace's.
   const stored = await foundInDatabase(
     store,
     erased.map((e) => e.email),
+    workspaceId,
   );
   const live = (['Lead', 'Contact'] as const).flatMap((type) =>
     sandbox.salesforce.records(type).map((record) => ({ type, record })),

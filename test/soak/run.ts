@@ -43,7 +43,7 @@ try {
     onSync: (day, s, violations) => {
       if (day % 10 === 0) {
         process.stdout.write(
-          `day ${day}: qualified ${s.qualified} (${s.due} due), written back ${s.writtenBack}, handed off ${s.handedOff}, violations ${violations}\n`,
+          `day ${day}: HubSpot qualified ${s.qualified} (${s.due} due), written back ${s.writtenBack}, handed off ${s.handedOff}, violations (both sources) ${violations}\n`,
         );
       }
     },
@@ -76,12 +76,12 @@ try {
       [`${source}: violations`, String(f.violations)],
     ]),
     ['handed off (total)', String(r.handedOff)],
-    ['merges (HubSpot)', String(r.merges)],
-    ['erasures, HubSpot (Lead deleted)', `${r.erasures} (${r.leadsDeleted})`],
+    ['hubspot: merges', String(r.merges)],
+    ['hubspot: erasures (Lead del.)', `${r.erasures} (${r.leadsDeleted})`],
     ['invariant violations', String(r.violations.length)],
     ['wall time', `${(r.wallMs / 1000).toFixed(1)} s`],
   ];
-  process.stdout.write('\n' + rows.map(([k, v]) => `${k.padEnd(26)}${v}`).join('\n') + '\n');
+  process.stdout.write('\n' + rows.map(([k, v]) => `${k.padEnd(30)}${v}`).join('\n') + '\n');
   for (const v of r.violations.slice(0, 50)) process.stdout.write(`  ${v}\n`);
   process.exitCode = r.violations.length ? 1 : 0;
 } finally {
