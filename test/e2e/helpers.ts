@@ -144,11 +144,40 @@ export async function addWorkspace(
 export async function startMauticWorld(store: Store, contacts: number, now: () => number): Promise<E2eWorld> {
   const sandbox = await startSandboxServer({ port: 0, contacts, seed: 7, now, epoch: now() });
   const registry = createRegistry(await builtinConnectors());
+  const workspaceId = await createMauticWorkspace(store, sandbox, now);
+  return {
+    sandbox,
+    registry,
+    workspaceId,
+    sync: (extra = {}) =>
+      runSync({
+        store,
+        registry,
+        limiter: new MemoryRateLimiter(),
+        log: silentLogger,
+        workspace: workspaceId,
+        now: () => new Date(now()),
+        ...extra,
+      }),
+  };
+}
+
+/**
+ * A workspace on the default preset with the sandbox's Mautic (OAuth2) as its source and its
+ * Salesforce as the CRM; `config` is the Mautic connection's (connectors/mautic/config.ts).
+ */
+export async function createMauticWorkspace(
+  store: Store,
+  sandbox: SandboxServer,
+  now: () => number,
+  config: Record<string, unknown> = {},
+): Promise<string> {
   const m = sandbox.mautic.issueTokens();
   const source = await store.connections.create({
     vendor: 'mautic',
     baseUrl: `${sandbox.url}/mautic`,
     accountId: 'mautic.sandbox.example',
+    config,
     credentials: {
       kind: 'oauth2',
       accessToken: m.accessToken,
@@ -163,21 +192,7 @@ export async function startMauticWorld(store: Store, contacts: number, now: () =
     sourceConnectionId: source.id,
     crmConnectionId: (await salesforceConnection(store, sandbox.salesforce.oauth.issueTokens())).id,
   });
-  return {
-    sandbox,
-    registry,
-    workspaceId: ws.id,
-    sync: (extra = {}) =>
-      runSync({
-        store,
-        registry,
-        limiter: new MemoryRateLimiter(),
-        log: silentLogger,
-        workspace: ws.id,
-        now: () => new Date(now()),
-        ...extra,
-      }),
-  };
+  return ws.id;
 }
 
 type Handoff = CrmConnector['handoff'];

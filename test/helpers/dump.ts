@@ -23,16 +23,28 @@ export async function dumpDatabase(store: Store): Promise<string> {
 /**
  * Which of `needles` some row of the store holds (case-insensitive), searched by the database: the
  * dump's check for stores too large to load into memory on every call (the long simulated quarter).
+ * With `workspaceId`, rows of other workspaces are left out (an erasure is a workspace's: the same
+ * person may rightly stay in another), tables with no workspace column searched whole.
  */
-export async function foundInDatabase(store: Store, needles: string[]): Promise<Set<string>> {
+export async function foundInDatabase(
+  store: Store,
+  needles: string[],
+  workspaceId?: string,
+): Promise<Set<string>> {
   const found = new Set<string>();
   if (needles.length === 0) return found;
   const lowered = needles.map((n) => n.toLowerCase());
+  const { rows: scoped } = await store.db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND column_name = 'workspace_id'`,
+  );
+  const perWorkspace = new Set(scoped.map((r) => r.table_name));
   for (const table of await storeTables(store)) {
+    const only = workspaceId !== undefined && perWorkspace.has(table);
     const { rows } = await store.db.query<{ needle: string }>(
       `SELECT DISTINCT n AS needle FROM "${table}" t, unnest($1::text[]) AS n
-       WHERE strpos(lower(t::text), n) > 0`,
-      [lowered],
+       WHERE strpos(lower(t::text), n) > 0${only ? ' AND t.workspace_id::text = $2' : ''}`,
+      only ? [lowered, workspaceId] : [lowered],
     );
     for (const r of rows) found.add(r.needle);
   }

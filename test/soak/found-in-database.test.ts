@@ -31,4 +31,17 @@ describe('when searching the store for erased emails', () => {
     expect([...found]).toStrictEqual(['jane.doe@example.com']);
     expect(await foundInDatabase(t.store, [])).toStrictEqual(new Set());
   });
+
+  it("should leave out other workspaces' rows when asked about one workspace", async () => {
+    const model = { text: 'x', ref: 'inline', version: 'v1' };
+    const a = await t.store.workspaces.create({ name: 'a', sourceVendor: 'hubspot', crmVendor: null, model });
+    const b = await t.store.workspaces.create({ name: 'b', sourceVendor: 'mautic', crmVendor: null, model });
+    await t.store.contacts.upsert(b.id, [
+      { id: '7', properties: { email: 'jane.doe@example.com' }, updatedAt: '2026-01-05T09:00:00.000Z' },
+    ]);
+    expect([...(await foundInDatabase(t.store, ['jane.doe@example.com'], a.id))]).toStrictEqual([]);
+    expect([...(await foundInDatabase(t.store, ['jane.doe@example.com'], b.id))]).toStrictEqual([
+      'jane.doe@example.com',
+    ]);
+  });
 });

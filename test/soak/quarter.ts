@@ -1,6 +1,8 @@
 /**
- * A simulated quarter: one controllable clock drives the HubSpot and Salesforce sandboxes and the
- * real pipeline through `days` of scheduled syncs. Between syncs contacts are created and edited,
+ * A simulated quarter: one controllable clock drives the HubSpot, Mautic and Salesforce sandboxes
+ * and the real pipeline through `days` of scheduled syncs of two workspaces, one HubSpot-sourced and
+ * one Mautic-sourced (mautic-quarter.ts, with its own Salesforce org and random Mautic faults).
+ * Between syncs contacts are created and edited,
  * email engagement and booked meetings arrive, sales work the handed-off leads (status, convert,
  * win, disqualify), HubSpot merges two contacts now and then, a person asks to be erased every
  * ERASE_EVERY days (through the erasure core the API and CLI share), and the model changes half-way.
@@ -16,7 +18,9 @@
  *   unconverted Salesforce Lead is gone (the default policy, delete_lead) and no sync creates a
  *   Salesforce record for them again (a converted Lead and its Contact stay by policy);
  * - the funnel's "now" counts equal the stored stages;
- * - HubSpot's exact-stage property equals the stage last written for the contact.
+ * - HubSpot's exact-stage property equals the stage last written for the contact; Mautic's stage and
+ *   total score field equal the decision last written;
+ * - idle Mautic syncs (every IDLE_EVERY days, two with nothing changed) stay within the idle bound.
  */
 import { builtinConnectors } from '../../connectors/builtin.ts';
 import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
@@ -35,6 +39,16 @@ import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server
 import type { Store } from '../../src/store/index.ts';
 import { createSandboxWorkspace, issueSandboxTokens } from '../e2e/helpers.ts';
 import { foundInDatabase } from '../helpers/dump.ts';
+import type { StoredDecision } from '../../src/store/decisions.ts';
+import {
+  actInMautic,
+  armMauticFault,
+  idleViolations,
+  LIST_ENDPOINT,
+  MAUTIC_SOAK_CONFIG,
+  mauticShowsWritten,
+} from './mautic-quarter.ts';
+import { createMauticWorkspace } from '../e2e/helpers.ts';
 
 const DAY = 86_400_000;
 const EXT = 'Leadstage_External_Id__c';
@@ -42,22 +56,40 @@ const EXT = 'Leadstage_External_Id__c';
 const SCORE_TOLERANCE = 1;
 /** A person asks to be erased every this many days (from day 7, apart from the merge days). */
 const ERASE_EVERY = 10;
+/** The Mautic workspace syncs twice more with nothing changed every this many days. */
+const IDLE_EVERY = 15;
 
 export interface QuarterOptions {
   store: Store;
   days: number;
   contacts: number;
+  /** Contacts seeded into the Mautic-sourced workspace's sandbox; 0 leaves Mautic out. @default contacts */
+  mauticContacts?: number;
   /** Scheduled syncs per simulated day. @default 1 */
   syncsPerDay?: number;
   seed?: number;
   /** @default 2026-01-05T09:00:00Z */
   epoch?: number;
-  /** Called after every sync (progress for the long run). */
+  /** After every scheduled sync: the HubSpot workspace's summary, both sources' violations. */
   onSync?: (day: number, summary: SyncSummary, violations: number) => void;
+}
+
+/** What one source's workspace did over the quarter. */
+export interface SourceFigures {
+  /** API calls per scheduled sync (every vendor of the workspace). */
+  calls: number[];
+  requalified: number[];
+  handedOff: number;
+  violations: number;
+  /** Faults the source's sandbox was armed with (Mautic only). */
+  faults: number;
+  /** API calls of each idle sync (Mautic only). */
+  idleCalls: number[];
 }
 
 export interface QuarterResult {
   syncs: number;
+  bySource: Record<string, SourceFigures>;
   /** API calls per sync (every vendor). */
   calls: number[];
   /** Contacts qualified per sync. */
@@ -85,8 +117,19 @@ export async function runQuarter(options: QuarterOptions): Promise<QuarterResult
   let clock = epoch;
   const now = () => clock;
   const sandbox = await startSandboxServer({ port: 0, contacts: options.contacts, seed, now, epoch });
+  const mauticContacts = options.mauticContacts ?? options.contacts;
+  // Its own server (and so its own Salesforce org): the seeded people of both sources share emails.
+  const mautic =
+    mauticContacts > 0
+      ? await startSandboxServer({ port: 0, contacts: mauticContacts, seed: seed + 1, now, epoch }).catch(
+          async (err: unknown) => {
+            await sandbox.close();
+            throw err;
+          },
+        )
+      : null;
   try {
-    return await simulate(options, sandbox, {
+    return await simulate(options, sandbox, mautic, {
       now,
       advance: (ms) => (clock += ms),
       seed,
@@ -94,20 +137,40 @@ export async function runQuarter(options: QuarterOptions): Promise<QuarterResult
     });
   } finally {
     await sandbox.close();
+    await mautic?.close();
   }
 }
+
+const figures = (): SourceFigures => ({
+  calls: [],
+  requalified: [],
+  handedOff: 0,
+  violations: 0,
+  faults: 0,
+  idleCalls: [],
+});
+
+const callCount = (summary: SyncSummary) => Object.values(summary.apiCalls).reduce((a, b) => a + b, 0);
 
 async function simulate(
   options: QuarterOptions,
   sandbox: SandboxServer,
+  msandbox: SandboxServer | null,
   time: { now: () => number; advance: (ms: number) => void; seed: number; started: number },
 ): Promise<QuarterResult> {
   const { store } = options;
   const registry = createRegistry(await builtinConnectors());
   const workspaceId = await createSandboxWorkspace(store, sandbox.url, issueSandboxTokens(sandbox), time.now);
+  const mauticWs = msandbox
+    ? await createMauticWorkspace(store, msandbox, time.now, MAUTIC_SOAK_CONFIG)
+    : null;
   const rand = seededRandom(time.seed);
+  const mrand = seededRandom(time.seed + 1);
+  const hubspot = figures();
+  const mautic = figures();
   const result: QuarterResult = {
     syncs: 0,
+    bySource: msandbox ? { hubspot, mautic } : { hubspot },
     calls: [],
     requalified: [],
     violations: [],
@@ -119,11 +182,28 @@ async function simulate(
   };
   const perDay = options.syncsPerDay ?? 1;
   let cursors: Record<string, Cursor> = {};
+  let mauticCursors: Record<string, Cursor> = {};
   const erased: Erased[] = [];
+  // Stage key → label of every model the quarter ran, for the Mautic stage names written.
+  const labels = new Map<string, string>();
+  const learnLabels = (model: CompiledModel) => {
+    for (const st of model.stages) labels.set(st.key, st.label);
+  };
+  learnLabels(await workspaceModel(await store.workspaces.require(workspaceId)));
+  const sync = (workspace: string) =>
+    runSync({
+      store,
+      registry,
+      limiter: new MemoryRateLimiter(),
+      log: silentLogger,
+      workspace,
+      now: () => new Date(time.now()),
+    });
 
   for (let day = 0; day < options.days; day++) {
     if (day > 0) {
       actOnTheDay(sandbox, rand, time.now(), day);
+      if (msandbox) actInMautic(msandbox, mrand, time.now(), day);
       const keep = new Set(erased.flatMap((e) => e.sourceIds));
       if (day % 15 === 0 && mergeTwo(sandbox, rand, keep)) result.merges += 1;
       if (day % ERASE_EVERY === 7) {
@@ -137,34 +217,86 @@ async function simulate(
     }
     if (day === Math.floor(options.days / 2) && day > 0) {
       const { source, model } = await loadModel('preset:four-stage');
-      await store.workspaces.setModel(workspaceId, {
-        text: source.text,
-        ref: source.ref,
-        version: model.version,
-      });
+      learnLabels(model);
+      for (const ws of mauticWs ? [workspaceId, mauticWs] : [workspaceId]) {
+        await store.workspaces.setModel(ws, { text: source.text, ref: source.ref, version: model.version });
+      }
     }
     for (let s = 0; s < perDay; s++) {
       time.advance(DAY / perDay);
-      const summary = await runSync({
-        store,
-        registry,
-        limiter: new MemoryRateLimiter(),
-        log: silentLogger,
-        workspace: workspaceId,
-        now: () => new Date(time.now()),
-      });
+      const summary = await sync(workspaceId);
       result.syncs += 1;
-      result.calls.push(Object.values(summary.apiCalls).reduce((a, b) => a + b, 0));
-      result.requalified.push(summary.qualified);
-      result.handedOff += summary.handedOff;
-      const found = await reconcile(store, sandbox, workspaceId, new Date(time.now()), cursors, erased);
+      record(hubspot, summary);
+      const found = await reconcile(store, sandbox, workspaceId, new Date(time.now()), cursors, {
+        erased,
+        shows: hubspotShowsWritten(sandbox),
+      });
       cursors = found.cursors;
-      for (const v of found.violations) result.violations.push(`day ${day + 1}: ${v}`);
-      options.onSync?.(day + 1, summary, found.violations.length);
+      const violations = [...found.violations.map((v) => `hubspot: ${v}`)];
+      hubspot.violations += found.violations.length;
+      let total = callCount(summary);
+      let handedOff = summary.handedOff;
+      let qualified = summary.qualified;
+      if (msandbox && mauticWs) {
+        if (armMauticFault(msandbox, mrand, time.now())) mautic.faults += 1;
+        const ms = await sync(mauticWs);
+        record(mautic, ms);
+        total += callCount(ms);
+        handedOff += ms.handedOff;
+        qualified += ms.qualified;
+        const shows = mauticShowsWritten(msandbox, labels);
+        const check = async () => {
+          const f = await reconcile(store, msandbox, mauticWs, new Date(time.now()), mauticCursors, {
+            erased: [],
+            shows,
+          });
+          mauticCursors = f.cursors;
+          return f.violations;
+        };
+        const mv = await check();
+        if ((day + 1) % IDLE_EVERY === 0 && s === perDay - 1) {
+          // Nothing changes outside: two syncs 15 minutes apart must stay within the idle bound.
+          msandbox.mautic.clearFaults();
+          const runs = [];
+          for (let i = 0; i < 2; i++) {
+            time.advance(15 * 60_000);
+            const before = msandbox.mautic.stats().calls[LIST_ENDPOINT] ?? 0;
+            const idle = await sync(mauticWs);
+            const listCalls = (msandbox.mautic.stats().calls[LIST_ENDPOINT] ?? 0) - before;
+            mautic.idleCalls.push(callCount(idle));
+            runs.push({ summary: idle, listCalls });
+            mv.push(...(await check()));
+          }
+          mv.push(...idleViolations(ms.writtenBack, runs));
+        }
+        mautic.violations += mv.length;
+        violations.push(...mv.map((v) => `mautic: ${v}`));
+      }
+      result.calls.push(total);
+      result.requalified.push(qualified);
+      result.handedOff += handedOff;
+      for (const v of violations) result.violations.push(`day ${day + 1}: ${v}`);
+      options.onSync?.(day + 1, summary, violations.length);
     }
   }
   result.wallMs = Date.now() - time.started;
   return result;
+}
+
+function record(f: SourceFigures, summary: SyncSummary): void {
+  f.calls.push(callCount(summary));
+  f.requalified.push(summary.qualified);
+  f.handedOff += summary.handedOff;
+}
+
+/** HubSpot's exact-stage property shows the stage last written (where it is set). */
+function hubspotShowsWritten(sandbox: SandboxServer): (d: StoredDecision) => string | null {
+  return (d) => {
+    const shown = sandbox.hubspot.portal.contacts.get(d.contactId)?.properties.leadstage_stage;
+    return d.written && shown && shown !== d.written.stage
+      ? `${d.contactId} shows ${shown} in HubSpot, ${d.written.stage} was written`
+      : null;
+  };
 }
 
 /** One day of the outside world: new contacts, edits, engagement, meetings and sales. */
@@ -300,8 +432,9 @@ async function reconcile(
   workspaceId: string,
   at: Date,
   previousCursors: Record<string, Cursor>,
-  erased: Erased[],
+  checks: { erased: Erased[]; shows: (d: StoredDecision) => string | null },
 ): Promise<{ violations: string[]; cursors: Record<string, Cursor> }> {
+  const { erased } = checks;
   const violations: string[] = [];
   const ws = await store.workspaces.require(workspaceId);
   const model = await workspaceModel(ws);
@@ -336,7 +469,7 @@ async function reconcile(
     }
   }
 
-  await checkDecisions(store, sandbox, model, workspaceId, at, violations);
+  await checkDecisions(store, checks.shows, model, workspaceId, at, violations);
   if (erased.length) await checkErasures(store, sandbox, workspaceId, erased, violations);
 
   // The funnel's current counts are the stored stages.
@@ -358,9 +491,11 @@ async function checkErasures(
   erased: Erased[],
   violations: string[],
 ): Promise<void> {
+  // The other source's workspace may hold the same person: an erasure is one workspace's.
   const stored = await foundInDatabase(
     store,
     erased.map((e) => e.email),
+    workspaceId,
   );
   const live = (['Lead', 'Contact'] as const).flatMap((type) =>
     sandbox.salesforce.records(type).map((record) => ({ type, record })),
@@ -388,7 +523,7 @@ function isTheirs(e: { email: string; externalIds: string[] }, record: Record<st
 
 async function checkDecisions(
   store: Store,
-  sandbox: SandboxServer,
+  shows: (d: StoredDecision) => string | null,
   model: CompiledModel,
   workspaceId: string,
   at: Date,
@@ -437,11 +572,9 @@ async function checkDecisions(
       for (const [a, b] of overlappingStays(mine)) {
         violations.push(`${d.contactId} stays overlap: ${a.stage} and ${b.stage}`);
       }
-      // HubSpot shows the stage last written (where the exact-stage property is set).
-      const shown = sandbox.hubspot.portal.contacts.get(d.contactId)?.properties.leadstage_stage;
-      if (d.written && shown && shown !== d.written.stage) {
-        violations.push(`${d.contactId} shows ${shown} in HubSpot, ${d.written.stage} was written`);
-      }
+      // The source shows what was last written.
+      const wrong = shows(d);
+      if (wrong) violations.push(wrong);
     }
   }
 }

@@ -27,6 +27,11 @@ export interface FaultRule {
   status: number;
   /** How many calls to fail. @default 1 */
   times?: number;
+  /**
+   * Drop the connection instead of answering (the client sees a reset socket), as a proxy or a
+   * restarting PHP worker does; `status` is then only counted, never sent.
+   */
+  drop?: boolean;
   headers?: Record<string, string>;
   body?: unknown;
 }
@@ -56,6 +61,8 @@ export interface MauticSandbox extends VendorSandbox {
   deleteContact(id: number): MauticWebhookBody;
   /** Fails the next matching calls with the given status, before auth. */
   failNext(rule: FaultRule): void;
+  /** Forgets the faults not yet used up. */
+  clearFaults(): void;
   /**
    * Mautic's optional API rate limiter (`api_rate_limiter_limit`, per hour in Mautic; `windowMs`
    * here): 429 with X-RateLimit-Reset and no Retry-After.
@@ -117,6 +124,10 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
     const fault = faults.find((f) => f.left > 0 && (!f.endpoint || f.endpoint === key));
     if (fault) {
       fault.left--;
+      if (fault.drop) {
+        req.socket.destroy();
+        return false;
+      }
       if (fault.status === 429) rateLimited++;
       res.set(fault.headers ?? {});
       res
@@ -229,6 +240,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
       return deletionBody(id, json, webhookTimestamp(now()));
     },
     failNext: (rule) => void faults.push({ ...rule, left: rule.times ?? 1 }),
+    clearFaults: () => void (faults = []),
     setRateLimit(budget) {
       rateLimit = budget;
       window = { startMs: now(), used: 0 };

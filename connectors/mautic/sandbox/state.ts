@@ -317,7 +317,7 @@ export class SandboxState {
    *   `sourceId` the email id (PageBundle/EventListener/LeadSubscriber.php);
    * - form: `submission` and `form`; points: `log` (`eventName`, `delta`), eventId `point.gained{id}`.
    */
-  private addActivity(a: SyntheticActivity): void {
+  addActivity(a: SyntheticActivity): void {
     const contactId = a.personKey + 1;
     const seq = this.nextEventSeq++;
     const timestamp = seconds(Date.parse(a.at));

@@ -356,6 +356,18 @@ describe('when tokens expire or the instance refuses', () => {
     expect(found.map((c) => c.id)).toStrictEqual(['7']);
     expect(run.sandbox.stats()).toStrictEqual({ calls: { 'GET /api/contacts': 3 }, rateLimited: 1 });
   });
+
+  it('should retry a dropped connection and forget faults once cleared', async () => {
+    run.sandbox.failNext({ endpoint: 'GET /api/contacts', status: 0, drop: true });
+    const found = await connect(tokens()).connector.fetchContacts(['7']);
+    expect(found.map((c) => c.id)).toStrictEqual(['7']);
+    // The dropped call and its retry both reached the sandbox.
+    expect(run.sandbox.stats().calls['GET /api/contacts']).toBe(2);
+    run.sandbox.failNext({ endpoint: 'GET /api/contacts', status: 503, times: 5 });
+    run.sandbox.clearFaults();
+    await connect(tokens()).connector.fetchContacts(['7']);
+    expect(run.sandbox.stats().calls['GET /api/contacts']).toBe(3);
+  });
 });
 
 describe('when the sandbox serves its wire format', () => {
