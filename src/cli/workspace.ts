@@ -34,6 +34,7 @@ import { createLogger } from '../log.ts';
 import { retireThrough } from '../server/connect.ts';
 
 import { confirmChange } from './confirm.ts';
+import { printReleaseOffers } from './release-offers.ts';
 import { formatPreview } from './sync.ts';
 
 const SOURCE_VENDORS = ['hubspot', 'mautic'];
@@ -377,10 +378,7 @@ export function registerWorkspaceCommands(program: Command): void {
         await store.workspaces.setModel(current.id, saved, { comment: opts.comment, actor: cliActor() });
         out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
         // A new model may fix what quarantined records (a stage the vendor lacked, say).
-        for (const offer of await releaseOffers(store, current)) {
-          out(`${offer.quarantined} record(s) quarantined on ${offer.step} ${offer.code}; if fixed now:`);
-          out(`  ${offer.command}`);
-        }
+        printReleaseOffers(out, await releaseOffers(store, current));
       });
     });
 

@@ -320,9 +320,9 @@ export function apiRouter(ctx: ServerContext): Router {
         res.json({ saved: false, outline: validateMapping(ctx, ws, vendor, body.text) });
         return;
       }
-      const mapping = await saveMapping(ctx, ws, vendor, body.text);
+      const { mapping, quarantined } = await saveMapping(ctx, ws, vendor, body.text);
       ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
-      res.json({ saved: true, mapping });
+      res.json({ saved: true, mapping, quarantined });
     }),
   );
 
@@ -332,9 +332,9 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       const vendor = vendorParam.parse(param(req, 'vendor'));
-      const mapping = await resetMapping(ctx, ws, vendor);
+      const { mapping, quarantined } = await resetMapping(ctx, ws, vendor);
       ctx.log.info('workspace mapping reset to the default', { workspace: ws.name, vendor });
-      res.json({ mapping });
+      res.json({ mapping, quarantined });
     }),
   );
 
