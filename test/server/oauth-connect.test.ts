@@ -171,6 +171,33 @@ describe('when an admin connects Salesforce', () => {
     }
   });
 
+  it('should run the doctor on connect and show its findings on the page the admin lands on', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    h.sandbox.salesforce.faults.removeField('Lead', 'Leadstage_External_Id__c');
+    const { back } = await connect(ws.id, 'salesforce');
+    expect(back.status).toBe(303);
+
+    // The API answers the doctor's verdict with the connection's check.
+    const doctor = (await workspaceJson(ws.id)).schemaChecks.salesforce.doctor as {
+      ok: boolean;
+      findings: { severity: string; code: string; subject: string; message: string }[];
+    };
+    expect(doctor.ok).toBe(false);
+    const fieldMissing = doctor.findings.filter((f) => f.code === 'crm_field_missing');
+    expect(fieldMissing.map((f) => f.severity)).toEqual(['blocking']);
+    expect(fieldMissing[0]!.message).toMatch(/^Lead\.Leadstage_External_Id__c is missing/);
+    // The HubSpot source was never connected: the doctor says so too.
+    expect(doctor.findings.some((f) => f.code === 'not_connected' && f.subject === 'vendor:hubspot')).toBe(
+      true,
+    );
+
+    const landed = await (await h.admin(back.headers.get('location')!)).text();
+    const row = landed.slice(landed.indexOf('<tr data-vendor="salesforce">'));
+    expect(row).toContain('data-doctor="blocking"');
+    expect(row).toContain('data-code="crm_field_missing"');
+    expect(row).toContain('Leadstage_External_Id__c is missing');
+  });
+
   it('should refuse to connect a vendor the workspace does not use, naming the field', async () => {
     const ws = await h.createWorkspace('acme', 'hubspot', null);
     const res = await h.admin(`/workspaces/${ws.id}/connect/salesforce`, { method: 'POST' });
