@@ -262,6 +262,20 @@ describe('when an admin connects Mautic', () => {
       const attached = await h.ctx.store.workspaces.require(ws.id);
       const connection = await h.ctx.store.connections.require(attached.sourceConnectionId!);
       expect(connection.config.stageWrite).toBe(mode);
+
+      // Shown read-only: in the connections API and on the console's connection card, with its meaning.
+      const listed = (await (await h.admin('/api/connections')).json()) as {
+        connections: { id: string; stageWrite: string | null }[];
+      };
+      expect(listed.connections.find((c) => c.id === connection.id)?.stageWrite).toBe(mode);
+      const health = (await (await h.admin(`/api/workspaces/${ws.id}/health`)).json()) as {
+        workspace: { connections: { vendor: string; stageWrite: string | null }[] };
+      };
+      expect(health.workspace.connections.find((c) => c.vendor === 'mautic')?.stageWrite).toBe(mode);
+      const card = await (await h.admin(`/workspaces/${ws.id}`)).text();
+      const row = card.slice(card.indexOf('<tr data-vendor="mautic">'));
+      expect(row).toContain(`data-stage-write="${mode}">Stage write: <code>${mode}</code>.`);
+      expect(row).toContain(takes ? 'many contacts per call' : 'one call per contact that changes stage');
     },
   );
 

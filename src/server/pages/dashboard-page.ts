@@ -7,6 +7,7 @@ import type { ConnectionView, JobView, WorkspaceView } from '../views.ts';
 import { runRow } from '../sync-health.ts';
 import { confirmForm, postForm } from './forms.ts';
 import { esc, type Notice, page, workspaceHref } from './layout.ts';
+import { stageWriteNote } from './stage-write-note.ts';
 
 export { renderMessagePage } from './layout.ts';
 export type DashboardNotice = Notice;
@@ -64,7 +65,7 @@ function connectionRow(
     question: `Disconnect ${label(vendor)} from ${ws.name}? Syncing stops and leadstage's tokens for this account are revoked where ${label(vendor)} allows it.`,
   });
   const actions = `${disconnect}${c.status === 'active' ? '' : connectForm(ws, vendor, csrf)}`;
-  return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${webhook}${schema}${doctor}</td><td>${actions}</td></tr>`;
+  return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${stageWriteNote(c.stageWrite)}${webhook}${schema}${doctor}</td><td>${actions}</td></tr>`;
 }
 
 /** The doctor's findings when the vendor was connected: what the admin should fix before syncing. */
