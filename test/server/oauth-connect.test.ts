@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ADMIN_TOKEN, type Harness, location, startHarness } from './harness.ts';
+import { ADMIN_TOKEN, type Harness, jsonRequest, location, startHarness } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -74,6 +74,27 @@ describe('when an admin connects HubSpot', () => {
       [view.source.id],
     );
     expect(row.rows[0]!.sealed).not.toContain(token);
+  });
+
+  it('should start a connect from the JSON API and answer the on-connect doctor there', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const started = await h.admin(`/api/workspaces/${ws.id}/connect/hubspot`, jsonRequest('POST', {}));
+    expect(started.status).toBe(200);
+    const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+    expect(new URL(authorizeUrl).pathname).toBe('/hubspot/oauth/authorize');
+    const approved = await fetch(authorizeUrl, { redirect: 'manual' });
+    const back = await fetch(location(approved, authorizeUrl), { redirect: 'manual' });
+    expect(back.status).toBe(303);
+    const doctor = (await workspaceJson(ws.id)).schemaChecks.hubspot.doctor as {
+      findings: { severity: string; code: string; subject: string }[];
+    };
+    // The Salesforce CRM is not connected yet: a warning, not a blocking problem.
+    expect(
+      doctor.findings.filter((f) => f.code === 'not_connected').map((f) => [f.subject, f.severity]),
+    ).toEqual([['vendor:salesforce', 'warning']]);
+    const mautic = await h.admin(`/api/workspaces/${ws.id}/connect/mautic`, jsonRequest('POST', {}));
+    expect(mautic.status).toBe(400);
+    expect(await mautic.text()).toContain('baseUrl');
   });
 
   it('should refuse a replayed callback: a state works once', async () => {
