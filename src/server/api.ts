@@ -33,10 +33,12 @@ import { loadSlaReport } from '../sla/report.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
 
+import { startConnect } from './connect.ts';
 import { queueSchedule } from './console-api.ts';
 import type { ServerContext } from './context.ts';
 import { NotFoundError, jsonRoute } from './http-errors.ts';
 import { compileModelInput, modelInputSchema } from './model-input.ts';
+import { CONNECTABLE_VENDORS } from './vendors.ts';
 import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
 
 /** A model preview evaluates every stored contact; past this it answers 503 rather than hold the request. */
@@ -203,6 +205,29 @@ export function apiRouter(ctx: ServerContext): Router {
       const saved = await saveHandoffSettings(ctx.store, ws, body);
       ctx.log.info('workspace handoff settings changed', { workspace: ws.name, owner: saved.owner.mode });
       res.json({ handoff: saved });
+    }),
+  );
+
+  /**
+   * Starts a connect from the API: answers the vendor's authorize URL for the admin to open. The
+   * vendor's redirect comes back to the same callback as the console's (state checked server-side),
+   * which runs the shared connect core; the doctor's verdict is then in `schemaChecks.<vendor>.doctor`.
+   */
+  router.post(
+    '/workspaces/:id/connect/:vendor',
+    handle(async (req, res) => {
+      const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
+      const body = z
+        .object({ baseUrl: z.url({ protocol: /^https?$/ }).optional() })
+        .strict()
+        .parse(req.body ?? {});
+      if (vendor === 'mautic' && !body.baseUrl) {
+        throw new z.ZodError([
+          { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
+        ]);
+      }
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ authorizeUrl: await startConnect(ctx, ws, vendor, body.baseUrl) });
     }),
   );
 
