@@ -3,7 +3,7 @@
  * webhook shows `blocks`, other receivers read `text`). The URL is a credential (a Slack webhook URL
  * lets anyone post), so it never appears in errors or logs.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
 import type { BusinessHours, StageInfo } from '../model.ts';
 import type { SlaBreach } from '../store/index.ts';
 
@@ -27,6 +27,10 @@ export function slaWebhookFromEnv(env: NodeJS.ProcessEnv = process.env): SlaWebh
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new ConfigError('LEADSTAGE_SLA_WEBHOOK_URL must be an http(s) URL');
   }
+  return { url, timeoutMs: timeoutFromEnv(env) };
+}
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   const rawTimeout = env.LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS;
   const timeoutMs = rawTimeout ? Number(rawTimeout) : DEFAULT_SLA_WEBHOOK_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -34,7 +38,111 @@ export function slaWebhookFromEnv(env: NodeJS.ProcessEnv = process.env): SlaWebh
       `LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS must be a positive whole number of milliseconds, got "${rawTimeout}"`,
     );
   }
-  return { url, timeoutMs };
+  return timeoutMs;
+}
+
+/** Where a workspace's own URL is kept in its settings, and the name its refusals give. */
+export const SLA_WEBHOOK_FIELD = 'settings.sla.webhookUrl';
+const MAX_WEBHOOK_URL = 2048;
+
+/** Plain http is only for a receiver on this machine (sandboxes, tests): it would carry the secret in clear. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Checks a workspace SLA webhook URL (from the CLI, the API or the console); `null`, `''` or `off`
+ * remove it (the deployment's `LEADSTAGE_SLA_WEBHOOK_URL` applies again). Refusals name the field,
+ * never the value: a Slack webhook URL lets anyone who reads it post to the channel.
+ */
+export function parseSlaWebhookUrl(input: unknown): string | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'string') throw new ValidationError(`${SLA_WEBHOOK_FIELD}: must be a URL or off`);
+  const text = input.trim();
+  if (text === '' || text === 'off') return null;
+  const refuse = (why: string) =>
+    new ValidationError(`${SLA_WEBHOOK_FIELD}: ${why} (the value is not shown: it is a credential)`);
+  if (text.length > MAX_WEBHOOK_URL) throw refuse(`must be at most ${MAX_WEBHOOK_URL} characters`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (url.username || url.password) throw refuse('must not carry a user name or password');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw refuse('must be an https URL (http only to localhost, 127.0.0.1 or ::1)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('must be an https URL');
+  return url.href;
+}
+
+/** The workspace's own URL, or null; a stored value that is no longer valid names the field. */
+export function workspaceSlaWebhookUrl(settings: Record<string, unknown>): string | null {
+  const sla = settings.sla as { webhookUrl?: unknown } | undefined;
+  try {
+    return parseSlaWebhookUrl(sla?.webhookUrl);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** `settings.sla` with the URL replaced (`null`: removed), the rest kept. */
+export function withSlaWebhookUrl(
+  settings: Record<string, unknown>,
+  url: string | null,
+): Record<string, unknown> {
+  const { webhookUrl: _old, ...rest } = (settings.sla ?? {}) as Record<string, unknown>;
+  return { ...settings, sla: url === null ? rest : { ...rest, webhookUrl: url } };
+}
+
+/** Where a workspace's breaches go: its own URL, else `LEADSTAGE_SLA_WEBHOOK_URL`, else nowhere. */
+export function slaWebhookFor(
+  settings: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): SlaWebhook | null {
+  const own = workspaceSlaWebhookUrl(settings);
+  return own ? { url: own, timeoutMs: timeoutFromEnv(env) } : slaWebhookFromEnv(env);
+}
+
+/**
+ * A URL as it may be shown: scheme and host, the path masked (a Slack webhook's path is its
+ * secret token), e.g. `https://hooks.slack.com/…`.
+ */
+export function maskWebhookUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** What the CLI, API and console say of a workspace's SLA webhook: the source and the masked URL. */
+export interface SlaWebhookView {
+  /** `workspace`: its own setting; `environment`: `LEADSTAGE_SLA_WEBHOOK_URL`; `none`: not sent. */
+  source: 'workspace' | 'environment' | 'none';
+  /** Scheme and host only, e.g. `https://hooks.slack.com/…`. */
+  shown?: string;
+}
+
+export function slaWebhookView(
+  settings: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): SlaWebhookView {
+  const own = workspaceSlaWebhookUrl(settings);
+  if (own) return { source: 'workspace', shown: maskWebhookUrl(own) };
+  const fromEnv = env.LEADSTAGE_SLA_WEBHOOK_URL?.trim();
+  return fromEnv ? { source: 'environment', shown: maskWebhookUrl(fromEnv) } : { source: 'none' };
+}
+
+/** One line for the CLI and the console. */
+export function describeSlaWebhook(view: SlaWebhookView): string {
+  return view.source === 'workspace'
+    ? `SLA breaches sent to: ${view.shown} (this workspace's webhook)`
+    : view.source === 'environment'
+      ? `SLA breaches sent to: ${view.shown} (LEADSTAGE_SLA_WEBHOOK_URL, the deployment's default)`
+      : 'SLA breaches sent to: nowhere (recorded and shown only)';
 }
 
 export interface SlackMessage {
