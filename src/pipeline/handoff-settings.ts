@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 import { ConfigError, ValidationError } from '../errors.ts';
-import { parseSlaWebhookUrl, withSlaWebhookUrl } from '../sla/webhook.ts';
+import { parseSlaWebhookUrl, slaWebhookBox, withSlaWebhookUrl } from '../sla/webhook.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
 /** A CRM user or queue id (Salesforce: 15 or 18 characters, `005…` users, `00G…` queues). */
@@ -111,8 +111,8 @@ export interface HandoffChanges {
   why?: unknown;
   reassign?: unknown;
   /**
-   * `settings.sla.webhookUrl`, where this workspace's SLA breaches are sent: a URL, or null / `off`
-   * to remove it (LEADSTAGE_SLA_WEBHOOK_URL applies again). Absent: kept.
+   * Where this workspace's SLA breaches are sent (stored sealed in `settings.sla.webhook`): a URL,
+   * or null / `off` to remove it (LEADSTAGE_SLA_WEBHOOK_URL applies again). Absent: kept.
    */
   slaWebhookUrl?: unknown;
 }
@@ -136,7 +136,11 @@ export async function saveHandoffSettings(
   });
   let settings: Record<string, unknown> = { ...workspace.settings, handoff: next };
   if (changes.slaWebhookUrl !== undefined) {
-    settings = withSlaWebhookUrl(settings, parseSlaWebhookUrl(changes.slaWebhookUrl));
+    settings = withSlaWebhookUrl(
+      settings,
+      parseSlaWebhookUrl(changes.slaWebhookUrl),
+      slaWebhookBox(store, workspace.id),
+    );
   }
   await store.workspaces.update(workspace.id, { settings });
   return next;

@@ -5,7 +5,7 @@
  */
 import { ConfigError, ValidationError } from '../errors.ts';
 import type { BusinessHours, StageInfo } from '../model.ts';
-import type { SlaBreach } from '../store/index.ts';
+import type { SlaBreach, Store } from '../store/index.ts';
 
 export interface SlaWebhook {
   url: string;
@@ -41,7 +41,7 @@ function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   return timeoutMs;
 }
 
-/** Where a workspace's own URL is kept in its settings, and the name its refusals give. */
+/** The name refusals of a workspace's own URL give (stored sealed in `settings.sla.webhook`). */
 export const SLA_WEBHOOK_FIELD = 'settings.sla.webhookUrl';
 const MAX_WEBHOOK_URL = 2048;
 
@@ -77,31 +77,70 @@ export function parseSlaWebhookUrl(input: unknown): string | null {
   return url.href;
 }
 
-/** The workspace's own URL, or null; a stored value that is no longer valid names the field. */
-export function workspaceSlaWebhookUrl(settings: Record<string, unknown>): string | null {
-  const sla = settings.sla as { webhookUrl?: unknown } | undefined;
+/** Seals and opens the workspace's URL (the store's sealer, bound to the workspace). */
+export interface SecretBox {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+}
+
+/** The store's box for one workspace's SLA webhook URL. */
+export function slaWebhookBox(store: Pick<Store, 'workspaces'>, workspaceId: string): SecretBox {
+  return {
+    seal: (text) => store.workspaces.sealSecret(workspaceId, 'sla-webhook', text),
+    open: (sealed) => store.workspaces.openSecret(workspaceId, 'sla-webhook', sealed),
+  };
+}
+
+/**
+ * `settings.sla.webhook`: the URL sealed (a Slack webhook URL is a credential, kept like connection
+ * tokens) and what may be shown of it, so showing it needs no key.
+ */
+interface StoredWebhook {
+  sealed: string;
+  shown: string;
+}
+
+function storedWebhook(settings: Record<string, unknown>): StoredWebhook | null {
+  const hook = (settings.sla as { webhook?: Partial<StoredWebhook> } | undefined)?.webhook;
+  if (hook === undefined || hook === null) return null;
+  if (typeof hook.sealed !== 'string' || typeof hook.shown !== 'string') {
+    throw new ConfigError(`${SLA_WEBHOOK_FIELD}: the stored value is damaged; set it again`);
+  }
+  return { sealed: hook.sealed, shown: hook.shown };
+}
+
+/** The workspace's own URL, opened, or null; a stored value that is no longer valid names the field. */
+export function workspaceSlaWebhookUrl(settings: Record<string, unknown>, box: SecretBox): string | null {
+  const hook = storedWebhook(settings);
+  if (!hook) return null;
   try {
-    return parseSlaWebhookUrl(sla?.webhookUrl);
+    return parseSlaWebhookUrl(box.open(hook.sealed));
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    throw new ConfigError(
+      err instanceof ValidationError ? err.message : `${SLA_WEBHOOK_FIELD}: ${(err as Error).message}`,
+    );
   }
 }
 
-/** `settings.sla` with the URL replaced (`null`: removed), the rest kept. */
+/** `settings.sla` with the URL replaced (sealed; `null`: removed), the rest kept. */
 export function withSlaWebhookUrl(
   settings: Record<string, unknown>,
   url: string | null,
+  box: SecretBox,
 ): Record<string, unknown> {
-  const { webhookUrl: _old, ...rest } = (settings.sla ?? {}) as Record<string, unknown>;
-  return { ...settings, sla: url === null ? rest : { ...rest, webhookUrl: url } };
+  const { webhook: _old, ...rest } = (settings.sla ?? {}) as Record<string, unknown>;
+  const hook: StoredWebhook | null =
+    url === null ? null : { sealed: box.seal(url), shown: maskWebhookUrl(url) };
+  return { ...settings, sla: hook ? { ...rest, webhook: hook } : rest };
 }
 
 /** Where a workspace's breaches go: its own URL, else `LEADSTAGE_SLA_WEBHOOK_URL`, else nowhere. */
 export function slaWebhookFor(
   settings: Record<string, unknown>,
+  box: SecretBox,
   env: NodeJS.ProcessEnv = process.env,
 ): SlaWebhook | null {
-  const own = workspaceSlaWebhookUrl(settings);
+  const own = workspaceSlaWebhookUrl(settings, box);
   return own ? { url: own, timeoutMs: timeoutFromEnv(env) } : slaWebhookFromEnv(env);
 }
 
@@ -130,8 +169,8 @@ export function slaWebhookView(
   settings: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
 ): SlaWebhookView {
-  const own = workspaceSlaWebhookUrl(settings);
-  if (own) return { source: 'workspace', shown: maskWebhookUrl(own) };
+  const own = storedWebhook(settings);
+  if (own) return { source: 'workspace', shown: own.shown };
   const fromEnv = env.LEADSTAGE_SLA_WEBHOOK_URL?.trim();
   return fromEnv ? { source: 'environment', shown: maskWebhookUrl(fromEnv) } : { source: 'none' };
 }

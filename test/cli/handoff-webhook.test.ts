@@ -23,6 +23,13 @@ const cli = (args: string[]) =>
     },
   });
 
+/** The workspace's stored SLA webhook URL, opened with the store's key (it is sealed at rest), or null. */
+async function storedWebhook(): Promise<string | null> {
+  const ws = await t.store.workspaces.require(name);
+  const hook = (ws.settings.sla as { webhook?: { sealed: string } } | undefined)?.webhook;
+  return hook ? t.store.workspaces.openSecret(ws.id, 'sla-webhook', hook.sealed) : null;
+}
+
 beforeAll(async () => {
   t = await openTestStore('postgres');
   name = `cli-hook-${Math.random().toString(36).slice(2, 8)}`;
@@ -46,7 +53,7 @@ describe('leadstage workspace handoff --sla-webhook', () => {
       expect(saved.stdout).toContain(
         "  SLA breaches sent to: https://hooks.slack.com/… (this workspace's webhook)\n",
       );
-      expect((await t.store.workspaces.require(name)).settings.sla).toStrictEqual({ webhookUrl: SECRET });
+      expect(await storedWebhook()).toBe(SECRET);
 
       const refused = await cli([
         'workspace',
@@ -57,12 +64,12 @@ describe('leadstage workspace handoff --sla-webhook', () => {
       ]);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('settings.sla.webhookUrl: must be an https URL');
-      expect((await t.store.workspaces.require(name)).settings.sla).toStrictEqual({ webhookUrl: SECRET });
+      expect(await storedWebhook()).toBe(SECRET);
 
       const off = await cli(['workspace', 'handoff', name, '--sla-webhook', 'off']);
       expect(off.code).toBe(0);
       expect(off.stdout).toContain('  SLA breaches sent to: nowhere (recorded and shown only)\n');
-      expect((await t.store.workspaces.require(name)).settings.sla).toStrictEqual({});
+      expect(await storedWebhook()).toBeNull();
       for (const r of [saved, refused, off]) {
         expect(r.stdout + r.stderr).not.toContain('cliSECRET321');
         expect(r.stdout + r.stderr).not.toContain('cliPLAIN654');

@@ -44,6 +44,13 @@ async function browser() {
   };
 }
 
+/** The workspace's stored SLA webhook URL, opened with the store's key (it is sealed at rest), or null. */
+async function storedWebhook(id: string): Promise<string | null> {
+  const ws = await h.ctx.store.workspaces.require(id);
+  const hook = (ws.settings.sla as { webhook?: { sealed: string } } | undefined)?.webhook;
+  return hook ? h.ctx.store.workspaces.openSecret(id, 'sla-webhook', hook.sealed) : null;
+}
+
 /** The text of the message tied to an input by aria-describedby, and the input's own markup. */
 function fieldError(html: string, inputId: string): string | undefined {
   return new RegExp(`<span id="${inputId}-error" class="field-error bad">([^<]*)</span>`).exec(html)?.[1];
@@ -251,7 +258,10 @@ describe('the handoff page', () => {
       users: ['005000000000003', '005000000000004'],
       stages: ['sql', 'sal'],
     });
-    expect(stored.settings.sla).toStrictEqual({ webhookUrl: secret });
+    expect(await storedWebhook(ws.id)).toBe(secret);
+    // Sealed at rest, beside what may be shown of it.
+    expect(JSON.stringify(stored.settings)).not.toContain('XyZsecretTOKEN123');
+    expect(stored.settings.sla).toMatchObject({ webhook: { shown: 'https://hooks.slack.com/…' } });
     // The API door reads both; neither door gives the URL's secret path back.
     const apiText = await (await h.admin(`/api/workspaces/${ws.id}/handoff`)).text();
     expect(JSON.parse(apiText)).toMatchObject({
@@ -278,7 +288,7 @@ describe('the handoff page', () => {
     });
     const kept = await h.ctx.store.workspaces.require(ws.id);
     expect(handoffSettings(kept).reassign).toStrictEqual({ mode: 'off' });
-    expect(kept.settings.sla).toStrictEqual({ webhookUrl: secret });
+    expect(await storedWebhook(kept.id)).toBe(secret);
     await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
       ownerMode: 'default',
       whyAs: 'task',
@@ -287,6 +297,7 @@ describe('the handoff page', () => {
       slaWebhookRemove: 'on',
     });
     expect((await h.ctx.store.workspaces.require(ws.id)).settings.sla).toStrictEqual({});
+    expect(await storedWebhook(ws.id)).toBeNull();
   });
 
   it('names a reassign owner that is not an id beside its field, keeping what was typed', async () => {
@@ -351,7 +362,7 @@ describe('the SLA webhook through the API door', () => {
       handoff: { reassign: { mode: 'off' } },
       slaWebhook: { source: 'workspace', shown: 'https://hooks.slack.com/…' },
     });
-    expect((await h.ctx.store.workspaces.require(ws.id)).settings.sla).toStrictEqual({ webhookUrl: secret });
+    expect(await storedWebhook(ws.id)).toBe(secret);
 
     const refused = await h.admin(
       `/api/workspaces/${ws.id}/handoff`,
@@ -361,7 +372,7 @@ describe('the SLA webhook through the API door', () => {
     const refusedText = await refused.text();
     expect(refusedText).toContain('settings.sla.webhookUrl: must be an https URL');
     // Refused: the earlier URL stays.
-    expect((await h.ctx.store.workspaces.require(ws.id)).settings.sla).toStrictEqual({ webhookUrl: secret });
+    expect(await storedWebhook(ws.id)).toBe(secret);
 
     const off = await h.admin(
       `/api/workspaces/${ws.id}/handoff`,

@@ -3,6 +3,8 @@
  * machine for sandboxes and tests), refusals that name the field and never the value, the
  * deployment's `LEADSTAGE_SLA_WEBHOOK_URL` as the default, and only the host ever shown.
  */
+import { randomBytes } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -12,6 +14,7 @@ import {
   slaWebhookView,
   withSlaWebhookUrl,
 } from '../../../src/sla/webhook.ts';
+import { createSealer } from '../../../src/store/encryption.ts';
 
 const SLACK = 'https://hooks.slack.com/services/T0AAA/B0BBB/secretTOKEN';
 
@@ -48,29 +51,44 @@ describe('when a workspace webhook URL is given', () => {
 
 describe('where a workspace breaches are sent', () => {
   const env = { LEADSTAGE_SLA_WEBHOOK_URL: 'https://env.example.com/hook/envTOKEN' };
+  const sealer = createSealer(randomBytes(32));
+  const box = (context: string) => ({
+    seal: (t: string) => sealer.seal(t, context),
+    open: (t: string) => sealer.open(t, context),
+  });
 
-  it("should use the workspace's URL before the deployment's, with the deployment's timeout", () => {
-    const settings = withSlaWebhookUrl({ handoff: {} }, SLACK);
-    expect(settings).toStrictEqual({ handoff: {}, sla: { webhookUrl: SLACK } });
-    expect(slaWebhookFor(settings, { ...env, LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS: '1500' })).toStrictEqual({
+  it("should keep the workspace's URL sealed, and use it before the deployment's, with the deployment's timeout", () => {
+    const settings = withSlaWebhookUrl({ handoff: {} }, SLACK, box('ws-1'));
+    const stored = (settings.sla as { webhook: { sealed: string; shown: string } }).webhook;
+    expect(Object.keys(settings)).toStrictEqual(['handoff', 'sla']);
+    expect(stored.shown).toBe('https://hooks.slack.com/…');
+    expect(JSON.stringify(settings)).not.toContain('secretTOKEN');
+    expect(
+      slaWebhookFor(settings, box('ws-1'), { ...env, LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS: '1500' }),
+    ).toStrictEqual({
       url: SLACK,
       timeoutMs: 1500,
     });
+    // Sealed for one workspace, it does not open for another.
+    expect(() => slaWebhookFor(settings, box('ws-2'), env)).toThrow(/^settings\.sla\.webhookUrl: stored/);
   });
 
   it('should fall back to LEADSTAGE_SLA_WEBHOOK_URL once the workspace URL is removed, or send nowhere', () => {
-    const removed = withSlaWebhookUrl({ sla: { webhookUrl: SLACK, other: 1 } }, null);
+    const set = withSlaWebhookUrl({ sla: { other: 1 } }, SLACK, box('ws-1'));
+    const removed = withSlaWebhookUrl(set, null, box('ws-1'));
     expect(removed).toStrictEqual({ sla: { other: 1 } });
-    expect(slaWebhookFor(removed, env)).toStrictEqual({
+    expect(slaWebhookFor(removed, box('ws-1'), env)).toStrictEqual({
       url: env.LEADSTAGE_SLA_WEBHOOK_URL,
       timeoutMs: 5000,
     });
-    expect(slaWebhookFor(removed, {})).toBeNull();
+    expect(slaWebhookFor(removed, box('ws-1'), {})).toBeNull();
   });
 
   it('should show only the scheme and host, whichever the source', () => {
     expect(maskWebhookUrl(SLACK)).toBe('https://hooks.slack.com/…');
-    expect(slaWebhookView({ sla: { webhookUrl: SLACK } }, env)).toStrictEqual({
+    expect(maskWebhookUrl('http://127.0.0.1:4555/a/b')).toBe('http://127.0.0.1:4555/…');
+    const settings = withSlaWebhookUrl({}, SLACK, box('ws-1'));
+    expect(slaWebhookView(settings, env)).toStrictEqual({
       source: 'workspace',
       shown: 'https://hooks.slack.com/…',
     });
@@ -82,8 +100,14 @@ describe('where a workspace breaches are sent', () => {
   });
 
   it('should refuse a stored URL that is no longer valid, naming the field', () => {
-    expect(() => slaWebhookFor({ sla: { webhookUrl: 'http://hooks.example.com/x' } }, {})).toThrow(
+    const settings = {
+      sla: { webhook: { sealed: box('ws-1').seal('http://hooks.example.com/x'), shown: 'x' } },
+    };
+    expect(() => slaWebhookFor(settings, box('ws-1'), {})).toThrow(
       /^settings\.sla\.webhookUrl: must be an https URL/,
+    );
+    expect(() => slaWebhookFor({ sla: { webhook: 'x' } }, box('ws-1'), {})).toThrow(
+      'settings.sla.webhookUrl: the stored value is damaged; set it again',
     );
   });
 });
