@@ -27,6 +27,7 @@ import {
   validateMapping,
 } from '../mappings/index.ts';
 import { handoffSettings, saveHandoffSettings } from '../pipeline/handoff-settings.ts';
+import { slaWebhookView } from '../sla/webhook.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import { loadFunnel } from '../report/load.ts';
 import { loadSlaReport } from '../sla/report.ts';
@@ -189,7 +190,7 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/handoff',
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      res.json({ handoff: handoffSettings(ws) });
+      res.json({ handoff: handoffSettings(ws), slaWebhook: slaWebhookView(ws.settings) });
     }),
   );
 
@@ -197,14 +198,20 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/handoff',
     handle(async (req, res) => {
       const body = z
-        .object({ owner: z.unknown(), why: z.unknown(), reassign: z.unknown() })
+        .object({ owner: z.unknown(), why: z.unknown(), reassign: z.unknown(), slaWebhookUrl: z.unknown() })
         .partial()
         .strict()
         .parse(req.body ?? {});
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       const saved = await saveHandoffSettings(ctx.store, ws, body);
-      ctx.log.info('workspace handoff settings changed', { workspace: ws.name, owner: saved.owner.mode });
-      res.json({ handoff: saved });
+      // The URL is a credential: the answer and the log carry only where it points (host).
+      const slaWebhook = slaWebhookView((await requireWorkspace(ctx, ws.id)).settings);
+      ctx.log.info('workspace handoff settings changed', {
+        workspace: ws.name,
+        owner: saved.owner.mode,
+        slaWebhook: slaWebhook.source,
+      });
+      res.json({ handoff: saved, slaWebhook });
     }),
   );
 
