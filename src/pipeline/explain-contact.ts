@@ -7,7 +7,7 @@
  */
 import type { Decision, Reason, StageInfo } from '../model.ts';
 import type { ScoreMinimum } from '../qualification/index.ts';
-import type { ModelLocale } from '../qualification/schema.ts';
+import type { ModelLocale } from '../qualification/messages.ts';
 import { explainDecision } from '../qualification/explain.ts';
 import type { CrmLink, StoredContact, StoredDecision, Store, Workspace } from '../store/index.ts';
 

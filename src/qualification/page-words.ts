@@ -4,7 +4,7 @@
  * model's pages read in French throughout. English is the pages' original wording, unchanged.
  */
 import { WORDS } from './messages.ts';
-import type { ModelLocale } from './schema.ts';
+import type { ModelLocale } from './messages.ts';
 
 export interface PageWords {
   /** For numbers and amounts (`Intl`). */

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { handoffSettings } from '../../src/pipeline/handoff-settings.ts';
 
-import { ADMIN_TOKEN, type Harness, jsonRequest, location, startHarness } from './harness.ts';
+import { type Harness, jsonRequest, location, signedInBrowser, startHarness } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -18,31 +18,7 @@ afterEach(async () => {
   await h.close();
 });
 
-/** A signed-in browser: its cookies, and a form post carrying the page's anti-forgery token. */
-async function browser() {
-  const login = await fetch(`${h.url}/login`, {
-    method: 'POST',
-    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
-    redirect: 'manual',
-  });
-  const session = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const get = (path: string) =>
-    fetch(`${h.url}${path}`, { headers: { cookie: session }, redirect: 'manual' });
-  return {
-    get,
-    async post(formPage: string, action: string, fields: Record<string, string>) {
-      const res = await get(formPage);
-      const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
-      const cookies = [session, ...res.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ');
-      return fetch(`${h.url}${action}`, {
-        method: 'POST',
-        headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: token, ...fields }),
-        redirect: 'manual',
-      });
-    },
-  };
-}
+const browser = () => signedInBrowser(h);
 
 /** The workspace's stored SLA webhook URL, opened with the store's key (it is sealed at rest), or null. */
 async function storedWebhook(id: string): Promise<string | null> {

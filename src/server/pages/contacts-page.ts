@@ -6,7 +6,7 @@
 import type { ContactExplanation, ContactMatch, DimensionBar } from '../../pipeline/explain-contact.ts';
 
 import { PAGE_WORDS, type PageWords } from '../../qualification/page-words.ts';
-import type { ModelLocale } from '../../qualification/schema.ts';
+import type { ModelLocale } from '../../qualification/messages.ts';
 
 import { confirmForm } from './forms.ts';
 import { fmtNumber, fmtTime } from './format.ts';

@@ -3,7 +3,7 @@
  * inputs it used, and cohorts by month. The inputs are a GET form, so a forecast is a link.
  */
 import { PAGE_WORDS, type PageWords } from '../../qualification/page-words.ts';
-import type { ModelLocale } from '../../qualification/schema.ts';
+import type { ModelLocale } from '../../qualification/messages.ts';
 import type { FunnelReport } from '../../report/funnel.ts';
 import type { FunnelQuery } from '../observe-api.ts';
 
