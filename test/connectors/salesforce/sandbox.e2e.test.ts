@@ -196,6 +196,43 @@ describe('handoff', () => {
     expect(leads.minimumCalls!({ ...work, handedAccounts: 150 })).toMatchObject({ accounts: 0 });
   });
 
+  it('takes the oldest Account of a twice-held account id, and falls back to names without the field', async () => {
+    const ext = 'Leadstage_Account_Id__c';
+    const field = { name: ext, label: 'Leadstage Account Id', type: 'string' as const, length: 255 };
+    running.sandbox.faults.removeField('Account', ext);
+    running.sandbox.faults.addField('Account', {
+      ...field,
+      createable: true,
+      updateable: true,
+      externalId: true,
+      unique: false,
+    });
+    const account = { id: 'domain:acme.example', name: 'acme.example', scores: { engagement: 40 } };
+    const held = { ...account, externalId: 'hubspot:1:domain:acme.example' };
+    const [older, newer] = ['Acme A', 'Acme B'].map((Name) =>
+      running.sandbox.enterRecord('Account', { Name, [ext]: held.externalId }),
+    );
+    const { sf } = connect({ handoffObject: 'Contact' });
+    expect((await sf.handoff([handoffRecord('1', { account: held })])).failed).toStrictEqual([]);
+    const contact = () =>
+      running.sandbox.records('Contact').find((c) => c.Leadstage_External_Id__c === 'hubspot:1');
+    expect(contact()?.AccountId).toBe(older);
+    const byId = (id: string | undefined) => running.sandbox.records('Account').find((a) => a.Id === id);
+    expect(byId(older)?.Leadstage_Engagement_Score__c).toBe(40);
+    expect(byId(newer)?.Leadstage_Engagement_Score__c ?? null).toBeNull();
+
+    // An org without the field: the Account whose Name is the contact's company, as before.
+    running.sandbox.faults.removeField('Account', ext);
+    const { sf: fresh } = connect({ handoffObject: 'Contact' });
+    expect((await fresh.handoff([handoffRecord('2', { account: held })])).failed).toStrictEqual([]);
+    const northwind = running.sandbox.records('Account').filter((a) => a.Name === 'Northwind Labs');
+    expect(northwind).toHaveLength(1);
+    expect(
+      running.sandbox.records('Contact').find((c) => c.Leadstage_External_Id__c === 'hubspot:2')?.AccountId,
+    ).toBe(northwind[0]!.Id);
+    expect(northwind[0]!.Leadstage_Engagement_Score__c).toBe(40);
+  });
+
   it('files Contacts under the Account matching the company when configured so', async () => {
     const { sf } = connect({ handoffObject: 'Contact' });
     const existing = handoffRecord('9', {
