@@ -42,7 +42,8 @@ interface Wanted {
   id: string;
   name: string;
   scores: Record<string, number>;
-  texts: string[];
+  /** In the order first seen (a Set: no quadratic scan on a large batch). */
+  texts: Set<string>;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -71,11 +72,11 @@ export async function fileUnderAccounts(
     const r = records[i]!;
     const a = r.account!;
     const key = lower(a.externalId);
-    const entry = wanted.get(key) ?? { ...a, texts: [] };
+    const entry = wanted.get(key) ?? { ...a, texts: new Set<string>() };
     // The last record's scores win: records of one account all carry the same roll-up.
     entry.scores = a.scores;
     const text = textOf(r);
-    if (text && !entry.texts.includes(text)) entry.texts.push(text);
+    if (text) entry.texts.add(text);
     wanted.set(key, entry);
   }
   const accountIds = await accountsById(f, [...wanted.values()]);
@@ -174,7 +175,9 @@ async function accountsById(f: AccountFiler, wanted: Wanted[]): Promise<Map<stri
       const value = acc[matchField];
       // Only an Account no account owns yet may be adopted.
       if (typeof value !== 'string' || (typeof acc[ext] === 'string' && acc[ext] !== '')) continue;
-      free.set(lower(value), [...(free.get(lower(value)) ?? []), String(acc.Id)]);
+      const same = free.get(lower(value)) ?? [];
+      same.push(String(acc.Id));
+      free.set(lower(value), same);
     }
   }
   const taken = new Set<string>();
@@ -205,7 +208,7 @@ async function accountsById(f: AccountFiler, wanted: Wanted[]): Promise<Map<stri
 
 /** The Name a new Account gets: the company's, or for an email domain a contact's company text. */
 function newName(w: Wanted): string {
-  return w.id.startsWith('domain:') ? (w.texts[0] ?? w.name) : w.name;
+  return w.id.startsWith('domain:') ? ([...w.texts][0] ?? w.name) : w.name;
 }
 
 async function createAccounts(f: AccountFiler, wanted: Wanted[], ids: Map<string, string>): Promise<void> {
