@@ -229,7 +229,10 @@ export interface HandoffRecord {
    * The account the contact rolls up to, with its dimensions (models with `accounts`): a CRM that
    * files contacts under accounts writes these scores on the account record.
    */
-  account?: HandoffAccount;
+  account?: HandoffAccount & {
+    /** `${sourceSystem}:${sourceAccount}:${account id}`: the CRM account record's external id. */
+    externalId: string;
+  };
 }
 
 /** The account of a handed-off contact, as the roll-up last computed it. */

@@ -11,16 +11,17 @@ import { ConfigError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { HandoffRecord, HandoffResult, OwnerChoice } from '../../src/model.ts';
 import type { HandoffOptions } from '../../src/pipeline/ports.ts';
+import { type AccountFiler, fileUnderAccounts } from './accounts.ts';
 import { BulkIngest } from './bulk-ingest.ts';
 import { matchOnEmail } from './email-match.ts';
 import type { SalesforceClient } from './client.ts';
 import { COLLECTION_CHUNK, type SalesforceConfig } from './config.ts';
-import { type SalesforceMapping, type SalesforceValue, scoreField, toSalesforceFields } from './mapping.ts';
+import { type SalesforceMapping, type SalesforceValue, toSalesforceFields } from './mapping.ts';
 import { ownerGroups, type WriteGroup } from './ownership.ts';
 import { collect, parseResults, type Row } from './results.ts';
 import type { HandoffObject, ObjectSchemas } from './schema.ts';
 import { chunk, soqlList } from './soql.ts';
-import { type UpdateById, updateById } from './update-by-id.ts';
+import { updateById } from './update-by-id.ts';
 
 const CONVERTED = 'CANNOT_UPDATE_CONVERTED_LEAD';
 /** External ids (or names) per `IN (…)` query: keeps each SOQL statement well under its length cap. */
@@ -67,7 +68,7 @@ export class Handoff {
       rows = rows.filter((_, i) => matched.keep.has(i));
     }
     if (direct.length) {
-      if (object === 'Contact') await this.fileUnderAccounts(rows, direct);
+      if (object === 'Contact') await fileUnderAccounts(this.accountFiler(), rows, direct);
       const outcome: HandoffResult = { ok: [], failed: [] };
       for (const group of await this.groupByOwner(object, direct, rows, options)) {
         const written = await this.write(object, group);
@@ -171,6 +172,19 @@ export class Handoff {
     });
   }
 
+  private accountFiler(): AccountFiler {
+    const { client, schemas, mapping, config, log } = this;
+    return {
+      client,
+      schemas,
+      mapping,
+      config,
+      log,
+      query: (soql, object) => this.query(soql, object),
+      warnOnce: (field) => this.warnOnce(field),
+    };
+  }
+
   private warnOnce(field: string): void {
     if (this.warned.has(field)) return;
     this.warned.add(field);
@@ -244,78 +258,6 @@ export class Handoff {
       collect(part, parseResults(raw, part.length), out);
     }
     return out;
-  }
-
-  /** Contact handoff: AccountId from the Account whose match field equals the company. */
-  private async fileUnderAccounts(rows: Row[], records: HandoffRecord[]): Promise<void> {
-    const { from, matchField } = this.mapping.account;
-    const companyOf = (r: HandoffRecord) => {
-      const v = r.properties[from];
-      return v === null || v === undefined ? '' : String(v).trim();
-    };
-    const names = [...new Set(records.map(companyOf).filter(Boolean))];
-    const ids = new Map<string, string>();
-    for (const part of chunk(names, IN_LIST)) {
-      const soql = `SELECT Id, ${matchField} FROM Account WHERE ${matchField} IN ${soqlList(part)} ORDER BY CreatedDate, Id`;
-      const found = await this.query(soql, 'Account');
-      for (const acc of found) {
-        const value = acc[matchField];
-        const key = typeof value === 'string' ? value.toLowerCase() : '';
-        // Several Accounts share the name: the oldest wins, deterministically.
-        if (key && !ids.has(key)) ids.set(key, String(acc.Id));
-      }
-    }
-    const missing = names.filter((n) => !ids.has(n.toLowerCase()));
-    if (missing.length && this.config.createMissingAccounts) {
-      for (const part of chunk(missing, COLLECTION_CHUNK)) {
-        const raw = await this.client.call('POST /composite/sobjects', (conn) =>
-          conn.sobject('Account').create(
-            part.map((name) => ({ Name: name, ...(matchField !== 'Name' ? { [matchField]: name } : {}) })),
-            { allOrNone: false },
-          ),
-        );
-        parseResults(raw, part.length).forEach((res, i) => {
-          if (res.success && res.id) ids.set(part[i]!.toLowerCase(), res.id);
-          else {
-            this.log.warn('salesforce account not created', {
-              code: res.errors[0]?.statusCode ?? res.errors[0]?.errorCode,
-            });
-          }
-        });
-      }
-    }
-    const scored = new Map<string, UpdateById>();
-    rows.forEach((row, i) => {
-      const accountId = ids.get(companyOf(records[i]!).toLowerCase());
-      if (!accountId) return;
-      row.fields.AccountId = accountId;
-      const account = records[i]!.account;
-      // One update per Account (the last record's account wins: they all carry the same roll-up).
-      if (account) scored.set(accountId, { key: account.id, id: accountId, fields: account.scores });
-    });
-    await this.scoreAccounts([...scored.values()]);
-  }
-
-  /**
-   * Writes the account dimensions on each Account, to the score field of the dimension's name
-   * (as on Leads and Contacts), by Id; a field the org lacks is reported once, never fatal.
-   */
-  private async scoreAccounts(updates: UpdateById[]): Promise<void> {
-    if (updates.length === 0) return;
-    const fields = await this.schemas.fields('Account');
-    const rows = updates.map((u) => {
-      const kept: Record<string, SalesforceValue> = {};
-      for (const [dimension, value] of Object.entries(u.fields)) {
-        const name = scoreField(this.mapping, dimension);
-        if (fields.has(name)) kept[name] = value;
-        else this.warnOnce(`Account.${name}`);
-      }
-      return { ...u, fields: kept };
-    });
-    const writable = rows.filter((r) => Object.keys(r.fields).length > 0);
-    if (writable.length === 0) return;
-    const { failed } = await updateById(this.client, 'Account', writable);
-    for (const f of failed) this.log.warn('salesforce account score not written', { code: f.code });
   }
 
   /** Contacts that converted Leads became, by the Leads' external ids. */

@@ -112,6 +112,7 @@ export function createSalesforceConnector(
       }>
     | undefined;
   let client: SalesforceClient | undefined;
+  let accountsKeyed = false;
   const open = () =>
     (opened ??= SalesforceClient.open(ctx, config, { app, loginUrl: options.loginUrl }).then((c) => {
       client = c;
@@ -143,6 +144,11 @@ export function createSalesforceConnector(
     },
     async ensureSchema(spec: SchemaSpec): Promise<string[]> {
       const { schemas } = await open();
+      // Accounts are looked up by account id only where the org has the field (else by name).
+      accountsKeyed =
+        config.handoffObject === 'Contact' &&
+        (spec.accountDimensions?.length ?? 0) > 0 &&
+        (await schemas.fields('Account')).has(mapping.account.externalIdField);
       const objects =
         config.handoffObject === 'Lead' ? (['Lead', 'Contact'] as const) : (['Contact', 'Account'] as const);
       return missingSchema(schemas, mapping, spec, [...objects]);
@@ -170,6 +176,9 @@ export function createSalesforceConnector(
         handoff: work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE),
         sales_outcomes: Math.max(2, Math.ceil(work.salesOutcomes / config.pageSize)),
         existence: Math.ceil((work.firstHandoffs ?? 0) / IN_LIST),
+        // A Contact handoff looks each call's Accounts up by account id, 100 per query (adoption,
+        // creation and score updates add calls that depend on what the org already has).
+        accounts: accountsKeyed ? Math.ceil((work.handedAccounts ?? 0) / IN_LIST) : 0,
       };
     },
   };

@@ -49,7 +49,14 @@ export const salesforceMappingSchema = z
   .object({
     externalIdField: fieldName,
     handoff: z.object({ Lead: z.array(fieldRuleSchema), Contact: z.array(fieldRuleSchema) }).strict(),
-    account: z.object({ from: z.string().min(1), matchField: fieldName.default('Name') }).strict(),
+    account: z
+      .object({
+        from: z.string().min(1),
+        matchField: fieldName.default('Name'),
+        // Holds leadstage's account id (source-namespaced, like the contacts' external id).
+        externalIdField: fieldName.default('Leadstage_Account_Id__c'),
+      })
+      .strict(),
     stage: z.object({ to: fieldName, picklist: picklistSchema.optional() }).strict(),
     scores: z
       .object({

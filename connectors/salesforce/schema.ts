@@ -77,13 +77,21 @@ function wantedFields(mapping: SalesforceMapping, spec: SchemaSpec): Wanted[] {
   ];
 }
 
-/** Contact handoff: each account dimension's score field on the Account (same naming as on Contacts). */
+/**
+ * Contact handoff of a model with accounts: the account id the Account is upserted by, and each
+ * account dimension's score field (same naming as on Contacts).
+ */
 function accountFields(mapping: SalesforceMapping, spec: SchemaSpec): Wanted[] {
-  return (spec.accountDimensions ?? []).map((d) => ({
-    field: scoreField(mapping, d),
-    kind: 'number',
-    label: `Leadstage ${d} score`,
-  }));
+  const dims = spec.accountDimensions ?? [];
+  if (dims.length === 0) return [];
+  return [
+    { field: mapping.account.externalIdField, kind: 'externalId', label: 'Leadstage Account Id' },
+    ...dims.map((d): Wanted => ({
+      field: scoreField(mapping, d),
+      kind: 'number',
+      label: `Leadstage ${d} score`,
+    })),
+  ];
 }
 
 const CREATE_AS: Record<Wanted['kind'], string> = {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 
+import { stageWriteOf, type StageWrite } from '../connections/stage-write.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
 import {
   parseSettingsUpdate,
@@ -41,6 +42,8 @@ export interface ConnectionHealth {
   state: 'connected' | 'needs_reconnect' | 'not_connected';
   accountId: string | null;
   message: string | null;
+  /** Mautic: how stages are written (decided when connected); null otherwise. */
+  stageWrite: StageWrite | null;
 }
 
 export interface WorkspaceHealth {
@@ -65,13 +68,14 @@ async function connectionHealth(
   id: string | null,
 ): Promise<ConnectionHealth> {
   const c = id ? await store.connections.get(id) : null;
-  if (!c) return { role, vendor, state: 'not_connected', accountId: null, message: null };
+  if (!c) return { role, vendor, state: 'not_connected', accountId: null, message: null, stageWrite: null };
   return {
     role,
     vendor,
     state: c.status === 'active' ? 'connected' : 'needs_reconnect',
     accountId: c.accountId,
     message: c.statusMessage,
+    stageWrite: stageWriteOf(c.vendor, c.config),
   };
 }
 

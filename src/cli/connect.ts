@@ -13,14 +13,14 @@ import type { Command } from 'commander';
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
 import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { parseEnv } from '../config/env.ts';
-import { attachConnection, type Grant } from '../connections/attach.ts';
-import { probeConnection } from '../connections/probe.ts';
+import type { Grant } from '../connections/attach.ts';
+import { connectAccount } from '../connections/connect.ts';
+import { type ConnectableVendor, isConnectableVendor, roleOf } from '../connections/vendors.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { checkWorkspace } from '../mappings/index.ts';
 import { ApiCallTally } from '../pipeline/api-calls.ts';
 import { defaultRegistry, type ConnectorRegistry } from '../pipeline/registry.ts';
-import { isConnectableVendor, roleOf } from '../server/vendors.ts';
+import { revokeAppFrom } from '../server/connect.ts';
 
 import { oauthGrant } from './connect-oauth.ts';
 import { formatCheck, withStore } from './workspace.ts';
@@ -127,30 +127,33 @@ export function registerConnectCommand(program: Command): void {
           );
         }
         const grant = await grantFor(vendor, o, registry);
-        const { workspace, connectionId, previousConnectionId } = await attachConnection(
-          store,
+        const log = createLogger('silent');
+        // The same core as the web app's callback: attach, retire the account replaced, probe, doctor.
+        const connected = await connectAccount(
+          {
+            store,
+            registry,
+            log,
+            calls: new ApiCallTally(),
+            revokeApp: (v, base) => revokeAppFrom(parseEnv())(v, base),
+          },
           ws,
-          role,
+          vendor as ConnectableVendor,
           grant,
         );
         out(
-          `connected ${vendor} account ${grant.accountId} at ${grant.baseUrl} to ${ws.name} (connection ${connectionId})`,
+          `connected ${vendor} account ${grant.accountId} at ${grant.baseUrl} to ${ws.name} (connection ${connected.connectionId})`,
         );
-        if (previousConnectionId) {
+        const { replaced, probe, doctor: report } = connected;
+        if (replaced) {
           out(
-            `  it replaces connection ${previousConnectionId}, kept: delete its credentials in ${vendor} if unused`,
+            `  the account it replaces (connection ${replaced.connectionId}) was disconnected: ` +
+              (replaced.revoked ? 'its tokens revoked' : (replaced.note ?? 'tokens not revoked')),
           );
         }
-        const log = createLogger('silent');
-        const probe = await probeConnection(
-          { store, registry, log, calls: new ApiCallTally() },
-          workspace,
-          role,
-        );
         for (const note of probe?.notes ?? []) out(`  ${vendor}: ${note}`);
         if (probe?.error) out(`  ${vendor}: could not probe the account: ${probe.error}`);
         // The doctor checks the token works (it asks the vendor for its field list) and the mappings.
-        const report = await checkWorkspace({ store, registry, log }, workspace);
         for (const line of formatCheck(report)) out(line);
         if (!report.ok) process.exitCode = 1;
       });

@@ -20,6 +20,7 @@ import {
 import { defaultRegistry } from '../pipeline/registry.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
+import { printReleaseOffers } from './release-offers.ts';
 import { cliActor, withStore } from './workspace.ts';
 
 interface Options {
@@ -107,8 +108,9 @@ export function registerMappingCommands(program: Command): void {
         } catch (err) {
           throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
-        const m = await saveMapping(deps, ws, vendor, text, cliActor());
+        const { mapping: m, quarantined } = await saveMapping(deps, ws, vendor, text, cliActor());
         out(`saved the ${m.vendor} mapping of ${ws.name}: the next sync uses it`);
+        printReleaseOffers(out, quarantined);
       }),
     );
 
@@ -118,8 +120,9 @@ export function registerMappingCommands(program: Command): void {
     )
     .action((path: string, value: string, o: Options) =>
       withMappings(o, async (deps, ws, vendor) => {
-        await setMappingEntry(deps, ws, vendor, path, value, cliActor());
+        const { quarantined } = await setMappingEntry(deps, ws, vendor, path, value, cliActor());
         out(`set ${path} in the ${vendor} mapping of ${ws.name}: the next sync uses it`);
+        printReleaseOffers(out, quarantined);
       }),
     );
 
@@ -151,8 +154,9 @@ export function registerMappingCommands(program: Command): void {
     .description("Drop the workspace's own mapping: the vendor default applies again")
     .action((o: Options) =>
       withMappings(o, async (deps, ws, vendor) => {
-        await resetMapping(deps, ws, vendor, cliActor());
+        const { quarantined } = await resetMapping(deps, ws, vendor, cliActor());
         out(`${ws.name} uses the ${vendor} default mapping again (mappings/${vendor}.yaml)`);
+        printReleaseOffers(out, quarantined);
       }),
     );
 }

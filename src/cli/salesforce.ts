@@ -14,6 +14,8 @@ export interface SalesforceCheckOptions {
   accessToken?: string | undefined;
   object: 'Lead' | 'Contact';
   dimensions: string[];
+  /** Contact handoff of a model with accounts: the Account's account id and score fields too. */
+  accountDimensions?: string[] | undefined;
   sandbox?: boolean | undefined;
 }
 
@@ -48,11 +50,17 @@ export async function runSalesforceCheck(
       calls: { count: () => undefined },
       log: createLogger('warn'),
     });
-    const missing = await connector.ensureSchema({ stages: [], dimensions: options.dimensions });
+    const accounts = options.accountDimensions ?? [];
+    const missing = await connector.ensureSchema({
+      stages: [],
+      dimensions: options.dimensions,
+      ...(accounts.length ? { accountDimensions: accounts } : {}),
+    });
     return report(
       instanceUrl,
       missing,
-      `${options.object} handoff, dimensions ${options.dimensions.join(', ')}`,
+      `${options.object} handoff, dimensions ${options.dimensions.join(', ')}` +
+        (accounts.length ? `, account dimensions ${accounts.join(', ')}` : ''),
       write,
     );
   } finally {
@@ -132,6 +140,10 @@ export function registerSalesforceCommands(program: Command): void {
       "the model's score dimensions, comma-separated",
       'contact,activity,engagement',
     )
+    .option(
+      '--account-dimensions <list>',
+      "the model's account dimensions, comma-separated (Contact handoff: the Account's fields too)",
+    )
     .option('--sandbox', 'check an in-process Salesforce sandbox instead of a real org')
     .option('-w, --workspace <name>', "check the workspace's own Salesforce connection against its model")
     .action(
@@ -141,6 +153,7 @@ export function registerSalesforceCommands(program: Command): void {
         accessToken?: string;
         object: string;
         dimensions: string;
+        accountDimensions?: string;
         sandbox?: boolean;
       }) => {
         const write = (line: string) => process.stdout.write(line + '\n');
@@ -151,15 +164,18 @@ export function registerSalesforceCommands(program: Command): void {
         if (opts.object !== 'Lead' && opts.object !== 'Contact') {
           throw new Error(`--object must be Lead or Contact, got "${opts.object}"`);
         }
+        const list = (s: string) =>
+          s
+            .split(',')
+            .map((d) => d.trim())
+            .filter(Boolean);
         process.exitCode = await runSalesforceCheck(
           {
             instanceUrl: opts.instanceUrl,
             accessToken: opts.accessToken ?? process.env.SALESFORCE_ACCESS_TOKEN,
             object: opts.object,
-            dimensions: opts.dimensions
-              .split(',')
-              .map((d) => d.trim())
-              .filter(Boolean),
+            dimensions: list(opts.dimensions),
+            accountDimensions: opts.accountDimensions ? list(opts.accountDimensions) : undefined,
             sandbox: opts.sandbox,
           },
           (line) => process.stdout.write(line + '\n'),

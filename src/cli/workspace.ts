@@ -17,6 +17,7 @@ import {
   handoffSettings,
   saveHandoffSettings,
 } from '../pipeline/handoff-settings.ts';
+import { describeSlaWebhook, slaWebhookView } from '../sla/webhook.ts';
 import { openStoreFromEnv, type Store, type Workspace } from '../store/index.ts';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
@@ -34,6 +35,7 @@ import { createLogger } from '../log.ts';
 import { retireThrough } from '../server/connect.ts';
 
 import { confirmChange } from './confirm.ts';
+import { printReleaseOffers } from './release-offers.ts';
 import { formatPreview } from './sync.ts';
 
 const SOURCE_VENDORS = ['hubspot', 'mautic'];
@@ -258,6 +260,10 @@ export function registerWorkspaceCommands(program: Command): void {
       'on an SLA breach: off, owner:<userOrQueueId>, or round-robin:<userId,userId,…>',
     )
     .option('--reassign-stages <keys>', 'comma-separated stage keys the --reassign rule applies to')
+    .option(
+      '--sla-webhook <url>',
+      "where this workspace's SLA breaches are POSTed (https), or off for LEADSTAGE_SLA_WEBHOOK_URL",
+    )
     .action(
       async (
         name: string,
@@ -272,6 +278,7 @@ export function registerWorkspaceCommands(program: Command): void {
           whyEvents?: string;
           reassign?: string;
           reassignStages?: string;
+          slaWebhook?: string;
         },
       ) => {
         const list = (v: string) =>
@@ -319,16 +326,21 @@ export function registerWorkspaceCommands(program: Command): void {
               : undefined;
           const reassign =
             opts.reassign !== undefined ? reassignRule(opts.reassign, opts.reassignStages) : undefined;
-          const changing = owners.length > 0 || why !== undefined || reassign !== undefined;
+          const changing =
+            owners.length > 0 || why !== undefined || reassign !== undefined || opts.slaWebhook !== undefined;
           const settings = changing
             ? await saveHandoffSettings(store, current, {
                 ...(owners[0] ? { owner: owners[0] } : {}),
                 ...(why ? { why } : {}),
                 ...(reassign ? { reassign } : {}),
+                ...(opts.slaWebhook !== undefined ? { slaWebhookUrl: opts.slaWebhook } : {}),
               })
             : handoffSettings(current);
           out(`${changing ? 'saved: ' : ''}handoff of ${current.name}`);
           for (const line of describeHandoffSettings(settings)) out(`  ${line}`);
+          // Only the host: the URL is a credential.
+          const saved = changing ? await store.workspaces.require(current.id) : current;
+          out(`  ${describeSlaWebhook(slaWebhookView(saved.settings))}`);
         });
       },
     );
@@ -377,10 +389,7 @@ export function registerWorkspaceCommands(program: Command): void {
         await store.workspaces.setModel(current.id, saved, { comment: opts.comment, actor: cliActor() });
         out(`saved: the next sync re-qualifies every contact with ${saved.version}`);
         // A new model may fix what quarantined records (a stage the vendor lacked, say).
-        for (const offer of await releaseOffers(store, current)) {
-          out(`${offer.quarantined} record(s) quarantined on ${offer.step} ${offer.code}; if fixed now:`);
-          out(`  ${offer.command}`);
-        }
+        printReleaseOffers(out, await releaseOffers(store, current));
       });
     });
 

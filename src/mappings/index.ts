@@ -12,6 +12,7 @@ export {
   workspaceVendors,
   type MappingDeps,
   type MappingRole,
+  type SavedMapping,
   type WorkspaceMapping,
 } from './workspace-mappings.ts';
 export {

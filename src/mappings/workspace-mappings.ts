@@ -9,6 +9,7 @@ import { isMap, parseDocument, parse as parseYaml } from 'yaml';
 
 import { ConfigError, ValidationError } from '../errors.ts';
 import type { MappingFormat, MappingOutline } from '../pipeline/ports.ts';
+import { releaseOffers, type ReleaseOffer } from '../pipeline/quarantine.ts';
 import type { ConnectorRegistry } from '../pipeline/registry.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
@@ -25,6 +26,15 @@ export interface WorkspaceMapping {
   /** When the workspace's own mapping was saved (null for the default). */
   savedAt: string | null;
   outline: MappingOutline;
+}
+
+/**
+ * A mapping just saved or reset, with the quarantined causes the change may have fixed (a stage
+ * the vendor refused, a field it lacked): each door offers to release them.
+ */
+export interface SavedMapping {
+  mapping: WorkspaceMapping;
+  quarantined: ReleaseOffer[];
 }
 
 export interface MappingDeps {
@@ -151,13 +161,17 @@ export async function saveMapping(
   text: string,
   actor = 'api',
   now: Date = new Date(),
-): Promise<WorkspaceMapping> {
+): Promise<SavedMapping> {
   validateMapping(deps, ws, vendor, text);
   const updated = await deps.store.workspaces.setMapping(ws.id, vendor, text, {
     actor,
     savedAt: now.toISOString(),
   });
-  return effectiveMapping(deps, updated, vendor);
+  return saved(deps, updated, vendor);
+}
+
+async function saved(deps: MappingDeps, ws: Workspace, vendor: string): Promise<SavedMapping> {
+  return { mapping: effectiveMapping(deps, ws, vendor), quarantined: await releaseOffers(deps.store, ws) };
 }
 
 /** Drops the workspace's own mapping for `vendor`: the vendor default applies again. */
@@ -166,13 +180,13 @@ export async function resetMapping(
   ws: Workspace,
   vendor: string,
   actor = 'api',
-): Promise<WorkspaceMapping> {
+): Promise<SavedMapping> {
   roleOf(ws, vendor);
   const updated = await deps.store.workspaces.setMapping(ws.id, vendor, null, {
     actor,
     savedAt: new Date().toISOString(),
   });
-  return effectiveMapping(deps, updated, vendor);
+  return saved(deps, updated, vendor);
 }
 
 const PATH_PART = /^[A-Za-z0-9_-]{1,100}$/;
@@ -190,7 +204,7 @@ export async function setMappingEntry(
   path: string,
   valueText: string,
   actor = 'api',
-): Promise<WorkspaceMapping> {
+): Promise<SavedMapping> {
   const parts = path.split('.');
   if (parts.length === 0 || parts.length > 8 || !parts.every((p) => PATH_PART.test(p))) {
     throw new ValidationError(

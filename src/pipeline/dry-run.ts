@@ -61,7 +61,15 @@ export class DryRunRecorder implements RunObserver {
 
 /** The work of a dry run as the vendors saw it: its writes were answered here, with no call. */
 function withheld(work: ApiWork): ApiWork {
-  return { ...work, writtenBack: 0, recycled: 0, handedOff: 0, learnOnly: true };
+  return {
+    ...work,
+    writtenBack: 0,
+    recycled: 0,
+    handedOff: 0,
+    firstHandoffs: 0,
+    handedAccounts: 0,
+    learnOnly: true,
+  };
 }
 
 /** The source, reading as usual; writes are recorded and answered as applied. */

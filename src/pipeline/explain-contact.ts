@@ -7,6 +7,7 @@
  */
 import type { Decision, Reason, StageInfo } from '../model.ts';
 import type { ScoreMinimum } from '../qualification/index.ts';
+import type { ModelLocale } from '../qualification/messages.ts';
 import { explainDecision } from '../qualification/explain.ts';
 import type { CrmLink, StoredContact, StoredDecision, Store, Workspace } from '../store/index.ts';
 
@@ -30,7 +31,7 @@ export interface DimensionBar {
 export interface ContactExplanation {
   workspace: { id: string; name: string; sourceVendor: string; crmVendor: string | null };
   contact: { id: string; email: string | null; name: string | null; sourceStage: string | null };
-  model: { name: string; version: string };
+  model: { name: string; version: string; locale: ModelLocale };
   evaluatedAt: string;
   stage: StageInfo;
   nextStage: StageInfo | null;
@@ -129,7 +130,7 @@ export async function explainStoredContact(
       name: contactName(contact),
       sourceStage: contact.sourceStage,
     },
-    model: { name: model.name, version: model.version },
+    model: { name: model.name, version: model.version, locale: model.locale ?? 'en' },
     evaluatedAt: now.toISOString(),
     stage,
     nextStage,

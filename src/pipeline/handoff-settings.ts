@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { ConfigError, ValidationError } from '../errors.ts';
+import { parseSlaWebhookUrl, slaWebhookBox, withSlaWebhookUrl } from '../sla/webhook.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
 /** A CRM user or queue id (Salesforce: 15 or 18 characters, `005…` users, `00G…` queues). */
@@ -105,14 +106,27 @@ export function parseHandoffSettings(input: unknown): HandoffSettings {
   return parsed.data;
 }
 
+export interface HandoffChanges {
+  owner?: unknown;
+  why?: unknown;
+  reassign?: unknown;
+  /**
+   * Where this workspace's SLA breaches are sent (stored sealed in `settings.sla.webhook`): a URL,
+   * or null / `off` to remove it (LEADSTAGE_SLA_WEBHOOK_URL applies again). Absent: kept.
+   */
+  slaWebhookUrl?: unknown;
+}
+
 /**
- * Saves a workspace's handoff settings: `changes` replace the owner and/or why parts given, the
- * rest stays. Shared by `leadstage workspace handoff` and `PUT /api/workspaces/:id/handoff`.
+ * Saves a workspace's handoff settings: `changes` replace the owner, why, reassign and/or SLA
+ * webhook parts given, the rest stays. Shared by `leadstage workspace handoff`,
+ * `PUT /api/workspaces/:id/handoff` and the console's Handoff page. Every part is checked before
+ * anything is written, so a refused part saves nothing.
  */
 export async function saveHandoffSettings(
   store: Store,
   workspace: Workspace,
-  changes: { owner?: unknown; why?: unknown; reassign?: unknown },
+  changes: HandoffChanges,
 ): Promise<HandoffSettings> {
   const current = handoffSettings(workspace);
   const next = parseHandoffSettings({
@@ -120,7 +134,15 @@ export async function saveHandoffSettings(
     why: changes.why ?? current.why,
     reassign: changes.reassign ?? current.reassign,
   });
-  await store.workspaces.update(workspace.id, { settings: { ...workspace.settings, handoff: next } });
+  let settings: Record<string, unknown> = { ...workspace.settings, handoff: next };
+  if (changes.slaWebhookUrl !== undefined) {
+    settings = withSlaWebhookUrl(
+      settings,
+      parseSlaWebhookUrl(changes.slaWebhookUrl),
+      slaWebhookBox(store, workspace.id),
+    );
+  }
+  await store.workspaces.update(workspace.id, { settings });
   return next;
 }
 

@@ -143,6 +143,12 @@ export interface ApiWork {
    * any (owners are chosen only for records it does not have yet). Absent: none.
    */
   firstHandoffs?: number;
+  /**
+   * Summed over handoff calls, the distinct accounts of each call's records that are written
+   * directly (not following a converted record, not matched on email): a CRM that files contacts
+   * under accounts looks these up. Absent: none.
+   */
+  handedAccounts?: number;
   salesOutcomes: number;
   /** Schemas were only learnt, not created (a dry run): no schema write was possible. */
   learnOnly?: boolean;

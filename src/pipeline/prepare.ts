@@ -1,5 +1,5 @@
 /** Shared set-up of a run: the workspace, its compiled model, its connectors and the run's tallies. */
-import { slaWebhookFromEnv } from '../sla/webhook.ts';
+import { slaWebhookBox, slaWebhookFor } from '../sla/webhook.ts';
 import type { Store, Workspace } from '../store/index.ts';
 
 import { ApiCallTally } from './api-calls.ts';
@@ -51,7 +51,10 @@ export async function prepareRun(
     tuning: tuningOf(options),
     tally,
     calls,
-    slaWebhook: options.slaWebhook === undefined ? slaWebhookFromEnv() : options.slaWebhook,
+    slaWebhook:
+      options.slaWebhook === undefined
+        ? slaWebhookFor(workspace.settings, slaWebhookBox(options.store, workspace.id))
+        : options.slaWebhook,
     progress: async (p) => {
       ctx.step = p.step;
       await options.onProgress?.(p);

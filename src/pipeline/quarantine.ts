@@ -83,14 +83,14 @@ export function releaseRecordErrors(store: Store, ws: Workspace, q: QuarantineQu
   return store.recordErrors.releaseWhere(ws.id, toFilter(q));
 }
 
+/** A quarantined cause a configuration change may have fixed, with the command that releases it. */
+export type ReleaseOffer = QuarantineCause & { command: string };
+
 /**
  * What to offer after a configuration change (model or mapping): the quarantined causes, each with
  * the command that releases it. Empty when nothing is quarantined.
  */
-export async function releaseOffers(
-  store: Store,
-  ws: Workspace,
-): Promise<(QuarantineCause & { command: string })[]> {
+export async function releaseOffers(store: Store, ws: Workspace): Promise<ReleaseOffer[]> {
   const causes = causesOf(await listRecordErrors(store, ws, { quarantinedOnly: true }));
   return causes.map((c) => ({
     ...c,

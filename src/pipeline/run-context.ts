@@ -29,6 +29,8 @@ export interface RunTally {
   handedOff: number;
   /** Records sent on their first handoff (the CRM looks each up before choosing an owner). */
   firstHandoffs: number;
+  /** Per handoff call, the distinct accounts of the records it files (summed over calls). */
+  handedAccounts: number;
   crmCreated: number;
   /** Stays found past their SLA this run, and breaches sent to the webhook. */
   slaBreaches: number;
@@ -54,6 +56,7 @@ export function emptyTally(): RunTally {
     eventsByType: {},
     handedOff: 0,
     firstHandoffs: 0,
+    handedAccounts: 0,
     crmCreated: 0,
     slaBreaches: 0,
     slaNotified: 0,

@@ -93,6 +93,7 @@ function minimumApiCalls(ctx: RunContext): Pick<SyncSummary, 'minimumApiCalls' |
     recycled: t.recycledWrites,
     handedOff: t.handedOff,
     firstHandoffs: t.firstHandoffs,
+    handedAccounts: t.handedAccounts,
     salesOutcomes: t.pulled.salesOutcomes,
     ...(ctx.model.eventTypes ? { eventTypes: ctx.model.eventTypes } : {}),
   };

@@ -46,7 +46,10 @@ export interface PipelineOptions extends PipelineTuning {
   /** Injected clock. @default () => new Date() */
   now?: () => Date;
   compileModel?: CompileModel;
-  /** Where SLA breaches are sent. @default from LEADSTAGE_SLA_WEBHOOK_URL; null sends nothing */
+  /**
+   * Where SLA breaches are sent. @default the workspace's `settings.sla.webhookUrl`, else
+   * LEADSTAGE_SLA_WEBHOOK_URL; null sends nothing
+   */
   slaWebhook?: SlaWebhook | null;
 }
 

@@ -27,16 +27,19 @@ import {
   validateMapping,
 } from '../mappings/index.ts';
 import { handoffSettings, saveHandoffSettings } from '../pipeline/handoff-settings.ts';
+import { slaWebhookView } from '../sla/webhook.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
 import { loadFunnel } from '../report/load.ts';
 import { loadSlaReport } from '../sla/report.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
 import type { Workspace } from '../store/index.ts';
 
+import { startConnect } from './connect.ts';
 import { queueSchedule } from './console-api.ts';
 import type { ServerContext } from './context.ts';
 import { NotFoundError, jsonRoute } from './http-errors.ts';
 import { compileModelInput, modelInputSchema } from './model-input.ts';
+import { CONNECTABLE_VENDORS } from './vendors.ts';
 import { connectionView, jobView, workspaceJobs, workspaceView } from './views.ts';
 
 /** A model preview evaluates every stored contact; past this it answers 503 rather than hold the request. */
@@ -187,7 +190,7 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/handoff',
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      res.json({ handoff: handoffSettings(ws) });
+      res.json({ handoff: handoffSettings(ws), slaWebhook: slaWebhookView(ws.settings) });
     }),
   );
 
@@ -195,14 +198,43 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/handoff',
     handle(async (req, res) => {
       const body = z
-        .object({ owner: z.unknown(), why: z.unknown(), reassign: z.unknown() })
+        .object({ owner: z.unknown(), why: z.unknown(), reassign: z.unknown(), slaWebhookUrl: z.unknown() })
         .partial()
         .strict()
         .parse(req.body ?? {});
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       const saved = await saveHandoffSettings(ctx.store, ws, body);
-      ctx.log.info('workspace handoff settings changed', { workspace: ws.name, owner: saved.owner.mode });
-      res.json({ handoff: saved });
+      // The URL is a credential: the answer and the log carry only where it points (host).
+      const slaWebhook = slaWebhookView((await requireWorkspace(ctx, ws.id)).settings);
+      ctx.log.info('workspace handoff settings changed', {
+        workspace: ws.name,
+        owner: saved.owner.mode,
+        slaWebhook: slaWebhook.source,
+      });
+      res.json({ handoff: saved, slaWebhook });
+    }),
+  );
+
+  /**
+   * Starts a connect from the API: answers the vendor's authorize URL for the admin to open. The
+   * vendor's redirect comes back to the same callback as the console's (state checked server-side),
+   * which runs the shared connect core; the doctor's verdict is then in `schemaChecks.<vendor>.doctor`.
+   */
+  router.post(
+    '/workspaces/:id/connect/:vendor',
+    handle(async (req, res) => {
+      const vendor = z.enum(CONNECTABLE_VENDORS).parse(req.params.vendor);
+      const body = z
+        .object({ baseUrl: z.url({ protocol: /^https?$/ }).optional() })
+        .strict()
+        .parse(req.body ?? {});
+      if (vendor === 'mautic' && !body.baseUrl) {
+        throw new z.ZodError([
+          { code: 'custom', path: ['baseUrl'], message: 'the Mautic base URL is required', input: undefined },
+        ]);
+      }
+      const ws = await requireWorkspace(ctx, param(req, 'id'));
+      res.json({ authorizeUrl: await startConnect(ctx, ws, vendor, body.baseUrl) });
     }),
   );
 
@@ -320,9 +352,9 @@ export function apiRouter(ctx: ServerContext): Router {
         res.json({ saved: false, outline: validateMapping(ctx, ws, vendor, body.text) });
         return;
       }
-      const mapping = await saveMapping(ctx, ws, vendor, body.text);
+      const { mapping, quarantined } = await saveMapping(ctx, ws, vendor, body.text);
       ctx.log.info('workspace mapping saved', { workspace: ws.name, vendor });
-      res.json({ saved: true, mapping });
+      res.json({ saved: true, mapping, quarantined });
     }),
   );
 
@@ -332,9 +364,9 @@ export function apiRouter(ctx: ServerContext): Router {
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
       const vendor = vendorParam.parse(param(req, 'vendor'));
-      const mapping = await resetMapping(ctx, ws, vendor);
+      const { mapping, quarantined } = await resetMapping(ctx, ws, vendor);
       ctx.log.info('workspace mapping reset to the default', { workspace: ws.name, vendor });
-      res.json({ mapping });
+      res.json({ mapping, quarantined });
     }),
   );
 

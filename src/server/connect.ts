@@ -9,10 +9,19 @@ import { rateLimitPrefix } from '../../jobs/service.ts';
 import { normalizeBaseUrl } from '../../connectors/mautic/index.ts';
 import { createPkcePair } from '../../connectors/salesforce/index.ts';
 import type { ConnectorContext, ConnectorDefinition, SchemaSpec } from '../pipeline/ports.ts';
+import type { Env } from '../config/env.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
-import { attachConnection } from '../connections/attach.ts';
 import { authorizeUrl } from '../connections/authorize.ts';
-import { probeConnection, type ProbeOutcome } from '../connections/probe.ts';
+import { connectAccount } from '../connections/connect.ts';
+import type { ProbeOutcome } from '../connections/probe.ts';
+import {
+  NOT_REVOKED_REASONS,
+  type NotRevokedReason,
+  type RetireDeps as RetireCoreDeps,
+  type Retirement,
+  retireConnection,
+} from '../connections/retire.ts';
+import type { CheckReport, Finding } from '../mappings/index.ts';
 import { ApiCallTally } from '../pipeline/api-calls.ts';
 import { workspaceMappingText } from '../mappings/index.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
@@ -35,6 +44,13 @@ export interface SchemaCheck {
   /** What the vendor lacks, in words (Salesforce); empty when everything exists or was created. */
   missing: string[];
   error?: string;
+  /** The doctor's verdict when the vendor was connected (absent on checks made before it ran). */
+  doctor?: ConnectDoctor;
+}
+
+export interface ConnectDoctor {
+  ok: boolean;
+  findings: Pick<Finding, 'severity' | 'code' | 'subject' | 'message' | 'fix'>[];
 }
 
 /** What disconnecting needs: no Redis, so the CLI can retire connections too. */
@@ -89,11 +105,23 @@ export interface ConnectOutcome {
   schema: SchemaCheck;
   /** What the on-connect probe found (Mautic: the stage write mode), null when the vendor has none. */
   probe: ProbeOutcome | null;
+  /** The doctor's report on the workspace with the account just connected. */
+  doctor: CheckReport;
   /** The workspace had another account in this role: it was retired like a disconnect. */
   replaced?: Retirement;
 }
 
-/** A callback whose state was consumed: exchange, store, attach, check the schema. */
+/** The deps the shared connect core needs, from the server's context. */
+function coreDeps(ctx: RetireDeps): RetireCoreDeps {
+  return {
+    store: ctx.store,
+    registry: ctx.registry,
+    log: ctx.log,
+    revokeApp: revokeAppFrom(ctx.env),
+  };
+}
+
+/** A callback whose state was consumed: exchange, then the shared connect (attach, retire, probe, doctor). */
 export async function completeConnect(
   ctx: ServerContext,
   pending: PendingConnect,
@@ -110,41 +138,57 @@ export async function completeConnect(
     ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
   });
   const scopes = grant.credentials.kind === 'oauth2' ? (grant.credentials.scopes ?? def.scopes) : def.scopes;
-  const {
-    workspace: attached,
-    connectionId,
-    previousConnectionId,
-  } = await attachConnection(ctx.store, ws, roleOf(vendor), {
-    vendor,
-    accountId: grant.accountId,
-    baseUrl: grant.baseUrl,
-    scopes,
-    credentials: grant.credentials,
-  });
-  ctx.log.info('connection attached', {
-    workspace: ws.name,
-    vendor,
-    account: grant.accountId,
-    connection: connectionId,
-  });
-  // Another account's tokens would otherwise stay stored, unused and valid.
-  const replaced = previousConnectionId
-    ? await retire(ctx, attached, vendor, previousConnectionId)
-    : undefined;
-  const probe = await probeConnection(
+  let schema: SchemaCheck | undefined;
+  const connected = await connectAccount(
     {
-      store: ctx.store,
-      registry: ctx.registry,
-      log: ctx.log,
+      ...coreDeps(ctx),
       calls: new ApiCallTally(),
+      // Shared with the workers, so a connect never pushes a vendor past its limits.
       limiter: new RedisRateLimiter(ctx.redis, rateLimitPrefix(ctx.queuePrefix)),
     },
-    attached,
-    roleOf(vendor),
+    ws,
+    vendor,
+    { vendor, accountId: grant.accountId, baseUrl: grant.baseUrl, scopes, credentials: grant.credentials },
+    // The schema first (HubSpot's properties are created), so the doctor sees what now exists.
+    async (attached, connectionId) => {
+      schema = await checkSchema(ctx, attached, vendor, connectionId);
+      return attached;
+    },
   );
-  const schema = await checkSchema(ctx, attached, vendor, connectionId);
-  const workspace = await recordSchemaCheck(ctx, attached, vendor, schema);
-  return { workspace, vendor, connectionId, schema, probe, ...(replaced ? { replaced } : {}) };
+  const check: SchemaCheck = { ...schema!, doctor: doctorSummary(connected.doctor) };
+  const workspace = await recordSchemaCheck(ctx, connected.workspace, vendor, check);
+  const { replaced } = connected;
+  return {
+    workspace,
+    vendor,
+    connectionId: connected.connectionId,
+    schema: check,
+    probe: connected.probe,
+    doctor: connected.doctor,
+    ...(replaced
+      ? {
+          replaced: {
+            revoked: replaced.revoked,
+            ...(replaced.notRevoked ? { notRevoked: replaced.notRevoked } : {}),
+            ...(replaced.note ? { note: replaced.note } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** What is kept of the doctor's on-connect report: its verdict and findings (not the tables). */
+function doctorSummary(report: CheckReport): ConnectDoctor {
+  return {
+    ok: report.ok,
+    findings: report.findings.map((f) => ({
+      severity: f.severity,
+      code: f.code,
+      subject: f.subject,
+      message: f.message,
+      fix: f.fix,
+    })),
+  };
 }
 
 /** Runs the connector's ensureSchema with the model's stages and dimensions; never throws. */
@@ -207,15 +251,7 @@ export function schemaChecksOf(ws: Workspace): Record<string, SchemaCheck> {
   return raw && typeof raw === 'object' ? (raw as Record<string, SchemaCheck>) : {};
 }
 
-export const NOT_REVOKED_REASONS = ['no_revoke', 'revoke_failed', 'shared'] as const;
-export type NotRevokedReason = (typeof NOT_REVOKED_REASONS)[number];
-
-export interface Retirement {
-  revoked: boolean;
-  /** Why the tokens were not revoked; the connection is detached anyway. */
-  notRevoked?: NotRevokedReason;
-  note?: string;
-}
+export { NOT_REVOKED_REASONS, type NotRevokedReason, type Retirement };
 
 export interface DisconnectOutcome extends Retirement {
   workspace: Workspace;
@@ -238,7 +274,7 @@ export async function disconnect(
   }
   let workspace = await ctx.store.workspaces.setConnection(ws.id, role, null);
   workspace = await recordSchemaCheck(ctx, workspace, vendor, null);
-  const retirement = await retire(ctx, workspace, vendor, connectionId);
+  const retirement = await retireConnection(coreDeps(ctx), workspace, vendor, connectionId);
   ctx.log.info('connection detached', {
     workspace: ws.name,
     vendor,
@@ -249,63 +285,12 @@ export async function disconnect(
 }
 
 /**
- * A connection `ws` no longer uses: kept while another workspace uses it, otherwise its tokens are
- * revoked where the vendor can and it is deleted.
+ * The OAuth app a revoke is made with: the one registered against the vendor's OAuth base (env or
+ * sandbox app). Also used by `leadstage connect`, which retires a replaced account the same way.
  */
-async function retire(
-  ctx: RetireDeps,
-  ws: Workspace,
-  vendor: ConnectableVendor,
-  connectionId: string,
-): Promise<Retirement> {
-  const connection = await ctx.store.connections.get(connectionId);
-  if (!connection) return { revoked: false };
-  const stillUsed = (await ctx.store.workspaces.list()).some(
-    (w) => w.id !== ws.id && (w.sourceConnectionId === connectionId || w.crmConnectionId === connectionId),
-  );
-  if (stillUsed) {
-    return {
-      revoked: false,
-      notRevoked: 'shared',
-      note: 'another workspace still uses this connection: tokens kept',
-    };
-  }
-  const def = definition(ctx, vendor);
-  let outcome: Retirement;
-  if (!def.oauth.revoke) {
-    outcome = {
-      revoked: false,
-      notRevoked: 'no_revoke',
-      note: `${VENDOR_LABELS[vendor]} has no revoke endpoint: delete the API credentials in ${VENDOR_LABELS[vendor]} too`,
-    };
-  } else {
-    try {
-      const credentials = await ctx.store.connections.readCredentials(connectionId);
-      await def.oauth.revoke(
-        oauthApp(vendor, ctx.env, oauthRevokeBase(ctx, vendor, connection.baseUrl)),
-        credentials,
-        connection.baseUrl,
-      );
-      outcome = { revoked: true };
-    } catch (err) {
-      const note = `revoking failed: ${err instanceof Error ? err.message : String(err)}`;
-      ctx.log.warn('token revoke failed', { workspace: ws.name, vendor, error: note });
-      outcome = { revoked: false, notRevoked: 'revoke_failed', note };
-    }
-  }
-  await ctx.store.connections.delete(connectionId);
-  ctx.log.info('connection retired', {
-    workspace: ws.name,
-    vendor,
-    connection: connectionId,
-    revoked: outcome.revoked,
-  });
-  return outcome;
-}
-
-/** The base the OAuth app was registered against, for picking env or sandbox credentials. */
-function oauthRevokeBase(ctx: RetireDeps, vendor: ConnectableVendor, connectionBase: string): string {
-  return vendor === 'mautic' ? connectionBase : oauthBaseUrl(vendor, ctx.env);
+export function revokeAppFrom(env: Env): RetireCoreDeps['revokeApp'] {
+  return (vendor, connectionBase) =>
+    oauthApp(vendor, env, vendor === 'mautic' ? connectionBase : oauthBaseUrl(vendor, env));
 }
 
 /** Disconnecting through the same path as the Disconnect button (tokens revoked where possible). */

@@ -9,22 +9,15 @@ import type { OAuthApp } from '../pipeline/ports.ts';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 
-export const CONNECTABLE_VENDORS = ['hubspot', 'salesforce', 'mautic'] as const;
-export type ConnectableVendor = (typeof CONNECTABLE_VENDORS)[number];
+import { VENDOR_LABELS, type ConnectableVendor } from '../connections/vendors.ts';
 
-export function isConnectableVendor(v: string): v is ConnectableVendor {
-  return (CONNECTABLE_VENDORS as readonly string[]).includes(v);
-}
-
-export const VENDOR_LABELS: Record<ConnectableVendor, string> = {
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-  mautic: 'Mautic',
-};
-
-export function roleOf(vendor: ConnectableVendor): 'source' | 'crm' {
-  return vendor === 'salesforce' ? 'crm' : 'source';
-}
+export {
+  CONNECTABLE_VENDORS,
+  type ConnectableVendor,
+  VENDOR_LABELS,
+  isConnectableVendor,
+  roleOf,
+} from '../connections/vendors.ts';
 
 /** `/oauth/<vendor>/callback`; Mautic's is MAUTIC_CALLBACK_PATH, the same shape. */
 export function callbackPath(vendor: ConnectableVendor): string {

@@ -6,6 +6,8 @@ import type { Job, Queue } from 'bullmq';
 
 import type { Connection, Store, SyncRun, Workspace } from '../store/index.ts';
 
+import { stageWriteOf, type StageWrite } from '../connections/stage-write.ts';
+
 import { schemaChecksOf, type SchemaCheck } from './connect.ts';
 
 export interface ConnectionView {
@@ -16,6 +18,8 @@ export interface ConnectionView {
   scopes: string[];
   status: Connection['status'];
   statusMessage: string | null;
+  /** Mautic: how stages are written (decided when connected); null for other vendors. */
+  stageWrite: StageWrite | null;
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -60,6 +64,7 @@ export function connectionView(c: Connection): ConnectionView {
     scopes: c.scopes,
     status: c.status,
     statusMessage: c.statusMessage,
+    stageWrite: stageWriteOf(c.vendor, c.config),
     expiresAt: c.expiresAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

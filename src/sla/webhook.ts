@@ -3,9 +3,9 @@
  * webhook shows `blocks`, other receivers read `text`). The URL is a credential (a Slack webhook URL
  * lets anyone post), so it never appears in errors or logs.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
 import type { BusinessHours, StageInfo } from '../model.ts';
-import type { SlaBreach } from '../store/index.ts';
+import type { SlaBreach, Store } from '../store/index.ts';
 
 export interface SlaWebhook {
   url: string;
@@ -27,6 +27,10 @@ export function slaWebhookFromEnv(env: NodeJS.ProcessEnv = process.env): SlaWebh
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new ConfigError('LEADSTAGE_SLA_WEBHOOK_URL must be an http(s) URL');
   }
+  return { url, timeoutMs: timeoutFromEnv(env) };
+}
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   const rawTimeout = env.LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS;
   const timeoutMs = rawTimeout ? Number(rawTimeout) : DEFAULT_SLA_WEBHOOK_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -34,7 +38,150 @@ export function slaWebhookFromEnv(env: NodeJS.ProcessEnv = process.env): SlaWebh
       `LEADSTAGE_SLA_WEBHOOK_TIMEOUT_MS must be a positive whole number of milliseconds, got "${rawTimeout}"`,
     );
   }
-  return { url, timeoutMs };
+  return timeoutMs;
+}
+
+/** The name refusals of a workspace's own URL give (stored sealed in `settings.sla.webhook`). */
+export const SLA_WEBHOOK_FIELD = 'settings.sla.webhookUrl';
+const MAX_WEBHOOK_URL = 2048;
+
+/** Plain http is only for a receiver on this machine (sandboxes, tests): it would carry the secret in clear. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Checks a workspace SLA webhook URL (from the CLI, the API or the console); `null`, `''` or `off`
+ * remove it (the deployment's `LEADSTAGE_SLA_WEBHOOK_URL` applies again). Refusals name the field,
+ * never the value: a Slack webhook URL lets anyone who reads it post to the channel.
+ */
+export function parseSlaWebhookUrl(input: unknown): string | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'string') throw new ValidationError(`${SLA_WEBHOOK_FIELD}: must be a URL or off`);
+  const text = input.trim();
+  if (text === '' || text === 'off') return null;
+  const refuse = (why: string) =>
+    new ValidationError(`${SLA_WEBHOOK_FIELD}: ${why} (the value is not shown: it is a credential)`);
+  if (text.length > MAX_WEBHOOK_URL) throw refuse(`must be at most ${MAX_WEBHOOK_URL} characters`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (url.username || url.password) throw refuse('must not carry a user name or password');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw refuse('must be an https URL (http only to localhost, 127.0.0.1 or ::1)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('must be an https URL');
+  return url.href;
+}
+
+/** Seals and opens the workspace's URL (the store's sealer, bound to the workspace). */
+export interface SecretBox {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+}
+
+/** The store's box for one workspace's SLA webhook URL. */
+export function slaWebhookBox(store: Pick<Store, 'workspaces'>, workspaceId: string): SecretBox {
+  return {
+    seal: (text) => store.workspaces.sealSecret(workspaceId, 'sla-webhook', text),
+    open: (sealed) => store.workspaces.openSecret(workspaceId, 'sla-webhook', sealed),
+  };
+}
+
+/**
+ * `settings.sla.webhook`: the URL sealed (a Slack webhook URL is a credential, kept like connection
+ * tokens) and what may be shown of it, so showing it needs no key.
+ */
+interface StoredWebhook {
+  sealed: string;
+  shown: string;
+}
+
+function storedWebhook(settings: Record<string, unknown>): StoredWebhook | null {
+  const hook = (settings.sla as { webhook?: Partial<StoredWebhook> } | undefined)?.webhook;
+  if (hook === undefined || hook === null) return null;
+  if (typeof hook.sealed !== 'string' || typeof hook.shown !== 'string') {
+    throw new ConfigError(`${SLA_WEBHOOK_FIELD}: the stored value is damaged; set it again`);
+  }
+  return { sealed: hook.sealed, shown: hook.shown };
+}
+
+/** The workspace's own URL, opened, or null; a stored value that is no longer valid names the field. */
+export function workspaceSlaWebhookUrl(settings: Record<string, unknown>, box: SecretBox): string | null {
+  const hook = storedWebhook(settings);
+  if (!hook) return null;
+  try {
+    return parseSlaWebhookUrl(box.open(hook.sealed));
+  } catch (err) {
+    throw new ConfigError(
+      err instanceof ValidationError ? err.message : `${SLA_WEBHOOK_FIELD}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** `settings.sla` with the URL replaced (sealed; `null`: removed), the rest kept. */
+export function withSlaWebhookUrl(
+  settings: Record<string, unknown>,
+  url: string | null,
+  box: SecretBox,
+): Record<string, unknown> {
+  const { webhook: _old, ...rest } = (settings.sla ?? {}) as Record<string, unknown>;
+  const hook: StoredWebhook | null =
+    url === null ? null : { sealed: box.seal(url), shown: maskWebhookUrl(url) };
+  return { ...settings, sla: hook ? { ...rest, webhook: hook } : rest };
+}
+
+/** Where a workspace's breaches go: its own URL, else `LEADSTAGE_SLA_WEBHOOK_URL`, else nowhere. */
+export function slaWebhookFor(
+  settings: Record<string, unknown>,
+  box: SecretBox,
+  env: NodeJS.ProcessEnv = process.env,
+): SlaWebhook | null {
+  const own = workspaceSlaWebhookUrl(settings, box);
+  return own ? { url: own, timeoutMs: timeoutFromEnv(env) } : slaWebhookFromEnv(env);
+}
+
+/**
+ * A URL as it may be shown: scheme and host, the path masked (a Slack webhook's path is its
+ * secret token), e.g. `https://hooks.slack.com/…`.
+ */
+export function maskWebhookUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** What the CLI, API and console say of a workspace's SLA webhook: the source and the masked URL. */
+export interface SlaWebhookView {
+  /** `workspace`: its own setting; `environment`: `LEADSTAGE_SLA_WEBHOOK_URL`; `none`: not sent. */
+  source: 'workspace' | 'environment' | 'none';
+  /** Scheme and host only, e.g. `https://hooks.slack.com/…`. */
+  shown?: string;
+}
+
+export function slaWebhookView(
+  settings: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): SlaWebhookView {
+  const own = storedWebhook(settings);
+  if (own) return { source: 'workspace', shown: own.shown };
+  const fromEnv = env.LEADSTAGE_SLA_WEBHOOK_URL?.trim();
+  return fromEnv ? { source: 'environment', shown: maskWebhookUrl(fromEnv) } : { source: 'none' };
+}
+
+/** One line for the CLI and the console. */
+export function describeSlaWebhook(view: SlaWebhookView): string {
+  return view.source === 'workspace'
+    ? `SLA breaches sent to: ${view.shown} (this workspace's webhook)`
+    : view.source === 'environment'
+      ? `SLA breaches sent to: ${view.shown} (LEADSTAGE_SLA_WEBHOOK_URL, the deployment's default)`
+      : 'SLA breaches sent to: nowhere (recorded and shown only)';
 }
 
 export interface SlackMessage {

@@ -87,7 +87,7 @@ export interface OpenStoreOptions {
 
 export function createRepos(db: Db, sealer: Sealer, statistics: TableStatistics = NO_STATISTICS): Repos {
   return {
-    workspaces: new WorkspaceRepo(db),
+    workspaces: new WorkspaceRepo(db, sealer),
     connections: new ConnectionRepo(db, sealer),
     cursors: new CursorRepo(db),
     contacts: new ContactRepo(db, statistics),

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ValidationError } from '../errors.ts';
 
 import type { Db } from './db.ts';
+import type { Sealer } from './encryption.ts';
 import { appendMappingVersion } from './mapping-versions.ts';
 import { appendModelVersion, type ModelNote } from './model-versions.ts';
 import { iso, json } from './rows.ts';
@@ -87,9 +88,24 @@ const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export class WorkspaceRepo {
   private readonly db: Db;
+  private readonly sealer: Sealer;
 
-  constructor(db: Db) {
+  constructor(db: Db, sealer: Sealer) {
     this.db = db;
+    this.sealer = sealer;
+  }
+
+  /**
+   * Seals a secret setting of a workspace (its SLA webhook URL) for `settings`: sealed at rest like
+   * connection credentials, bound to the workspace and the purpose, so a value copied to another
+   * workspace or setting does not open.
+   */
+  sealSecret(workspaceId: string, purpose: string, plaintext: string): string {
+    return this.sealer.seal(plaintext, `workspace:${workspaceId}:${purpose}`);
+  }
+
+  openSecret(workspaceId: string, purpose: string, sealed: string): string {
+    return this.sealer.open(sealed, `workspace:${workspaceId}:${purpose}`);
   }
 
   async create(input: NewWorkspace): Promise<Workspace> {

@@ -193,11 +193,18 @@ it.skipIf(SKIP_BROWSER)(
     await page.getByLabel('Users in turn').fill('005000000000001\n005000000000002');
     await page.getByLabel('Write the explanation as').selectOption('note');
     await page.getByLabel('Latest events listed').fill('5');
+    // Reassignment on an SLA breach, chosen with the keyboard: arrow keys move between the radios.
+    await page.getByLabel('Do not reassign').focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByLabel('To one user or queue').isChecked()).toBe(true);
+    await page.getByLabel('User or queue id').fill('00G000000000009');
+    await page.getByLabel('Only these stages (optional)').fill('sql');
     await page.getByRole('button', { name: 'Save handoff settings' }).focus();
     await Promise.all([page.waitForURL(/handoff\?saved=1/), page.keyboard.press('Enter')]);
     expect((await h.ctx.store.workspaces.require(ws.id)).settings.handoff).toStrictEqual({
       owner: { mode: 'round_robin', users: ['005000000000001', '005000000000002'] },
       why: { as: 'note', events: 5 },
+      reassign: { mode: 'owner', ownerId: '00G000000000009', stages: ['sql'] },
     });
     await shoot(page, 'handoff-saved');
 

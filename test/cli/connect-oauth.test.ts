@@ -84,6 +84,29 @@ describe('when an admin connects HubSpot through OAuth', () => {
   });
 });
 
+describe('when an admin connects a different HubSpot account from a terminal', () => {
+  it(
+    "should revoke the replaced account's tokens and remove its connection, as the web app does",
+    { timeout: 120_000 },
+    async () => {
+      await connectInBrowser(['connect', 'hubspot', '--workspace', 'hs', '--oauth']);
+      const first = await sourceConnection('hs');
+      // The sandbox has one portal: renaming the stored account makes the next grant another account's.
+      await db.store.db.query(`UPDATE connections SET account_id = 'account-a' WHERE id = $1`, [first.id]);
+      const revokesBefore = sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke'] ?? 0;
+      const { run } = await connectInBrowser(['connect', 'hubspot', '--workspace', 'hs', '--oauth']);
+      expect(run.stdout).toContain(
+        `the account it replaces (connection ${first.id}) was disconnected: its tokens revoked`,
+      );
+      expect(sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke']).toBe(revokesBefore + 1);
+      const second = await sourceConnection('hs');
+      expect(second.id).not.toBe(first.id);
+      const hubspot = (await db.store.connections.list()).filter((c) => c.vendor === 'hubspot');
+      expect(hubspot.map((c) => c.id)).toEqual([second.id]);
+    },
+  );
+});
+
 describe('when an admin connects Salesforce', () => {
   it('should run the OAuth flow with PKCE and attach the org as the CRM', { timeout: 120_000 }, async () => {
     const { run, status } = await connectInBrowser(['connect', 'salesforce', '--workspace', 'hs']);

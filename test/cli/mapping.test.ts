@@ -122,4 +122,22 @@ describe('leadstage mapping and workspace check', () => {
       expect(text.stdout).toContain(`hubspot    reset to the default with model version ${only!.id}`);
     },
   );
+
+  it('offers to release the records a mapping change may have fixed', { timeout: 60_000 }, async () => {
+    const ws = await db.store.workspaces.require('acme');
+    for (let i = 0; i < 2; i++) {
+      await db.store.recordErrors.recordFailures(
+        ws.id,
+        'write_back',
+        [{ recordId: 'c1', code: 'unmapped_stage', message: 'no lifecycle value for tsql' }],
+        { quarantineAfter: 2, at: new Date('2026-11-01T00:00:00Z') },
+      );
+    }
+    const set = await cli(['mapping', 'set', 'stages.tsql', 'salesqualifiedlead', '--workspace', 'acme']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('1 record(s) quarantined on write_back unmapped_stage; if fixed now:');
+    expect(set.stdout).toContain(
+      '  leadstage errors release --workspace acme --step write_back --code unmapped_stage',
+    );
+  });
 });

@@ -205,3 +205,89 @@ describe('when Mautic contacts name their primary company', () => {
     expect(accounts[0]).toMatchObject({ Leadstage_Engagement_Score__c: 60, Leadstage_Fit_Score__c: 20 });
   });
 });
+
+// The Salesforce Account is keyed by leadstage's account id, namespaced by the source portal like the
+// contacts' external ids (`hubspot:<portal>:<account id>`); the sandbox portal's id is `sandbox`.
+describe('when the contacts of one account typed its name differently', () => {
+  const ACCOUNT = 'hubspot:sandbox:company:initech corp';
+  // Both texts roll up to `company:initech corp` (case and spacing folded); Salesforce names differ.
+  const TEXTS = ['Initech Corp', 'initech  corp'];
+
+  async function initech() {
+    const w = await world();
+    const contact = (email: string, company?: string) =>
+      w.hubspot.addContact({
+        email,
+        lastname: email.split('@')[0]!,
+        bant_budget: 'approved',
+        ...(company ? { company } : {}),
+      });
+    const keyed = (id: string) =>
+      w.salesforce.records('Account').filter((a) => a.Leadstage_Account_Id__c === id);
+    const contactsOf = (accountId: string) =>
+      w.salesforce.records('Contact').filter((c) => c.Leadstage_External_Id__c && c.AccountId === accountId);
+    return { w, contact, keyed, contactsOf };
+  }
+
+  it('should file them under one Account that carries the account score, and update it later', async () => {
+    const { w, contact, keyed, contactsOf } = await initech();
+    const before = w.salesforce.records('Account').length;
+    contact('x1@initech.example', TEXTS[0]);
+    contact('x2@initech.example', TEXTS[1]);
+    // No company text: the account is the email domain, named after it.
+    contact('d1@hooli.example');
+    contact('d2@hooli.example');
+
+    const first = await w.sync();
+    expect(first.errors).toStrictEqual([]);
+    expect(first.handedOff).toBe(4);
+    // One Account per account: Initech and hooli.example, nothing else.
+    expect(w.salesforce.records('Account')).toHaveLength(before + 2);
+    const [account] = keyed(ACCOUNT);
+    expect(keyed(ACCOUNT)).toHaveLength(1);
+    expect(TEXTS).toContain(account!.Name);
+    // Two approved budgets, 30 points each; no company size, so no fit points.
+    expect(account).toMatchObject({ Leadstage_Engagement_Score__c: 60, Leadstage_Fit_Score__c: 0 });
+    expect(contactsOf(String(account!.Id))).toHaveLength(2);
+    const [hooli] = keyed('hubspot:sandbox:domain:hooli.example');
+    expect(hooli).toMatchObject({ Name: 'hooli.example', Leadstage_Engagement_Score__c: 60 });
+    expect(contactsOf(String(hooli!.Id))).toHaveLength(2);
+
+    // A third spelling joins later: the same Account follows, 90 = 3 × 30.
+    contact('x3@initech.example', 'INITECH CORP');
+    const second = await w.sync();
+    expect(second.errors).toStrictEqual([]);
+    expect(keyed(ACCOUNT)).toHaveLength(1);
+    expect(keyed(ACCOUNT)[0]).toMatchObject({ Id: account!.Id, Leadstage_Engagement_Score__c: 90 });
+    expect(contactsOf(String(account!.Id))).toHaveLength(3);
+    expect(w.salesforce.records('Account')).toHaveLength(before + 2);
+    // x1 and x2 are re-handed (their account moved) and certainly written directly: their one
+    // account is at least one query by account id. (x3, matched on email first, may not be.)
+    expect(second.minimumApiCallsByStream['salesforce accounts']).toBe(1);
+  });
+
+  it('should adopt an Account of that name without an account id, never one that has another', async () => {
+    const { w, contact, keyed, contactsOf } = await initech();
+    // Another portal's account on the same org, with one of the names: never taken.
+    const other = w.salesforce.enterRecord('Account', {
+      Name: TEXTS[1],
+      Leadstage_Account_Id__c: 'hubspot:other-portal:company:initech corp',
+    });
+    const existing = w.salesforce.enterRecord('Account', { Name: 'Initech Corp' });
+    const before = w.salesforce.records('Account').length;
+    contact('x1@initech.example', TEXTS[0]);
+    contact('x2@initech.example', TEXTS[1]);
+
+    const first = await w.sync();
+    expect(first.errors).toStrictEqual([]);
+    expect(w.salesforce.records('Account')).toHaveLength(before);
+    expect(keyed(ACCOUNT)).toStrictEqual([
+      expect.objectContaining({ Id: existing, Name: 'Initech Corp', Leadstage_Engagement_Score__c: 60 }),
+    ]);
+    expect(contactsOf(existing)).toHaveLength(2);
+    const untouched = w.salesforce.records('Account').find((a) => a.Id === other)!;
+    expect(untouched.Leadstage_Account_Id__c).toBe('hubspot:other-portal:company:initech corp');
+    expect(untouched.Leadstage_Engagement_Score__c ?? null).toBeNull();
+    expect(contactsOf(other)).toHaveLength(0);
+  });
+});

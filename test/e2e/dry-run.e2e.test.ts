@@ -79,6 +79,12 @@ async function expectDryRunPredictsRun(w: E2eWorld): Promise<SyncSummary> {
   expect(await dumpStore(t.store)).toStrictEqual(storeBefore);
   expect(dumpSandboxes(w)).toBe(sandboxBefore);
   expect(dry.runId).toBeNull();
+  // Withheld writes made no call, so the dry run's minimum counts none of them (a first handoff's
+  // existence query included): it stays a lower bound of the calls the dry run made.
+  expect(dry.minimumApiCallsByStream['salesforce existence'] ?? 0).toBe(0);
+  for (const [vendor, min] of Object.entries(dry.minimumApiCalls)) {
+    expect(dry.apiCalls[vendor] ?? 0, `dry run: ${vendor} calls`).toBeGreaterThanOrEqual(min);
+  }
 
   const real = await w.sync();
   expect(did(dry)).toStrictEqual(did(real));

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { handoffSettings } from '../../src/pipeline/handoff-settings.ts';
 
-import { ADMIN_TOKEN, type Harness, location, startHarness } from './harness.ts';
+import { type Harness, jsonRequest, location, signedInBrowser, startHarness } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -18,30 +18,13 @@ afterEach(async () => {
   await h.close();
 });
 
-/** A signed-in browser: its cookies, and a form post carrying the page's anti-forgery token. */
-async function browser() {
-  const login = await fetch(`${h.url}/login`, {
-    method: 'POST',
-    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
-    redirect: 'manual',
-  });
-  const session = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const get = (path: string) =>
-    fetch(`${h.url}${path}`, { headers: { cookie: session }, redirect: 'manual' });
-  return {
-    get,
-    async post(formPage: string, action: string, fields: Record<string, string>) {
-      const res = await get(formPage);
-      const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
-      const cookies = [session, ...res.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ');
-      return fetch(`${h.url}${action}`, {
-        method: 'POST',
-        headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: token, ...fields }),
-        redirect: 'manual',
-      });
-    },
-  };
+const browser = () => signedInBrowser(h);
+
+/** The workspace's stored SLA webhook URL, opened with the store's key (it is sealed at rest), or null. */
+async function storedWebhook(id: string): Promise<string | null> {
+  const ws = await h.ctx.store.workspaces.require(id);
+  const hook = (ws.settings.sla as { webhook?: { sealed: string } } | undefined)?.webhook;
+  return hook ? h.ctx.store.workspaces.openSecret(id, 'sla-webhook', hook.sealed) : null;
 }
 
 /** The text of the message tied to an input by aria-describedby, and the input's own markup. */
@@ -179,6 +162,7 @@ describe('the handoff page', () => {
     expect(saved).toStrictEqual({
       owner: { mode: 'round_robin', users: ['005000000000001', '005000000000002'] },
       why: { as: 'note', events: 5 },
+      reassign: { mode: 'off' },
     });
     // The API door reads what the console saved.
     const api = (await (await h.admin(`/api/workspaces/${ws.id}/handoff`)).json()) as { handoff: unknown };
@@ -224,6 +208,157 @@ describe('the handoff page', () => {
     });
     expect(res.status).toBe(400);
     expect(fieldError(await res.text(), 'h-events')).toMatch(/^settings\.handoff\.why\.events: /);
+  });
+
+  it('saves reassignment on an SLA breach and a workspace webhook, showing only its host', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const page = await (await b.get(`/workspaces/${ws.id}/handoff`)).text();
+    expect(page).toContain('<legend>Reassign on an SLA breach</legend>');
+    expect(page).toContain('<input type="radio" id="h-reassign-off" name="reassignMode" value="off" checked');
+    expect(page).toContain('<label for="h-webhook">New webhook URL</label>');
+    const secret = 'https://hooks.slack.com/services/T0AAA/B0BBB/XyZsecretTOKEN123';
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'default',
+      whyAs: 'task',
+      whyEvents: '10',
+      reassignMode: 'round_robin',
+      reassignUsers: '005000000000003\n005000000000004',
+      reassignStages: 'sql, sal',
+      slaWebhook: secret,
+    });
+    expect(res.status).toBe(303);
+    const stored = await h.ctx.store.workspaces.require(ws.id);
+    expect(handoffSettings(stored).reassign).toStrictEqual({
+      mode: 'round_robin',
+      users: ['005000000000003', '005000000000004'],
+      stages: ['sql', 'sal'],
+    });
+    expect(await storedWebhook(ws.id)).toBe(secret);
+    // Sealed at rest, beside what may be shown of it.
+    expect(JSON.stringify(stored.settings)).not.toContain('XyZsecretTOKEN123');
+    expect(stored.settings.sla).toMatchObject({ webhook: { shown: 'https://hooks.slack.com/…' } });
+    // The API door reads both; neither door gives the URL's secret path back.
+    const apiText = await (await h.admin(`/api/workspaces/${ws.id}/handoff`)).text();
+    expect(JSON.parse(apiText)).toMatchObject({
+      handoff: { reassign: { mode: 'round_robin', stages: ['sql', 'sal'] } },
+      slaWebhook: { source: 'workspace', shown: 'https://hooks.slack.com/…' },
+    });
+    const after = await (await b.get(`/workspaces/${ws.id}/handoff?saved=1`)).text();
+    expect(after).toContain(
+      '<li>on an SLA breach: reassigned round-robin over 005000000000003, 005000000000004 (stages sql, sal)</li>',
+    );
+    expect(after).toContain(
+      '<li>SLA breaches sent to: https://hooks.slack.com/… (this workspace&#39;s webhook)</li>',
+    );
+    expect(after).toContain('value="round_robin" checked');
+    for (const text of [apiText, after]) expect(text).not.toContain('XyZsecretTOKEN123');
+
+    // Saving again without a URL keeps it; ticking "remove" drops it.
+    await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'default',
+      whyAs: 'task',
+      whyEvents: '10',
+      reassignMode: 'off',
+      slaWebhook: '',
+    });
+    const kept = await h.ctx.store.workspaces.require(ws.id);
+    expect(handoffSettings(kept).reassign).toStrictEqual({ mode: 'off' });
+    expect(await storedWebhook(kept.id)).toBe(secret);
+    await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'default',
+      whyAs: 'task',
+      whyEvents: '10',
+      reassignMode: 'off',
+      slaWebhookRemove: 'on',
+    });
+    expect((await h.ctx.store.workspaces.require(ws.id)).settings.sla).toStrictEqual({});
+    expect(await storedWebhook(ws.id)).toBeNull();
+  });
+
+  it('names a reassign owner that is not an id beside its field, keeping what was typed', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'default',
+      whyAs: 'task',
+      whyEvents: '10',
+      reassignMode: 'owner',
+      reassignOwner: 'Ava Smith',
+      reassignStages: 'sql',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(fieldError(html, 'h-reassign-owner-id')).toMatch(
+      /^settings\.handoff\.reassign\.ownerId: must be a user or queue id/,
+    );
+    expect(html).toContain('aria-describedby="h-reassign-owner-id-error h-reassign-owner-help"');
+    expect(html).toContain('value="owner" checked');
+    expect(html).toContain('value="Ava Smith"');
+    expect(html).toContain('value="sql"');
+    expect(handoffSettings(await h.ctx.store.workspaces.require(ws.id)).reassign).toStrictEqual({
+      mode: 'off',
+    });
+  });
+
+  it('refuses a plain-http webhook to another host beside its field, without echoing the URL', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const b = await browser();
+    const res = await b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+      ownerMode: 'round_robin',
+      users: '005000000000001',
+      whyAs: 'task',
+      whyEvents: '10',
+      reassignMode: 'off',
+      slaWebhook: 'http://hooks.example.com/services/T1/B2/plainTOKEN987',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(fieldError(html, 'h-webhook')).toMatch(/^settings\.sla\.webhookUrl: must be an https URL/);
+    expect(html).not.toContain('plainTOKEN987');
+    expect(html).toContain('The URL you typed was not kept (it is a credential): type it again.');
+    expect(html).toContain('005000000000001</textarea>');
+    const stored = await h.ctx.store.workspaces.require(ws.id);
+    expect(stored.settings.sla).toBeUndefined();
+    expect(handoffSettings(stored).owner).toStrictEqual({ mode: 'default' });
+  });
+});
+
+describe('the SLA webhook through the API door', () => {
+  it('saves a workspace URL through the same core, answering and logging only its host', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const secret = 'https://hooks.slack.com/services/T0AAA/B0BBB/apiSECRET456';
+    const res = await h.admin(
+      `/api/workspaces/${ws.id}/handoff`,
+      jsonRequest('PUT', { slaWebhookUrl: secret }),
+    );
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({
+      handoff: { reassign: { mode: 'off' } },
+      slaWebhook: { source: 'workspace', shown: 'https://hooks.slack.com/…' },
+    });
+    expect(await storedWebhook(ws.id)).toBe(secret);
+
+    const refused = await h.admin(
+      `/api/workspaces/${ws.id}/handoff`,
+      jsonRequest('PUT', { slaWebhookUrl: 'http://hooks.example.com/services/T1/B2/apiPLAIN789' }),
+    );
+    expect(refused.status).toBe(400);
+    const refusedText = await refused.text();
+    expect(refusedText).toContain('settings.sla.webhookUrl: must be an https URL');
+    // Refused: the earlier URL stays.
+    expect(await storedWebhook(ws.id)).toBe(secret);
+
+    const off = await h.admin(
+      `/api/workspaces/${ws.id}/handoff`,
+      jsonRequest('PUT', { slaWebhookUrl: 'off' }),
+    );
+    expect(((await off.json()) as { slaWebhook: unknown }).slaWebhook).toStrictEqual({ source: 'none' });
+    for (const t of [text, refusedText, h.logs.join('\n')]) {
+      expect(t).not.toContain('apiSECRET456');
+      expect(t).not.toContain('apiPLAIN789');
+    }
   });
 });
 

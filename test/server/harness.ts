@@ -160,3 +160,29 @@ export function hubspotDelivery(h: Harness, body: string, secret: string, timest
     body,
   });
 }
+
+/** A signed-in browser: its cookies, and a form post carrying the page's anti-forgery token. */
+export async function signedInBrowser(h: Harness) {
+  const login = await fetch(`${h.url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
+    redirect: 'manual',
+  });
+  const session = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const get = (path: string) =>
+    fetch(`${h.url}${path}`, { headers: { cookie: session }, redirect: 'manual' });
+  return {
+    get,
+    async post(formPage: string, action: string, fields: Record<string, string>) {
+      const res = await get(formPage);
+      const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
+      const cookies = [session, ...res.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ');
+      return fetch(`${h.url}${action}`, {
+        method: 'POST',
+        headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token, ...fields }),
+        redirect: 'manual',
+      });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ADMIN_TOKEN, type Harness, location, startHarness } from './harness.ts';
+import { ADMIN_TOKEN, type Harness, jsonRequest, location, startHarness } from './harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -74,6 +74,27 @@ describe('when an admin connects HubSpot', () => {
       [view.source.id],
     );
     expect(row.rows[0]!.sealed).not.toContain(token);
+  });
+
+  it('should start a connect from the JSON API and answer the on-connect doctor there', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    const started = await h.admin(`/api/workspaces/${ws.id}/connect/hubspot`, jsonRequest('POST', {}));
+    expect(started.status).toBe(200);
+    const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+    expect(new URL(authorizeUrl).pathname).toBe('/hubspot/oauth/authorize');
+    const approved = await fetch(authorizeUrl, { redirect: 'manual' });
+    const back = await fetch(location(approved, authorizeUrl), { redirect: 'manual' });
+    expect(back.status).toBe(303);
+    const doctor = (await workspaceJson(ws.id)).schemaChecks.hubspot.doctor as {
+      findings: { severity: string; code: string; subject: string }[];
+    };
+    // The Salesforce CRM is not connected yet: a warning, not a blocking problem.
+    expect(
+      doctor.findings.filter((f) => f.code === 'not_connected').map((f) => [f.subject, f.severity]),
+    ).toEqual([['vendor:salesforce', 'warning']]);
+    const mautic = await h.admin(`/api/workspaces/${ws.id}/connect/mautic`, jsonRequest('POST', {}));
+    expect(mautic.status).toBe(400);
+    expect(await mautic.text()).toContain('baseUrl');
   });
 
   it('should refuse a replayed callback: a state works once', async () => {
@@ -171,6 +192,33 @@ describe('when an admin connects Salesforce', () => {
     }
   });
 
+  it('should run the doctor on connect and show its findings on the page the admin lands on', async () => {
+    const ws = await h.createWorkspace('acme', 'hubspot');
+    h.sandbox.salesforce.faults.removeField('Lead', 'Leadstage_External_Id__c');
+    const { back } = await connect(ws.id, 'salesforce');
+    expect(back.status).toBe(303);
+
+    // The API answers the doctor's verdict with the connection's check.
+    const doctor = (await workspaceJson(ws.id)).schemaChecks.salesforce.doctor as {
+      ok: boolean;
+      findings: { severity: string; code: string; subject: string; message: string }[];
+    };
+    expect(doctor.ok).toBe(false);
+    const fieldMissing = doctor.findings.filter((f) => f.code === 'crm_field_missing');
+    expect(fieldMissing.map((f) => f.severity)).toEqual(['blocking']);
+    expect(fieldMissing[0]!.message).toMatch(/^Lead\.Leadstage_External_Id__c is missing/);
+    // The HubSpot source was never connected: the doctor says so too.
+    expect(doctor.findings.some((f) => f.code === 'not_connected' && f.subject === 'vendor:hubspot')).toBe(
+      true,
+    );
+
+    const landed = await (await h.admin(back.headers.get('location')!)).text();
+    const row = landed.slice(landed.indexOf('<tr data-vendor="salesforce">'));
+    expect(row).toContain('data-doctor="blocking"');
+    expect(row).toContain('data-code="crm_field_missing"');
+    expect(row).toContain('Leadstage_External_Id__c is missing');
+  });
+
   it('should refuse to connect a vendor the workspace does not use, naming the field', async () => {
     const ws = await h.createWorkspace('acme', 'hubspot', null);
     const res = await h.admin(`/workspaces/${ws.id}/connect/salesforce`, { method: 'POST' });
@@ -235,6 +283,20 @@ describe('when an admin connects Mautic', () => {
       const attached = await h.ctx.store.workspaces.require(ws.id);
       const connection = await h.ctx.store.connections.require(attached.sourceConnectionId!);
       expect(connection.config.stageWrite).toBe(mode);
+
+      // Shown read-only: in the connections API and on the console's connection card, with its meaning.
+      const listed = (await (await h.admin('/api/connections')).json()) as {
+        connections: { id: string; stageWrite: string | null }[];
+      };
+      expect(listed.connections.find((c) => c.id === connection.id)?.stageWrite).toBe(mode);
+      const health = (await (await h.admin(`/api/workspaces/${ws.id}/health`)).json()) as {
+        workspace: { connections: { vendor: string; stageWrite: string | null }[] };
+      };
+      expect(health.workspace.connections.find((c) => c.vendor === 'mautic')?.stageWrite).toBe(mode);
+      const card = await (await h.admin(`/workspaces/${ws.id}`)).text();
+      const row = card.slice(card.indexOf('<tr data-vendor="mautic">'));
+      expect(row).toContain(`data-stage-write="${mode}">Stage write: <code>${mode}</code>.`);
+      expect(row).toContain(takes ? 'many contacts per call' : 'one call per contact that changes stage');
     },
   );
 

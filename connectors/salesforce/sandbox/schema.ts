@@ -183,7 +183,14 @@ export function defaultSchema(): Record<SObjectType, FieldDef[]> {
       text('Name', 'Account Name', 255, { required: true }),
       of('Website', 'Website', 'url', { length: 255 }),
       of('Industry', 'Industry', 'picklist', { picklistValues: [] }),
-      // Account dimensions a Contact handoff writes (an admin creates them like the Contact's).
+      // What a Contact handoff of a model with accounts writes (an admin creates them like the
+      // Contact's): the account id it upserts by, unique like the Contact's external id, and the
+      // account dimensions.
+      text('Leadstage_Account_Id__c', 'Leadstage Account Id', 255, {
+        externalId: true,
+        unique: true,
+        custom: true,
+      }),
       ...leadstageCustomFields().filter((f) => f.name.endsWith('_Score__c')),
     ],
     Opportunity: [

@@ -31,7 +31,10 @@ export function toHandoffRecord(
     ...(p.link?.convertedContactId ? { convertedContactId: p.link.convertedContactId } : {}),
     ...(!p.link && source.matchOnEmail ? { matchOnEmail: true } : {}),
     ...(!p.link ? { firstHandoff: true } : {}),
-    ...(p.account ? { account: p.account } : {}),
+    // Namespaced like the contact's: two sources on one CRM never share an account record.
+    ...(p.account
+      ? { account: { ...p.account, externalId: externalIdFor(source.vendor, source.account, p.account.id) } }
+      : {}),
   };
 }
 
@@ -86,6 +89,12 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
       record: toHandoffRecord(source, p),
     }));
     ctx.tally.firstHandoffs += records.filter((r) => r.record.firstHandoff).length;
+    ctx.tally.handedAccounts += new Set(
+      records
+        .map((r) => r.record)
+        .filter((r) => r.account && !r.convertedContactId && !r.matchOnEmail)
+        .map((r) => r.account!.externalId.toLowerCase()),
+    ).size;
     const result = await send(
       ctx,
       records.map((r) => r.record),

@@ -5,9 +5,14 @@
  */
 import type { ContactExplanation, ContactMatch, DimensionBar } from '../../pipeline/explain-contact.ts';
 
+import { PAGE_WORDS, type PageWords } from '../../qualification/page-words.ts';
+import type { ModelLocale } from '../../qualification/messages.ts';
+
 import { confirmForm } from './forms.ts';
 import { fmtNumber, fmtTime } from './format.ts';
 import { esc, workspaceHref } from './layout.ts';
+
+type ContactWords = PageWords['contact'] & { numberLocale: string };
 
 export const CONTACT_STYLE = `
 .bars{display:grid;grid-template-columns:minmax(6rem,max-content) 1fr minmax(7rem,max-content);gap:.45rem .75rem;align-items:center}
@@ -27,26 +32,28 @@ export function renderContactSearch(
   workspaceId: string,
   query: string,
   matches: ContactMatch[] | null,
+  locale: ModelLocale = 'en',
 ): string {
+  const w = PAGE_WORDS[locale].contact.search;
   const base = workspaceHref(workspaceId, 'contacts');
   const results =
     matches === null
-      ? '<p class="muted">Search by email, name or contact id.</p>'
+      ? `<p class="muted">${w.hint}</p>`
       : matches.length === 0
-        ? `<p class="muted">No contact matches “${esc(query)}”.</p>`
-        : `<div class="table-wrap"><table class="results"><thead><tr><th>name</th><th>email</th><th>id</th><th>stage</th></tr></thead><tbody>${matches
+        ? `<p class="muted">${w.none(esc(query))}</p>`
+        : `<div class="table-wrap"><table class="results"><thead><tr>${w.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${matches
             .map(
               (m) =>
-                `<tr><td><a href="${esc(`${base}/${encodeURIComponent(m.id)}`)}">${esc(m.name ?? '(no name)')}</a></td><td>${esc(m.email ?? '—')}</td><td><code>${esc(m.id)}</code></td><td>${esc(m.stage ?? '—')}</td></tr>`,
+                `<tr><td><a href="${esc(`${base}/${encodeURIComponent(m.id)}`)}">${esc(m.name ?? w.noName)}</a></td><td>${esc(m.email ?? '—')}</td><td><code>${esc(m.id)}</code></td><td>${esc(m.stage ?? '—')}</td></tr>`,
             )
             .join(
               '',
-            )}</tbody></table></div>${matches.length >= 50 ? '<p class="muted">The first 50 matches: narrow the search to see others.</p>' : ''}`;
-  return `<h1>Contacts</h1>
+            )}</tbody></table></div>${matches.length >= 50 ? `<p class="muted">${w.first50}</p>` : ''}`;
+  return `<h1>${w.title}</h1>
 <section class="card"><form method="get" action="${esc(base)}" role="search">
-<label for="contact-q">Email, name or id</label>
+<label for="contact-q">${w.label}</label>
 <div class="actions"><input type="search" id="contact-q" name="q" value="${esc(query)}" autofocus>
-<button class="primary" type="submit">Search</button></div></form>
+<button class="primary" type="submit">${w.button}</button></div></form>
 ${results}</section>`;
 }
 
@@ -59,18 +66,18 @@ function scaleOf(bars: DimensionBar[]): (b: DimensionBar) => number {
   return (b) => (b.dimension === 'total' ? total : dims);
 }
 
-function barRow(b: DimensionBar, scale: number): string {
+function barRow(b: DimensionBar, scale: number, t: ContactWords): string {
   const pct = (v: number) => `${Math.max(0, Math.min(100, (v / scale) * 100)).toFixed(1)}%`;
   const mark =
     b.threshold !== null
-      ? `<span class="mark" style="left:${pct(b.threshold)}" title="next stage needs ${esc(b.need ?? '')}"></span>`
+      ? `<span class="mark" style="left:${pct(b.threshold)}" title="${t.nextNeeds} ${esc(b.need ?? '')}"></span>`
       : '';
   const state = b.met
-    ? `<span class="ok">meets the next stage${b.need ? ` (${esc(b.need)})` : ''}</span>`
-    : `<span class="warn">needs ${esc(b.need ?? '')}</span>`;
+    ? `<span class="ok">${t.meets}${b.need ? ` (${esc(b.need)})` : ''}</span>`
+    : `<span class="warn">${t.needs(esc(b.need ?? ''))}</span>`;
   return `<div class="dim">${esc(b.dimension)}</div>
-<div class="bar${b.met ? '' : ' short'}" role="img" aria-label="${esc(`${b.dimension} ${b.score}${b.need ? `, next stage needs ${b.need}` : ''}`)}"><span class="fill" style="width:${pct(b.score)}"></span>${mark}</div>
-<div><strong>${fmtNumber(b.score, Number.isInteger(b.score) ? 0 : 1)}</strong> · ${state}</div>`;
+<div class="bar${b.met ? '' : ' short'}" role="img" aria-label="${esc(`${b.dimension} ${b.score}${b.need ? `, ${t.nextNeeds} ${b.need}` : ''}`)}"><span class="fill" style="width:${pct(b.score)}"></span>${mark}</div>
+<div><strong>${fmtNumber(b.score, Number.isInteger(b.score) ? 0 : 1, t.numberLocale)}</strong> · ${state}</div>`;
 }
 
 export interface RecordLinks {
@@ -91,58 +98,59 @@ export function renderContactPage(
   csrf: string,
   now: Date,
 ): string {
+  const t = { ...PAGE_WORDS[e.model.locale].contact, numberLocale: PAGE_WORDS[e.model.locale].numberLocale };
   const title = e.contact.name ?? e.contact.email ?? e.contact.id;
   const next = e.nextStage;
   const missing = e.missing.length
     ? `<ul>${e.missing.map((r) => `<li>${esc(r.text)}</li>`).join('')}</ul>`
-    : `<p class="muted">${next ? `Nothing reported missing for ${esc(next.label)}.` : 'This is the last stage.'}</p>`;
+    : `<p class="muted">${next ? t.nothingMissingFor(esc(next.label)) : t.lastStage}</p>`;
   const history = e.history.length
     ? `<ol class="timeline">${[...e.history]
         .reverse()
         .map(
           (s) =>
-            `<li class="${s.exitedAt ? '' : 'current'}"><strong>${esc(s.stage)}</strong><br><span class="muted">from ${fmtTime(s.enteredAt)}${s.exitedAt ? ` to ${fmtTime(s.exitedAt)}` : ' — now'}</span></li>`,
+            `<li class="${s.exitedAt ? '' : 'current'}"><strong>${esc(s.stage)}</strong><br><span class="muted">${t.from} ${fmtTime(s.enteredAt)}${s.exitedAt ? ` ${t.to} ${fmtTime(s.exitedAt)}` : ` — ${t.now}`}</span></li>`,
         )
         .join('')}</ol>`
-    : '<p class="muted">No stage recorded yet: the next sync records it.</p>';
+    : `<p class="muted">${t.noHistory}</p>`;
   const w = e.stored?.written;
   const src = vendorName(e.workspace.sourceVendor);
   const crm = vendorName(e.workspace.crmVendor);
   const written = `<dl class="facts">
-<dt>${esc(src)}</dt><dd>${w ? `stage <strong>${esc(w.stage)}</strong> and scores written ${fmtTime(w.at, now)}` : '<span class="muted">nothing written yet</span>'}${links.source ? ` · <a href="${esc(links.source)}" target="_blank" rel="noopener noreferrer">open in ${esc(src)}</a>` : ''}</dd>
+<dt>${esc(src)}</dt><dd>${w ? t.stageWritten(esc(w.stage), fmtTime(w.at, now)) : `<span class="muted">${t.nothingWritten}</span>`}${links.source ? ` · <a href="${esc(links.source)}" target="_blank" rel="noopener noreferrer">${t.openIn(esc(src))}</a>` : ''}</dd>
 ${
   e.workspace.crmVendor
     ? `<dt>${esc(crm)}</dt><dd>${
         e.handoff?.handedAt
-          ? `handed off as ${esc(e.handoff.crmObject ?? 'record')} <code>${esc(e.handoff.crmId ?? '?')}</code> at stage <strong>${esc(e.handoff.handedStage ?? '?')}</strong> ${fmtTime(e.handoff.handedAt, now)}${e.handoff.convertedContactId ? ` · converted to Contact <code>${esc(e.handoff.convertedContactId)}</code>` : ''}${e.handoff.convertedOpportunityId ? ` · Opportunity <code>${esc(e.handoff.convertedOpportunityId)}</code>` : ''}`
-          : '<span class="muted">not handed off</span>'
-      }${links.crm ? ` · <a href="${esc(links.crm)}" target="_blank" rel="noopener noreferrer">open in ${esc(crm)}</a>` : ''}</dd>`
+          ? `${t.handedOffAs} ${esc(e.handoff.crmObject ?? 'record')} <code>${esc(e.handoff.crmId ?? '?')}</code> ${t.atStage} <strong>${esc(e.handoff.handedStage ?? '?')}</strong> ${fmtTime(e.handoff.handedAt, now)}${e.handoff.convertedContactId ? ` · ${t.convertedTo} Contact <code>${esc(e.handoff.convertedContactId)}</code>` : ''}${e.handoff.convertedOpportunityId ? ` · Opportunity <code>${esc(e.handoff.convertedOpportunityId)}</code>` : ''}`
+          : `<span class="muted">${t.notHandedOff}</span>`
+      }${links.crm ? ` · <a href="${esc(links.crm)}" target="_blank" rel="noopener noreferrer">${t.openIn(esc(crm))}</a>` : ''}</dd>`
     : ''
 }
-<dt>Decided</dt><dd>${e.stored ? `${fmtTime(e.stored.decidedAt, now)} with model <code>${esc(e.stored.modelVersion.slice(0, 12))}</code>` : '<span class="muted">not by a sync yet</span>'}</dd>
+<dt>${t.decided}</dt><dd>${e.stored ? `${fmtTime(e.stored.decidedAt, now)} ${t.withModel} <code>${esc(e.stored.modelVersion.slice(0, 12))}</code>` : `<span class="muted">${t.notBySync}</span>`}</dd>
 </dl>`;
   const erase = confirmForm(
     `${workspaceHref(e.workspace.id, 'contacts')}/${encodeURIComponent(e.contact.id)}/erase`,
     csrf,
     {
-      label: 'Erase this person',
-      question: `Erase ${title}? Their stored data goes from leadstage, the CRM record is handled by the erasure policy, and future syncs skip them. This cannot be undone.`,
-      confirmLabel: 'Erase',
+      label: t.eraseButton,
+      question: t.eraseQuestion(title),
+      confirmLabel: t.eraseConfirm,
     },
   );
   return `<style>${CONTACT_STYLE}</style>
 <h1>${esc(title)} <span class="badge ${e.stage.owner === 'sales' ? 'ok' : ''}" data-stage="${esc(e.stage.key)}">${esc(e.stage.label)}</span></h1>
-<p class="muted">${e.contact.email ? `${esc(e.contact.email)} · ` : ''}id <code>${esc(e.contact.id)}</code> · stage ${e.stage.index + 1}${next ? `, next: ${esc(next.label)}` : ' (last)'} · evaluated ${fmtTime(e.evaluatedAt)} with ${esc(e.model.name)}</p>
+<p class="muted">${e.contact.email ? `${esc(e.contact.email)} · ` : ''}id <code>${esc(e.contact.id)}</code> · ${t.stageOf(e.stage.index + 1)}${next ? t.next(esc(next.label)) : t.last} · ${t.evaluated(fmtTime(e.evaluatedAt), esc(e.model.name))}</p>
 <div class="grid">
-<section class="card" aria-labelledby="scores-h"><h2 id="scores-h">Scores${next ? ` against ${esc(next.label)}` : ''}</h2>
-<div class="bars">${e.dimensions.map((b) => barRow(b, scaleOf(e.dimensions)(b))).join('')}</div>
-<p class="muted">The red mark is the minimum the next stage's requirement sets for that score.</p></section>
-<section class="card" aria-labelledby="missing-h"><h2 id="missing-h">${next ? `Missing for ${esc(next.label)}` : 'Next stage'}</h2>${missing}</section>
+<section class="card" aria-labelledby="scores-h"><h2 id="scores-h">${t.scores}${next ? t.against(esc(next.label)) : ''}</h2>
+<div class="bars">${e.dimensions.map((b) => barRow(b, scaleOf(e.dimensions)(b), t)).join('')}</div>
+<p class="muted">${esc(t.markNote)}</p></section>
+<section class="card" aria-labelledby="missing-h"><h2 id="missing-h">${next ? t.missingFor(esc(next.label)) : t.nextStage}</h2>${missing}</section>
 </div>
-<section class="card" aria-labelledby="why-h"><h2 id="why-h">Why ${esc(e.stage.label)}</h2><p>${esc(e.summary)}</p><pre class="explanation">${esc(e.text)}</pre></section>
+<section class="card" aria-labelledby="why-h"><h2 id="why-h">${t.why(esc(e.stage.label))}</h2><p>${esc(e.summary)}</p><pre class="explanation">${esc(e.text)}</pre></section>
 <div class="grid">
-<section class="card" aria-labelledby="history-h"><h2 id="history-h">Stage history</h2>${history}</section>
-<section class="card" aria-labelledby="written-h"><h2 id="written-h">Written to each system</h2>${written}</section>
+<section class="card" aria-labelledby="history-h"><h2 id="history-h">${t.history}</h2>${history}</section>
+<section class="card" aria-labelledby="written-h"><h2 id="written-h">${t.written}</h2>${written}</section>
 </div>
-<section class="card" aria-labelledby="erase-h"><h2 id="erase-h">Erase</h2><p class="muted">For a deletion request (GDPR art. 17): the same erasure as <code>leadstage contact erase</code>.</p>${erase}</section>`;
+<section class="card" aria-labelledby="erase-h"><h2 id="erase-h">${t.erase}</h2><p class="muted">${t.eraseNote}</p>${erase}</section>`;
 }

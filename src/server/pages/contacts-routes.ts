@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { explainStoredContact, searchContacts } from '../../pipeline/explain-contact.ts';
+import { workspaceModel } from '../../pipeline/engine.ts';
 import { eraseInWorkspace } from '../../pipeline/erasure.ts';
 import type { Workspace } from '../../store/index.ts';
 import { requireWorkspace } from '../api.ts';
@@ -44,7 +45,10 @@ export const registerContactsRoutes: PageRoutes = (router, ctx) => {
   router.get('/workspaces/:id/contacts', async (req, res) => {
     const { ws, layout } = await workspacePage(ctx, String(req.params.id), 'contacts');
     const { q } = searchQuerySchema.parse(req.query);
-    const matches = q ? await searchContacts(ctx.store, ws, q) : null;
+    const [matches, model] = await Promise.all([
+      q ? searchContacts(ctx.store, ws, q) : null,
+      workspaceModel(ws),
+    ]);
     const erased = erasedQuery.safeParse(req.query);
     const notice =
       erased.success && erased.data.erased !== undefined
@@ -54,7 +58,7 @@ export const registerContactsRoutes: PageRoutes = (router, ctx) => {
           }
         : undefined;
     res.type('html').send(
-      page(`Contacts · ${ws.name}`, renderContactSearch(ws.id, q, matches), {
+      page(`Contacts · ${ws.name}`, renderContactSearch(ws.id, q, matches, model.locale ?? 'en'), {
         ...layout,
         ...(notice ? { notice } : {}),
       }),

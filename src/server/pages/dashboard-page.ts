@@ -7,6 +7,7 @@ import type { ConnectionView, JobView, WorkspaceView } from '../views.ts';
 import { runRow } from '../sync-health.ts';
 import { confirmForm, postForm } from './forms.ts';
 import { esc, type Notice, page, workspaceHref } from './layout.ts';
+import { stageWriteNote } from './stage-write-note.ts';
 
 export { renderMessagePage } from './layout.ts';
 export type DashboardNotice = Notice;
@@ -58,12 +59,29 @@ function connectionRow(
       : check.missing.length
         ? `<br><span class="bad">missing in ${esc(label(vendor))}:</span><ul class="missing">${check.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`
         : `<br><span class="ok">schema ready</span>`;
+  const doctor = check?.doctor ? doctorOnConnect(check.doctor) : '';
   const disconnect = confirmForm(`/workspaces/${encodeURIComponent(ws.id)}/disconnect/${vendor}`, csrf, {
     label: 'Disconnect',
     question: `Disconnect ${label(vendor)} from ${ws.name}? Syncing stops and leadstage's tokens for this account are revoked where ${label(vendor)} allows it.`,
   });
   const actions = `${disconnect}${c.status === 'active' ? '' : connectForm(ws, vendor, csrf)}`;
-  return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${webhook}${schema}</td><td>${actions}</td></tr>`;
+  return `<tr data-vendor="${esc(vendor)}"><th>${role}</th><td>${esc(label(vendor))} account <code>${esc(c.accountId ?? '?')}</code> — ${status}${stageWriteNote(c.stageWrite)}${webhook}${schema}${doctor}</td><td>${actions}</td></tr>`;
+}
+
+/** The doctor's findings when the vendor was connected: what the admin should fix before syncing. */
+function doctorOnConnect(d: NonNullable<WorkspaceView['schemaChecks'][string]['doctor']>): string {
+  const count = (sev: string) => d.findings.filter((f) => f.severity === sev).length;
+  const head = d.ok
+    ? `<span class="ok">doctor: nothing blocking</span>`
+    : `<span class="bad">doctor: ${count('blocking')} blocking problem(s)</span>`;
+  const shown = d.findings.filter((f) => f.severity !== 'info');
+  const items = shown
+    .map(
+      (f) =>
+        `<li data-severity="${esc(f.severity)}" data-code="${esc(f.code)}"><strong>${esc(f.severity)}</strong> ${esc(f.message)} <span class="muted">fix: ${esc(f.fix)}</span></li>`,
+    )
+    .join('');
+  return `<div data-doctor="${d.ok ? 'ok' : 'blocking'}">${head}${count('warning') ? ` <span class="muted">${count('warning')} warning(s)</span>` : ''}${items ? `<ul class="doctor">${items}</ul>` : ''}</div>`;
 }
 
 export function describeJob(j: JobView): string {

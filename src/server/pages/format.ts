@@ -3,9 +3,9 @@ import { esc } from './layout.ts';
 
 const MINUTE = 60_000;
 
-export function fmtNumber(n: number | null | undefined, digits = 0): string {
+export function fmtNumber(n: number | null | undefined, digits = 0, locale = 'en-US'): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 export function fmtDuration(ms: number | null | undefined): string {

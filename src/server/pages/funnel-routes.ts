@@ -2,6 +2,7 @@
  * The funnel page (`/workspaces/:id/funnel`): the same core as `GET /api/workspaces/:id/funnel` and
  * `leadstage funnel`, its forecast inputs taken from the query string.
  */
+import { PAGE_WORDS } from '../../qualification/page-words.ts';
 import { loadFunnel } from '../../report/load.ts';
 import { renderFunnelSvg } from '../../report/render-svg.ts';
 import { funnelOptions, parseFunnelQuery } from '../observe-api.ts';
@@ -20,7 +21,11 @@ export const registerFunnelRoutes: PageRoutes = (router, ctx) => {
     res
       .type('html')
       .send(
-        page(`Funnel · ${ws.name}`, renderFunnelPage(ws.id, report, renderFunnelSvg(report), shown), layout),
+        page(
+          `${PAGE_WORDS[format.locale].funnel.title} · ${ws.name}`,
+          renderFunnelPage(ws.id, report, renderFunnelSvg(report), shown, format.locale),
+          layout,
+        ),
       );
   });
 };

@@ -1,7 +1,8 @@
 /**
  * Handoff settings (`/workspaces/:id/handoff`): who owns a record a handoff creates (the CRM's
- * default, its assignment rules, a contact field mapped to users or queues, or round-robin) and how
- * the "why" is written (a Task or note with the last N events). Saved through the same core as
+ * default, its assignment rules, a contact field mapped to users or queues, or round-robin), how
+ * the "why" is written (a Task or note with the last N events), who gets a record whose SLA
+ * breached, and the workspace's own SLA webhook (shown by host only). Saved through the same core as
  * `leadstage workspace handoff` and `PUT /api/workspaces/:id/handoff`
  * (src/pipeline/handoff-settings.ts). Beside them, what the model decides about handoffs: the
  * stages each team owns (the SDR step), the SLAs per stage and the account roll-up, with a link to
@@ -13,12 +14,18 @@ import { ValidationError } from '../../errors.ts';
 import type { CompiledModel } from '../../model.ts';
 import { workspaceModel } from '../../pipeline/engine.ts';
 import {
+  type HandoffChanges,
   type HandoffSettings,
   describeHandoffSettings,
   handoffSettings,
   saveHandoffSettings,
 } from '../../pipeline/handoff-settings.ts';
-import { slaWebhookFromEnv } from '../../sla/webhook.ts';
+import {
+  SLA_WEBHOOK_FIELD,
+  type SlaWebhookView,
+  describeSlaWebhook,
+  slaWebhookView,
+} from '../../sla/webhook.ts';
 import { requireWorkspace } from '../api.ts';
 import { VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
@@ -43,6 +50,14 @@ interface HandoffForm {
   users: string;
   whyAs: string;
   whyEvents: string;
+  reassignMode: string;
+  reassignOwner: string;
+  reassignUsers: string;
+  reassignStages: string;
+  /** A new SLA webhook URL: never pre-filled (the stored one is a credential), empty keeps it. */
+  slaWebhook: string;
+  /** `on` when the workspace's own webhook is to be removed. */
+  slaWebhookRemove: string;
 }
 
 const OWNER_MODES = [
@@ -52,8 +67,15 @@ const OWNER_MODES = [
   ['round_robin', 'Round-robin', 'each new record goes to the next user of the list, in turn.'],
 ] as const;
 
+const REASSIGN_MODES = [
+  ['off', 'Do not reassign', 'the breach is still recorded, shown and sent to the webhook.'],
+  ['owner', 'To one user or queue', 'a Lead may go to a queue; a Contact needs a user.'],
+  ['round_robin', 'To the next user in turn', "over a list of users, skipping the record's owner."],
+] as const;
+
 function formOf(s: HandoffSettings): HandoffForm {
   const o = s.owner;
+  const r = s.reassign;
   return {
     ownerMode: o.mode,
     ruleId: o.mode === 'assignment_rules' ? (o.ruleId ?? '') : '',
@@ -68,6 +90,12 @@ function formOf(s: HandoffSettings): HandoffForm {
     users: o.mode === 'round_robin' ? o.users.join('\n') : '',
     whyAs: s.why.as,
     whyEvents: String(s.why.events),
+    reassignMode: r.mode,
+    reassignOwner: r.mode === 'owner' ? r.ownerId : '',
+    reassignUsers: r.mode === 'round_robin' ? r.users.join('\n') : '',
+    reassignStages: r.mode !== 'off' && r.stages ? r.stages.join(', ') : '',
+    slaWebhook: '',
+    slaWebhookRemove: '',
   };
 }
 
@@ -91,8 +119,19 @@ function parseOwnerMap(text: string): Record<string, string> {
   return map;
 }
 
+/** The reassign part as the core's input; stages only when some are listed. */
+function reassignInput(form: HandoffForm): unknown {
+  const stages = list(form.reassignStages);
+  const limit = stages.length ? { stages } : {};
+  return form.reassignMode === 'owner'
+    ? { mode: 'owner', ownerId: form.reassignOwner, ...limit }
+    : form.reassignMode === 'round_robin'
+      ? { mode: 'round_robin', users: list(form.reassignUsers), ...limit }
+      : { mode: form.reassignMode };
+}
+
 /** The form as the core's input: only the chosen mode's fields count; empty optional ones are absent. */
-function settingsInput(form: HandoffForm): { owner: unknown; why: unknown } {
+function settingsInput(form: HandoffForm): HandoffChanges {
   const owner =
     form.ownerMode === 'assignment_rules'
       ? { mode: form.ownerMode, ...(form.ruleId.trim() ? { ruleId: form.ruleId } : {}) }
@@ -108,14 +147,27 @@ function settingsInput(form: HandoffForm): { owner: unknown; why: unknown } {
           : { mode: form.ownerMode };
   // Not a number stays a string: the core refuses it naming `why.events`.
   const events = /^\s*\d+\s*$/.test(form.whyEvents) ? Number(form.whyEvents) : form.whyEvents;
-  return { owner, why: { as: form.whyAs, events } };
+  // A typed URL replaces the workspace's webhook; "remove" without one clears it; neither keeps it.
+  const webhook = form.slaWebhook.trim()
+    ? { slaWebhookUrl: form.slaWebhook }
+    : form.slaWebhookRemove === 'on'
+      ? { slaWebhookUrl: null }
+      : {};
+  // No reassign mode at all (a page from before the fieldset) keeps the rule in effect.
+  const reassign = form.reassignMode ? { reassign: reassignInput(form) } : {};
+  return { owner, why: { as: form.whyAs, events }, ...reassign, ...webhook };
 }
 
 /** `settings.handoff.owner.users: …` (the core's words) → the form field it is about. */
 function fieldOfMessage(message: string): string | undefined {
-  const m = /^(?:settings\.handoff\.)?(owner|why)(?:\.(\w+))?/.exec(message);
+  if (message.startsWith(`${SLA_WEBHOOK_FIELD}:`)) return 'slaWebhook';
+  const m = /^(?:settings\.handoff\.)?(owner|why|reassign)(?:\.(\w+))?/.exec(message);
   if (!m) return undefined;
   if (m[1] === 'why') return m[2] === 'events' ? 'whyEvents' : 'whyAs';
+  if (m[1] === 'reassign') {
+    const field = { ownerId: 'reassignOwner', users: 'reassignUsers', stages: 'reassignStages' }[m[2] ?? ''];
+    return field ?? 'reassignMode';
+  }
   const sub = m[2];
   return sub === 'mode' || sub === undefined ? 'ownerMode' : sub;
 }
@@ -124,7 +176,55 @@ const STYLE = `<style>fieldset{border:1px solid #dde1e8;border-radius:6px;margin
 legend{font-weight:600;padding:0 .3rem}.mode{margin:.6rem 0}.mode-fields{margin:.3rem 0 0 1.6rem;display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.4rem 1rem;align-items:start}
 .mode-fields textarea{width:100%;font:13px/1.4 ui-monospace,monospace}.field-error{display:block}</style>`;
 
-function renderForm(action: string, csrf: string, v: HandoffForm, problems?: FormProblems): string {
+/** Reassignment on an SLA breach: the mode, its user or users, and the stages it is limited to. */
+function reassignFieldset(v: HandoffForm, problems?: FormProblems): string {
+  const p = (field: keyof HandoffForm, id: string, help?: string) => fieldProblem(problems, field, id, help);
+  const mode = p('reassignMode', 'h-reassign-off');
+  const owner = p('reassignOwner', 'h-reassign-owner-id', 'h-reassign-owner-help');
+  const users = p('reassignUsers', 'h-reassign-users', 'h-reassign-users-help');
+  const stages = p('reassignStages', 'h-reassign-stages', 'h-reassign-stages-help');
+  const sub: Record<string, string> = {
+    owner: `<label for="h-reassign-owner-id">User or queue id</label><span><input id="h-reassign-owner-id" name="reassignOwner" value="${esc(v.reassignOwner)}" maxlength="64" placeholder="00G000000000001"${owner.attrs}> <span id="h-reassign-owner-help" class="muted">the new owner of every breached record</span>${owner.message}</span>`,
+    round_robin: `<label for="h-reassign-users">Users taking turns</label><span><textarea id="h-reassign-users" name="reassignUsers" rows="3" spellcheck="false" placeholder="005000000000001"${users.attrs}>${esc(v.reassignUsers)}</textarea><span id="h-reassign-users-help" class="muted">one user id per line (or comma-separated)</span>${users.message}</span>`,
+  };
+  const modes = REASSIGN_MODES.map(
+    ([key, label, help]) =>
+      `<div class="mode"><input type="radio" id="h-reassign-${key}" name="reassignMode" value="${key}"${v.reassignMode === key ? ' checked' : ''}${key === 'off' ? mode.attrs : ''}> <label for="h-reassign-${key}">${esc(label)}</label> <span class="muted">${esc(help)}</span>${sub[key] ? `<div class="mode-fields">${sub[key]}</div>` : ''}</div>`,
+  ).join('');
+  return `<fieldset><legend>Reassign on an SLA breach</legend>${mode.message}${modes}
+<div class="mode-fields" style="margin-left:0"><label for="h-reassign-stages">Only these stages (optional)</label><span><input id="h-reassign-stages" name="reassignStages" value="${esc(v.reassignStages)}" maxlength="2000" placeholder="sql, sal"${stages.attrs}> <span id="h-reassign-stages-help" class="muted">comma-separated stage keys; empty: every stage with an SLA</span>${stages.message}</span></div></fieldset>`;
+}
+
+/**
+ * The workspace's own SLA webhook: what is in effect (host only), a field for a new URL (never
+ * pre-filled, since the URL is a credential) and, when it has one, a way back to the default.
+ */
+function webhookFieldset(
+  v: HandoffForm,
+  view: SlaWebhookView,
+  problems?: FormProblems,
+  dropped = false,
+): string {
+  const url = fieldProblem(problems, 'slaWebhook', 'h-webhook', 'h-webhook-help');
+  const remove =
+    view.source === 'workspace'
+      ? `<span></span><span><input type="checkbox" id="h-webhook-remove" name="slaWebhookRemove" value="on"${v.slaWebhookRemove === 'on' ? ' checked' : ''}> <label for="h-webhook-remove">Remove this workspace's webhook (LEADSTAGE_SLA_WEBHOOK_URL applies, if set)</label></span>`
+      : '';
+  const help = dropped
+    ? 'The URL you typed was not kept (it is a credential): type it again.'
+    : 'https (http only to localhost); empty keeps the current one. Only the host is ever shown again.';
+  return `<fieldset><legend>SLA breach webhook</legend><p class="webhook-now">${esc(describeSlaWebhook(view))}</p>
+<div class="mode-fields" style="margin-left:0"><label for="h-webhook">New webhook URL</label><span><input id="h-webhook" name="slaWebhook" type="text" inputmode="url" autocomplete="off" spellcheck="false" maxlength="2048" size="48" value="" placeholder="https://hooks.slack.com/services/…"${url.attrs}> <span id="h-webhook-help" class="muted">${esc(help)}</span>${url.message}</span>
+${remove}</div></fieldset>`;
+}
+
+function renderForm(
+  action: string,
+  csrf: string,
+  v: HandoffForm,
+  webhook: { view: SlaWebhookView; dropped: boolean },
+  problems?: FormProblems,
+): string {
   const p = (field: keyof HandoffForm, id: string, help?: string) => fieldProblem(problems, field, id, help);
   const mode = p('ownerMode', 'h-mode-default');
   const sub: Record<string, string> = {
@@ -167,6 +267,8 @@ function renderForm(action: string, csrf: string, v: HandoffForm, problems?: For
 <label for="h-why">Write the explanation as</label><span><select id="h-why" name="whyAs"${as.attrs}>${whyOptions}</select>${as.message}</span>
 <label for="h-events">Latest events listed</label><span><input id="h-events" type="number" name="whyEvents" min="0" max="50" value="${esc(v.whyEvents)}"${events.attrs}> <span id="h-events-help" class="muted">0 to 50 of the contact's latest engagement events</span>${events.message}</span>
 </div></fieldset>
+${reassignFieldset(v, problems)}
+${webhookFieldset(v, webhook.view, problems, webhook.dropped)}
 <p><button class="primary" type="submit">Save handoff settings</button></p>`,
     ' class="handoff-form" style="display:block"',
   );
@@ -186,19 +288,10 @@ function modelSection(wsId: string, model: CompiledModel | null): string {
     .join('');
   const sdr = model.stages.filter((s) => s.owner === 'sdr');
   const accounts = model.accountDimensions;
-  let webhook: string;
-  try {
-    // The URL is a credential: the page says whether one is set, never what it is.
-    webhook = slaWebhookFromEnv()
-      ? 'SLA breaches are sent to the webhook set in LEADSTAGE_SLA_WEBHOOK_URL.'
-      : 'No SLA webhook: breaches are recorded and shown on the dashboard (set LEADSTAGE_SLA_WEBHOOK_URL to send them).';
-  } catch (err) {
-    webhook = err instanceof Error ? err.message : String(err);
-  }
   return `<section class="card"><h2>From the model</h2><p class="muted">Stages, owners, SLAs and the account roll-up are part of the model: change them in ${editor}.</p>
 <p>${sdr.length ? `SDR step: ${sdr.map((s) => esc(s.label)).join(', ')} (owned by SDRs before sales).` : 'No SDR step: no stage is owned by SDRs.'}</p>
 <div class="table-wrap"><table class="handoff-stages"><thead><tr><th scope="col">Stage</th><th scope="col">Owner</th><th scope="col">Handoff</th><th scope="col">SLA</th></tr></thead><tbody>${rows}</tbody></table></div>
-<p>${esc(webhook)} Working time: ${esc(model.businessHours.days.join(', '))} ${esc(model.businessHours.start)}–${esc(model.businessHours.end)} (${esc(model.businessHours.timeZone)}).</p>
+<p>Working time: ${esc(model.businessHours.days.join(', '))} ${esc(model.businessHours.start)}–${esc(model.businessHours.end)} (${esc(model.businessHours.timeZone)}).</p>
 <p>${accounts.length ? `Account roll-up: ${accounts.map((d) => `<code>${esc(d.key)}</code> (${'sum' in d ? `sum of ${esc(d.sum)}` : 'max' in d ? `max of ${esc(d.max)}` : 'fit rules'})`).join(', ')}.` : 'No account roll-up: the model defines no account dimensions.'}</p></section>`;
 }
 
@@ -213,16 +306,27 @@ export const registerHandoffRoutes: PageRoutes = (router, ctx) => {
     // A model that no longer compiles still leaves the owner settings editable.
     const model: CompiledModel | null = await workspaceModel(ws).catch(() => null);
     const current = handoffSettings(ws);
-    const values = refused?.values ?? formOf(current);
+    // A refused URL is not written back into the page: it is a credential.
+    const dropped = Boolean(refused?.values.slaWebhook.trim());
+    const values = refused ? { ...refused.values, slaWebhook: '' } : formOf(current);
+    let view: SlaWebhookView;
+    let webhookLine: string;
+    try {
+      view = slaWebhookView(ws.settings);
+      webhookLine = describeSlaWebhook(view);
+    } catch (err) {
+      view = { source: 'none' };
+      webhookLine = err instanceof Error ? err.message : String(err);
+    }
     // The core's own description: every setting it holds, including any this form does not edit.
-    const inEffect = describeHandoffSettings(current)
+    const inEffect = [...describeHandoffSettings(current), webhookLine]
       .map((line) => `<li>${esc(line)}</li>`)
       .join('');
     const action = `/workspaces/${encodeURIComponent(ws.id)}/handoff`;
     const body = `<section class="card"><h1>Handoff of ${esc(ws.name)}</h1>
 <p class="muted">How a record a handoff creates in ${esc(ws.crmVendor && isConnectableVendor(ws.crmVendor) ? VENDOR_LABELS[ws.crmVendor] : 'the CRM')} gets its owner, and how the reason is written there. The same settings as <code>leadstage workspace handoff</code> and <code>PUT /api/workspaces/:id/handoff</code>.</p>
 <h2>In effect</h2><ul class="in-effect">${inEffect}</ul>
-<h2>Change</h2>${renderForm(action, csrfTokenOf(res), values, refused?.problems)}</section>${modelSection(ws.id, model)}${STYLE}`;
+<h2>Change</h2>${renderForm(action, csrfTokenOf(res), values, { view, dropped }, refused?.problems)}</section>${modelSection(ws.id, model)}${STYLE}`;
     const shown = refused ? problemsNotice(refused.problems) : notice;
     return page(`Handoff · ${ws.name}`, body, { ...layout, ...(shown ? { notice: shown } : {}) });
   }
@@ -241,7 +345,11 @@ export const registerHandoffRoutes: PageRoutes = (router, ctx) => {
     ) as unknown as HandoffForm;
     try {
       const saved = await saveHandoffSettings(ctx.store, ws, settingsInput(values));
-      ctx.log.info('workspace handoff settings changed', { workspace: ws.name, owner: saved.owner.mode });
+      ctx.log.info('workspace handoff settings changed', {
+        workspace: ws.name,
+        owner: saved.owner.mode,
+        reassign: saved.reassign.mode,
+      });
       res.redirect(303, `${workspaceHref(ws.id, 'handoff')}?saved=1`);
     } catch (err) {
       const fields = Object.fromEntries(Object.keys(values).map((k) => [k, k]));

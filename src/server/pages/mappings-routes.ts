@@ -15,6 +15,7 @@ import {
   resetMapping,
   saveMapping,
 } from '../../mappings/index.ts';
+import { releaseOffers } from '../../pipeline/quarantine.ts';
 import { requireWorkspace } from '../api.ts';
 import { VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
@@ -82,6 +83,11 @@ export const registerMappingsRoutes: PageRoutes = (router, ctx) => {
         : reset
           ? { kind: 'ok', text: `${label(reset)} mapping reset to the default.` }
           : undefined;
+    // After a change, what it may have fixed: the quarantined causes, released on the Sync page.
+    const offers = saved || reset ? await releaseOffers(ctx.store, ws) : [];
+    const offersCard = offers.length
+      ? `<section class="card" data-release-offers><h2>Quarantined records this change may fix</h2><ul>${offers.map((o) => `<li>${o.quarantined} record(s) on <code>${esc(o.step)}</code> <code>${esc(o.code)}</code>: ${esc(o.example)}</li>`).join('')}</ul><p>If the new mapping fixes them, <a href="${esc(workspaceHref(ws.id, 'sync'))}#record-errors">release them under Record errors</a> so the next sync tries them afresh.</p></section>`
+      : '';
     const general = report.findings.filter((f) => !f.vendor);
     const sections = mappings
       .map((m) => {
@@ -108,7 +114,7 @@ ${m.origin === 'workspace' ? confirmForm(`${action}/reset`, csrf, { label: 'Rese
       .join('');
     const body = `<section class="card"><h1>Mappings of ${esc(ws.name)}</h1>
 <p class="${report.ok ? 'ok' : 'bad'}" data-doctor="${report.ok ? 'ok' : 'blocking'}">${report.ok ? 'The doctor finds nothing blocking.' : 'The doctor finds blocking problems: see below.'} <span class="muted">Checked ${live ? 'against the connected vendors' : 'offline'}; <a href="${esc(workspaceHref(ws.id, 'mappings', live ? '' : '?live=1'))}">${live ? 'check offline' : 'check against the vendors'}</a>.</span></p>
-${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` : ''}</section>${sections}${historyCard(await mappingHistory(ctx.store, ws))}${STYLE}`;
+${general.length ? `<ul class="findings">${general.map(finding).join('')}</ul>` : ''}</section>${offersCard}${sections}${historyCard(await mappingHistory(ctx.store, ws))}${STYLE}`;
     return page(`Mappings · ${ws.name}`, body, { ...layout, ...(notice ? { notice } : {}) });
   }
 

@@ -33,6 +33,7 @@ import { VENDOR_LABELS, isConnectableVendor, trimSlash } from '../vendors.ts';
 import { workspaceView } from '../views.ts';
 
 import { connectionNotice } from './connections-routes.ts';
+import { stageWriteNote } from './stage-write-note.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
 import { renderSlaSection } from './sla-section.ts';
 import {
@@ -237,7 +238,7 @@ export async function renderOverview(
                   : `<button class="primary" type="submit">Connect ${esc(label(c.vendor))}</button>`,
               )
             : '';
-      return `<tr data-vendor="${esc(c.vendor)}"><th scope="row">${c.role === 'source' ? 'Source' : 'CRM'}</th><td>${esc(label(c.vendor))}${c.accountId ? ` account <code>${esc(c.accountId)}</code>` : ''}</td><td><span class="badge ${c.state === 'connected' ? 'ok' : c.state === 'needs_reconnect' ? 'bad' : 'warn'}" data-status="${esc(c.state)}">${esc(c.state.replace('_', ' '))}</span>${c.message ? ` <span class="bad">${esc(c.message)}</span>` : ''}</td><td>${action}</td></tr>`;
+      return `<tr data-vendor="${esc(c.vendor)}"><th scope="row">${c.role === 'source' ? 'Source' : 'CRM'}</th><td>${esc(label(c.vendor))}${c.accountId ? ` account <code>${esc(c.accountId)}</code>` : ''}</td><td><span class="badge ${c.state === 'connected' ? 'ok' : c.state === 'needs_reconnect' ? 'bad' : 'warn'}" data-status="${esc(c.state)}">${esc(c.state.replace('_', ' '))}</span>${c.message ? ` <span class="bad">${esc(c.message)}</span>` : ''}${stageWriteNote(c.stageWrite)}</td><td>${action}</td></tr>`;
     })
     .join('');
   const value = (field: string, stored: string) => v[field] ?? stored;

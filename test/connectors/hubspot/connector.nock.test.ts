@@ -617,29 +617,34 @@ describe('pullEngagement', () => {
       idProperty: 'email',
       inputs: [{ id: 'bh@hubspot.com' }, { id: 'gone@example.com' }],
     });
-    expect(records).toEqual([
-      {
-        id: 'hubspot:email:1714640000000:f73957fb-ad40-4eb8-b9c0-bd6f69b38af9',
-        contactId: '51',
-        type: 'email_open',
-        at: new Date(1714640000000).toISOString(),
-        properties: { emailName: 'Webinar invitation', campaignId: '2503007' },
-      },
-      {
-        id: 'hubspot:web:e_visited_page:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-        contactId: '51',
-        type: 'page_view',
-        at: '2024-05-02T08:10:00.000Z',
-        properties: { url: 'https://example.com/pricing', title: 'Pricing', hs_browser: 'chrome' },
-      },
-      {
-        id: `hubspot:meeting_booked:51:${Date.parse('2024-05-01T14:00:00.000Z')}`,
-        contactId: '51',
-        type: 'meeting_booked',
-        at: '2024-05-01T14:00:00.000Z',
-        properties: {},
-      },
-    ]);
+    // Streams are read side by side (email events wait for the contact walk): order across streams
+    // is not part of the contract, each event is.
+    expect(records).toHaveLength(3);
+    expect(records).toEqual(
+      expect.arrayContaining([
+        {
+          id: 'hubspot:email:1714640000000:f73957fb-ad40-4eb8-b9c0-bd6f69b38af9',
+          contactId: '51',
+          type: 'email_open',
+          at: new Date(1714640000000).toISOString(),
+          properties: { emailName: 'Webinar invitation', campaignId: '2503007' },
+        },
+        {
+          id: 'hubspot:web:e_visited_page:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+          contactId: '51',
+          type: 'page_view',
+          at: '2024-05-02T08:10:00.000Z',
+          properties: { url: 'https://example.com/pricing', title: 'Pricing', hs_browser: 'chrome' },
+        },
+        {
+          id: `hubspot:meeting_booked:51:${Date.parse('2024-05-01T14:00:00.000Z')}`,
+          contactId: '51',
+          type: 'meeting_booked',
+          at: '2024-05-01T14:00:00.000Z',
+          properties: {},
+        },
+      ]),
+    );
     expect(cursors.at(-1)).toEqual({
       'email:OPEN': NOW.getTime(),
       'web:e_visited_page': NOW.getTime(),

@@ -37,6 +37,29 @@ describe('leadstage salesforce check', () => {
     expect(ok[0]).toMatch(/every field leadstage writes exists \(Contact handoff, dimensions contact\)/);
   });
 
+  it('names the Account fields a Contact handoff of a model with accounts writes', async () => {
+    const accessToken = running.sandbox.oauth.issueTokens().access_token;
+    running.sandbox.faults.removeField('Account', 'Leadstage_Account_Id__c');
+    const lines: string[] = [];
+    const options = {
+      instanceUrl: running.url,
+      accessToken,
+      object: 'Contact' as const,
+      dimensions: ['engagement'],
+    };
+    expect(
+      await runSalesforceCheck({ ...options, accountDimensions: ['engagement', 'budget'] }, (l) =>
+        lines.push(l),
+      ),
+    ).toBe(1);
+    expect(lines.slice(1)).toStrictEqual([
+      '  - Account.Leadstage_Account_Id__c is missing: create a Text(255) field with "External ID" and "Unique" checked labelled "Leadstage Account Id" named Leadstage_Account_Id__c',
+      '  - Account.Leadstage_Budget_Score__c is missing: create a Number(6, 0) field labelled "Leadstage budget score" named Leadstage_Budget_Score__c',
+    ]);
+    // Without account dimensions the Account is not the handoff's business.
+    expect(await runSalesforceCheck(options, () => undefined)).toBe(0);
+  });
+
   it('asks for credentials when it has none', async () => {
     const lines: string[] = [];
     expect(await runSalesforceCheck({ object: 'Lead', dimensions: [] }, (l) => lines.push(l))).toBe(2);

@@ -150,8 +150,87 @@ describe('handoff', () => {
       handoff: 2,
       sales_outcomes: 2,
       existence: 0,
+      accounts: 0,
     });
     expect(sf.minimumCalls!({ ...work, firstHandoffs: 250 })).toMatchObject({ existence: 3 });
+  });
+
+  it('upserts Contact handoff Accounts by account id, and counts their lookups in the minimum calls', async () => {
+    const { ctx, sf } = connect({ handoffObject: 'Contact' });
+    expect(
+      await sf.ensureSchema({ stages: [], dimensions: [], accountDimensions: ['engagement'] }),
+    ).toStrictEqual([]);
+    const accountOf = (i: number) => ({
+      id: `domain:d${i}.example`,
+      name: `d${i}.example`,
+      scores: { engagement: i },
+      externalId: `hubspot:1:domain:d${i}.example`,
+    });
+    const records = Array.from({ length: 150 }, (_, i) =>
+      handoffRecord(String(i + 1), { account: accountOf(i + 1) }),
+    );
+    expect((await sf.handoff(records)).failed).toStrictEqual([]);
+    // 150 account ids, 100 per IN list: 2 queries; none found, so 2 more for the 151 names that could
+    // be adopted (150 domains and the contacts' "Northwind Labs"); then one upsert Collection creates all.
+    expect(ctx.counted['GET /query (Account)']).toBe(4);
+    expect(ctx.counted['PATCH /composite/sobjects/Account/Leadstage_Account_Id__c']).toBe(1);
+    const keyed = running.sandbox.records('Account').filter((a) => a.Leadstage_Account_Id__c);
+    expect(keyed).toHaveLength(150);
+    expect(keyed.find((a) => a.Leadstage_Account_Id__c === 'hubspot:1:domain:d7.example')).toMatchObject({
+      // An email-domain account is named after what its contact typed as company.
+      Name: 'Northwind Labs',
+      Leadstage_Engagement_Score__c: 7,
+    });
+    const work = {
+      contacts: 0,
+      eventsByType: {},
+      writtenBack: 0,
+      recycled: 0,
+      handedOff: 150,
+      salesOutcomes: 0,
+    };
+    expect(sf.minimumCalls!({ ...work, handedAccounts: 150 })).toMatchObject({ accounts: 2 });
+    // A Lead handoff files nothing under Accounts.
+    const { sf: leads } = connect();
+    await leads.ensureSchema({ stages: [], dimensions: [], accountDimensions: ['engagement'] });
+    expect(leads.minimumCalls!({ ...work, handedAccounts: 150 })).toMatchObject({ accounts: 0 });
+  });
+
+  it('takes the oldest Account of a twice-held account id, and falls back to names without the field', async () => {
+    const ext = 'Leadstage_Account_Id__c';
+    const field = { name: ext, label: 'Leadstage Account Id', type: 'string' as const, length: 255 };
+    running.sandbox.faults.removeField('Account', ext);
+    running.sandbox.faults.addField('Account', {
+      ...field,
+      createable: true,
+      updateable: true,
+      externalId: true,
+      unique: false,
+    });
+    const account = { id: 'domain:acme.example', name: 'acme.example', scores: { engagement: 40 } };
+    const held = { ...account, externalId: 'hubspot:1:domain:acme.example' };
+    const [older, newer] = ['Acme A', 'Acme B'].map((Name) =>
+      running.sandbox.enterRecord('Account', { Name, [ext]: held.externalId }),
+    );
+    const { sf } = connect({ handoffObject: 'Contact' });
+    expect((await sf.handoff([handoffRecord('1', { account: held })])).failed).toStrictEqual([]);
+    const contact = () =>
+      running.sandbox.records('Contact').find((c) => c.Leadstage_External_Id__c === 'hubspot:1');
+    expect(contact()?.AccountId).toBe(older);
+    const byId = (id: string | undefined) => running.sandbox.records('Account').find((a) => a.Id === id);
+    expect(byId(older)?.Leadstage_Engagement_Score__c).toBe(40);
+    expect(byId(newer)?.Leadstage_Engagement_Score__c ?? null).toBeNull();
+
+    // An org without the field: the Account whose Name is the contact's company, as before.
+    running.sandbox.faults.removeField('Account', ext);
+    const { sf: fresh } = connect({ handoffObject: 'Contact' });
+    expect((await fresh.handoff([handoffRecord('2', { account: held })])).failed).toStrictEqual([]);
+    const northwind = running.sandbox.records('Account').filter((a) => a.Name === 'Northwind Labs');
+    expect(northwind).toHaveLength(1);
+    expect(
+      running.sandbox.records('Contact').find((c) => c.Leadstage_External_Id__c === 'hubspot:2')?.AccountId,
+    ).toBe(northwind[0]!.Id);
+    expect(northwind[0]!.Leadstage_Engagement_Score__c).toBe(40);
   });
 
   it('files Contacts under the Account matching the company when configured so', async () => {

@@ -94,6 +94,45 @@ describe('writes', () => {
     });
   });
 
+  it('Account upsert by the account id: 201, 200, and 300 naming the matches when two hold it', async () => {
+    const ext = 'Leadstage_Account_Id__c';
+    const path = `${V}/sobjects/Account/${ext}/${encodeURIComponent('hubspot:1:domain:acme.example')}`;
+    const created = await call('PATCH', path, { Name: 'Acme' });
+    expect(created.status).toBe(201);
+    const updated = await call('PATCH', path, { Leadstage_Engagement_Score__c: 60 });
+    expect(updated.status).toBe(200);
+    const id = (created.body as { id: string }).id;
+    expect(
+      running.sandbox.records('Account').filter((a) => a[ext] === 'hubspot:1:domain:acme.example'),
+    ).toStrictEqual([expect.objectContaining({ Id: id, Name: 'Acme', Leadstage_Engagement_Score__c: 60 })]);
+    // Unique refuses a second holder; a field created without Unique lets two Accounts share the id.
+    expect(
+      await call('POST', `${V}/sobjects/Account`, { Name: 'Acme 2', [ext]: 'hubspot:1:domain:acme.example' }),
+    ).toMatchObject({ status: 400 });
+    running.sandbox.faults.removeField('Account', ext);
+    running.sandbox.faults.addField('Account', {
+      name: ext,
+      label: 'Leadstage Account Id',
+      type: 'string',
+      length: 255,
+      createable: true,
+      updateable: true,
+      externalId: true,
+      unique: false,
+      custom: true,
+    });
+    // (Deleting the field deleted its values, as in an org.)
+    const twins = ['Acme 1', 'Acme 2'].map((Name) =>
+      running.sandbox.enterRecord('Account', { Name, [ext]: 'hubspot:1:domain:acme.example' }),
+    );
+    const answer = await call('PATCH', path, { Leadstage_Engagement_Score__c: 90 });
+    expect(answer.status).toBe(300);
+    expect(answer.body).toStrictEqual(twins.map((i) => `${V}/sobjects/Account/${i}`));
+    expect(
+      running.sandbox.records('Account').filter((a) => a.Leadstage_Engagement_Score__c === 90),
+    ).toHaveLength(0);
+  });
+
   it('Collections upsert: per-record results in order, duplicate ids in one request refused', async () => {
     const res = await call('PATCH', `${V}/composite/sobjects/Lead/Leadstage_External_Id__c`, {
       allOrNone: false,
