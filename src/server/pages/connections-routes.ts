@@ -7,56 +7,19 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
 import { requireWorkspace } from '../api.ts';
-import {
-  NOT_REVOKED_REASONS,
-  type Retirement,
-  completeConnect,
-  disconnect,
-  startConnect,
-} from '../connect.ts';
+import { type Retirement, completeConnect, disconnect, startConnect } from '../connect.ts';
 import type { ServerContext } from '../context.ts';
 import { describeError } from '../http-errors.ts';
 import { CONNECTABLE_VENDORS, VENDOR_LABELS, isConnectableVendor } from '../vendors.ts';
 
 import { formProblems } from './forms.ts';
-import { type Notice, renderMessagePage } from './layout.ts';
+import { renderMessagePage } from './layout.ts';
 import type { PageRoutes } from './page-routes.ts';
 import { renderOverview } from './workspaces-routes.ts';
-
-const noticeQuery = z.object({
-  connected: z.enum(CONNECTABLE_VENDORS).optional(),
-  disconnected: z.enum(CONNECTABLE_VENDORS).optional(),
-  revoked: z.enum(['0', '1']).optional(),
-  replaced: z.enum(['1']).optional(),
-  why: z.enum(NOT_REVOKED_REASONS).optional(),
-  synced: z.string().optional(),
-});
 
 /** How a retired connection went, for the notice on the page the admin lands on. */
 function retirementQuery(r: Retirement): string {
   return `&revoked=${r.revoked ? 1 : 0}${r.notRevoked ? `&why=${r.notRevoked}` : ''}`;
-}
-
-/** Notices are built from validated values only, never echoed text. */
-export function connectionNotice(query: unknown): Notice | undefined {
-  const q = noticeQuery.safeParse(query);
-  if (!q.success) return undefined;
-  const vendor = q.data.connected ?? q.data.disconnected;
-  if (!vendor) return q.data.synced !== undefined ? { kind: 'ok', text: 'Sync queued.' } : undefined;
-  const name = VENDOR_LABELS[vendor];
-  const revoked = q.data.revoked === '1' ? ' and its tokens revoked' : '';
-  const why = {
-    no_revoke: ` ${name} cannot revoke tokens: delete leadstage's API credentials in ${name} as well.`,
-    revoke_failed: ` Revoking the tokens failed (see the server log): revoke leadstage's access in ${name}.`,
-    shared: ' Another workspace still uses this connection, so its tokens were kept.',
-  };
-  const retired = `${revoked}.${q.data.why ? why[q.data.why] : ''}`;
-  const kind = q.data.why === 'revoke_failed' ? 'error' : 'ok';
-  if (q.data.connected) {
-    const replaced = q.data.replaced ? ` The ${name} account it replaced was disconnected${retired}` : '';
-    return { kind, text: `${name} connected.${replaced}` };
-  }
-  return { kind, text: `${name} disconnected${retired}` };
 }
 
 /** Where a connect or disconnect lands: the dashboard, scrolled to the workspace. */

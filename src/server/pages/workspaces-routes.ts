@@ -32,7 +32,7 @@ import { compileModelInput } from '../model-input.ts';
 import { VENDOR_LABELS, isConnectableVendor, trimSlash } from '../vendors.ts';
 import { workspaceView } from '../views.ts';
 
-import { connectionNotice } from './connections-routes.ts';
+import { connectionNotice } from './connection-notice.ts';
 import { stageWriteNote } from './stage-write-note.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
 import { renderSlaSection } from './sla-section.ts';
