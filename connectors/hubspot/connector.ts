@@ -24,7 +24,9 @@ import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } fro
 import { type AppCredentials, TokenProvider } from './auth.ts';
 import { type HubspotConfig, parseHubspotConfig } from './config.ts';
 import {
+  EMAIL_EVENTS_ENDPOINT,
   EMAIL_EVENTS_PAGE_SIZE,
+  WEB_EVENTS_ENDPOINT,
   readEmailEvents,
   readWebEvents,
   WEB_EVENTS_PAGE_SIZE,
@@ -37,8 +39,14 @@ import {
   parseHubspotMapping,
   scorePropertyName,
 } from './mapping.ts';
-import { ASSOCIATION_BATCH, companiesOf } from './companies.ts';
-import { walkByDate, parseHubspotTime, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP } from './search.ts';
+import { ASSOCIATION_BATCH, COMPANY_ENDPOINTS, companiesOf } from './companies.ts';
+import {
+  walkByDate,
+  parseHubspotTime,
+  SEARCH_ENDPOINT,
+  SEARCH_PAGE_SIZE,
+  SEARCH_RESULT_CAP,
+} from './search.ts';
 import { type LifecycleOption, StageMap } from './stages.ts';
 import { readPages, streamPages } from '../../src/pipeline/minimum-calls.ts';
 
@@ -48,12 +56,40 @@ const DAY_MS = 86_400_000;
 
 export const ENDPOINTS = {
   batchRead: 'POST /crm/v3/objects/contacts/batch/read',
+  /** The same read by email: the contacts email events name (counted with the email stream). */
+  batchReadByEmail: 'POST /crm/v3/objects/contacts/batch/read (email)',
+  /** The contacts search by the meeting property (counted with the meetings stream). */
+  meetingsSearch: 'POST /crm/v3/objects/contacts/search (meetings)',
   batchUpdate: 'POST /crm/v3/objects/contacts/batch/update',
   properties: 'GET /crm/v3/properties/contacts',
   property: 'GET /crm/v3/properties/contacts/:propertyName',
   propertyUpdate: 'PATCH /crm/v3/properties/contacts/:propertyName',
   propertiesBatchCreate: 'POST /crm/v3/properties/contacts/batch/create',
 } as const;
+
+/**
+ * The stream of `minimumCalls` each counted endpoint belongs to. A read by id (fetchContacts, for
+ * webhooks) counts with contacts; tokens belong to none.
+ */
+const STREAM_OF: Record<string, string> = {
+  [SEARCH_ENDPOINT]: 'contacts',
+  [ENDPOINTS.batchRead]: 'contacts',
+  [EMAIL_EVENTS_ENDPOINT]: 'engagement email',
+  [ENDPOINTS.batchReadByEmail]: 'engagement email',
+  [WEB_EVENTS_ENDPOINT]: 'engagement web',
+  [ENDPOINTS.meetingsSearch]: 'engagement meetings',
+  [ENDPOINTS.batchUpdate]: 'write_back',
+  [ENDPOINTS.properties]: 'schema',
+  [ENDPOINTS.property]: 'schema',
+  [ENDPOINTS.propertyUpdate]: 'schema',
+  [ENDPOINTS.propertiesBatchCreate]: 'schema',
+  [COMPANY_ENDPOINTS.associations]: 'companies',
+  [COMPANY_ENDPOINTS.companies]: 'companies',
+};
+
+export function hubspotStreamOf(endpoint: string): string | undefined {
+  return STREAM_OF[endpoint];
+}
 
 interface BatchObject {
   id: string;
@@ -77,6 +113,7 @@ export interface HubspotConnectorOptions extends HubspotApiOptions {
 
 export class HubspotSourceConnector implements SourceConnector {
   readonly vendor = 'hubspot' as const;
+  readonly streamOf = hubspotStreamOf;
   private readonly api: HubspotApi;
   private readonly config: HubspotConfig;
   private readonly mapping: HubspotMapping;
@@ -170,7 +207,8 @@ export class HubspotSourceConnector implements SourceConnector {
 
   /** Batch read; ids HubSpot does not know come back as 207 errors and are simply left out. */
   private async batchRead(ids: string[], properties: string[], idProperty?: string): Promise<BatchObject[]> {
-    const res = await this.api.sdk<BatchResponse>(ENDPOINTS.batchRead, 'api', (client) =>
+    const endpoint = idProperty === 'email' ? ENDPOINTS.batchReadByEmail : ENDPOINTS.batchRead;
+    const res = await this.api.sdk<BatchResponse>(endpoint, 'api', (client) =>
       client.crm.contacts.batchApi.readWithHttpInfo({
         inputs: ids.map((id) => ({ id })),
         properties,
@@ -292,6 +330,7 @@ export class HubspotSourceConnector implements SourceConnector {
       dateProperty: property,
       properties: [property],
       fromMs,
+      endpoint: ENDPOINTS.meetingsSearch,
     })) {
       const events: EngagementEvent[] = [];
       for (const r of page.records) {

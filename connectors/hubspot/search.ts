@@ -56,6 +56,8 @@ export interface DateWalkOptions {
   fromMs: number;
   pageSize?: number;
   resultCap?: number;
+  /** What the calls are counted under (SEARCH_ENDPOINT unless told: a search of another stream). */
+  endpoint?: string;
 }
 
 export async function* walkByDate(api: HubspotApi, options: DateWalkOptions): AsyncGenerator<SearchPage> {
@@ -72,7 +74,7 @@ export async function* walkByDate(api: HubspotApi, options: DateWalkOptions): As
       limit: pageSize,
       ...(after !== undefined ? { after } : {}),
     };
-    const res = await api.sdk<SearchResponse>(SEARCH_ENDPOINT, 'search', (client) =>
+    const res = await api.sdk<SearchResponse>(options.endpoint ?? SEARCH_ENDPOINT, 'search', (client) =>
       // The request's filter operator is an SDK enum whose values are these same strings.
       client.crm.contacts.searchApi.doSearchWithHttpInfo(body as never),
     );

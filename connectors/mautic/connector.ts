@@ -39,8 +39,24 @@ export interface MauticConnectorOptions {
 
 export type KeepAliveResult = 'not_oauth' | 'fresh' | 'refreshed' | 'needs_reconnect';
 
+/**
+ * The stream of `minimumCalls` each counted endpoint (`<METHOD> /api<path>`, client.ts) belongs
+ * to; a stage move of one contact is a write. Tokens belong to none.
+ */
+export function mauticStreamOf(endpoint: string): string | undefined {
+  const path = /^[A-Z]+ \/api(\/[^?\s]*)/.exec(endpoint)?.[1];
+  if (path === undefined) return undefined;
+  if (path === '/contacts/activity') return 'engagement';
+  if (path === '/contacts/batch/edit' || /^\/stages\/[^/]+\/contact\//.test(path)) return 'write_back';
+  if (/^\/contacts(\/\d+)?$/.test(path)) return 'contacts';
+  if (/^\/(stages|fields\/contact)(\/new)?$/.test(path)) return 'schema';
+  if (path === '/companies') return 'companies';
+  return undefined;
+}
+
 export class MauticSourceConnector implements SourceConnector {
   readonly vendor = 'mautic' as const;
+  readonly streamOf = mauticStreamOf;
   readonly baseUrl: string;
   private readonly config: MauticConfig;
   private readonly mapping: MauticMapping;

@@ -209,7 +209,9 @@ export class Handoff {
       IN_LIST,
     )) {
       const soql = `SELECT Id, ${extId} FROM ${object} WHERE ${extId} IN ${soqlList(part)}`;
-      for (const found of await this.query(soql, object)) existing.add(String(found[extId]).toLowerCase());
+      for (const found of await this.query(soql, object, 'existence')) {
+        existing.add(String(found[extId]).toLowerCase());
+      }
     }
     const created = first.filter((r) => !existing.has(r.externalId.toLowerCase()));
     const choices = new Map<string, OwnerChoice>();
@@ -300,8 +302,13 @@ export class Handoff {
     return { ok: ok.map((u) => ({ externalId: u.key, crmId: u.id, created: false })), failed };
   }
 
-  private async query(soql: string, object: string): Promise<Record<string, unknown>[]> {
-    const raw = await this.client.call(`GET /query (${object})`, (conn) => conn.query(soql));
+  /** `stream`: what the call is counted under (salesforceStreamOf). */
+  private async query(
+    soql: string,
+    object: string,
+    stream: 'handoff' | 'existence' = 'handoff',
+  ): Promise<Record<string, unknown>[]> {
+    const raw = await this.client.call(`GET /query (${object}, ${stream})`, (conn) => conn.query(soql));
     return queryResultSchema.parse(raw).records;
   }
 }

@@ -181,7 +181,23 @@ export function createSalesforceConnector(
         accounts: accountsKeyed ? Math.ceil((work.handedAccounts ?? 0) / IN_LIST) : 0,
       };
     },
+    streamOf: salesforceStreamOf,
   };
+}
+
+/**
+ * The stream of `minimumCalls` each counted endpoint belongs to: describes are the schema; queries
+ * name their stream in the label (handoff.ts, outcomes.ts); Collections and Bulk jobs are handoffs
+ * (the Task or note of writeWhy rides with them). Erasure queries and deletes, tokens: none.
+ */
+export function salesforceStreamOf(endpoint: string): string | undefined {
+  const query = /^GET \/query \(\w+, (\w+)\)$/.exec(endpoint);
+  if (query) return query[1];
+  if (/^GET \/sobjects\/\w+\/describe$/.test(endpoint)) return 'schema';
+  if (/^(POST|PATCH) \/composite\/sobjects/.test(endpoint) || /\/jobs\/ingest/.test(endpoint)) {
+    return 'handoff';
+  }
+  return undefined;
 }
 
 /** The definition with an explicit connected app (the demo passes SANDBOX_OAUTH_APP). */

@@ -160,7 +160,7 @@ export class SalesOutcomes {
   }
 
   private async query(soql: string, object: string): Promise<Record<string, unknown>[]> {
-    const raw = await this.client.call(`GET /query (${object})`, (conn) => conn.query(soql));
+    const raw = await this.client.call(`GET /query (${object}, sales_outcomes)`, (conn) => conn.query(soql));
     return queryResultSchema.parse(raw).records;
   }
 }

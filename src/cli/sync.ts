@@ -6,6 +6,7 @@ import { Bar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
+import { streamCalls } from '../pipeline/api-calls.ts';
 import { defaultRegistry } from '../pipeline/registry.ts';
 import { parseEnv } from '../config/env.ts';
 import { pointAtSandbox, readSandboxAddresses } from '../demo/point-at-sandbox.ts';
@@ -119,27 +120,29 @@ export function formatPreview(preview: SyncPreview): string[] {
 }
 
 /**
- * Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed (with the
- * streams it is made of) and what the vendor says is left of its daily allowance.
+ * Calls made per vendor, beside the fewest the vendor's page and batch sizes allowed, then per
+ * stream as made/minimum (streams with neither left out; `other` has no minimum), and what the
+ * vendor says is left of its daily allowance.
  */
-function apiCallsLine(s: SyncSummary): string {
+function apiCallsLines(s: SyncSummary): string[] {
   const vendors = Object.entries(s.apiCalls).sort(([, a], [, b]) => b - a);
-  if (vendors.length === 0) return 'none';
+  if (vendors.length === 0) return ['none'];
   const count = (n: number) => n.toLocaleString('en-US');
-  return vendors
-    .map(([vendor, n]) => {
-      const min = s.minimumApiCalls[vendor];
-      const budget = s.apiBudget[vendor];
-      const streams = Object.entries(s.minimumApiCallsByStream)
-        .filter(([key, m]) => key.startsWith(`${vendor} `) && m > 0)
-        .map(([key, m]) => `${key.slice(vendor.length + 1)} ${m}`);
-      const notes = [
-        ...(min === undefined ? [] : [`minimum ${min}${streams.length ? ` = ${streams.join(' + ')}` : ''}`]),
-        ...(budget ? [`${count(budget.remaining)} of ${count(budget.limit)} left today`] : []),
-      ];
-      return notes.length ? `${vendor} ${n} (${notes.join('; ')})` : `${vendor} ${n}`;
-    })
-    .join(', ');
+  return vendors.map(([vendor, n]) => {
+    const min = s.minimumApiCalls[vendor];
+    const budget = s.apiBudget[vendor];
+    const streams = streamCalls(s.apiCallsByStream, s.minimumApiCallsByStream, vendor)
+      .filter((c) => c.made > 0 || (c.minimum ?? 0) > 0)
+      .map((c) => `${c.stream} ${c.made}${c.minimum === undefined ? '' : `/${c.minimum}`}`);
+    const head = `${vendor} ${n} calls${min === undefined ? '' : ` (minimum ${min})`}`;
+    const tail = [
+      streams.join(', '),
+      ...(budget ? [`${count(budget.remaining)} of ${count(budget.limit)} left today`] : []),
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return tail ? `${head}: ${tail}` : head;
+  });
 }
 
 export function formatSummary(s: SyncSummary): string {
@@ -167,7 +170,8 @@ export function formatSummary(s: SyncSummary): string {
     );
   }
   for (const w of s.warnings) lines.push(`  warning          ${w}`);
-  lines.push(`  API calls        ${apiCallsLine(s)}`);
+  // One line per vendor: each lists its streams.
+  lines.push(...apiCallsLines(s).map((l, i) => `  ${i === 0 ? 'API calls' : ''}`.padEnd(19) + l));
   return lines.join('\n') + '\n';
 }
 

@@ -78,6 +78,7 @@ function withheldSource(real: SourceConnector, recorder: DryRunRecorder): Source
     vendor: real.vendor,
     ...(real.writeBatchSize === undefined ? {} : { writeBatchSize: real.writeBatchSize }),
     ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(withheld(work)) } : {}),
+    ...(real.streamOf ? { streamOf: real.streamOf } : {}),
     pullContacts: (since) => real.pullContacts(since),
     pullEngagement: (since, eventTypes) => real.pullEngagement(since, eventTypes),
     fetchContacts: (ids) => real.fetchContacts(ids),
@@ -99,6 +100,7 @@ function withheldCrm(ctx: RunContext, real: CrmConnector, recorder: DryRunRecord
   return {
     vendor: real.vendor,
     ...(real.minimumCalls ? { minimumCalls: (work) => real.minimumCalls!(withheld(work)) } : {}),
+    ...(real.streamOf ? { streamOf: real.streamOf } : {}),
     pullSalesOutcomes: (since) => real.pullSalesOutcomes(since),
     ensureSchema: (spec) => real.ensureSchema({ ...spec, learnOnly: true }),
     handoff: async (records) => {

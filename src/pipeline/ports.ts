@@ -164,6 +164,12 @@ export interface ApiWork {
  */
 export type MinimumCalls = Record<string, number>;
 
+/**
+ * The stream (a `minimumCalls` key) the calls counted under `endpoint` belong to; undefined for
+ * calls of no stream (tokens, probes), which the summary lists under `other`.
+ */
+export type StreamOf = (endpoint: string) => string | undefined;
+
 export interface SourceConnector {
   readonly vendor: Vendor;
   /** Contacts changed since `since` (null: everything), oldest first, in pages. */
@@ -183,6 +189,8 @@ export interface SourceConnector {
   ensureSchema(spec: SchemaSpec): Promise<void>;
   /** The fewest calls this work allows with the vendor's page and batch sizes (for the run summary). */
   minimumCalls?(work: ApiWork): MinimumCalls;
+  /** How this connector's counted endpoints map to the streams of `minimumCalls`. */
+  streamOf?: StreamOf;
   /** The most changes one writeBack call takes in one vendor request (the pipeline's default otherwise). */
   readonly writeBatchSize?: number;
   /**
@@ -238,6 +246,7 @@ export interface CrmConnector {
   /** Checks the external id and custom fields exist; returns what is missing, in words. */
   ensureSchema(spec: SchemaSpec): Promise<string[]>;
   minimumCalls?(work: ApiWork): MinimumCalls;
+  streamOf?: StreamOf;
   /**
    * Rewrites external ids in place on the records that carry them (converted Leads keep theirs).
    * Returns the changes applied or found nothing to change; failures are per record, by `from`.

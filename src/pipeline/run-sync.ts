@@ -77,6 +77,9 @@ export function summarize(
     errors: [...ctx.tally.errors],
     warnings: [...ctx.tally.warnings],
     apiCalls: ctx.calls.byVendor(),
+    apiCallsByStream: ctx.calls.byStream(
+      (vendor) => [ctx.source, ctx.crm].find((c) => c?.vendor === vendor)?.streamOf,
+    ),
     apiBudget: ctx.calls.lastBudgets(),
     ...minimumApiCalls(ctx),
     durationMs: Date.now() - extra.startedMs,
@@ -128,6 +131,8 @@ export function runCounts(summary: SyncSummary): Record<string, unknown> {
     requalifiedAll: summary.requalifiedAll,
     apiBudget: summary.apiBudget,
     minimumApiCalls: summary.minimumApiCalls,
+    minimumApiCallsByStream: summary.minimumApiCallsByStream,
+    apiCallsByStream: summary.apiCallsByStream,
   };
 }
 

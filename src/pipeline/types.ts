@@ -146,6 +146,11 @@ export interface SyncSummary {
   /** Optional streams that failed after retries and were skipped (their cursors did not move). */
   warnings: string[];
   apiCalls: Record<string, number>;
+  /**
+   * The same per vendor and stream (vendor → stream → calls), streams named as in
+   * `minimumApiCallsByStream`; calls of no stream (tokens…) under `other`. Sums to `apiCalls`.
+   */
+  apiCallsByStream: Record<string, Record<string, number>>;
   /** What each vendor last reported left of its daily API allowance (HubSpot private apps, Salesforce). */
   apiBudget: Record<string, { remaining: number; limit: number }>;
   /** The fewest calls the work allowed, per vendor whose connector computes it (a true lower bound). */

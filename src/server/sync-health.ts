@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 
 import { type Heartbeat, readHeartbeats } from '../../jobs/heartbeat.ts';
 import { schedulerId } from '../../jobs/schedulers.ts';
+import { type StreamCalls, streamCalls } from '../pipeline/api-calls.ts';
 import { causesOf, listRecordErrors, type QuarantineCause } from '../pipeline/quarantine.ts';
 import type { Store, SyncRun, Workspace } from '../store/index.ts';
 
@@ -33,6 +34,8 @@ export interface RunRow {
   apiCalls: Record<string, number>;
   /** The fewest calls the run's work allowed, per vendor (runs recorded before this was kept: empty). */
   minimumApiCalls: Record<string, number>;
+  /** Per vendor, its calls per stream beside each stream's minimum (older runs: empty). */
+  apiCallsByStream: Record<string, StreamCalls[]>;
   warnings: string[];
   error: string | null;
 }
@@ -72,6 +75,13 @@ const numbers = (v: unknown): Record<string, number> =>
     ? Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number'))
     : {};
 
+/** Each vendor's streams, for runs that recorded their calls per stream. */
+function callsByStream(v: unknown, minimum: Record<string, number>): Record<string, StreamCalls[]> {
+  if (!v || typeof v !== 'object') return {};
+  const made = Object.fromEntries(Object.entries(v).map(([vendor, streams]) => [vendor, numbers(streams)]));
+  return Object.fromEntries(Object.keys(made).map((vendor) => [vendor, streamCalls(made, minimum, vendor)]));
+}
+
 /** A recorded run's counts, read defensively: older runs recorded fewer of them. */
 export function runRow(r: SyncRun): RunRow {
   const c = r.counts;
@@ -94,6 +104,7 @@ export function runRow(r: SyncRun): RunRow {
     quarantined: num(c.quarantined),
     apiCalls: r.apiCalls,
     minimumApiCalls: numbers(c.minimumApiCalls),
+    apiCallsByStream: callsByStream(c.apiCallsByStream, numbers(c.minimumApiCallsByStream)),
     warnings: Array.isArray(c.warnings) ? c.warnings.filter((w): w is string => typeof w === 'string') : [],
     error: r.error,
   };

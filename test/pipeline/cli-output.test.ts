@@ -32,7 +32,11 @@ const summary: SyncSummary = {
       quarantined: true,
     },
   ],
-  apiCalls: { hubspot: 6, salesforce: 2 },
+  apiCalls: { hubspot: 6, salesforce: 3 },
+  apiCallsByStream: {
+    hubspot: { contacts: 1, 'engagement email': 3, write_back: 1, schema: 1 },
+    salesforce: { schema: 2, other: 1 },
+  },
   minimumApiCalls: { hubspot: 5, salesforce: 2 },
   minimumApiCallsByStream: {
     'hubspot contacts': 1,
@@ -58,8 +62,9 @@ describe('when a sync ends', () => {
         '  handed off       1 (1 new CRM records)',
         '  errors           1 (1 quarantined)',
         '    write_back c2: INVALID_EMAIL bad email (try 5, quarantined)',
-        '  API calls        hubspot 6 (minimum 5 = contacts 1 + engagement email 2 + write_back 1 + schema 1), ' +
-          'salesforce 2 (minimum 2 = schema 2; 14,990 of 15,000 left today)',
+        '  API calls        hubspot 6 calls (minimum 5): contacts 1/1, engagement email 3/2, write_back 1/1, schema 1/1',
+        // A stream with neither calls nor a minimum is left out; calls of no stream have no minimum.
+        '                   salesforce 3 calls (minimum 2): schema 2/2, other 1; 14,990 of 15,000 left today',
         '',
       ].join('\n'),
     );

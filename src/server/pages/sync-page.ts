@@ -139,7 +139,15 @@ function calls(r: RunRow): string {
       const made = r.apiCalls[v] ?? 0;
       const min = r.minimumApiCalls[v];
       const over = min !== undefined && made > min * 1.5 ? ' class="warn"' : '';
-      return `<span${over}>${esc(vendorLabel(v))} ${fmtNumber(made)}${min !== undefined ? ` / min ${fmtNumber(min)}` : ''}</span>`;
+      // Per stream, made / minimum: where a vendor's calls above its minimum went.
+      const streams = (r.apiCallsByStream[v] ?? [])
+        .filter((c) => c.made > 0 || (c.minimum ?? 0) > 0)
+        .map((c) => {
+          const warn = c.minimum !== undefined && c.made > c.minimum * 1.5 ? ' class="warn"' : '';
+          return `<span${warn}>${esc(c.stream)} ${fmtNumber(c.made)}${c.minimum !== undefined ? ` / ${fmtNumber(c.minimum)}` : ''}</span>`;
+        });
+      const detail = streams.length ? `<br><small class="streams muted">${streams.join(', ')}</small>` : '';
+      return `<span${over}>${esc(vendorLabel(v))} ${fmtNumber(made)}${min !== undefined ? ` / min ${fmtNumber(min)}` : ''}</span>${detail}`;
     })
     .join('<br>');
 }

@@ -264,12 +264,12 @@ describe('HubSpot connector against the sandbox', () => {
     const pageView = first.records.find((e) => e.type === 'page_view')!;
     expect(pageView.properties.url).toMatch(/^https:\/\/leadstage\.example\//);
     // Email recipients were resolved by batch reads; a connector that pulled the contacts first needs none.
-    expect(calls.calls['POST /crm/v3/objects/contacts/batch/read']).toBeGreaterThan(0);
+    expect(calls.calls['POST /crm/v3/objects/contacts/batch/read (email)']).toBeGreaterThan(0);
     const warm = connect(env, { now: () => new Date(nowMs) });
     await collect(warm.connector.pullContacts(null));
     const third = await collect(warm.connector.pullEngagement(null));
     expect(third.records).toHaveLength(first.records.length);
-    expect(warm.calls.calls['POST /crm/v3/objects/contacts/batch/read']).toBeUndefined();
+    expect(warm.calls.calls['POST /crm/v3/objects/contacts/batch/read (email)']).toBeUndefined();
     expect(first.cursors.at(-1)).toMatchObject({
       'email:OPEN': nowMs,
       'web:e_visited_page': nowMs,
@@ -298,7 +298,8 @@ describe('HubSpot connector against the sandbox', () => {
     expect(calls.calls['POST /crm/v3/objects/contacts/search']).toBeUndefined();
     // The streams not read keep their positions: a model that starts reading them gets their history.
     expect(pulled.cursors.at(-1)).toEqual({ ...before, 'email:OPEN': nowMs });
-    // The run summary's floor counts the same streams: search-free, one page per 1000 opens.
+    // The run summary's floor counts the same streams, one page per 1000 opens and no web or meeting
+    // stream; a contacts search is at least one page, the schema one properties read.
     expect(
       connector.minimumCalls!({
         contacts: 0,

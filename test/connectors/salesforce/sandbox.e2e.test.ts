@@ -135,7 +135,7 @@ describe('handoff', () => {
     const result = await sf.handoff(records);
     expect(result.failed).toStrictEqual([]);
     // 250 external ids in IN lists of 100: 3 queries, before any record is written.
-    expect(ctx.counted['GET /query (Lead)']).toBe(3);
+    expect(ctx.counted['GET /query (Lead, existence)']).toBe(3);
     const work = {
       contacts: 0,
       eventsByType: {},
