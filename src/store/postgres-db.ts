@@ -4,7 +4,7 @@ import pg from 'pg';
 import { ConfigError } from '../errors.ts';
 import { urlForMessage } from '../http/unreachable.ts';
 
-import type { Db, QueryResult } from './db.ts';
+import { type Db, KeyedMutex, type QueryResult } from './db.ts';
 
 export interface PostgresOptions {
   databaseUrl: string;
@@ -50,14 +50,19 @@ function explainConnectFailure(err: unknown, databaseUrl: string): unknown {
 
 /** A `Db` bound to one client that is inside a transaction; nested transactions join it. */
 function clientDb(client: pg.PoolClient, tryLock: Db['tryLock']): Db {
+  // An advisory lock is re-entrant within its session: two holders inside this one transaction
+  // (a dry run pulls contacts and engagement at once) would both get it at once. The in-process
+  // mutex makes them take turns; the advisory lock keeps other processes out.
+  const locks = new KeyedMutex();
   const db: Db = {
     backend: 'postgres',
     query: (sql, params) => run(client, sql, params),
     transaction: (fn) => fn(db),
-    exclusive: async (key, fn) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
-      return fn(db);
-    },
+    exclusive: (key, fn) =>
+      locks.run(key, async () => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+        return fn(db);
+      }),
     tryLock,
     close: () => Promise.resolve(),
   };

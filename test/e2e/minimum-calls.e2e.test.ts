@@ -144,21 +144,21 @@ describe('when a Mautic workspace syncs into Salesforce', () => {
     // Ten minutes apart (more than the contact cursor's 300 s overlap), so the five syncs stay within
     // the first access token's hour. The first sync's write-back is read once (three pages of 200);
     // the sync after that is idle.
-    clock += 10 * 60_000;
+    clock += 15 * 60_000;
     const afterWrite = await world.sync();
     runs.push(['after the write-back', afterWrite]);
     expect(afterWrite.apiCallsByStream.mautic?.contacts).toBe(3);
-    clock += 10 * 60_000;
+    clock += 15 * 60_000;
     const idle = await world.sync();
     runs.push(['idle', idle]);
     // Idle: one contacts page, one activity page, the stage and field lists.
     expect(idle.apiCallsByStream.mautic).toEqual({ contacts: 1, engagement: 1, schema: 2 });
     expect(idle.apiCallsByStream.salesforce).toEqual(IDLE_SALESFORCE);
-    clock += 10 * 60_000;
+    clock += 15 * 60_000;
     world.sandbox.mautic.failNext({ endpoint: 'GET /api/contacts', status: 503, times: 2 });
     world.sandbox.mautic.failNext({ endpoint: 'GET /api/contacts/activity', status: 429, times: 1 });
     runs.push(['retried', await world.sync()]);
-    clock += 10 * 60_000;
+    clock += 15 * 60_000;
     const dry = await world.sync({ dryRun: true });
     runs.push(['dry run', dry]);
     // Schemas are only learnt in a dry run: no stage or field list is read for creating.

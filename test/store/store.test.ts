@@ -163,6 +163,34 @@ describe.each(BACKENDS)('store on %s', (backend) => {
       ]);
       expect(await store.connections.readCredentials(c.id)).toMatchObject({ accessToken: 'fresh' });
     });
+
+    it('should run concurrent refreshes one at a time inside one transaction too', async () => {
+      // A dry run refreshes inside its rolled-back transaction, where the pulls of contacts and
+      // engagement run at once: a vendor that rotates refresh tokens (Mautic) refuses the second
+      // exchange of the same token, so the later refresh must see the first one's token.
+      const c = await store.connections.create({
+        vendor: 'mautic',
+        baseUrl: 'https://x',
+        credentials: { ...creds, accessToken: 'old' },
+      });
+      let active = 0;
+      let maxActive = 0;
+      let exchanges = 0;
+      const refresh = async (current: Credentials): Promise<Credentials> => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 50));
+        active -= 1;
+        if (current.kind === 'oauth2' && current.accessToken !== 'old') return current;
+        exchanges += 1;
+        return { ...creds, accessToken: 'fresh' };
+      };
+      await store.rolledBack((tx) =>
+        Promise.all([1, 2].map(() => tx.connections.credentialStore(c.id).refresh(refresh))),
+      );
+      expect(maxActive).toBe(1);
+      expect(exchanges).toBe(1);
+    });
   });
 
   describe('when a long-running lock is taken', () => {
