@@ -180,7 +180,8 @@ export class Handoff {
       mapping,
       config,
       log,
-      query: (soql, object) => this.query(soql, object),
+      // Account lookups are their own stream of the minimum calls (`accounts`).
+      query: (soql, object) => this.query(soql, object, 'accounts'),
       warnOnce: (field) => this.warnOnce(field),
     };
   }
@@ -306,7 +307,7 @@ export class Handoff {
   private async query(
     soql: string,
     object: string,
-    stream: 'handoff' | 'existence' = 'handoff',
+    stream: 'handoff' | 'existence' | 'accounts' = 'handoff',
   ): Promise<Record<string, unknown>[]> {
     const raw = await this.client.call(`GET /query (${object}, ${stream})`, (conn) => conn.query(soql));
     return queryResultSchema.parse(raw).records;

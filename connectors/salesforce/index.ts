@@ -194,6 +194,8 @@ export function salesforceStreamOf(endpoint: string): string | undefined {
   const query = /^GET \/query \(\w+, (\w+)\)$/.exec(endpoint);
   if (query) return query[1];
   if (/^GET \/sobjects\/\w+\/describe$/.test(endpoint)) return 'schema';
+  // Accounts filed under on a Contact handoff: looked up (queries above), created and updated.
+  if (/^(POST|PATCH) \/composite\/sobjects\/Account\b/.test(endpoint)) return 'accounts';
   if (/^(POST|PATCH) \/composite\/sobjects/.test(endpoint) || /\/jobs\/ingest/.test(endpoint)) {
     return 'handoff';
   }

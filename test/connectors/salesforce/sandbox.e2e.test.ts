@@ -172,7 +172,7 @@ describe('handoff', () => {
     expect((await sf.handoff(records)).failed).toStrictEqual([]);
     // 150 account ids, 100 per IN list: 2 queries; none found, so 2 more for the 151 names that could
     // be adopted (150 domains and the contacts' "Northwind Labs"); then one upsert Collection creates all.
-    expect(ctx.counted['GET /query (Account)']).toBe(4);
+    expect(ctx.counted['GET /query (Account, accounts)']).toBe(4);
     expect(ctx.counted['PATCH /composite/sobjects/Account/Leadstage_Account_Id__c']).toBe(1);
     const keyed = running.sandbox.records('Account').filter((a) => a.Leadstage_Account_Id__c);
     expect(keyed).toHaveLength(150);
