@@ -13,11 +13,10 @@ import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { runSync } from '../../src/pipeline/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
-import { compileModelText } from '../../src/qualification/index.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 
-import { issueSandboxTokens, salesforceConnection } from './helpers.ts';
+import { modelWorkspace } from './helpers.ts';
 
 const MODEL_TEXT = `
 name: accounts e2e
@@ -52,30 +51,13 @@ afterEach(async () => {
 
 async function world(vendor: 'hubspot' | 'mautic' = 'hubspot') {
   sandbox = await startSandboxServer({ port: 0, contacts: 0, seed: 3 });
-  const tokens = issueSandboxTokens(sandbox);
-  const issued = vendor === 'hubspot' ? tokens.hubspot : sandbox.mautic.issueTokens();
-  const source = await t.store.connections.create({
+  const ws = await modelWorkspace(t.store, sandbox, {
+    modelText: MODEL_TEXT,
+    ref: 'accounts-e2e.yaml',
+    namePrefix: 'accounts',
     vendor,
-    baseUrl: `${sandbox.url}/${vendor}`,
-    accountId: vendor === 'hubspot' ? 'sandbox' : 'mautic.acme.example',
-    credentials: {
-      kind: 'oauth2',
-      accessToken: issued.accessToken,
-      refreshToken: issued.refreshToken,
-      expiresAt: new Date(Date.now() + issued.expiresIn * 1000).toISOString(),
-    },
+    crmConfig: { handoffObject: 'Contact' },
   });
-  const crm = await salesforceConnection(t.store, tokens.salesforce);
-  await t.store.connections.update(crm.id, { config: { handoffObject: 'Contact' } });
-  const model = compileModelText(MODEL_TEXT, 'accounts-e2e.yaml');
-  let ws = await t.store.workspaces.create({
-    name: `accounts-${Math.random().toString(36).slice(2, 8)}`,
-    sourceVendor: vendor,
-    crmVendor: 'salesforce',
-    model: { text: MODEL_TEXT, ref: 'accounts-e2e.yaml', version: model.version },
-  });
-  ws = await t.store.workspaces.setConnection(ws.id, 'source', source.id);
-  ws = await t.store.workspaces.setConnection(ws.id, 'crm', crm.id);
   const registry = createRegistry(await builtinConnectors());
   const sync = () =>
     runSync({

@@ -10,7 +10,7 @@ import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { runSync, type SyncSummary } from '../../src/pipeline/index.ts';
 import type { RunSyncOptions } from '../../src/pipeline/types.ts';
-import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
+import { compileModelText, DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import type { Store } from '../../src/store/index.ts';
 
@@ -74,6 +74,50 @@ export function salesforceConnection(store: Store, sf: SandboxTokens['salesforce
       instanceUrl: sf.instance_url,
     },
   });
+}
+
+/**
+ * A workspace on `modelText` syncing the sandbox's HubSpot (or Mautic) into its Salesforce org over
+ * OAuth tokens the sandbox issued (expiring by `now`); `crmConfig` is the Salesforce connection's
+ * config (e.g. `{ handoffObject: 'Contact' }`).
+ */
+export async function modelWorkspace(
+  store: Store,
+  sandbox: SandboxServer,
+  o: {
+    modelText: string;
+    ref: string;
+    namePrefix: string;
+    vendor?: 'hubspot' | 'mautic';
+    now?: () => number;
+    crmConfig?: Record<string, unknown>;
+  },
+) {
+  const vendor = o.vendor ?? 'hubspot';
+  const tokens = issueSandboxTokens(sandbox);
+  const issued = vendor === 'hubspot' ? tokens.hubspot : sandbox.mautic.issueTokens();
+  const source = await store.connections.create({
+    vendor,
+    baseUrl: `${sandbox.url}/${vendor}`,
+    accountId: vendor === 'hubspot' ? 'sandbox' : 'mautic.acme.example',
+    credentials: {
+      kind: 'oauth2',
+      accessToken: issued.accessToken,
+      refreshToken: issued.refreshToken,
+      expiresAt: new Date((o.now ?? Date.now)() + issued.expiresIn * 1000).toISOString(),
+    },
+  });
+  const crm = await salesforceConnection(store, tokens.salesforce);
+  if (o.crmConfig) await store.connections.update(crm.id, { config: o.crmConfig });
+  const model = compileModelText(o.modelText, o.ref);
+  const ws = await store.workspaces.create({
+    name: `${o.namePrefix}-${Math.random().toString(36).slice(2, 8)}`,
+    sourceVendor: vendor,
+    crmVendor: 'salesforce',
+    model: { text: o.modelText, ref: o.ref, version: model.version },
+  });
+  await store.workspaces.setConnection(ws.id, 'source', source.id);
+  return store.workspaces.setConnection(ws.id, 'crm', crm.id);
 }
 
 /** A workspace on the default preset handing off to Salesforce, wired to the given connections. */

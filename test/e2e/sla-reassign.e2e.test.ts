@@ -16,11 +16,10 @@ import { silentLogger } from '../../src/log.ts';
 import { saveHandoffSettings } from '../../src/pipeline/handoff-settings.ts';
 import { runSync } from '../../src/pipeline/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
-import { compileModelText } from '../../src/qualification/index.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 
-import { issueSandboxTokens, salesforceConnection } from './helpers.ts';
+import { modelWorkspace } from './helpers.ts';
 
 const MODEL_TEXT = `
 name: reassign e2e
@@ -54,28 +53,12 @@ describe('when an SQL breaches its SLA and the workspace reassigns', () => {
     let nowMs = Date.parse('2026-03-06T15:00:00.000Z');
     const now = () => nowMs;
     sandbox = await startSandboxServer({ port: 0, contacts: 0, seed: 5, now });
-    const tokens = issueSandboxTokens(sandbox);
-    const source = await t.store.connections.create({
-      vendor: 'hubspot',
-      baseUrl: `${sandbox.url}/hubspot`,
-      accountId: 'sandbox',
-      credentials: {
-        kind: 'oauth2',
-        accessToken: tokens.hubspot.accessToken,
-        refreshToken: tokens.hubspot.refreshToken,
-        expiresAt: new Date(nowMs + tokens.hubspot.expiresIn * 1000).toISOString(),
-      },
+    const ws = await modelWorkspace(t.store, sandbox, {
+      modelText: MODEL_TEXT,
+      ref: 'reassign-e2e.yaml',
+      namePrefix: 'reassign',
+      now,
     });
-    const crm = await salesforceConnection(t.store, tokens.salesforce);
-    const model = compileModelText(MODEL_TEXT, 'reassign-e2e.yaml');
-    let ws = await t.store.workspaces.create({
-      name: `reassign-${Math.random().toString(36).slice(2, 8)}`,
-      sourceVendor: 'hubspot',
-      crmVendor: 'salesforce',
-      model: { text: MODEL_TEXT, ref: 'reassign-e2e.yaml', version: model.version },
-    });
-    ws = await t.store.workspaces.setConnection(ws.id, 'source', source.id);
-    ws = await t.store.workspaces.setConnection(ws.id, 'crm', crm.id);
     const { ava, ben, cleo } = SANDBOX_USERS;
     await saveHandoffSettings(t.store, ws, {
       owner: { mode: 'round_robin', users: [ava] },

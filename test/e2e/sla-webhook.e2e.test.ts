@@ -16,11 +16,10 @@ import { silentLogger } from '../../src/log.ts';
 import { saveHandoffSettings } from '../../src/pipeline/handoff-settings.ts';
 import { runSync } from '../../src/pipeline/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
-import { compileModelText } from '../../src/qualification/index.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
 
-import { issueSandboxTokens, salesforceConnection } from './helpers.ts';
+import { modelWorkspace } from './helpers.ts';
 
 const MODEL_TEXT = `
 name: webhook e2e
@@ -79,28 +78,12 @@ describe('when a workspace has its own SLA webhook', () => {
     // The deployment's default is set too: the workspace's own URL must win over it.
     process.env.LEADSTAGE_SLA_WEBHOOK_URL = `${deployment.url}/default`;
 
-    const tokens = issueSandboxTokens(sandbox);
-    const source = await t.store.connections.create({
-      vendor: 'hubspot',
-      baseUrl: `${sandbox.url}/hubspot`,
-      accountId: 'sandbox',
-      credentials: {
-        kind: 'oauth2',
-        accessToken: tokens.hubspot.accessToken,
-        refreshToken: tokens.hubspot.refreshToken,
-        expiresAt: new Date(nowMs + tokens.hubspot.expiresIn * 1000).toISOString(),
-      },
+    const ws = await modelWorkspace(t.store, sandbox, {
+      modelText: MODEL_TEXT,
+      ref: 'webhook-e2e.yaml',
+      namePrefix: 'hook',
+      now: () => nowMs,
     });
-    const crm = await salesforceConnection(t.store, tokens.salesforce);
-    const model = compileModelText(MODEL_TEXT, 'webhook-e2e.yaml');
-    let ws = await t.store.workspaces.create({
-      name: `hook-${Math.random().toString(36).slice(2, 8)}`,
-      sourceVendor: 'hubspot',
-      crmVendor: 'salesforce',
-      model: { text: MODEL_TEXT, ref: 'webhook-e2e.yaml', version: model.version },
-    });
-    ws = await t.store.workspaces.setConnection(ws.id, 'source', source.id);
-    ws = await t.store.workspaces.setConnection(ws.id, 'crm', crm.id);
     await saveHandoffSettings(t.store, ws, { slaWebhookUrl: `${own.url}/services/T1/B2/tok` });
 
     const registry = createRegistry(await builtinConnectors());
