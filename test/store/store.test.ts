@@ -133,6 +133,28 @@ describe.each(BACKENDS)('store on %s', (backend) => {
       expect(await store.connections.get(c.id)).toMatchObject({ status: 'active', statusMessage: null });
     });
 
+    /**
+     * A token refresh that takes a while and exchanges only a stale token ('old'), counting how many
+     * run at once and how many exchanges happen.
+     */
+    const countingRefresh = () => {
+      const r = {
+        active: 0,
+        maxActive: 0,
+        exchanges: 0,
+        refresh: async (current: Credentials): Promise<Credentials> => {
+          r.active += 1;
+          r.maxActive = Math.max(r.maxActive, r.active);
+          await new Promise((done) => setTimeout(done, 50));
+          r.active -= 1;
+          if (current.kind === 'oauth2' && current.accessToken !== 'old') return current;
+          r.exchanges += 1;
+          return { ...creds, accessToken: 'fresh' };
+        },
+      };
+      return r;
+    };
+
     it('should run concurrent refreshes one at a time, the later one seeing the fresh token', async () => {
       const c = await store.connections.create({
         vendor: 'hubspot',
@@ -140,23 +162,12 @@ describe.each(BACKENDS)('store on %s', (backend) => {
         credentials: { ...creds, accessToken: 'old' },
       });
       const others = backend === 'postgres' ? [store, await t.openAnother()] : [store, store];
-      let active = 0;
-      let maxActive = 0;
-      let exchanges = 0;
-      const refresh = async (current: Credentials): Promise<Credentials> => {
-        active += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 50));
-        active -= 1;
-        if (current.kind === 'oauth2' && current.accessToken !== 'old') return current;
-        exchanges += 1;
-        return { ...creds, accessToken: 'fresh' };
-      };
+      const r = countingRefresh();
       const results = await Promise.all(
-        others.map((s) => s.connections.credentialStore(c.id).refresh(refresh)),
+        others.map((s) => s.connections.credentialStore(c.id).refresh(r.refresh)),
       );
-      expect(maxActive).toBe(1);
-      expect(exchanges).toBe(1);
+      expect(r.maxActive).toBe(1);
+      expect(r.exchanges).toBe(1);
       expect(results.map((r) => (r.kind === 'oauth2' ? r.accessToken : null))).toStrictEqual([
         'fresh',
         'fresh',
@@ -173,23 +184,12 @@ describe.each(BACKENDS)('store on %s', (backend) => {
         baseUrl: 'https://x',
         credentials: { ...creds, accessToken: 'old' },
       });
-      let active = 0;
-      let maxActive = 0;
-      let exchanges = 0;
-      const refresh = async (current: Credentials): Promise<Credentials> => {
-        active += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 50));
-        active -= 1;
-        if (current.kind === 'oauth2' && current.accessToken !== 'old') return current;
-        exchanges += 1;
-        return { ...creds, accessToken: 'fresh' };
-      };
+      const r = countingRefresh();
       await store.rolledBack((tx) =>
-        Promise.all([1, 2].map(() => tx.connections.credentialStore(c.id).refresh(refresh))),
+        Promise.all([1, 2].map(() => tx.connections.credentialStore(c.id).refresh(r.refresh))),
       );
-      expect(maxActive).toBe(1);
-      expect(exchanges).toBe(1);
+      expect(r.maxActive).toBe(1);
+      expect(r.exchanges).toBe(1);
     });
   });
 
