@@ -208,7 +208,7 @@ export class BulkJobs {
         }
         default: {
           const id = fields.Id;
-          if (typeof id !== 'string' || !this.org.records[job.object].delete(id)) {
+          if (typeof id !== 'string' || !this.org.removeRecord(job.object, id)) {
             return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
           }
           return { id, created: false };

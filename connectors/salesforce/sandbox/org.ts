@@ -70,6 +70,14 @@ export class SandboxOrg {
   assignmentRules: AssignmentRule[] = defaultAssignmentRules();
   private newId = idGenerator();
   private lastStamp = 0;
+  /**
+   * Lookup indexes, per object and field (the external id and unique fields upserts and the
+   * duplicate check ask about): lower-cased value → ids of the records holding it. Built on first
+   * use, kept current by every write (`put`), dropped when the schema or data is replaced.
+   */
+  private indexes = new Map<string, Map<string, Set<string>>>();
+  /** While an allOrNone call runs: each touched record's state before the call (undefined: absent). */
+  private journal: Map<SObjectType, Map<string, SfRecord | undefined>> | null = null;
 
   private readonly now: () => number;
   constructor(now: () => number) {
@@ -84,6 +92,8 @@ export class SandboxOrg {
     this.assignmentRules = defaultAssignmentRules();
     this.newId = idGenerator();
     this.lastStamp = 0;
+    this.indexes.clear();
+    this.journal = null;
   }
 
   sobjectType(name: string): SObjectType {
@@ -106,11 +116,68 @@ export class SandboxOrg {
   /** Adds or replaces a field (a test creating what `ensureSchema` asked for). */
   addField(type: SObjectType, def: FieldDef): void {
     this.schema[type] = [...this.schema[type].filter((f) => f.name !== def.name), def];
+    this.dropIndexes(type);
   }
 
   removeField(type: SObjectType, name: string): void {
     this.schema[type] = this.schema[type].filter((f) => f.name !== name);
     for (const r of this.records[type].values()) delete r[name];
+    this.dropIndexes(type);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Indexes and the write journal
+
+  private dropIndexes(type: SObjectType): void {
+    for (const key of [...this.indexes.keys()]) if (key.startsWith(`${type}.`)) this.indexes.delete(key);
+  }
+
+  private index(type: SObjectType, field: string): Map<string, Set<string>> {
+    const key = `${type}.${field}`;
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = new Map();
+      this.indexes.set(key, index);
+      for (const [id, record] of this.records[type]) indexAdd(index, record[field], id);
+    }
+    return index;
+  }
+
+  /**
+   * Ids of the records whose `field` equals `value` ignoring case, in creation order (the order a
+   * scan of the records would give: ids sort by creation). Each hit is checked against the record,
+   * so an entry left behind by a write that bypassed `put` is never answered.
+   */
+  private lookup(type: SObjectType, field: string, value: SfValue | undefined): string[] {
+    if (value === null || value === undefined) return [];
+    const lower = String(value).toLowerCase();
+    const ids = this.index(type, field).get(lower);
+    if (!ids) return [];
+    return [...ids]
+      .filter((id) => String(this.records[type].get(id)?.[field] ?? '').toLowerCase() === lower)
+      .sort();
+  }
+
+  /** Every write of a record goes through here: journal, indexes, then the record itself. */
+  private put(type: SObjectType, id: string, record: SfRecord | undefined): void {
+    const before = this.records[type].get(id);
+    const touched = this.journal?.get(type);
+    if (touched && !touched.has(id)) touched.set(id, before);
+    for (const [key, index] of this.indexes) {
+      if (!key.startsWith(`${type}.`)) continue;
+      const field = key.slice(type.length + 1);
+      if (before) indexRemove(index, before[field], id);
+      if (record) indexAdd(index, record[field], id);
+    }
+    if (record) this.records[type].set(id, record);
+    else this.records[type].delete(id);
+  }
+
+  /** Removes a record outright (Bulk API hard delete); false when there was none. */
+  removeRecord(type: SObjectType, id: string): boolean {
+    if (!this.records[type].has(id)) return false;
+    this.put(type, id, undefined);
+    return true;
   }
 
   /** Strictly increasing, even when the injected clock stands still. */
@@ -280,17 +347,13 @@ export class SandboxOrg {
       };
     }
     for (const f of this.schema[type].filter((d) => d.unique)) {
-      const value = merged[f.name];
-      if (value === null || value === undefined) continue;
-      const lower = String(value).toLowerCase();
-      for (const other of this.records[type].values()) {
-        if (other.Id !== id && String(other[f.name] ?? '').toLowerCase() === lower) {
-          return {
-            statusCode: 'DUPLICATE_VALUE',
-            message: `duplicate value found: ${f.name} duplicates value on record with id: ${String(other.Id)}`,
-            fields: [],
-          };
-        }
+      const other = this.lookup(type, f.name, merged[f.name]).find((o) => o !== id);
+      if (other !== undefined) {
+        return {
+          statusCode: 'DUPLICATE_VALUE',
+          message: `duplicate value found: ${f.name} duplicates value on record with id: ${other}`,
+          fields: [],
+        };
       }
     }
     const extId = this.schema[type].find((f) => f.externalId)?.name;
@@ -341,7 +404,7 @@ export class SandboxOrg {
       SystemModstamp: at,
     };
     this.derive(type, record);
-    this.records[type].set(id, record);
+    this.put(type, id, record);
     return { id };
   }
 
@@ -376,7 +439,7 @@ export class SandboxOrg {
     merged.LastModifiedDate = at;
     merged.SystemModstamp = at;
     this.derive(type, merged);
-    this.records[type].set(String(existing.Id), merged);
+    this.put(type, String(existing.Id), merged);
     return null;
   }
 
@@ -385,7 +448,7 @@ export class SandboxOrg {
     for (const type of SOBJECT_TYPES) {
       const record = this.get(type, id);
       if (!record) continue;
-      this.records[type].delete(String(record.Id));
+      this.put(type, String(record.Id), undefined);
       this.recycleBin.push({ type, record: { ...record, IsDeleted: true } });
       return null;
     }
@@ -408,41 +471,67 @@ export class SandboxOrg {
         `Provided external ID field does not exist or is not accessible: ${extField}`,
       );
     }
-    const lower = extValue.toLowerCase();
-    const matches = [...this.records[type].values()].filter(
-      (r) => String(r[def.name] ?? '').toLowerCase() === lower,
-    );
+    const matches = this.lookup(type, def.name, extValue);
     if (matches.length > 1) {
       // Nothing is written. The single-record resource answers 300 with the matches (rest.ts);
       // Collections and Bulk give this per-record error. Its code and wording are the SOAP/Apex/Bulk
       // ones seen in vendors' error reports ("DUPLICATE_EXTERNAL_ID … more than one record found for
       // external id field: [id, id]"); the REST guide does not show a Collections example, so for
       // Collections this is a GUESS that it shares the DML layer's error.
-      const ids = matches.map((r) => String(r.Id));
       return {
         statusCode: 'DUPLICATE_EXTERNAL_ID',
-        message: `${def.label}: more than one record found for external id field: [${ids.join(', ')}]`,
+        message: `${def.label}: more than one record found for external id field: [${matches.join(', ')}]`,
         fields: [],
-        matches: ids,
+        matches,
       };
     }
     const fullBody = { ...body, [def.name]: extValue };
     if (matches[0]) {
-      const problem = this.update(type, String(matches[0].Id), fullBody, {}, assign);
-      return problem ?? { id: String(matches[0].Id), created: false };
+      const problem = this.update(type, matches[0], fullBody, {}, assign);
+      return problem ?? { id: matches[0], created: false };
     }
     const created = this.insert(type, fullBody, {}, assign);
     return isRecordError(created) ? created : { id: created.id, created: true };
   }
 
-  /** Runs `fn` on a copy of the data and keeps the result only if `fn` says so (allOrNone). */
+  /**
+   * Runs `fn` and keeps its writes only if it says so (allOrNone). Writes are journalled (each
+   * touched record's state before the call), so a rollback costs what the call wrote, not the org's
+   * size, and goes through `put`, which keeps the indexes right. The recycle bin, ids and stamps are
+   * not rolled back (as before).
+   */
   transaction<T>(fn: () => { result: T; commit: boolean }): T {
-    const saved = Object.fromEntries(
-      SOBJECT_TYPES.map((t) => [t, new Map([...this.records[t]].map(([k, v]) => [k, { ...v }]))]),
-    ) as Record<SObjectType, Map<string, SfRecord>>;
-    const out = fn();
-    if (!out.commit) this.records = saved;
+    const outer = this.journal;
+    const journal = new Map(SOBJECT_TYPES.map((t) => [t, new Map<string, SfRecord | undefined>()]));
+    this.journal = journal;
+    let out: { result: T; commit: boolean } | undefined;
+    try {
+      out = fn();
+      if (!out.commit) for (const [t, touched] of journal) this.restore(t, touched);
+    } finally {
+      this.journal = outer;
+      // Kept writes (a throw keeps them too, as copying the data did) join an enclosing call's
+      // journal, which rolls back to its own start: it keeps the earliest state it saw.
+      if (outer && out?.commit !== false) {
+        for (const [t, touched] of journal) {
+          const into = outer.get(t)!;
+          for (const [id, before] of touched) if (!into.has(id)) into.set(id, before);
+        }
+      }
+    }
     return out.result;
+  }
+
+  private restore(type: SObjectType, touched: Map<string, SfRecord | undefined>): void {
+    let reinserted = false;
+    for (const [id, before] of touched) {
+      if (before && !this.records[type].has(id)) reinserted = true;
+      this.put(type, id, before);
+    }
+    // A Map lists a re-added key last; records list in creation order, which is id order.
+    if (reinserted) {
+      this.records[type] = new Map([...this.records[type]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -572,4 +661,21 @@ function emptyRecords(): Record<SObjectType, Map<string, SfRecord>> {
     Task: new Map(),
     Note: new Map(),
   };
+}
+
+function indexAdd(index: Map<string, Set<string>>, value: SfValue | undefined, id: string): void {
+  if (value === null || value === undefined) return;
+  const lower = String(value).toLowerCase();
+  const ids = index.get(lower);
+  if (ids) ids.add(id);
+  else index.set(lower, new Set([id]));
+}
+
+function indexRemove(index: Map<string, Set<string>>, value: SfValue | undefined, id: string): void {
+  if (value === null || value === undefined) return;
+  const lower = String(value).toLowerCase();
+  const ids = index.get(lower);
+  if (!ids) return;
+  ids.delete(id);
+  if (!ids.size) index.delete(lower);
 }

@@ -7,6 +7,7 @@ import { type RunningSandbox, startSandbox } from './helpers.ts';
 let running: RunningSandbox;
 let token: string;
 const V = '/services/data/v62.0';
+const EXT = 'Leadstage_External_Id__c';
 
 beforeEach(async () => {
   running = await startSandbox();
@@ -164,6 +165,68 @@ describe('writes', () => {
       'REQUIRED_FIELD_MISSING',
     ]);
     expect(running.sandbox.records('Lead').filter((l) => l.Leadstage_External_Id__c)).toHaveLength(0);
+  });
+
+  it('a rolled-back insert leaves no trace: a later upsert by its external id creates (201)', async () => {
+    const upsertPath = `${V}/composite/sobjects/Lead/Leadstage_External_Id__c`;
+    await call('PATCH', upsertPath, { allOrNone: true, records: [lead('a'), lead('b', { LastName: null })] });
+    // Inserted by a plain create in a failing allOrNone call too: the unique check must not see it.
+    await call('POST', `${V}/composite/sobjects`, {
+      allOrNone: true,
+      records: [lead('b'), lead('c', { LastName: null })],
+    });
+    const single = await call('PATCH', `${V}/sobjects/Lead/Leadstage_External_Id__c/a`, {
+      LastName: 'A',
+      Company: 'Acme',
+    });
+    expect(single.status).toBe(201);
+    const again = await call('PATCH', upsertPath, { records: [lead('b')] });
+    expect((again.body as { success: boolean; created: boolean }[])[0]).toMatchObject({
+      success: true,
+      created: true,
+    });
+    expect(running.sandbox.records('Lead').filter((l) => l.Leadstage_External_Id__c)).toHaveLength(2);
+  });
+
+  it('a rolled-back update or delete restores the external id: later upserts update (200), not duplicate', async () => {
+    const x = running.sandbox.enterRecord('Lead', { LastName: 'X', Company: 'Acme', [EXT]: 'x' });
+    const y = running.sandbox.enterRecord('Lead', { LastName: 'Y', Company: 'Acme', [EXT]: 'y' });
+    await call('PATCH', `${V}/composite/sobjects`, {
+      allOrNone: true,
+      records: [
+        { attributes: { type: 'Lead' }, Id: x, [EXT]: 'moved' },
+        { attributes: { type: 'Lead' }, Id: y, LastName: null },
+      ],
+    });
+    const deleted = await call(
+      'DELETE',
+      `${V}/composite/sobjects?ids=${y},00Q000000000000AAA&allOrNone=true`,
+    );
+    expect((deleted.body as { success: boolean }[]).map((r) => r.success)).toStrictEqual([false, false]);
+    for (const [ext, id] of [
+      ['x', x],
+      ['y', y],
+    ]) {
+      const res = await call('PATCH', `${V}/sobjects/Lead/Leadstage_External_Id__c/${ext}`, { Title: 'CTO' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id, created: false });
+    }
+    // The moved value was rolled back with the record, so it names nothing: an upsert by it creates.
+    const moved = await call('PATCH', `${V}/sobjects/Lead/Leadstage_External_Id__c/moved`, {
+      LastName: 'M',
+      Company: 'Acme',
+    });
+    expect(moved.status).toBe(201);
+    expect(
+      running.sandbox
+        .records('Lead')
+        .filter((l) => l[EXT])
+        .map((l) => [l.Id, l[EXT], l.Title ?? null]),
+    ).toStrictEqual([
+      [x, 'x', 'CTO'],
+      [y, 'y', 'CTO'],
+      [expect.any(String), 'moved', null],
+    ]);
   });
 
   it('more than 200 records is refused as a whole', async () => {
