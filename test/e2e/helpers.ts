@@ -31,6 +31,28 @@ export function issueSandboxTokens(sandbox: SandboxServer): SandboxTokens {
   return { hubspot: sandbox.hubspot.issueTokens(), salesforce: sandbox.salesforce.oauth.issueTokens() };
 }
 
+/** An OAuth2 source connection to the sandbox at `url` with tokens it issued, expiring by `now`. */
+function sourceConnection(
+  store: Store,
+  url: string,
+  vendor: 'hubspot' | 'mautic',
+  accountId: string,
+  issued: { accessToken: string; refreshToken: string; expiresIn: number },
+  now: () => number,
+) {
+  return store.connections.create({
+    vendor,
+    baseUrl: `${url}/${vendor}`,
+    accountId,
+    credentials: {
+      kind: 'oauth2',
+      accessToken: issued.accessToken,
+      refreshToken: issued.refreshToken,
+      expiresAt: new Date(now() + issued.expiresIn * 1000).toISOString(),
+    },
+  });
+}
+
 /** A workspace on the default preset with HubSpot as its source and Salesforce as its CRM, both at `url`. */
 export async function createSandboxWorkspace(
   store: Store,
@@ -40,18 +62,7 @@ export async function createSandboxWorkspace(
   /** The HubSpot portal the connection says it is (two of them are two portals on one org). */
   accountId = 'sandbox',
 ): Promise<string> {
-  const hs = tokens.hubspot;
-  const source = await store.connections.create({
-    vendor: 'hubspot',
-    baseUrl: `${url}/hubspot`,
-    accountId,
-    credentials: {
-      kind: 'oauth2',
-      accessToken: hs.accessToken,
-      refreshToken: hs.refreshToken,
-      expiresAt: new Date(now() + hs.expiresIn * 1000).toISOString(),
-    },
-  });
+  const source = await sourceConnection(store, url, 'hubspot', accountId, tokens.hubspot, now);
   const ws = await workspaceOnDefaultPreset(store, {
     name: `e2e-${Math.random().toString(36).slice(2, 8)}`,
     sourceVendor: 'hubspot',
@@ -96,28 +107,18 @@ export async function modelWorkspace(
   const vendor = o.vendor ?? 'hubspot';
   const tokens = issueSandboxTokens(sandbox);
   const issued = vendor === 'hubspot' ? tokens.hubspot : sandbox.mautic.issueTokens();
-  const source = await store.connections.create({
-    vendor,
-    baseUrl: `${sandbox.url}/${vendor}`,
-    accountId: vendor === 'hubspot' ? 'sandbox' : 'mautic.acme.example',
-    credentials: {
-      kind: 'oauth2',
-      accessToken: issued.accessToken,
-      refreshToken: issued.refreshToken,
-      expiresAt: new Date((o.now ?? Date.now)() + issued.expiresIn * 1000).toISOString(),
-    },
-  });
+  const accountId = vendor === 'hubspot' ? 'sandbox' : 'mautic.acme.example';
+  const source = await sourceConnection(store, sandbox.url, vendor, accountId, issued, o.now ?? Date.now);
   const crm = await salesforceConnection(store, tokens.salesforce);
   if (o.crmConfig) await store.connections.update(crm.id, { config: o.crmConfig });
   const model = compileModelText(o.modelText, o.ref);
-  const ws = await store.workspaces.create({
+  return wireWorkspace(store, {
     name: `${o.namePrefix}-${Math.random().toString(36).slice(2, 8)}`,
     sourceVendor: vendor,
-    crmVendor: 'salesforce',
     model: { text: o.modelText, ref: o.ref, version: model.version },
+    sourceConnectionId: source.id,
+    crmConnectionId: crm.id,
   });
-  await store.workspaces.setConnection(ws.id, 'source', source.id);
-  return store.workspaces.setConnection(ws.id, 'crm', crm.id);
 }
 
 /** A workspace on the default preset handing off to Salesforce, wired to the given connections. */
@@ -126,11 +127,25 @@ export async function workspaceOnDefaultPreset(
   w: { name: string; sourceVendor: string; sourceConnectionId: string; crmConnectionId: string },
 ) {
   const { source: text, model } = await loadModel(`preset:${DEFAULT_PRESET}`);
+  return wireWorkspace(store, { ...w, model: { text: text.text, ref: text.ref, version: model.version } });
+}
+
+/** A workspace on `w.model` handing off to Salesforce, wired to the given connections. */
+async function wireWorkspace(
+  store: Store,
+  w: {
+    name: string;
+    sourceVendor: string;
+    model: { text: string; ref: string; version: string };
+    sourceConnectionId: string;
+    crmConnectionId: string;
+  },
+) {
   const ws = await store.workspaces.create({
     name: w.name,
     sourceVendor: w.sourceVendor,
     crmVendor: 'salesforce',
-    model: { text: text.text, ref: text.ref, version: model.version },
+    model: w.model,
   });
   await store.workspaces.setConnection(ws.id, 'source', w.sourceConnectionId);
   return store.workspaces.setConnection(ws.id, 'crm', w.crmConnectionId);
