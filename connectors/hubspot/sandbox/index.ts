@@ -387,6 +387,28 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     idProperty: z.string().optional(),
   });
 
+  /** Refuses a batch of more than `max` inputs as HubSpot does; true when it did. */
+  const overBatchLimit = (
+    res: Response,
+    count: number,
+    max: number,
+    limit = `at most ${max} inputs are allowed`,
+  ): boolean => {
+    if (count <= max) return false;
+    error(res, 400, 'VALIDATION_ERROR', `Batch input limit exceeded: ${limit}`);
+    return true;
+  };
+
+  /** A batch read or update body, or undefined once its 400 is sent (bad shape, too many inputs). */
+  const readBatch = (req: Request, res: Response, max: number, limit?: string) => {
+    const parsed = batchInputs.safeParse(req.body);
+    if (!parsed.success) {
+      error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
+      return undefined;
+    }
+    return overBatchLimit(res, parsed.data.inputs.length, max, limit) ? undefined : parsed.data;
+  };
+
   const batchEnvelope = (started: string) => ({
     status: 'COMPLETE',
     startedAt: started,
@@ -405,20 +427,12 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
 
   route('post', '/crm/v3/objects/contacts/batch/read', 'api', (req, res) => {
     const started = new Date().toISOString();
-    const parsed = batchInputs.safeParse(req.body);
-    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
-    const { inputs, idProperty } = parsed.data;
-    if (inputs.length > BATCH_MAX) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Batch input limit exceeded: at most ${BATCH_MAX} inputs are allowed`,
-      );
-    }
+    const batch = readBatch(req, res, BATCH_MAX);
+    if (!batch) return undefined;
+    const { inputs, idProperty } = batch;
     const props = [
       ...new Set([
-        ...(parsed.data.properties ?? DEFAULT_SEARCH_PROPERTIES),
+        ...(batch.properties ?? DEFAULT_SEARCH_PROPERTIES),
         'hs_object_id',
         'createdate',
         'lastmodifieddate',
@@ -434,28 +448,18 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     }
     const body = { ...batchEnvelope(started), results: found.map((c) => view(c, props)) };
     if (missing.length === 0) return res.json(body);
-    res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
+    return res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
   });
 
   // Companies of contacts (companies.ts has the shapes): v4 association batch read, then companies.
   route('post', '/crm/v4/associations/contact/company/batch/read', 'api', (req, res) => {
     const started = new Date().toISOString();
-    const parsed = batchInputs.safeParse(req.body);
-    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
-    if (parsed.data.inputs.length > ASSOCIATIONS_BATCH_MAX) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Batch input limit exceeded: at most ${ASSOCIATIONS_BATCH_MAX}`,
-      );
-    }
-    const { results, missing } = portal.companies.readAssociations(
-      parsed.data.inputs.map((i) => String(i.id)),
-    );
+    const batch = readBatch(req, res, ASSOCIATIONS_BATCH_MAX, `at most ${ASSOCIATIONS_BATCH_MAX}`);
+    if (!batch) return undefined;
+    const { results, missing } = portal.companies.readAssociations(batch.inputs.map((i) => String(i.id)));
     const body = { ...batchEnvelope(started), results };
     if (missing.length === 0) return res.json(body);
-    res.status(207).json({
+    return res.status(207).json({
       ...body,
       numErrors: missing.length,
       errors: missing.map((id) => ({
@@ -470,25 +474,17 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
 
   route('post', '/crm/v3/objects/companies/batch/read', 'api', (req, res) => {
     const started = new Date().toISOString();
-    const parsed = batchInputs.safeParse(req.body);
-    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
-    if (parsed.data.inputs.length > BATCH_MAX) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Batch input limit exceeded: at most ${BATCH_MAX} inputs are allowed`,
-      );
-    }
+    const batch = readBatch(req, res, BATCH_MAX);
+    if (!batch) return undefined;
     const props = [
       ...new Set([
-        ...(parsed.data.properties ?? ['name', 'domain']),
+        ...(batch.properties ?? ['name', 'domain']),
         'hs_object_id',
         'createdate',
         'hs_lastmodifieddate',
       ]),
     ];
-    const found = parsed.data.inputs.flatMap((i) => {
+    const found = batch.inputs.flatMap((i) => {
       const c = portal.companies.companies.get(String(i.id));
       return c ? [view(c, props)] : [];
     });
@@ -524,17 +520,9 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
 
   route('post', '/crm/v3/objects/contacts/batch/update', 'api', (req, res) => {
     const started = new Date().toISOString();
-    const parsed = batchInputs.safeParse(req.body);
-    if (!parsed.success) return error(res, 400, 'VALIDATION_ERROR', 'Invalid input JSON: inputs');
-    const { inputs } = parsed.data;
-    if (inputs.length > BATCH_MAX) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Batch input limit exceeded: at most ${BATCH_MAX} inputs are allowed`,
-      );
-    }
+    const batch = readBatch(req, res, BATCH_MAX);
+    if (!batch) return undefined;
+    const { inputs } = batch;
     const ids = inputs.map((i) => String(i.id));
     const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (dupes.length > 0) {
@@ -581,7 +569,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     }
     const body = { ...batchEnvelope(started), results };
     if (missing.length === 0) return res.json(body);
-    res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
+    return res.status(207).json({ ...body, numErrors: 1, errors: [notFound(missing)] });
   });
 
   // ---- properties -------------------------------------------------------------------------------
@@ -747,14 +735,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     if (!parsed.success) {
       return invalidInput(res, parsed.error);
     }
-    if (parsed.data.inputs.length > BATCH_MAX) {
-      return error(
-        res,
-        400,
-        'VALIDATION_ERROR',
-        `Batch input limit exceeded: at most ${BATCH_MAX} inputs are allowed`,
-      );
-    }
+    if (overBatchLimit(res, parsed.data.inputs.length, BATCH_MAX)) return;
     const results: ReturnType<typeof propertyView>[] = [];
     const errors: ReturnType<typeof alreadyExists>[] = [];
     for (const input of parsed.data.inputs) {
