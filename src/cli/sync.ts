@@ -2,7 +2,7 @@
  * `leadstage sync --workspace NAME [--dry-run] [--full]`: one run in-process, a progress bar per step
  * on a terminal (plain log lines otherwise), ending with the summary.
  */
-import { Bar, Presets } from 'cli-progress';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
@@ -35,51 +35,60 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-/** One bar per step on a TTY; otherwise a plain line each time a step finishes. */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
-  let current: { step: StepName; done: number } | null = null;
+/**
+ * One bar per step on a TTY, each updated in place: steps run at once (the two pulls; qualify,
+ * write-back and handoff), so a bar cannot wait for the one before it to finish. Otherwise (a file
+ * or pipe) one plain line per step when the run ends, and while it runs a line of every step's count
+ * each `everyMs`.
+ */
+export function progressReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  everyMs = 30_000,
+): ProgressReporter {
+  const counts = new Map<StepName, number>();
+  const line = (steps: [StepName, number][]) =>
+    `${new Date().toISOString()} ${steps.map(([step, done]) => `${STEP_LABELS[step]}: ${done}`).join(', ')}\n`;
   if (!stream.isTTY) {
-    const flush = () => {
-      if (current) {
-        stream.write(`${new Date().toISOString()} ${STEP_LABELS[current.step]}: ${current.done}\n`);
-      }
-    };
+    let lastLine = Date.now();
     return {
       update(p) {
-        if (current && current.step !== p.step) flush();
-        current = { step: p.step, done: p.done };
+        counts.set(p.step, p.done);
+        if (Date.now() - lastLine < everyMs) return;
+        lastLine = Date.now();
+        stream.write(line([...counts]));
       },
       stop() {
-        flush();
-        current = null;
+        for (const entry of counts) stream.write(line([entry]));
+        counts.clear();
       },
     };
   }
-  let bar: Bar | null = null;
+  let bars: MultiBar | null = null;
+  const byStep = new Map<StepName, SingleBar>();
   return {
     update(p) {
-      if (!bar || current?.step !== p.step) {
-        bar?.stop();
-        bar = new Bar(
-          {
-            stream,
-            format: `${STEP_LABELS[p.step].padEnd(16)} {bar} {value}/{total}`,
-            hideCursor: true,
-            clearOnComplete: false,
-          },
-          Presets.shades_classic,
-        );
-        bar.start(Math.max(p.total ?? p.done, 1), p.done);
+      bars ??= new MultiBar(
+        {
+          stream,
+          format: '{step} {bar} {value}/{total}',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        Presets.shades_classic,
+      );
+      let bar = byStep.get(p.step);
+      if (!bar) {
+        bar = bars.create(Math.max(p.total ?? p.done, 1), p.done, { step: STEP_LABELS[p.step].padEnd(16) });
+        byStep.set(p.step, bar);
       }
-      // Pulls do not know their total up front: the bar's end follows the count.
-      if (p.total === undefined) bar.setTotal(Math.max(p.done, 1));
-      else bar.setTotal(Math.max(p.total, 1));
+      // Pulls and the pipelined steps do not know their total up front: the bar's end follows the count.
+      bar.setTotal(Math.max(p.total ?? p.done, 1));
       bar.update(p.done);
-      current = { step: p.step, done: p.done };
     },
     stop() {
-      bar?.stop();
-      bar = null;
+      bars?.stop();
+      bars = null;
+      byStep.clear();
     },
   };
 }

@@ -11,9 +11,7 @@ import { admitContacts } from './identity.ts';
 import { prepareRun } from './prepare.ts';
 import { errorMessage } from './run-context.ts';
 import { runCounts, summarize } from './run-sync.ts';
-import { handOff } from './steps/handoff.ts';
-import { qualifyContacts } from './steps/qualify.ts';
-import { writeBack } from './steps/write-back.ts';
+import { settleContacts } from './steps/settle.ts';
 import type { PipelineOptions, SyncSummary } from './types.ts';
 
 export async function requalifyContacts(
@@ -74,9 +72,7 @@ export async function requalifyContacts(
         contacts.map((c) => c.id),
       );
     });
-    await qualifyContacts(ctx, { ids });
-    await writeBack(ctx, { ids });
-    await handOff(ctx, { ids });
+    await settleContacts(ctx, { ids });
     const { summary, done } = finish();
     await done;
     return summary;

@@ -95,6 +95,29 @@ export interface RunContext {
   observer?: RunObserver;
 }
 
+/** Records a step has handled so far in this run, shared by its calls (progress counts on from it). */
+export interface StepCount {
+  done: number;
+}
+
+/** Which records a sending step (write-back, handoff) looks at. */
+export interface SendScope {
+  /** Only these contacts. */
+  ids?: string[];
+  /**
+   * Send full vendor batches only, and answer the contacts of the last, partial one instead of
+   * sending it: the pipelined steps add them to the next qualified batch, so a run makes the calls
+   * its work needs however the qualification's batches cut it.
+   */
+  holdPartial?: boolean;
+}
+
+export interface Sent {
+  sent: number;
+  /** With `holdPartial`: the pending contacts not sent yet. */
+  held: string[];
+}
+
 export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {
   return {
     overlapMs: options.overlapMs ?? DEFAULT_TUNING.overlapMs,

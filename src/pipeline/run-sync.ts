@@ -13,12 +13,10 @@ import { rekeyLegacyLinks } from './identity.ts';
 import { settlePendingDeletions } from './source-deletions.ts';
 import { prepareRun, resolveWorkspace } from './prepare.ts';
 import { errorMessage, inStep, type RunContext } from './run-context.ts';
-import { handOff } from './steps/handoff.ts';
 import { pullSources, STREAMS, workspaceOwner } from './steps/pull.ts';
-import { qualifyContacts } from './steps/qualify.ts';
 import { pullSalesOutcomes } from './steps/sales-outcomes.ts';
+import { settleContacts } from './steps/settle.ts';
 import { checkSlas, notifySlaBreaches } from './steps/sla.ts';
-import { writeBack } from './steps/write-back.ts';
 import type { RunSyncOptions, SyncSummary } from './types.ts';
 
 export async function saveCursor(ctx: RunContext, stream: string, reached: Cursor | null): Promise<void> {
@@ -223,13 +221,12 @@ async function runLocked(
     // The run decides as of the end of its pulls: an event stored during them is never in the
     // decision's future (time windows would skip it, and nothing would flag the contact again).
     ctx.at = new Date(Math.max(ctx.at.getTime(), ctx.clock().getTime()));
-    await qualifyContacts(ctx, { all: requalifyAll });
-    if (requalifyAll) await ctx.store.workspaces.markQualified(ctx.workspace.id, ctx.model.version);
-    await checkpoint('qualify');
-    await writeBack(ctx);
-    await checkpoint('write_back');
-    await handOff(ctx);
-    await checkpoint('handoff');
+    await settleContacts(ctx, { all: requalifyAll }, async (step) => {
+      if (step === 'qualify' && requalifyAll) {
+        await ctx.store.workspaces.markQualified(ctx.workspace.id, ctx.model.version);
+      }
+      await checkpoint(step);
+    });
     await saveCursor(ctx, STREAMS.contacts, reached.contacts);
     await saveCursor(ctx, STREAMS.engagement, reached.engagement);
 
@@ -239,9 +236,7 @@ async function runLocked(
     // recycle rule on sla_breached applies below.
     await checkSlas(ctx);
     // Sales facts flagged their contacts: apply sales-owned stages and send them both ways.
-    await qualifyContacts(ctx);
-    await writeBack(ctx);
-    await handOff(ctx);
+    await settleContacts(ctx);
     await saveCursor(ctx, STREAMS.salesOutcomes, outcomesReached);
     // Last: a slow or failing receiver delays nothing else and fails no run.
     await notifySlaBreaches(ctx);

@@ -54,13 +54,17 @@ function clientDb(client: pg.PoolClient, tryLock: Db['tryLock']): Db {
   // (a dry run pulls contacts and engagement at once) would both get it at once. The in-process
   // mutex makes them take turns; the advisory lock keeps other processes out.
   const locks = new KeyedMutex();
+  // A client runs one query at a time: queries made at once (a dry run's pipelined steps share this
+  // transaction) take turns here rather than in pg's internal queue, which pg 9 removes.
+  const turns = new KeyedMutex();
+  const query: Db['query'] = (sql, params) => turns.run('', () => run(client, sql, params));
   const db: Db = {
     backend: 'postgres',
-    query: (sql, params) => run(client, sql, params),
+    query,
     transaction: (fn) => fn(db),
     exclusive: (key, fn) =>
       locks.run(key, async () => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+        await query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
         return fn(db);
       }),
     tryLock,

@@ -2,14 +2,16 @@
  * `npm run bench:sync -- --contacts N --backend postgres|pglite`: one initial sync from the HubSpot
  * sandbox to the Salesforce sandbox (run in a child process, as `leadstage sandbox` runs them) at
  * the connectors' real pacing, on a fresh store. Prints per step its wall time, the time its calls
- * spent waiting on the rate limiter (summed over calls made at once, so in the pull, where contacts
- * and engagement overlap, it can exceed the wall time) and wall less wait (busy); the calls
+ * spent waiting on the rate limiter (summed over calls made at once, so where steps overlap — the
+ * two pulls; qualify, write-back and handoff — it can exceed the wall time) and wall less wait
+ * (busy); the calls
  * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
  * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
  *
  * The figures are the whole process's: on a shared machine they move with its load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 
 import { builtinConnectors } from '../../connectors/builtin.ts';
@@ -84,6 +86,14 @@ const rssPoll = setInterval(() => {
 const sandbox = await startSandboxChild();
 const { store, drop } = await openBenchStore(backend);
 
+const STEP_GROUP: Partial<Record<StepName, string>> = {
+  pull_contacts: 'pull',
+  pull_engagement: 'pull',
+  qualify: 'qualify+send',
+  write_back: 'qualify+send',
+  handoff: 'qualify+send',
+};
+
 interface StepFigures {
   wallMs: number;
   waitMs: number;
@@ -103,7 +113,7 @@ try {
     s.cpuMs += (cpu.user + cpu.system) / 1000;
     steps.set(current.step, s);
   };
-  const enter = (step: StepName | 'pull' | 'other') => {
+  const enter = (step: string) => {
     if (current?.step === step) return;
     close();
     current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
@@ -116,8 +126,9 @@ try {
     limiter,
     log: silentLogger,
     workspace,
-    // The two pulls run at once (steps/pull.ts pullSources): their time is one figure.
-    onProgress: (p) => enter(p.step === 'pull_contacts' || p.step === 'pull_engagement' ? 'pull' : p.step),
+    // The two pulls run at once (steps/pull.ts pullSources), and so do qualify, write-back and
+    // handoff (steps/settle.ts): each group's time is one figure.
+    onProgress: (p) => enter(STEP_GROUP[p.step] ?? p.step),
     checkpoint: () => enter('other'),
   });
   close();
@@ -125,6 +136,11 @@ try {
   const floor = limiter.floorSeconds();
   const fmt = (ms: number) => (ms / 1000).toFixed(1).padStart(7);
   console.log(`bench:sync ${count.toLocaleString('en-US')} contacts on ${backend}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('step                 wall s  wait s  busy s   cpu s');
   for (const [step, s] of steps) {
     console.log(

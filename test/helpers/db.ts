@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.ts';
 
@@ -82,6 +83,26 @@ export async function openTestStore(
     async cleanup() {
       await store.close().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test store opened before the enclosing `describe`'s tests and dropped after them; read
+ * `.store` inside a test or hook.
+ */
+export function useTestStore(backend: Backend): { readonly store: Store } {
+  let opened: TestStore | undefined;
+  beforeAll(async () => {
+    opened = await openTestStore(backend);
+  });
+  afterAll(async () => {
+    await opened?.cleanup();
+  });
+  return {
+    get store() {
+      if (!opened) throw new Error('the test store opens in beforeAll: read it inside a test');
+      return opened.store;
     },
   };
 }

@@ -111,4 +111,24 @@ describe('when progress goes to a file or pipe', () => {
       'qualify: 150\n',
     ]);
   });
+
+  it('should write one line per step of steps that run at once, and the counts while they run', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const p = progressReporter(stream, 0);
+    p.update({ step: 'pull_contacts', done: 200 });
+    p.update({ step: 'pull_engagement', done: 100 });
+    p.update({ step: 'pull_contacts', done: 400 });
+    const running = lines.length;
+    p.stop();
+    expect(lines.slice(0, running).map((l) => l.replace(/^\S+ /, ''))).toStrictEqual([
+      'pull contacts: 200\n',
+      'pull contacts: 200, pull engagement: 100\n',
+      'pull contacts: 400, pull engagement: 100\n',
+    ]);
+    expect(lines.slice(running).map((l) => l.replace(/^\S+ /, ''))).toStrictEqual([
+      'pull contacts: 400\n',
+      'pull engagement: 100\n',
+    ]);
+  });
 });

@@ -12,7 +12,14 @@ import { handoffSettings } from '../handoff-settings.ts';
 import { externalIdFor, identitySettings, sourceAccountOf } from '../identity.ts';
 import { ownerChooser } from '../owners.ts';
 import type { HandoffOptions } from '../ports.ts';
-import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+import {
+  failedThisRun,
+  recordFailures,
+  type RunContext,
+  type SendScope,
+  type Sent,
+  type StepCount,
+} from '../run-context.ts';
 import { writeWhy } from './why.ts';
 
 export function toHandoffRecord(
@@ -56,9 +63,10 @@ async function send(
   }
 }
 
-export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): Promise<number> {
+/** `progress`: as for `writeBack`, a count shared by the calls of one run. */
+export async function handOff(ctx: RunContext, scope: SendScope = {}, progress?: StepCount): Promise<Sent> {
   const stages = handoffStages(ctx.model);
-  if (!ctx.crm || stages.length === 0) return 0;
+  if (!ctx.crm || stages.length === 0) return { sent: 0, held: [] };
   const ws = ctx.workspace.id;
   const source = {
     vendor: ctx.workspace.sourceVendor,
@@ -69,18 +77,25 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
   const chooseOwners = ownerChooser(ctx.store, ws, settings.owner);
   const options: HandoffOptions = chooseOwners ? { chooseOwners } : {};
   const accounts = (ctx.crm.filesUnderAccounts ?? false) && ctx.model.accountDimensions.length > 0;
+  const limit = ctx.crm.handoffBatchSize ?? ctx.tuning.handoffBatchSize;
   let afterId: string | undefined;
+  let held: string[] = [];
   let handed = 0;
-  await ctx.progress({ step: 'handoff', done: 0 });
+  const report = () => ctx.progress({ step: 'handoff', done: (progress?.done ?? 0) + handed });
+  if (!progress) await report();
   for (;;) {
     const page = await ctx.store.links.pendingHandoffs(ws, stages, {
-      limit: ctx.crm.handoffBatchSize ?? ctx.tuning.handoffBatchSize,
+      limit,
       skipQuarantinedStep: 'handoff',
       accounts,
       ...(afterId ? { afterId } : {}),
       ...(scope.ids ? { ids: scope.ids } : {}),
     });
     if (page.length === 0) break;
+    if (scope.holdPartial && page.length < limit) {
+      held = page.map((p) => p.contactId);
+      break;
+    }
     afterId = page[page.length - 1]!.contactId;
     const batch = page.filter((p) => !failedThisRun(ctx, 'handoff', p.contactId));
     if (batch.length === 0) continue;
@@ -155,7 +170,8 @@ export async function handOff(ctx: RunContext, scope: { ids?: string[] } = {}): 
     handed += ok.length;
     ctx.tally.handedOff += ok.length;
     ctx.tally.crmCreated += ok.filter((o) => o.created).length;
-    await ctx.progress({ step: 'handoff', done: handed });
+    await report();
   }
-  return handed;
+  if (progress) progress.done += handed;
+  return { sent: handed, held };
 }

@@ -20,6 +20,9 @@ export interface QualifyScope {
   ids?: string[];
 }
 
+/** Called with the contacts of each batch once its decisions are committed (the next steps' input). */
+export type OnQualified = (contactIds: string[]) => Promise<void>;
+
 /**
  * When a contact that changed through time alone reached its new stage: its decision became due at
  * `dueAt` (to the minute), the stage may have followed later, and no later than `at`.
@@ -43,7 +46,11 @@ export async function flagDueContacts(ctx: RunContext): Promise<Map<string, Date
   return due;
 }
 
-export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {}): Promise<number> {
+export async function qualifyContacts(
+  ctx: RunContext,
+  scope: QualifyScope = {},
+  onQualified?: OnQualified,
+): Promise<number> {
   const ws = ctx.workspace.id;
   const due = scope.ids ? new Map<string, Date>() : await flagDueContacts(ctx);
   const watchingSlas = slaStages(ctx).length > 0;
@@ -124,6 +131,7 @@ export async function qualifyContacts(ctx: RunContext, scope: QualifyScope = {})
     ctx.tally.qualified += decisions.length;
     done += contacts.length;
     await ctx.progress({ step: 'qualify', done, total: Math.max(total, done) });
+    if (decisions.length > 0) await onQualified?.(decisions.map((d) => d.contactId));
   }
   return done;
 }

@@ -5,7 +5,14 @@
 import { RecordRejectedError } from '../../errors.ts';
 import type { StageChange, WriteResult } from '../../model.ts';
 import type { PendingWrite } from '../../store/index.ts';
-import { failedThisRun, recordFailures, type RunContext } from '../run-context.ts';
+import {
+  failedThisRun,
+  recordFailures,
+  type RunContext,
+  type SendScope,
+  type Sent,
+  type StepCount,
+} from '../run-context.ts';
 
 export function toStageChange(w: PendingWrite): StageChange {
   return {
@@ -37,20 +44,40 @@ async function send(ctx: RunContext, changes: StageChange[]): Promise<WriteResul
   }
 }
 
-export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {}): Promise<number> {
+/**
+ * `progress`: a count shared by several calls of one run (the pipelined steps call once per qualified
+ * batch); progress then reports the running count without a total, which is not known yet.
+ */
+export async function writeBack(ctx: RunContext, scope: SendScope = {}, progress?: StepCount): Promise<Sent> {
   const ws = ctx.workspace.id;
+  const limit = ctx.source.writeBatchSize ?? ctx.tuning.writeBatchSize;
   let afterId: string | undefined;
+  let held: string[] = [];
   let written = 0;
-  const total = scope.ids ? scope.ids.length : await ctx.store.decisions.countPendingWrites(ws);
-  await ctx.progress({ step: 'write_back', done: 0, total });
+  const total = progress
+    ? undefined
+    : scope.ids
+      ? scope.ids.length
+      : await ctx.store.decisions.countPendingWrites(ws);
+  const report = () =>
+    ctx.progress(
+      total === undefined
+        ? { step: 'write_back', done: (progress?.done ?? 0) + written }
+        : { step: 'write_back', done: written, total: Math.max(total, written) },
+    );
+  if (!progress) await report();
   for (;;) {
     const page = await ctx.store.decisions.pendingWrites(ws, {
-      limit: ctx.source.writeBatchSize ?? ctx.tuning.writeBatchSize,
+      limit,
       skipQuarantinedStep: 'write_back',
       ...(afterId ? { afterId } : {}),
       ...(scope.ids ? { ids: scope.ids } : {}),
     });
     if (page.length === 0) break;
+    if (scope.holdPartial && page.length < limit) {
+      held = page.map((p) => p.contactId);
+      break;
+    }
     afterId = page[page.length - 1]!.contactId;
     const batch = page.filter((w) => !failedThisRun(ctx, 'write_back', w.contactId));
     if (batch.length === 0) continue;
@@ -86,7 +113,8 @@ export async function writeBack(ctx: RunContext, scope: { ids?: string[] } = {})
     written += ok.length;
     ctx.tally.writtenBack += ok.length;
     ctx.tally.recycledWrites += ok.filter((w) => w.recycled).length;
-    await ctx.progress({ step: 'write_back', done: written, total: Math.max(total, written) });
+    await report();
   }
-  return written;
+  if (progress) progress.done += written;
+  return { sent: written, held };
 }
