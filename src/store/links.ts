@@ -98,6 +98,26 @@ export class LinkRepo {
     return rows[0] ? toLink(rows[0]) : null;
   }
 
+  /** `find` for many records in one statement: the link of each, in order, or null. */
+  async findMany(
+    workspaceId: string,
+    keys: { externalId?: string | null; crmId?: string }[],
+  ): Promise<(CrmLink | null)[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.db.query<LinkRow & { n: number }>(
+      `SELECT k.n::int AS n, l.* FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(external_id, crm_id, n)
+       CROSS JOIN LATERAL (
+         SELECT * FROM crm_links c WHERE c.workspace_id = $1 AND (
+           c.external_id = k.external_id OR c.crm_id = k.crm_id
+           OR c.converted_contact_id = k.crm_id OR c.converted_opportunity_id = k.crm_id)
+         ORDER BY (c.external_id = k.external_id) DESC NULLS LAST LIMIT 1) l`,
+      [workspaceId, keys.map((k) => k.externalId ?? null), keys.map((k) => k.crmId ?? null)],
+    );
+    const found: (CrmLink | null)[] = keys.map(() => null);
+    for (const r of rows) found[r.n - 1] = toLink(r);
+    return found;
+  }
+
   async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, CrmLink>> {
     if (contactIds.length === 0) return new Map();
     const { rows } = await this.db.query<LinkRow>(

@@ -202,6 +202,25 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       ]);
     });
 
+    it('should follow an opportunity read in the same page as the conversion that names it', async () => {
+      const h = await createHarness(store);
+      seedContacts(h);
+      await h.run();
+      h.clock.advance(HOUR);
+      h.crm.convertLead('hubspot:portal-1:c4', { sales_status: 'converted', sales_opportunity: 'open' });
+      // The opportunity carries no external id: only the conversion, earlier in the page, links it.
+      h.crm.outcomes.push({
+        externalId: null,
+        crmObject: 'Opportunity',
+        crmId: h.crm.leads.get('hubspot:portal-1:c4')!.convertedOpportunityId!,
+        facts: { sales_opportunity: 'won' },
+        modifiedAt: h.clock.now.toISOString(),
+      });
+      const summary = await h.run();
+      expect(summary.pulled.salesOutcomes).toBe(2);
+      expect(h.source.stageOf('c4')).toBe('customer');
+    });
+
     it('should recycle a contact sales disqualified', async () => {
       const h = await createHarness(store);
       seedContacts(h);

@@ -353,6 +353,24 @@ describe.each(BACKENDS)('store on %s', (backend) => {
         expect((await store.links.find(ws.id, by))?.contactId).toBe('a');
       }
       expect(await store.links.find(ws.id, { crmId: 'nope' })).toBeNull();
+      // Many at once, each answered in its place; the external id wins over a crm id naming another.
+      await store.links.recordHandoffs(
+        ws.id,
+        [{ contactId: 'b', externalId: 'hubspot:b', crmId: '00Q2', stage: 'sql', scores: {} }],
+        at,
+      );
+      expect(
+        (
+          await store.links.findMany(ws.id, [
+            { crmId: '006Y' },
+            { crmId: 'nope' },
+            { externalId: 'hubspot:b', crmId: '00Q1' },
+            { externalId: null, crmId: '003X' },
+            { externalId: 'hubspot:zz', crmId: '00Q2' },
+          ])
+        ).map((l) => l?.contactId ?? null),
+      ).toStrictEqual(['a', null, 'b', 'a', 'b']);
+      expect(await store.links.findMany(ws.id, [])).toStrictEqual([]);
       // After conversion a later handoff answer names the contact: the link keeps the lead id.
       await store.links.recordHandoffs(
         ws.id,
