@@ -13,6 +13,7 @@ export const DEFAULT_TUNING: Required<PipelineTuning> = {
   writeBatchSize: 100,
   handoffBatchSize: 200,
   qualifyBatchSize: 500,
+  writeConcurrency: 2,
   quarantineAfter: 5,
   scoreTolerance: 1,
 };
@@ -124,6 +125,7 @@ export function tuningOf(options: PipelineTuning): Required<PipelineTuning> {
     writeBatchSize: options.writeBatchSize ?? DEFAULT_TUNING.writeBatchSize,
     handoffBatchSize: options.handoffBatchSize ?? DEFAULT_TUNING.handoffBatchSize,
     qualifyBatchSize: options.qualifyBatchSize ?? DEFAULT_TUNING.qualifyBatchSize,
+    writeConcurrency: options.writeConcurrency ?? DEFAULT_TUNING.writeConcurrency,
     quarantineAfter: options.quarantineAfter ?? DEFAULT_TUNING.quarantineAfter,
     scoreTolerance: options.scoreTolerance ?? DEFAULT_TUNING.scoreTolerance,
   };

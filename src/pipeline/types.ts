@@ -28,6 +28,11 @@ export interface PipelineTuning {
   handoffBatchSize?: number;
   /** Contacts qualified per store round trip. @default 500 */
   qualifyBatchSize?: number;
+  /**
+   * source.writeBack calls in flight at once (different contacts each): a second one keeps the
+   * source's rate budget used while the first one's answer is stored. @default 2
+   */
+  writeConcurrency?: number;
   /** A record that failed this many times is quarantined (skipped until released). @default 5 */
   quarantineAfter?: number;
   /**

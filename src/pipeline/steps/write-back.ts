@@ -5,6 +5,7 @@
 import { RecordRejectedError } from '../../errors.ts';
 import type { StageChange, WriteResult } from '../../model.ts';
 import type { PendingWrite } from '../../store/index.ts';
+import { InFlight } from '../in-flight.ts';
 import {
   failedThisRun,
   recordFailures,
@@ -66,21 +67,10 @@ export async function writeBack(ctx: RunContext, scope: SendScope = {}, progress
         : { step: 'write_back', done: written, total: Math.max(total, written) },
     );
   if (!progress) await report();
-  for (;;) {
-    const page = await ctx.store.decisions.pendingWrites(ws, {
-      limit,
-      skipQuarantinedStep: 'write_back',
-      ...(afterId ? { afterId } : {}),
-      ...(scope.ids ? { ids: scope.ids } : {}),
-    });
-    if (page.length === 0) break;
-    if (scope.holdPartial && page.length < limit) {
-      held = page.map((p) => p.contactId);
-      break;
-    }
-    afterId = page[page.length - 1]!.contactId;
-    const batch = page.filter((w) => !failedThisRun(ctx, 'write_back', w.contactId));
-    if (batch.length === 0) continue;
+  // Two batches in flight: each write's own latency (the call, then storing its outcome) no longer
+  // bounds the step below the source's rate budget. Batches hold different contacts.
+  const sending = new InFlight(ctx.tuning.writeConcurrency);
+  const sendBatch = async (batch: PendingWrite[]): Promise<void> => {
     const result = await send(ctx, batch.map(toStageChange));
     const okIds = new Set(result.ok);
     const failedIds = new Set(result.failed.map((f) => f.id));
@@ -114,7 +104,31 @@ export async function writeBack(ctx: RunContext, scope: SendScope = {}, progress
     ctx.tally.writtenBack += ok.length;
     ctx.tally.recycledWrites += ok.filter((w) => w.recycled).length;
     await report();
+  };
+  try {
+    for (;;) {
+      const page = await ctx.store.decisions.pendingWrites(ws, {
+        limit,
+        skipQuarantinedStep: 'write_back',
+        ...(afterId ? { afterId } : {}),
+        ...(scope.ids ? { ids: scope.ids } : {}),
+      });
+      if (page.length === 0) break;
+      if (scope.holdPartial && page.length < limit) {
+        held = page.map((p) => p.contactId);
+        break;
+      }
+      afterId = page[page.length - 1]!.contactId;
+      const batch = page.filter((w) => !failedThisRun(ctx, 'write_back', w.contactId));
+      if (batch.length === 0) continue;
+      await sending.start(() => sendBatch(batch));
+    }
+  } catch (err) {
+    // Never return while a write is still in flight: the run's lock is released after us.
+    await sending.drain().catch(() => undefined);
+    throw err;
   }
+  await sending.drain();
   if (progress) progress.done += written;
   return { sent: written, held };
 }
