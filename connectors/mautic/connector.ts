@@ -21,7 +21,7 @@ import { withCompanies } from './companies.ts';
 import { parseMauticConfig, type MauticConfig } from './config.ts';
 import { fateOfDeleted, fetchContactsByIds, pullContacts } from './contacts-stream.ts';
 import { loadMauticMapping, parseMauticMapping, type MauticMapping } from './mapping-file.ts';
-import { stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
+import { mauticEventsRead, stageKeyByName, toContact, toEngagementEvent } from './mapping.ts';
 import { normalizeBaseUrl, refreshTokenState } from './oauth.ts';
 import { probeStageWrite } from './probe.ts';
 import { MauticSchema, reasonFieldLength, stageNameFor, wantedFields } from './schema.ts';
@@ -126,11 +126,17 @@ export class MauticSourceConnector implements SourceConnector {
     return this.withCompanies ? withCompanies(this.client, contacts) : Promise.resolve(contacts);
   }
 
-  pullEngagement(since: Cursor | null): AsyncIterable<Page<EngagementEvent>> {
+  /**
+   * Only the Mautic event types whose canonical type the model reads are asked for (`eventTypes`):
+   * event detail the model never reads costs vendor pages and nothing else. The others keep their
+   * positions, so a model that starts reading one gets its history (activity-stream.ts).
+   */
+  pullEngagement(since: Cursor | null, eventTypes?: readonly string[]): AsyncIterable<Page<EngagementEvent>> {
     return pullActivity(this.client, since, {
       pageSize: this.config.activityPageSize,
       overlapSeconds: this.config.overlapSeconds,
-      eventTypes: [...new Set(this.mapping.events.map((e) => e.event))],
+      eventTypes: mauticEventsRead(this.mapping, eventTypes),
+      mappedEventTypes: mauticEventsRead(this.mapping, undefined),
       map: (e) => toEngagementEvent(e, this.mapping),
     });
   }
@@ -172,12 +178,17 @@ export class MauticSourceConnector implements SourceConnector {
    * on its own (a page holds up to `activityPageSize` events of every type: activity-stream.ts);
    * batch edits of 200, plus a Stages API call per recycled contact unless stages ride in the batch
    * (other writes may carry scores alone, which take no stage call); and the stage and field lists
-   * ensureSchema reads when it may create them.
+   * ensureSchema reads when it may create them. Only the event types the model reads are asked for:
+   * none read, no activity call.
    */
   minimumCalls(work: ApiWork): MinimumCalls {
-    // Canonical type → the Mautic event types that give it: a page holds up to a page size of each.
+    const read = new Set(mauticEventsRead(this.mapping, work.eventTypes));
+    // Canonical type → the Mautic event types asked for that give it: a page holds up to a page
+    // size of each (a type read brings every canonical type its rules give, read or not).
     const sources = new Map<string, Set<string>>();
-    for (const m of this.mapping.events) sources.set(m.type, (sources.get(m.type) ?? new Set()).add(m.event));
+    for (const m of this.mapping.events) {
+      if (read.has(m.event)) sources.set(m.type, (sources.get(m.type) ?? new Set()).add(m.event));
+    }
     let activity = 1;
     for (const [type, events] of sources) {
       const perPage = this.config.activityPageSize * events.size;
@@ -189,7 +200,7 @@ export class MauticSourceConnector implements SourceConnector {
       ...(this.withCompanies && work.contacts > 0
         ? { companies: Math.ceil(work.contacts / this.config.pageSize) }
         : {}),
-      engagement: activity,
+      ...(read.size > 0 ? { engagement: activity } : {}),
       write_back:
         Math.ceil(work.writtenBack / MAUTIC_BATCH_LIMIT) +
         (this.config.stageWrite === 'batch' ? 0 : work.recycled),

@@ -144,3 +144,15 @@ export function toEngagementEvent(e: MauticActivityEvent, mapping: MauticMapping
   if (!type || !e.contactId || !when) return null;
   return { id: eventIdOf(e), contactId: e.contactId, type, at: when, properties: eventProperties(e) };
 }
+
+/**
+ * The Mautic event types to ask the timeline for: those a rule maps to a canonical type the model
+ * reads (every mapped one when `eventTypes` is absent), in mapping order.
+ */
+export function mauticEventsRead(
+  mapping: MauticMapping,
+  eventTypes: readonly string[] | undefined,
+): string[] {
+  const read = mapping.events.filter((rule) => eventTypes === undefined || eventTypes.includes(rule.type));
+  return [...new Set(read.map((rule) => rule.event))];
+}

@@ -8,12 +8,17 @@ import { parseArgs } from 'node:util';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { adminQuery, TEST_DATABASE_URL, type Backend } from '../helpers/db.ts';
 
-/** `--contacts N --backend postgres|pglite`, checked. */
-export function benchArgs(defaultContacts: number): { count: number; backend: Backend } {
+/** `--contacts N --backend postgres|pglite --source hubspot|mautic`, checked (the source: bench:sync's). */
+export function benchArgs(defaultContacts: number): {
+  count: number;
+  backend: Backend;
+  source: 'hubspot' | 'mautic';
+} {
   const { values } = parseArgs({
     options: {
       contacts: { type: 'string', default: String(defaultContacts) },
       backend: { type: 'string', default: 'postgres' },
+      source: { type: 'string', default: 'hubspot' },
     },
   });
   const count = Number(values.contacts);
@@ -23,7 +28,10 @@ export function benchArgs(defaultContacts: number): { count: number; backend: Ba
   if (values.backend !== 'postgres' && values.backend !== 'pglite') {
     throw new Error(`--backend must be postgres or pglite, got ${values.backend}`);
   }
-  return { count, backend: values.backend };
+  if (values.source !== 'hubspot' && values.source !== 'mautic') {
+    throw new Error(`--source must be hubspot or mautic, got ${values.source}`);
+  }
+  return { count, backend: values.backend, source: values.source };
 }
 
 /** A store in a new PostgreSQL schema (no statistics yet, as on a new deployment) or a new PGlite folder. */

@@ -1,9 +1,10 @@
 /**
- * `npm run bench:sync -- --contacts N --backend postgres|pglite`: one initial sync from the HubSpot
- * sandbox to the Salesforce sandbox (run in a child process, as `leadstage sandbox` runs them) at
- * the connectors' real pacing, on a fresh store. Prints per step its wall time, the time its calls
- * spent waiting on the rate limiter (summed over calls made at once, so where steps overlap — the
- * two pulls; qualify, write-back and handoff — it can exceed the wall time) and wall less wait
+  console.log(`bench:sync ${count.toLocaleString('en-US')} ${source} contacts on ${backend}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
  * (busy); the calls
  * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
  * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
@@ -23,7 +24,7 @@ import type { StepName } from '../../src/pipeline/types.ts';
 import { createSandboxWorkspace, type SandboxTokens } from '../e2e/helpers.ts';
 import { benchArgs, openBenchStore } from './bench-store.ts';
 
-const { count, backend } = benchArgs(3000);
+const { count, backend, source } = benchArgs(3000);
 
 /** Starts the sandboxes in a child process and reads the line it prints. */
 async function startSandboxChild(): Promise<{ child: ChildProcess; url: string; tokens: SandboxTokens }> {
@@ -101,7 +102,9 @@ interface StepFigures {
 }
 const steps = new Map<string, StepFigures>();
 try {
-  const workspace = await createSandboxWorkspace(store, sandbox.url, sandbox.tokens);
+  const workspace = await createSandboxWorkspace(store, sandbox.url, sandbox.tokens, Date.now, {
+    vendor: source,
+  });
   const limiter = new TimedLimiter();
   let current: { step: string; at: number; waited: number; cpu: NodeJS.CpuUsage } | undefined;
   const close = () => {
@@ -135,7 +138,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const floor = limiter.floorSeconds();
   const fmt = (ms: number) => (ms / 1000).toFixed(1).padStart(7);
-  console.log(`bench:sync ${count.toLocaleString('en-US')} contacts on ${backend}`);
+  console.log(`bench:sync ${count.toLocaleString('en-US')} ${source} contacts on ${backend}`);
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(1))

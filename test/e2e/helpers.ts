@@ -24,11 +24,16 @@ export interface E2eWorld {
 /** Tokens the sandboxes issued, as a child process running them can hand them over. */
 export interface SandboxTokens {
   hubspot: ReturnType<SandboxServer['hubspot']['issueTokens']>;
+  mautic: ReturnType<SandboxServer['mautic']['issueTokens']>;
   salesforce: ReturnType<SandboxServer['salesforce']['oauth']['issueTokens']>;
 }
 
 export function issueSandboxTokens(sandbox: SandboxServer): SandboxTokens {
-  return { hubspot: sandbox.hubspot.issueTokens(), salesforce: sandbox.salesforce.oauth.issueTokens() };
+  return {
+    hubspot: sandbox.hubspot.issueTokens(),
+    mautic: sandbox.mautic.issueTokens(),
+    salesforce: sandbox.salesforce.oauth.issueTokens(),
+  };
 }
 
 /** An OAuth2 source connection to the sandbox at `url` with tokens it issued, expiring by `now`. */
@@ -53,19 +58,27 @@ function sourceConnection(
   });
 }
 
-/** A workspace on the default preset with HubSpot as its source and Salesforce as its CRM, both at `url`. */
+/**
+ * A workspace on the default preset with HubSpot (or Mautic) as its source and Salesforce as its CRM,
+ * all at `url`.
+ */
 export async function createSandboxWorkspace(
   store: Store,
   url: string,
   tokens: SandboxTokens,
   now: () => number = Date.now,
-  /** The HubSpot portal the connection says it is (two of them are two portals on one org). */
-  accountId = 'sandbox',
+  o: {
+    vendor?: 'hubspot' | 'mautic';
+    /** The account the source connection says it is (two HubSpot ones are two portals on one org). */
+    accountId?: string;
+  } = {},
 ): Promise<string> {
-  const source = await sourceConnection(store, url, 'hubspot', accountId, tokens.hubspot, now);
+  const vendor = o.vendor ?? 'hubspot';
+  const accountId = o.accountId ?? (vendor === 'hubspot' ? 'sandbox' : 'mautic.sandbox.example');
+  const source = await sourceConnection(store, url, vendor, accountId, tokens[vendor], now);
   const ws = await workspaceOnDefaultPreset(store, {
     name: `e2e-${Math.random().toString(36).slice(2, 8)}`,
-    sourceVendor: 'hubspot',
+    sourceVendor: vendor,
     sourceConnectionId: source.id,
     crmConnectionId: (await salesforceConnection(store, tokens.salesforce)).id,
   });
@@ -179,7 +192,7 @@ export async function addWorkspace(
     sandbox.url,
     issueSandboxTokens(sandbox),
     now ?? Date.now,
-    accountId,
+    { accountId },
   );
   return {
     workspaceId,

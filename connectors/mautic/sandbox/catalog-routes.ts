@@ -16,7 +16,11 @@ import { EVENT_TYPE_LABELS, TYPES_WITH_LENGTH, seconds, type SandboxEvent } from
  * `maxPages` is the largest type's total over `limit` (`getMaxPage`). So a page holds up to `limit`
  * events of each type, and the limit applies per type. Timestamps are the instance's local time
  * (`DateTimeHelper::getLocalDateTime`, `default_timezone`), while `filters[dateFrom]` is read as UTC
- * (index.php sets PHP's zone to UTC; API calls have no session to change it).
+ * (index.php sets PHP's zone to UTC; API calls have no session to change it). Only the types named
+ * in `filters[includeEvents][]` are listed (all when it is empty), less `excludeEvents` (API-NOTES
+ * §3.3); each listener skips itself unless its type is applicable. `dateFrom` and `dateTo` are both
+ * inclusive: a guess from the listeners read (`>= :fromDate`, `<= :toDate`), not every listener's
+ * query; the connector does not depend on it (a catch-up ends where the next window starts).
  * @see https://github.com/mautic/mautic/blob/5.1/app/bundles/LeadBundle/Event/LeadTimelineEvent.php
  */
 export function allActivity({ state, timeZone }: RouteDeps): Handler {

@@ -83,6 +83,8 @@ export interface RunningSandbox {
   sandbox: MauticSandbox;
   baseUrl: string;
   clock: { ms: number };
+  /** Every request's path and query as sent (after the /mautic mount), oldest first. */
+  requests: string[];
   close: () => Promise<void>;
 }
 
@@ -97,6 +99,11 @@ export async function startMauticSandbox(
 ): Promise<RunningSandbox> {
   const clock = { ms: Date.parse('2026-11-26T12:00:00Z') };
   const app = express();
+  const requests: string[] = [];
+  app.use((req, _res, next) => {
+    requests.push(req.originalUrl);
+    next();
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -108,6 +115,7 @@ export async function startMauticSandbox(
     sandbox,
     baseUrl: publicUrl,
     clock,
+    requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -145,4 +153,28 @@ export function useNock(): void {
     if (pending.length > 0) throw new Error(`unused nock interceptors: ${pending.join(', ')}`);
   });
   afterAll(() => nock.enableNetConnect());
+}
+
+/** A submission of the "Contact sales" form by contact 3, now (`form.submitted9001`). */
+export function addContactSalesSubmission(sandbox: MauticSandbox): void {
+  sandbox.addEvent({
+    event: 'form.submitted',
+    eventId: 'form.submitted9001',
+    eventLabel: 'Contact sales',
+    eventType: 'Form submitted',
+    contactId: 3,
+    details: { form: { id: 3, name: 'Contact sales' } },
+  });
+}
+
+/** OAuth2 credentials the sandbox just issued, dated by its clock. */
+export function sandboxTokens(run: RunningSandbox): Credentials {
+  const t = run.sandbox.issueTokens();
+  return {
+    kind: 'oauth2',
+    accessToken: t.accessToken,
+    refreshToken: t.refreshToken,
+    expiresAt: new Date(run.clock.ms + t.expiresIn * 1000).toISOString(),
+    refreshedAt: new Date(run.clock.ms).toISOString(),
+  };
 }

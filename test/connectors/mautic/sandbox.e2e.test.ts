@@ -12,7 +12,15 @@ import { isLocalSandbox, mauticConnector } from '../../../connectors/mautic/inde
 import type { Credentials } from '../../../src/pipeline/ports.ts';
 import type { StageChange } from '../../../src/model.ts';
 import { AuthError, ConfigError } from '../../../src/errors.ts';
-import { collect, makeContext, startMauticSandbox, testDefinition, type RunningSandbox } from './helpers.ts';
+import {
+  addContactSalesSubmission,
+  collect,
+  makeContext,
+  sandboxTokens,
+  startMauticSandbox,
+  testDefinition,
+  type RunningSandbox,
+} from './helpers.ts';
 
 const SEED = 7;
 const COUNT = 60;
@@ -26,16 +34,7 @@ afterEach(async () => {
   await run.close();
 });
 
-function tokens(): Credentials {
-  const t = run.sandbox.issueTokens();
-  return {
-    kind: 'oauth2',
-    accessToken: t.accessToken,
-    refreshToken: t.refreshToken,
-    expiresAt: new Date(run.clock.ms + t.expiresIn * 1000).toISOString(),
-    refreshedAt: new Date(run.clock.ms).toISOString(),
-  };
-}
+const tokens = () => sandboxTokens(run);
 
 /** A connector whose clock is the sandbox's. */
 function connect(credentials: Credentials, config: Record<string, unknown> = {}) {
@@ -149,14 +148,7 @@ describe('when syncing incrementally', () => {
     expect(again.records.map((e) => e.id)).toStrictEqual(first.records.map((e) => e.id));
 
     run.clock.ms += 3_600_000;
-    run.sandbox.addEvent({
-      event: 'form.submitted',
-      eventId: 'form.submitted9001',
-      eventLabel: 'Contact sales',
-      eventType: 'Form submitted',
-      contactId: 3,
-      details: { form: { id: 3, name: 'Contact sales' } },
-    });
+    addContactSalesSubmission(run.sandbox);
     const next = await collect(connector.pullEngagement(first.last));
     const ids = next.records.map((e) => e.id);
     expect(ids).toContain('mautic:form.submitted9001');
