@@ -174,10 +174,16 @@ export class Portal {
   companies = new CompanyBook();
   /**
    * Bumped by every change to contacts or property definitions: search results cached under an older
-   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `reseed`
-   * or `changed`.
+   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `merge`,
+   * `remove`, `reseed` or `changed`.
    */
   version = 0;
+  /**
+   * What each recent version changed: a contact's id, or null for anything else (a reseed, a
+   * property definition), so a search can move the changed contacts in its kept order instead of
+   * sorting them all again (query.ts). The oldest entries are dropped.
+   */
+  private changeLog: { version: number; id: string | null }[] = [];
   private nextId = 1;
 
   private readonly seed: number;
@@ -277,11 +283,13 @@ export class Portal {
       }
     }
     this.emailEvents.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
+    // The activities above changed seeded contacts in place.
+    this.changed();
   }
 
   private insert(props: Record<string, string>, createdMs: number, updatedMs: number): string {
-    this.changed();
     const id = String(this.nextId++ + 1000);
+    this.changed(id);
     const createdAt = new Date(createdMs).toISOString();
     const updatedAt = new Date(updatedMs).toISOString();
     this.contacts.set(id, {
@@ -293,9 +301,30 @@ export class Portal {
     return id;
   }
 
-  /** Marks the contacts or property definitions changed. */
-  changed(): void {
+  /** Marks one contact (`id`), or the contacts or property definitions at large, changed. */
+  changed(id?: string): void {
     this.version++;
+    this.changeLog.push({ version: this.version, id: id ?? null });
+    if (this.changeLog.length > 4096) this.changeLog.splice(0, 2048);
+  }
+
+  /** The ids of the contacts changed since `version` (repeats possible), or null when unknown. */
+  changesSince(version: number): string[] | null {
+    const oldest = this.changeLog[0];
+    if (version === this.version) return [];
+    if (!oldest || oldest.version > version + 1) return null;
+    const ids: string[] = [];
+    for (let i = this.changeLog.length - 1; i >= 0 && this.changeLog[i]!.version > version; i--) {
+      const id = this.changeLog[i]!.id;
+      if (id === null) return null;
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Deletes a contact (GDPR delete). */
+  remove(id: string): void {
+    if (this.contacts.delete(id)) this.changed(id);
   }
 
   /** A new contact, as if created in HubSpot now (tests). */
@@ -324,6 +353,8 @@ export class Portal {
     primary.updatedAt = new Date(atMs).toISOString();
     primary.properties.lastmodifieddate = primary.updatedAt;
     this.contacts.delete(mergedId);
+    this.changed(primaryId);
+    this.changed(mergedId);
   }
 
   byEmail(email: string): StoredContact | undefined {
@@ -398,7 +429,7 @@ export class Portal {
       changed = true;
     }
     if (changed) {
-      this.changed();
+      this.changed(contact.id);
       const at = new Date(atMs).toISOString();
       contact.updatedAt = at;
       contact.properties.lastmodifieddate = at;
