@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 
 import { generateActivities, generateCompanies, generatePeople } from '../../sandbox-data.ts';
+import { ChangeLog } from '../../sandbox-memo.ts';
 import { CompanyBook } from './companies.ts';
 
 export const PORTAL_ID = 62515;
@@ -177,13 +178,11 @@ export class Portal {
    * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `merge`,
    * `remove`, `reseed` or `changed`.
    */
-  version = 0;
-  /**
-   * What each recent version changed: a contact's id, or null for anything else (a reseed, a
-   * property definition), so a search can move the changed contacts in its kept order instead of
-   * sorting them all again (query.ts). The oldest entries are dropped.
-   */
-  private changeLog: { version: number; id: string | null }[] = [];
+  get version(): number {
+    return this.changeLog.version;
+  }
+  /** What each recent version changed, for searches to move the changed contacts (query.ts). */
+  private readonly changeLog = new ChangeLog<string>();
   private nextId = 1;
 
   private readonly seed: number;
@@ -303,23 +302,12 @@ export class Portal {
 
   /** Marks one contact (`id`), or the contacts or property definitions at large, changed. */
   changed(id?: string): void {
-    this.version++;
-    this.changeLog.push({ version: this.version, id: id ?? null });
-    if (this.changeLog.length > 4096) this.changeLog.splice(0, 2048);
+    this.changeLog.record(id);
   }
 
   /** The ids of the contacts changed since `version` (repeats possible), or null when unknown. */
   changesSince(version: number): string[] | null {
-    const oldest = this.changeLog[0];
-    if (version === this.version) return [];
-    if (!oldest || oldest.version > version + 1) return null;
-    const ids: string[] = [];
-    for (let i = this.changeLog.length - 1; i >= 0 && this.changeLog[i]!.version > version; i--) {
-      const id = this.changeLog[i]!.id;
-      if (id === null) return null;
-      ids.push(id);
-    }
-    return ids;
+    return this.changeLog.since(version);
   }
 
   /** Deletes a contact (GDPR delete). */

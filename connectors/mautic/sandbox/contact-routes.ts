@@ -16,15 +16,72 @@ import {
   type RouteDeps,
 } from './route-helpers.ts';
 import { contactJson, orderedObject, phpIndexed } from './serialize.ts';
-import { QueryMemo } from '../../sandbox-memo.ts';
 import { seconds, type FieldValue, type SandboxContact, type SandboxState } from './state.ts';
 
+/** A recent query's contacts, as of `version`; `keeps` says whether a contact belongs. */
+interface KeptList {
+  version: number;
+  rows: SandboxContact[];
+  keeps: (c: SandboxContact) => boolean;
+  /** Sorted by id alone (descending if `desc`): changed contacts can be moved, not sorted again. */
+  byId: { desc: boolean } | null;
+}
+
+/** Queries a sync pages through at once (a window and its tie-break), with room to spare. */
+const KEPT_MAX = 8;
+/** More changes than this since a list was read: working it out again is cheaper than moving each. */
+const MOVES_MAX = 2000;
+
 /** The contact lists of recent queries, per sandbox state (a reset starts a new state). */
-const memos = new WeakMap<SandboxState, QueryMemo<SandboxContact>>();
-function memoOf(s: SandboxState): QueryMemo<SandboxContact> {
-  let memo = memos.get(s);
-  if (!memo) memos.set(s, (memo = new QueryMemo()));
-  return memo;
+const kept = new WeakMap<SandboxState, Map<string, KeptList>>();
+
+/**
+ * A query's contacts, kept across pages: worked out once, and after a change either worked out
+ * again or, for a list in id order, brought up to date by moving the contacts that changed.
+ */
+function keptList(
+  s: SandboxState,
+  key: string,
+  shape: Omit<KeptList, 'version' | 'rows'>,
+  compute: () => SandboxContact[],
+): SandboxContact[] {
+  let lists = kept.get(s);
+  if (!lists) kept.set(s, (lists = new Map<string, KeptList>()));
+  let list = lists.get(key);
+  if (list && list.version !== s.version) {
+    const changed = list.byId ? s.changesSince(list.version) : null;
+    if (changed && changed.length <= MOVES_MAX) moveChanged(s, list, changed);
+    else list = undefined;
+  }
+  if (!list) {
+    list = { ...shape, version: s.version, rows: compute() };
+    if (lists.size >= KEPT_MAX) lists.delete(lists.keys().next().value!);
+    lists.set(key, list);
+  }
+  return list.rows;
+}
+
+function moveChanged(s: SandboxState, list: KeptList, changed: number[]): void {
+  const desc = list.byId!.desc;
+  const rows = list.rows;
+  // The first position not before `id` in the list's order.
+  const position = (id: number) => {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (desc ? rows[mid]!.id > id : rows[mid]!.id < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const id of new Set(changed)) {
+    const at = position(id);
+    if (rows[at]?.id === id) rows.splice(at, 1);
+    const c = s.contacts.get(id);
+    if (c && list.keeps(c)) rows.splice(position(id), 0, c);
+  }
+  list.version = s.version;
 }
 
 export function listContacts({ state }: RouteDeps): Handler {
@@ -42,16 +99,24 @@ export function listContacts({ state }: RouteDeps): Handler {
       const byId = isIdOrder(orderBy);
       const bounds = byId ? list(q.where).filter(isIdBound) : [];
       const where = list(q.where).filter((w) => !bounds.includes(w));
+      const desc = dir.toLowerCase() === 'desc';
       // A sync pages through one query: it is filtered and sorted once, then sliced per page.
-      rows = memoOf(s).get(s.version, JSON.stringify([search ?? '', where, orderBy, dir]), () => {
-        let all = [...s.contacts.values()];
-        if (search) all = all.filter((c) => matchesSearch(c, search));
-        for (const statement of where) all = all.filter((c) => matchesWhere(c, statement));
-        // Contacts are kept in id order (ids only grow), so an id order rarely needs the sort.
-        if (byId && isAscendingById(all)) return dir.toLowerCase() === 'desc' ? all.reverse() : all;
-        return sortContacts(all, orderBy, dir);
-      });
-      range = idRange(rows, bounds, dir.toLowerCase() === 'desc');
+      const keeps = (c: SandboxContact) =>
+        (!search || matchesSearch(c, search)) && where.every((w) => matchesWhere(c, w));
+      rows = keptList(
+        s,
+        JSON.stringify([search ?? '', where, orderBy, dir]),
+        { keeps, byId: byId ? { desc } : null },
+        () => {
+          let all = [...s.contacts.values()];
+          if (search) all = all.filter((c) => matchesSearch(c, search));
+          for (const statement of where) all = all.filter((c) => matchesWhere(c, statement));
+          // Contacts are kept in id order (ids only grow), so an id order rarely needs the sort.
+          if (byId && isAscendingById(all)) return desc ? all.reverse() : all;
+          return sortContacts(all, orderBy, dir);
+        },
+      );
+      range = idRange(rows, bounds, desc);
     } catch (err) {
       if (err instanceof FilterError) return sendErrors(res, 400, err.message);
       throw err;
@@ -264,7 +329,7 @@ export function batchEditContacts({ state, now, stageInEdit }: RouteDeps): Handl
         c.fields = next;
         c.dateModified = seconds(now());
       }
-      s.changed();
+      s.changed(c.id);
       contacts.push([index, contactJson(c, s)]);
       codes.push([index, 200]);
     });
@@ -285,7 +350,7 @@ export function editContact({ state, now }: RouteDeps): Handler {
     if (errors) return returnError(res, 400, formErrorMessage(errors), errors);
     c.fields = next;
     c.dateModified = seconds(now());
-    s.changed();
+    s.changed(c.id);
     res.json({ contact: contactJson(c, s) });
   };
 }

@@ -62,6 +62,21 @@ describe('contact list by id with id bounds', () => {
     expect(page).toStrictEqual({ total: '5', ids: [...ids.slice(6), added] });
   });
 
+  it('drops a contact an edit makes anonymous and takes it back when it is identified again', async () => {
+    await list([], 'start=0&limit=10&orderBy=id&orderByDir=desc');
+    run.sandbox.updateContact(ids[2]!, { email: null });
+    const without = await list([], 'start=0&limit=10&orderBy=id&orderByDir=desc');
+    expect(without.total).toBe('9');
+    expect(without.ids).not.toContain(ids[2]);
+    run.sandbox.updateContact(ids[2]!, { email: 'back@example.com' });
+    expect(await list([['lt', String(ids[3])]], 'start=0&limit=10&orderBy=id&orderByDir=desc')).toStrictEqual(
+      {
+        total: '3',
+        ids: ids.slice(0, 3),
+      },
+    );
+  });
+
   it('matches nothing for a bound that is not a number, as the comparison fails', async () => {
     expect(await list([['gt', 'abc']], 'start=0&limit=10&orderBy=id')).toStrictEqual({ total: '0', ids: [] });
   });
