@@ -184,7 +184,7 @@ export class SandboxOrg {
       if (record) indexAdd(index, record[field], id);
     }
     if (before) this.modified[type].remove(modKey(before), id);
-    if (record) this.modified[type].add(modKey(record), id);
+    if (record) this.modified[type].add(modKey(record), id, record);
     if (record) this.records[type].set(id, record);
     else this.records[type].delete(id);
   }
@@ -617,8 +617,14 @@ export class SandboxOrg {
     }
     if (declared(first.field) && (first.field === 'LastModifiedDate' || first.field === 'SystemModstamp')) {
       const log = this.modified[type];
-      const ids = first.desc ? log.descending() : log.ascending(lowerBound(query.where, first.field));
-      return takeInOrder(recordsOf(records, ids), query.where, query.offset, query.limit, kindOf);
+      const from = lowerBound(query.where, first.field);
+      // Read to the end (no LIMIT) as an array; up to a LIMIT, only as far as the page.
+      const source = first.desc
+        ? log.descending()
+        : query.limit === null
+          ? log.from(from)
+          : log.ascending(from);
+      return takeInOrder(source, query.where, query.offset, query.limit, kindOf);
     }
     return run(query, [...records.values()], kindOf);
   }
@@ -713,28 +719,20 @@ export class SandboxOrg {
   }
 }
 
-/** Reads `records` in the order of `ids`. */
-function* recordsOf(records: Map<string, SfRecord>, ids: Iterable<string>): Generator<SfRecord> {
-  for (const id of ids) {
-    const record = records.get(id);
-    if (record) yield record;
-  }
-}
-
 /** A record's place in the modification log; one without a stamp (none is) sorts first, as null does. */
 function modKey(record: SfRecord): number {
   const at = parseDateTime(String(record.LastModifiedDate ?? ''));
   return Number.isFinite(at) ? at : -Infinity;
 }
 
-function emptyLogs(): Record<SObjectType, OrderLog> {
+function emptyLogs(): Record<SObjectType, OrderLog<SfRecord>> {
   return {
-    Lead: new OrderLog(),
-    Contact: new OrderLog(),
-    Account: new OrderLog(),
-    Opportunity: new OrderLog(),
-    Task: new OrderLog(),
-    Note: new OrderLog(),
+    Lead: new OrderLog<SfRecord>(),
+    Contact: new OrderLog<SfRecord>(),
+    Account: new OrderLog<SfRecord>(),
+    Opportunity: new OrderLog<SfRecord>(),
+    Task: new OrderLog<SfRecord>(),
+    Note: new OrderLog<SfRecord>(),
   };
 }
 
