@@ -94,7 +94,7 @@ if (only.has('hubspot')) {
       }),
     }).then((r) => json<{ total: number; results: { id: string }[] }>(r));
   const first = await search(0);
-  report('hubspot search: first page (one cold)', await time(samples, () => search(0)));
+  report('hubspot search: first page', await time(samples, () => search(0)));
   report('hubspot search: middle page (after=5000)', await time(samples, () => search(5000)));
   const ids = first.results.map((r) => r.id);
   report(
