@@ -31,3 +31,34 @@ export class QueryMemo<T> {
     return rows;
   }
 }
+
+/**
+ * A version bumped by every change to a sandbox's records, with what each recent version changed:
+ * a record's key, or null for anything else (a reseed, a definition), so kept query results can move
+ * the changed records instead of being worked out again. The oldest entries are dropped.
+ */
+export class ChangeLog<K> {
+  version = 0;
+  private entries: { version: number; key: K | null }[] = [];
+
+  /** Marks one record (`key`), or the records at large, changed. */
+  record(key?: K): void {
+    this.version++;
+    this.entries.push({ version: this.version, key: key ?? null });
+    if (this.entries.length > 4096) this.entries.splice(0, 2048);
+  }
+
+  /** The keys changed since `version` (repeats possible), or null when unknown. */
+  since(version: number): K[] | null {
+    if (version === this.version) return [];
+    const oldest = this.entries[0];
+    if (!oldest || oldest.version > version + 1) return null;
+    const keys: K[] = [];
+    for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) {
+      const key = this.entries[i]!.key;
+      if (key === null) return null;
+      keys.push(key);
+    }
+    return keys;
+  }
+}

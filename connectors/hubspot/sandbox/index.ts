@@ -19,10 +19,10 @@ import {
 } from '../../sandbox-types.ts';
 import { signHubspotWebhookV3 } from '../webhook.ts';
 import { APP_ID, PORTAL_ID, type EmailEvent, Portal, type StoredContact, type WebEvent } from './portal.ts';
+import { QueryMemo } from '../../sandbox-memo.ts';
 import {
   DEFAULT_SEARCH_PROPERTIES,
   SEARCH_MAX_RESULTS,
-  QueryMemo,
   runSearch,
   searchProblem,
   searchRequestSchema,
@@ -514,7 +514,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions): HubspotSan
     const key = String(body.objectId ?? '');
     const c = body.idProperty === 'email' ? portal.byEmail(key) : portal.contacts.get(key);
     if (!c) return error(res, 404, 'OBJECT_NOT_FOUND', 'resource not found');
-    portal.contacts.delete(c.id);
+    portal.remove(c.id);
     res.status(204).end();
   });
 

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 
 import { generateActivities, generateCompanies, generatePeople } from '../../sandbox-data.ts';
+import { ChangeLog } from '../../sandbox-memo.ts';
 import { CompanyBook } from './companies.ts';
 
 export const PORTAL_ID = 62515;
@@ -174,10 +175,14 @@ export class Portal {
   companies = new CompanyBook();
   /**
    * Bumped by every change to contacts or property definitions: search results cached under an older
-   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `reseed`
-   * or `changed`.
+   * value are stale (see query.ts). Code that changes them goes through `insert`, `apply`, `merge`,
+   * `remove`, `reseed` or `changed`.
    */
-  version = 0;
+  get version(): number {
+    return this.changeLog.version;
+  }
+  /** What each recent version changed, for searches to move the changed contacts (query.ts). */
+  private readonly changeLog = new ChangeLog<string>();
   private nextId = 1;
 
   private readonly seed: number;
@@ -277,11 +282,13 @@ export class Portal {
       }
     }
     this.emailEvents.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
+    // The activities above changed seeded contacts in place.
+    this.changed();
   }
 
   private insert(props: Record<string, string>, createdMs: number, updatedMs: number): string {
-    this.changed();
     const id = String(this.nextId++ + 1000);
+    this.changed(id);
     const createdAt = new Date(createdMs).toISOString();
     const updatedAt = new Date(updatedMs).toISOString();
     this.contacts.set(id, {
@@ -293,9 +300,19 @@ export class Portal {
     return id;
   }
 
-  /** Marks the contacts or property definitions changed. */
-  changed(): void {
-    this.version++;
+  /** Marks one contact (`id`), or the contacts or property definitions at large, changed. */
+  changed(id?: string): void {
+    this.changeLog.record(id);
+  }
+
+  /** The ids of the contacts changed since `version` (repeats possible), or null when unknown. */
+  changesSince(version: number): string[] | null {
+    return this.changeLog.since(version);
+  }
+
+  /** Deletes a contact (GDPR delete). */
+  remove(id: string): void {
+    if (this.contacts.delete(id)) this.changed(id);
   }
 
   /** A new contact, as if created in HubSpot now (tests). */
@@ -324,6 +341,8 @@ export class Portal {
     primary.updatedAt = new Date(atMs).toISOString();
     primary.properties.lastmodifieddate = primary.updatedAt;
     this.contacts.delete(mergedId);
+    this.changed(primaryId);
+    this.changed(mergedId);
   }
 
   byEmail(email: string): StoredContact | undefined {
@@ -398,7 +417,7 @@ export class Portal {
       changed = true;
     }
     if (changed) {
-      this.changed();
+      this.changed(contact.id);
       const at = new Date(atMs).toISOString();
       contact.updatedAt = at;
       contact.properties.lastmodifieddate = at;

@@ -1,10 +1,7 @@
 /** CRM search semantics for the sandbox: filters, one sort, paging with the 10,000-result cap. */
 import { z } from 'zod';
 
-import { QueryMemo } from '../../sandbox-memo.ts';
 import type { Portal, StoredContact } from './portal.ts';
-
-export { QueryMemo };
 
 export const SEARCH_MAX_LIMIT = 200;
 export const SEARCH_MAX_RESULTS = 10_000;
@@ -123,59 +120,135 @@ export function searchProblem(req: SearchRequest): string | null {
   return null;
 }
 
-/** Every contact in the order of a sort, and the matching rows of recent queries, per portal. */
-const memos = new WeakMap<Portal, { sorted: QueryMemo<StoredContact>; results: QueryMemo<StoredContact> }>();
+type Value = number | string;
 
-const byId = (a: StoredContact, b: StoredContact) => Number(a.id) - Number(b.id);
+/**
+ * Every contact in the order of one sort, with each one's sort value, and the matching rows of
+ * recent queries in that order. Kept across changes: the contacts a change touched are taken out
+ * at their old place and put back at their new one (the portal's change log), so a write costs a
+ * few bisections, not a sort of the portal.
+ */
+interface SortedView {
+  version: number;
+  name: string;
+  desc: boolean;
+  rows: StoredContact[];
+  values: Map<string, Value>;
+  results: Map<string, { groups: SearchRequest['filterGroups']; rows: StoredContact[] }>;
+}
 
-function sortedContacts(
-  portal: Portal,
-  memo: QueryMemo<StoredContact>,
-  sort: SearchRequest['sorts'][number] | undefined,
-): StoredContact[] {
+/** Kept queries per sort (a sync pages through one, with its tie-break and a window to spare). */
+const RESULTS_KEPT = 8;
+/** More changes than this since a view was read: sorting again is cheaper than moving each. */
+const MOVES_MAX = 2000;
+
+const views = new WeakMap<Portal, Map<string, SortedView>>();
+
+/** A row's place: by value (descending if asked), then by id ascending, as HubSpot's tie-break. */
+function before(view: SortedView, x: Value, xId: string, y: Value, yId: string): number {
+  const order = x < y ? -1 : x > y ? 1 : 0;
+  return (view.desc ? -order : order) || Number(xId) - Number(yId);
+}
+
+/** The first position in `rows` not before (value, id). */
+function position(view: SortedView, rows: StoredContact[], value: Value, id: string): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const row = rows[mid]!;
+    if (before(view, view.values.get(row.id)!, row.id, value, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function valueOf(portal: Portal, name: string, c: StoredContact): Value {
+  return name ? comparable(portal, name, c.properties[name]) : 0;
+}
+
+function matchesGroups(portal: Portal, c: StoredContact, groups: SearchRequest['filterGroups']): boolean {
+  return groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(portal, c, f)));
+}
+
+function build(portal: Portal, name: string, desc: boolean): SortedView {
+  const rows = [...portal.contacts.values()];
+  const values = new Map(rows.map((c) => [c.id, valueOf(portal, name, c)]));
+  const view: SortedView = { version: portal.version, name, desc, rows, values, results: new Map() };
+  rows.sort((a, b) => before(view, values.get(a.id)!, a.id, values.get(b.id)!, b.id));
+  return view;
+}
+
+/** Moves the changed contacts to their new places in the view and its kept results. */
+function update(portal: Portal, view: SortedView, changed: string[]): void {
+  const ids = [...new Set(changed)];
+  const lists = [view.rows, ...[...view.results.values()].map((r) => r.rows)];
+  for (const id of ids) {
+    const old = view.values.get(id);
+    if (old === undefined) continue;
+    for (const rows of lists) {
+      const at = position(view, rows, old, id);
+      if (rows[at]?.id === id) rows.splice(at, 1);
+    }
+    view.values.delete(id);
+  }
+  for (const id of ids) {
+    const c = portal.contacts.get(id);
+    if (!c) continue;
+    const value = valueOf(portal, view.name, c);
+    view.values.set(id, value);
+    view.rows.splice(position(view, view.rows, value, id), 0, c);
+    for (const r of view.results.values()) {
+      if (matchesGroups(portal, c, r.groups)) r.rows.splice(position(view, r.rows, value, id), 0, c);
+    }
+  }
+  view.version = portal.version;
+}
+
+function sortedView(portal: Portal, sort: SearchRequest['sorts'][number] | undefined): SortedView {
   const name =
     sort === undefined ? '' : typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
   const desc =
     sort !== undefined && (typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING');
-  return memo.get(portal.version, `${name}:${desc}`, () => {
-    const rows = [...portal.contacts.values()];
-    if (name) {
-      // Each contact's sort value is worked out once, not once per comparison.
-      const values = new Map(rows.map((c) => [c, comparable(portal, name, c.properties[name])]));
-      rows.sort((a, b) => {
-        const x = values.get(a)!;
-        const y = values.get(b)!;
-        const order = x < y ? -1 : x > y ? 1 : 0;
-        return (desc ? -order : order) || byId(a, b);
-      });
-    } else {
-      rows.sort(byId);
-    }
-    return rows;
-  });
+  let byKey = views.get(portal);
+  if (!byKey) views.set(portal, (byKey = new Map<string, SortedView>()));
+  const key = `${name}:${desc}`;
+  let view = byKey.get(key);
+  if (view && view.version !== portal.version) {
+    const changed = portal.changesSince(view.version);
+    if (changed && changed.length <= MOVES_MAX) update(portal, view, changed);
+    else view = undefined;
+  }
+  if (!view) {
+    view = build(portal, name, desc);
+    byKey.set(key, view);
+  }
+  return view;
 }
 
 /**
- * One page of a search. The contacts sorted for a sort and the rows matching a query are kept until
- * the portal changes, so paging through a large portal costs a slice per page instead of filtering
- * and sorting every contact again (HubSpot answers in milliseconds at any portal size).
+ * One page of a search. The contacts sorted for a sort and the rows matching a query are kept, and
+ * moved as contacts change, so paging through a large portal costs a slice per page instead of
+ * filtering and sorting every contact again (HubSpot answers in milliseconds at any portal size).
  */
 export function runSearch(
   portal: Portal,
   req: SearchRequest,
 ): { total: number; page: StoredContact[]; next?: number } {
-  let memo = memos.get(portal);
-  if (!memo) {
-    memo = { sorted: new QueryMemo(), results: new QueryMemo() };
-    memos.set(portal, memo);
+  const view = sortedView(portal, req.sorts[0]);
+  const key = JSON.stringify(req.filterGroups);
+  let rows = view.results.get(key)?.rows;
+  if (!rows) {
+    rows =
+      req.filterGroups.length === 0
+        ? view.rows
+        : view.rows.filter((c) => matchesGroups(portal, c, req.filterGroups));
+    // Unfiltered, the view's own rows are the result: kept once, not twice.
+    if (req.filterGroups.length > 0) {
+      if (view.results.size >= RESULTS_KEPT) view.results.delete(view.results.keys().next().value!);
+      view.results.set(key, { groups: req.filterGroups, rows });
+    }
   }
-  const { sorted } = memo;
-  const key = JSON.stringify([req.filterGroups, req.sorts[0] ?? null]);
-  const rows = memo.results.get(portal.version, key, () => {
-    const all = sortedContacts(portal, sorted, req.sorts[0]);
-    if (req.filterGroups.length === 0) return all;
-    return all.filter((c) => req.filterGroups.some((g) => g.filters.every((f) => matches(portal, c, f))));
-  });
   const after = Number(req.after ?? 0);
   const page = rows.slice(after, after + req.limit);
   const nextAt = after + req.limit;

@@ -143,7 +143,7 @@ export function addContactToStage({ state, now }: RouteDeps): Handler {
     const before = contact.stageId === null ? null : s.stages.get(contact.stageId)?.name;
     contact.stageId = stage.id;
     contact.dateModified = seconds(now());
-    s.changed();
+    s.changed(contact.id);
     s.stageLog.push({ contactId: contact.id, stageId: stage.id, eventName: 'Manually Added' });
     s.addEvent({
       event: 'stage.changed',

@@ -214,7 +214,7 @@ export function createMauticSandbox(options: MauticSandboxOptions): MauticSandbo
       if (!c) throw new Error(`no sandbox contact ${id}`);
       c.fields = { ...c.fields, ...fields };
       c.dateModified = seconds(now());
-      state.changed();
+      state.changed(id);
     },
     contact(id) {
       const c = state.contacts.get(id);

@@ -8,6 +8,7 @@ import {
   generatePeople,
   type SyntheticActivity,
 } from '../../sandbox-data.ts';
+import { ChangeLog } from '../../sandbox-memo.ts';
 
 export type FieldValue = string | number | null;
 
@@ -131,9 +132,13 @@ export class SandboxState {
   nextCompanyId = 1;
   /**
    * Bumped by every change to contacts (added, edited, merged, deleted, points): contact lists cached
-   * under an older value are stale (contact-routes.ts). Code that changes a contact calls `changed`.
+   * under an older value are stale (contact-routes.ts). Code that changes a contact calls `changed`
+   * with its id (the lists move that contact, `changesSince`), or without for anything at large.
    */
-  version = 0;
+  get version(): number {
+    return this.changeLog.version;
+  }
+  private readonly changeLog = new ChangeLog<number>();
   stages = new Map<number, SandboxStage>();
   fields = new Map<number, SandboxField>();
   events: SandboxEvent[] = [];
@@ -146,9 +151,14 @@ export class SandboxState {
   /** `contact_merge_records`: merged-away id → the contact it lives on as (moved along later merges). */
   mergeRecords = new Map<number, number>();
 
-  /** Marks the contacts changed. */
-  changed(): void {
-    this.version++;
+  /** Marks one contact (`id`), or the contacts at large, changed. */
+  changed(id?: number): void {
+    this.changeLog.record(id);
+  }
+
+  /** The ids of the contacts changed since `version` (repeats possible), or null when unknown. */
+  changesSince(version: number): number[] | null {
+    return this.changeLog.since(version);
   }
 
   fieldByAlias(alias: string): SandboxField | undefined {
@@ -179,7 +189,7 @@ export class SandboxState {
       doNotContact: [],
     };
     this.contacts.set(contact.id, contact);
-    this.changed();
+    this.changed(contact.id);
     return contact;
   }
 
@@ -234,7 +244,8 @@ export class SandboxState {
     winner.dateModified = at;
     for (const e of this.events) if (e.contactId === loserId) e.contactId = winnerId;
     this.contacts.delete(loserId);
-    this.changed();
+    this.changed(winnerId);
+    this.changed(loserId);
     return winner;
   }
 
@@ -246,7 +257,7 @@ export class SandboxState {
     const contact = this.contacts.get(id);
     if (!contact) throw new Error(`no sandbox contact ${id}`);
     this.contacts.delete(id);
-    this.changed();
+    this.changed(id);
     this.events = this.events.filter((e) => e.contactId !== id);
     for (const [merged, into] of this.mergeRecords) if (into === id) this.mergeRecords.delete(merged);
     return contact;
@@ -426,7 +437,7 @@ export class SandboxState {
           },
         });
         this.contacts.get(contactId)!.points += 10;
-        this.changed();
+        this.changed(contactId);
         return;
       }
       case 'meeting_booked':
@@ -457,7 +468,7 @@ export class SandboxState {
     if (!contact) return;
     const id = this.nextEventSeq++;
     contact.doNotContact.push({ channel, reason });
-    this.changed();
+    this.changed(contactId);
     this.addEvent({
       event: 'lead.donotcontact',
       eventId: `lead.donotcontact${id}`,

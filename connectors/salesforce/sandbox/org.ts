@@ -20,8 +20,19 @@ import {
   ownerByRule,
   SANDBOX_USERS,
 } from './assignment.ts';
-import { idGenerator, KEY_PREFIX } from './ids.ts';
-import { type FieldKind, fieldsOf, parseSoql, run, scalarText, SoqlError } from './soql.ts';
+import { idGenerator, KEY_PREFIX, to18 } from './ids.ts';
+import { OrderLog } from './order-log.ts';
+import { equalityTerm, lowerBound, takeInOrder } from './plan.ts';
+import {
+  type FieldKind,
+  fieldsOf,
+  parseDateTime,
+  parseSoql,
+  run,
+  scalarText,
+  SoqlError,
+  type SoqlQuery,
+} from './soql.ts';
 
 export type SfValue = string | number | boolean | null;
 export type SfRecord = Record<string, SfValue>;
@@ -76,6 +87,8 @@ export class SandboxOrg {
    * use, kept current by every write (`put`), dropped when the schema or data is replaced.
    */
   private indexes = new Map<string, Map<string, Set<string>>>();
+  /** Each object's records in (LastModifiedDate, Id) order (order-log.ts), kept by `put`. */
+  private modified = emptyLogs();
   /** While an allOrNone call runs: each touched record's state before the call (undefined: absent). */
   private journal: Map<SObjectType, Map<string, SfRecord | undefined>> | null = null;
 
@@ -93,6 +106,7 @@ export class SandboxOrg {
     this.newId = idGenerator();
     this.lastStamp = 0;
     this.indexes.clear();
+    this.modified = emptyLogs();
     this.journal = null;
   }
 
@@ -148,7 +162,7 @@ export class SandboxOrg {
    * scan of the records would give: ids sort by creation). Each hit is checked against the record,
    * so an entry left behind by a write that bypassed `put` is never answered.
    */
-  private lookup(type: SObjectType, field: string, value: SfValue | undefined): string[] {
+  lookup(type: SObjectType, field: string, value: SfValue | undefined): string[] {
     if (value === null || value === undefined) return [];
     const lower = String(value).toLowerCase();
     const ids = this.index(type, field).get(lower);
@@ -169,6 +183,8 @@ export class SandboxOrg {
       if (before) indexRemove(index, before[field], id);
       if (record) indexAdd(index, record[field], id);
     }
+    if (before) this.modified[type].remove(modKey(before), id);
+    if (record) this.modified[type].add(modKey(record), id, record);
     if (record) this.records[type].set(id, record);
     else this.records[type].delete(id);
   }
@@ -186,14 +202,9 @@ export class SandboxOrg {
     return sfDateTime(this.lastStamp);
   }
 
+  /** By the 18-character id or its 15-character form (whose suffix `to18` works out, as Salesforce's does). */
   get(type: SObjectType, id: string): SfRecord | undefined {
-    return this.records[type].get(id) ?? this.records[type].get(this.to18(type, id));
-  }
-
-  private to18(type: SObjectType, id: string): string {
-    if (id.length !== 15) return id;
-    for (const key of this.records[type].keys()) if (key.startsWith(id)) return key;
-    return id;
+    return this.records[type].get(id) ?? (id.length === 15 ? this.records[type].get(to18(id)) : undefined);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -537,7 +548,18 @@ export class SandboxOrg {
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  query(soql: string): { object: SObjectType; rows: SfRecord[] } {
+  /**
+   * Runs a query: the matching records themselves (not copies), in the query's order, after OFFSET
+   * and LIMIT, and the selected fields in their declared spelling, for `project` to cut each page
+   * from. Records are never changed in place (every write replaces the record, `put`), so the rows
+   * stay as they were when the query ran however long a caller keeps them.
+   *
+   * Cost: an equality / IN term on a text or id field reads only the records its index names; else
+   * a query ordered by Id or CreatedDate (creation order, the order `records` lists) or by
+   * LastModifiedDate or SystemModstamp (the modification log, from the WHERE clause's lower bound)
+   * reads records in order only until its page is full; anything else filters and sorts the object.
+   */
+  query(soql: string): { object: SObjectType; fields: string[]; rows: SfRecord[] } {
     const parsed = parseSoql(soql);
     const type = SOBJECT_TYPES.find((t) => t.toLowerCase() === parsed.object.toLowerCase());
     if (!type) {
@@ -559,12 +581,52 @@ export class SandboxOrg {
       if (t === 'int' || t === 'double' || t === 'currency' || t === 'percent') return 'number';
       return 'text';
     };
-    const rows = run(parsed, [...this.records[type].values()], kindOf);
-    const fields = parsed.fields.map(rename);
-    return {
-      object: type,
-      rows: rows.map((r): SfRecord => Object.fromEntries(fields.map((f) => [f, (r[f] ?? null) as SfValue]))),
-    };
+    const rows = this.evaluate(type, parsed, kindOf) as SfRecord[];
+    return { object: type, fields: parsed.fields.map(rename), rows };
+  }
+
+  private evaluate(type: SObjectType, query: SoqlQuery, kindOf: (field: string) => FieldKind) {
+    const records = this.records[type];
+    // A field named in another case than its declared one reads as null (rows are keyed by the
+    // declared name), so only declared spellings take the shortcuts below.
+    const declared = (name: string) => this.field(type, name)?.name === name;
+    const term = equalityTerm(
+      query.where,
+      (f) => declared(f) && (kindOf(f) === 'text' || kindOf(f) === 'id'),
+    );
+    if (term) {
+      const ids = new Set<string>();
+      for (const v of term.values) {
+        if (term.field === 'Id') ids.add(v);
+        else for (const id of this.lookup(type, term.field, v)) ids.add(id);
+      }
+      // In creation order, as a scan of `records` would list them before sorting.
+      const found = [...ids]
+        .sort()
+        .map((id) => records.get(id))
+        .filter((r) => r !== undefined);
+      return run(query, found, kindOf);
+    }
+    const first = query.orderBy[0];
+    if (!first) return takeInOrder(records.values(), query.where, query.offset, query.limit, kindOf);
+    // Unique keys (ids; stamps strictly increase, org.ts `stamp`) settle the order alone; every
+    // record has them, so NULLS FIRST / LAST changes nothing.
+    if (declared(first.field) && (first.field === 'Id' || first.field === 'CreatedDate')) {
+      const source = first.desc ? [...records.values()].reverse() : records.values();
+      return takeInOrder(source, query.where, query.offset, query.limit, kindOf);
+    }
+    if (declared(first.field) && (first.field === 'LastModifiedDate' || first.field === 'SystemModstamp')) {
+      const log = this.modified[type];
+      const from = lowerBound(query.where, first.field);
+      // Read to the end (no LIMIT) as an array; up to a LIMIT, only as far as the page.
+      const source = first.desc
+        ? log.descending()
+        : query.limit === null
+          ? log.from(from)
+          : log.ascending(from);
+      return takeInOrder(source, query.where, query.offset, query.limit, kindOf);
+    }
+    return run(query, [...records.values()], kindOf);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -581,12 +643,10 @@ export class SandboxOrg {
       throw new ApiError(400, 'CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
     }
     const company = String(lead.Company ?? '[not provided]');
-    const existing = [...this.records.Account.values()].find(
-      (a) => String(a.Name).toLowerCase() === company.toLowerCase(),
-    );
-    const accountId = existing
-      ? String(existing.Id)
-      : this.must(this.insert('Account', { Name: company }), 'Account').id;
+    // The first Account (in creation order) whose name matches ignoring case.
+    const accountId =
+      this.lookup('Account', 'Name', company)[0] ??
+      this.must(this.insert('Account', { Name: company }), 'Account').id;
     // Custom fields carry over as a configured lead field mapping would carry them.
     const carried: SfRecord = {};
     for (const f of this.schema.Contact) {
@@ -639,8 +699,15 @@ export class SandboxOrg {
     );
     if (problem) throw new ApiError(400, problem.statusCode, problem.message);
     // Conversion moves the Lead's Tasks and Notes to the Contact it became.
-    for (const task of this.records.Task.values()) if (task.WhoId === lead.Id) task.WhoId = contactId;
-    for (const note of this.records.Note.values()) if (note.ParentId === lead.Id) note.ParentId = contactId;
+    // A new record rather than an edit in place: a query's kept rows stay as they were (`query`).
+    for (const id of this.lookup('Task', 'WhoId', lead.Id ?? null)) {
+      const task = this.records.Task.get(id)!;
+      if (task.WhoId === lead.Id) this.put('Task', id, { ...task, WhoId: contactId });
+    }
+    for (const id of this.lookup('Note', 'ParentId', lead.Id ?? null)) {
+      const note = this.records.Note.get(id)!;
+      if (note.ParentId === lead.Id) this.put('Note', id, { ...note, ParentId: contactId });
+    }
     return { accountId, contactId, opportunityId };
   }
 
@@ -650,6 +717,28 @@ export class SandboxOrg {
     }
     return result;
   }
+}
+
+/** A record's place in the modification log; one without a stamp (none is) sorts first, as null does. */
+function modKey(record: SfRecord): number {
+  const at = parseDateTime(String(record.LastModifiedDate ?? ''));
+  return Number.isFinite(at) ? at : -Infinity;
+}
+
+function emptyLogs(): Record<SObjectType, OrderLog<SfRecord>> {
+  return {
+    Lead: new OrderLog<SfRecord>(),
+    Contact: new OrderLog<SfRecord>(),
+    Account: new OrderLog<SfRecord>(),
+    Opportunity: new OrderLog<SfRecord>(),
+    Task: new OrderLog<SfRecord>(),
+    Note: new OrderLog<SfRecord>(),
+  };
+}
+
+/** A query's selected fields of one row, in the order the query names them. */
+export function project(row: SfRecord, fields: string[]): SfRecord {
+  return Object.fromEntries(fields.map((f) => [f, row[f] ?? null]));
 }
 
 function emptyRecords(): Record<SObjectType, Map<string, SfRecord>> {

@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 
 import { type AutoAssign, parseAutoAssign } from './assignment.ts';
 import { bulkRoutes, type BulkJobs } from './bulk.ts';
-import { ApiError, isRecordError, type RecordError, type SandboxOrg, type SfRecord } from './org.ts';
+import { ApiError, isRecordError, project, type RecordError, type SandboxOrg, type SfRecord } from './org.ts';
 import type { SandboxTokens } from './oauth.ts';
 import { describe, type SObjectType } from './schema.ts';
 import { SoqlError } from './soql.ts';
@@ -22,14 +22,34 @@ export interface ApiUsage {
   max: number;
 }
 
-/** Query results beyond the first 2,000 rows, fetched through `nextRecordsUrl`. */
+/** A query's result as it ran: the matching records in order and the fields it selected. */
+export interface QueryResult {
+  object: SObjectType;
+  fields: string[];
+  rows: SfRecord[];
+}
+
+/**
+ * Query results beyond the first 2,000 rows, fetched through `nextRecordsUrl`. A locator keeps the
+ * result the query produced (the records themselves, which writes replace rather than change,
+ * org.ts `query`), so each further page costs its 2,000 rows and not the object's size.
+ *
+ * Records written between pages: later pages answer the records as they were when the query ran,
+ * and neither gain records created since nor lose records deleted since. Salesforce documents that
+ * the set is fixed when the query runs: a locator points to "the location of additional query
+ * results" and "each locator and its associated results are available for two days after the
+ * initial query executes" (Knowledge article 000384958, INVALID_QUERY_LOCATOR), and for Batch Apex
+ * "the set of records … is determined when the start method is run" (Apex Reference,
+ * Database.QueryLocator). Whether a later page shows field values as of the query or as of the
+ * fetch is not documented: values as of the query are the sandbox's GUESS.
+ */
 export class QueryLocators {
-  private readonly kept = new Map<string, { object: SObjectType; rows: SfRecord[]; offset: number }>();
+  private readonly kept = new Map<string, { result: QueryResult; offset: number }>();
   private n = 0;
 
-  keep(object: SObjectType, rows: SfRecord[], offset: number): string {
+  keep(result: QueryResult, offset: number): string {
     const locator = `01g5g0000${String(++this.n).padStart(6, '0')}-${offset}`;
-    this.kept.set(locator, { object, rows, offset });
+    this.kept.set(locator, { result, offset });
     return locator;
   }
 
@@ -355,14 +375,13 @@ export function restRouter(ctx: RestContext): Router {
   on('get', '/query', (req, res) => {
     const soql = str(req.query.q);
     if (!soql) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const { object, rows } = ctx.org.query(soql);
-    res.json(queryPage(ctx, object, rows, versionOf(req), 0));
+    res.json(queryPage(ctx, ctx.org.query(soql), versionOf(req), 0));
   });
 
   on('get', '/query/:locator', (req, res) => {
     const page = ctx.locators.take(str(req.params.locator));
     if (!page) throw new ApiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-    res.json(queryPage(ctx, page.object, page.rows, versionOf(req), page.offset));
+    res.json(queryPage(ctx, page.result, versionOf(req), page.offset));
   });
 
   bulkRoutes(router, base, ctx, on);
@@ -373,15 +392,19 @@ function attributes(type: SObjectType, id: string, version: string) {
   return { type, url: `/services/data/v${version}/sobjects/${type}/${id}` };
 }
 
-function queryPage(ctx: RestContext, object: SObjectType, rows: SfRecord[], version: string, offset: number) {
+function queryPage(ctx: RestContext, result: QueryResult, version: string, offset: number) {
+  const { object, fields, rows } = result;
   const batch = rows.slice(offset, offset + QUERY_BATCH);
   const done = offset + QUERY_BATCH >= rows.length;
-  const locator = done ? null : ctx.locators.keep(object, rows, offset + QUERY_BATCH);
+  const locator = done ? null : ctx.locators.keep(result, offset + QUERY_BATCH);
   return {
     totalSize: rows.length,
     done,
     ...(locator ? { nextRecordsUrl: `/services/data/v${version}/query/${locator}` } : {}),
-    records: batch.map((r) => ({ attributes: attributes(object, String(r.Id ?? ''), version), ...r })),
+    records: batch.map((r) => {
+      const row = project(r, fields);
+      return { attributes: attributes(object, String(row.Id ?? ''), version), ...row };
+    }),
   };
 }
 

@@ -39,7 +39,11 @@ export class SandboxSales {
   lead(idOrExternalId: string): SfRecord {
     const byId = this.org.get('Lead', idOrExternalId);
     if (byId) return byId;
-    const byExt = [...this.org.records.Lead.values()].find((l) => l[EXT_ID] === idOrExternalId);
+    // The index matches ignoring case; the external id must match exactly. First in creation order.
+    const byExt = this.org
+      .lookup('Lead', EXT_ID, idOrExternalId)
+      .map((id) => this.org.records.Lead.get(id)!)
+      .find((l) => l[EXT_ID] === idOrExternalId);
     if (!byExt) throw new ApiError(404, 'NOT_FOUND', `no Lead ${idOrExternalId}`);
     return byExt;
   }

@@ -34,4 +34,51 @@ describe('sandbox search pages served from kept results', () => {
     expect(last.page.at(-1)!.id).toBe(first.id);
     expect(runSearch(portal, req(0)).page[0]!.id).not.toBe(first.id);
   });
+
+  it('moves edited, merged and deleted contacts within kept results, filter and sort honoured', () => {
+    let now = NOW;
+    const portal = new Portal(3, 0, () => now);
+    const add = (lastname: string, minutes: number) => {
+      now = NOW + minutes * 60_000;
+      return portal.addContact({ lastname });
+    };
+    // Modified at minutes 1, 2, 3, 4; ids in creation order.
+    const a = add('Adams', 1);
+    const b = add('Baker', 2);
+    const c = add('Baker', 3);
+    const d = add('Clark', 4);
+    const since = new Date(NOW + 2 * 60_000).toISOString();
+    const byModified = () =>
+      runSearch(
+        portal,
+        searchRequestSchema.parse({
+          filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: since }] }],
+          sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
+          limit: 10,
+        }),
+      ).page.map((x) => x.id);
+    const byNameDesc = () =>
+      runSearch(
+        portal,
+        searchRequestSchema.parse({
+          sorts: [{ propertyName: 'lastname', direction: 'DESCENDING' }],
+          limit: 10,
+        }),
+      ).page.map((x) => x.id);
+    expect(byModified()).toStrictEqual([b, c, d]);
+    // Equal names keep id order, descending sort or not.
+    expect(byNameDesc()).toStrictEqual([d, b, c, a]);
+
+    now = NOW + 5 * 60_000;
+    portal.apply(portal.contacts.get(b)!, { lastname: 'Young' });
+    now = NOW + 6 * 60_000;
+    portal.apply(portal.contacts.get(a)!, { jobtitle: 'CTO' }); // now inside the filter
+    expect(byModified()).toStrictEqual([c, d, b, a]);
+    expect(byNameDesc()).toStrictEqual([b, d, c, a]);
+
+    portal.merge(d, c, NOW + 7 * 60_000); // c gone; d modified at minute 7
+    portal.remove(b);
+    expect(byModified()).toStrictEqual([a, d]);
+    expect(byNameDesc()).toStrictEqual([d, a]);
+  });
 });
