@@ -8,14 +8,26 @@ import { parseArgs } from 'node:util';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { adminQuery, TEST_DATABASE_URL, type Backend } from '../helpers/db.ts';
 
-/** `--contacts N --backend postgres|pglite`, checked. */
-export function benchArgs(defaultContacts: number): { count: number; backend: Backend } {
+/**
+ * `--contacts N --backend postgres|pglite`, checked; `--live-heap-every S` (seconds, 0 = never) is
+ * read by `bench:sync` alone.
+ */
+export function benchArgs(defaultContacts: number): {
+  count: number;
+  backend: Backend;
+  liveHeapEvery: number;
+} {
   const { values } = parseArgs({
     options: {
       contacts: { type: 'string', default: String(defaultContacts) },
       backend: { type: 'string', default: 'postgres' },
+      'live-heap-every': { type: 'string', default: '0' },
     },
   });
+  const liveHeapEvery = Number(values['live-heap-every']);
+  if (!(liveHeapEvery >= 0)) {
+    throw new Error(`--live-heap-every must be a number of seconds, got ${values['live-heap-every']}`);
+  }
   const count = Number(values.contacts);
   if (!Number.isInteger(count) || count <= 0) {
     throw new Error(`--contacts must be a whole number, got ${values.contacts}`);
@@ -23,7 +35,7 @@ export function benchArgs(defaultContacts: number): { count: number; backend: Ba
   if (values.backend !== 'postgres' && values.backend !== 'pglite') {
     throw new Error(`--backend must be postgres or pglite, got ${values.backend}`);
   }
-  return { count, backend: values.backend };
+  return { count, backend: values.backend, liveHeapEvery };
 }
 
 /** A store in a new PostgreSQL schema (no statistics yet, as on a new deployment) or a new PGlite folder. */
