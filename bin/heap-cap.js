@@ -4,8 +4,9 @@
  *
  * Why a cap at all: what a sync holds at once does not grow with the portal (pages are streamed),
  * but V8 sizes its heap from the machine's memory (about 4 GB here) and, with that much room,
- * lets garbage pile up between full collections: the resident set grew from about 220 MB (3,000
- * contacts) to 320 MB (30,000) with a live heap that stayed flat. A cap makes V8 collect sooner.
+ * lets garbage pile up between full collections: the resident set grew from about 190 MB (3,000
+ * contacts) to 320 MB (30,000) while the live heap (what a forced full collection leaves) stayed
+ * at 40 MB. A cap makes V8 collect sooner: 189 MB at 30,000 contacts.
  *
  * Why by re-executing: the old-space limit is fixed when V8 creates its heap, so it has to be on
  * Node's command line (`v8.setFlagsFromString('--max-old-space-size=…')` at run time changes
@@ -25,10 +26,11 @@ import { parseEnv } from 'node:util';
 const CAPPED = new Set(['sync', 'worker']);
 
 /**
- * Old space in MB when LEADSTAGE_MAX_HEAP_MB is unset. The live heap of a sync (what a forced full
- * collection leaves) stays under about 60 MB at any portal size (`npm run bench:sync --
- * --live-heap-every 10`); this leaves room for several jobs of a worker at once and for the
- * largest page a vendor returns, while the resident set stays within 256 MB.
+ * Old space in MB when LEADSTAGE_MAX_HEAP_MB is unset (V8 adds its young generation, 48 MB, to
+ * make the heap limit). A sync's live heap, the loaded code included, stays near 40-50 MB at any
+ * portal size (`npm run bench:sync -- --live-heap-every 10`): this leaves room for a few jobs of a
+ * worker at once and for the largest page a vendor returns, while the resident set stays within
+ * 256 MB.
  */
 export const DEFAULT_MAX_HEAP_MB = 160;
 
