@@ -6,7 +6,7 @@
  * but V8 sizes its heap from the machine's memory (about 4 GB here) and, with that much room,
  * lets garbage pile up between full collections: the resident set grew from about 190 MB (3,000
  * contacts) to 320 MB (30,000) while the live heap (what a forced full collection leaves) stayed
- * at 40 MB. A cap makes V8 collect sooner: 189 MB at 30,000 contacts.
+ * at 40 MB. A cap makes V8 collect sooner.
  *
  * Why by re-executing: the old-space limit is fixed when V8 creates its heap, so it has to be on
  * Node's command line (`v8.setFlagsFromString('--max-old-space-size=…')` at run time changes
@@ -27,12 +27,13 @@ const CAPPED = new Set(['sync', 'worker']);
 
 /**
  * Old space in MB when LEADSTAGE_MAX_HEAP_MB is unset (V8 adds its young generation, 48 MB, to
- * make the heap limit). A sync's live heap, the loaded code included, stays near 40-50 MB at any
- * portal size (`npm run bench:sync -- --live-heap-every 10`): this leaves room for a few jobs of a
- * worker at once and for the largest page a vendor returns, while the resident set stays within
- * 256 MB.
+ * make the heap limit: 176 MB). A sync's live heap, the loaded code included, stays at 37-49 MB
+ * from 3,000 to 100,000 contacts (`npm run bench:sync -- --live-heap-every 30`), which leaves room
+ * for a few jobs of a worker at once and for the largest page a vendor returns. V8 uses the room
+ * it is given: at 160 MB a 100,000-contact sync peaked at 250 MB resident (about 70 MB of it code
+ * and native memory), so 128 keeps the process within 256 MB however long the sync.
  */
-export const DEFAULT_MAX_HEAP_MB = 160;
+export const DEFAULT_MAX_HEAP_MB = 128;
 
 const FLAG = /(^|\s)--max[-_]old[-_]space[-_]size\b/;
 

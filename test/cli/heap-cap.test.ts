@@ -12,8 +12,8 @@ import { DEFAULT_MAX_HEAP_MB, heapCapMb } from '../../bin/heap-cap.js';
 import { runCli } from '../helpers/cli.ts';
 
 describe('heapCapMb', () => {
-  it('caps only the commands that sync, at 160 MB unless told otherwise (.env.example)', () => {
-    expect(DEFAULT_MAX_HEAP_MB).toBe(160);
+  it('caps only the commands that sync, at 128 MB unless told otherwise (.env.example)', () => {
+    expect(DEFAULT_MAX_HEAP_MB).toBe(128);
     expect([
       heapCapMb('sync', {}, [], undefined),
       heapCapMb('worker', {}, [], ''),
@@ -21,7 +21,7 @@ describe('heapCapMb', () => {
       heapCapMb('score', {}, [], '256'),
       heapCapMb('serve', {}, [], undefined),
       heapCapMb(undefined, {}, [], undefined),
-    ]).toStrictEqual([160, 160, 256, undefined, undefined, undefined]);
+    ]).toStrictEqual([128, 128, 256, undefined, undefined, undefined]);
   });
 
   it('leaves the heap alone when turned off or when Node’s own flag is set', () => {
