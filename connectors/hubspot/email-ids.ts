@@ -4,11 +4,12 @@
  *
  * Bounded: a map of every address grows with the portal (about 125 bytes an address: 125 MB at a
  * million contacts), which would break the sync's flat memory. Only the `limit` addresses seen
- * last are kept. The walk goes oldest change first, so those are the most recently modified
- * contacts; an email event changes its recipient's engagement properties and so its modification
- * date, hence the recipients of the events in the engagement window are among the newest
- * changes. An address dropped here is still resolved exactly, by the batch read, at one call per
- * 100 addresses.
+ * last are kept. The walk goes oldest change first (`lastmodifieddate` ascending, API-NOTES 1.3),
+ * so those are the most recently modified contacts. That the recipients of the events in the
+ * engagement window are among them is an assumption, not documented (API-NOTES is silent): an
+ * email event updates its recipient's email engagement properties, and so, we expect, its
+ * `lastmodifieddate`. Were it wrong, only the number of calls would change, never an answer: an
+ * address dropped here is still resolved exactly, by the batch read, at one call per 100.
  */
 export class EmailIds {
   // A Map iterates in insertion order: its first key is the one set longest ago.
