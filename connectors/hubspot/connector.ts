@@ -23,6 +23,7 @@ import { AuthError, TransientError } from '../../src/errors.ts';
 import { HubspotApi, HubspotApiError, errorMessage, type HubspotApiOptions } from './api.ts';
 import { type AppCredentials, TokenProvider } from './auth.ts';
 import { type HubspotConfig, parseHubspotConfig } from './config.ts';
+import { EmailIds } from './email-ids.ts';
 import {
   EMAIL_EVENTS_ENDPOINT,
   EMAIL_EVENTS_PAGE_SIZE,
@@ -53,6 +54,8 @@ import { readPages, streamPages } from '../../src/pipeline/minimum-calls.ts';
 /** Batch endpoints take at most 100 inputs. */
 export const BATCH_SIZE = 100;
 const DAY_MS = 86_400_000;
+/** Addresses the connector remembers for email events (email-ids.ts): about 12 MB. */
+export const EMAIL_IDS_KEPT = 100_000;
 
 export const ENDPOINTS = {
   batchRead: 'POST /crm/v3/objects/contacts/batch/read',
@@ -123,11 +126,11 @@ export class HubspotSourceConnector implements SourceConnector {
   private stages: StageMap | undefined;
   /** The model rolls contacts up to accounts: each contact's company is read with it. */
   private withCompanies = false;
-  /** Email -> contact id from every contact seen, so email events rarely need a lookup. */
-  private readonly emailIds = new Map<string, string>();
+  /** Email -> contact id from the contacts seen last, so email events rarely need a lookup. */
+  private readonly emailIds = new EmailIds(EMAIL_IDS_KEPT);
   /**
    * Settles when the contact walk under way ends. The pipeline pulls contacts and engagement at
-   * once: email events wait for the walk, which teaches `emailIds` every address, rather than
+   * once: email events wait for the walk, which teaches `emailIds` its addresses, rather than
    * spending batch reads on addresses the walk is about to bring.
    */
   private walking: Promise<void> | null = null;

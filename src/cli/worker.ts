@@ -3,6 +3,8 @@
  * until SIGTERM or SIGINT, keeps every workspace on its schedule, and shares the vendors' rate
  * limits with every other worker through Redis.
  */
+import { getHeapStatistics } from 'node:v8';
+
 import type { Command } from 'commander';
 
 import { registerBuiltinConnectors } from '../../connectors/builtin.ts';
@@ -65,6 +67,8 @@ export function registerWorkerCommand(program: Command): void {
         redis: describeRedisUrl(env.REDIS_URL),
         database: store.backend,
         prefix: settings.LEADSTAGE_QUEUE_PREFIX,
+        // The V8 heap limit in force, LEADSTAGE_MAX_HEAP_MB's cap included (bin/heap-cap.js).
+        heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       });
       const stopSignal = listenForStop((signal) => {
         log.warn('second signal: exiting now; jobs in hand are handed back by stall detection', { signal });

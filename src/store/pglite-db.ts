@@ -12,9 +12,21 @@ async function run<Row>(runner: Runner, sql: string, params?: unknown[]): Promis
   return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
 }
 
+/**
+ * PGlite's WebAssembly memory grows as PostgreSQL touches it and is never given back to the
+ * system, so the buffer pool, 128 MB by PostgreSQL's default, ends up resident once the data
+ * outgrows it. A smaller pool bounds that share of the process; the pages it no longer holds are
+ * read from the data folder's files, which the operating system caches.
+ */
+const SHARED_BUFFERS = '16MB';
+
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const pglite = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    // PGlite's own start parameters, which passing any replaces, plus the pool's size.
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+  });
   const locks = new KeyedMutex();
   const named = new NamedLocks();
 

@@ -14,7 +14,7 @@ export interface PostgresOptions {
   maxConnections?: number;
 }
 
-type Runner = Pick<pg.Pool, 'query'> | pg.PoolClient;
+type Runner = pg.PoolClient;
 
 async function run<Row>(runner: Runner, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
   const result = await runner.query(sql, params);
@@ -135,9 +135,28 @@ export function openPostgres(options: PostgresOptions): Db {
     }
   };
 
+  /**
+   * On a client checked out for the query, as `pool.query` does, but not through it: a client
+   * `pool.query` opens keeps that call's callback, and so its result, reachable for as long as the
+   * client lives (the client's connect listeners share the callback's closure). That held a whole
+   * batch's rows after the sync had ended (18,721 engagement events, 5.6 MB, at 30,000 contacts).
+   */
+  const pooledQuery = async <Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> => {
+    const client = await connect();
+    try {
+      const result = await run<Row>(client, sql, params);
+      client.release();
+      return result;
+    } catch (err) {
+      // As pool.query does: a client that failed a query is closed, not reused.
+      client.release(err instanceof Error ? err : true);
+      return explain(err);
+    }
+  };
+
   return {
     backend: 'postgres',
-    query: <Row>(sql: string, params?: unknown[]) => run<Row>(pool, sql, params).catch(explain),
+    query: pooledQuery,
     transaction: inTransaction,
     exclusive: (key, fn) => inTransaction((tx) => tx.exclusive(key, fn)),
     tryLock,

@@ -9,12 +9,24 @@
  * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
  * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
  *
+ * It runs under the same V8 heap cap as `leadstage sync` and loads its modules through the same
+ * stripped-source cache (package.json), so its memory is the command's, plus the bench's own few MB.
+ *
+ * Memory: the peak resident set and JS heap used (sampled every 100 ms), the V8 heap limit the
+ * process ran under, and the live heap (heap used right after a full collection) once the sync has
+ * returned. `--live-heap-every S` also collects every S seconds during the sync and prints the most
+ * heap that was live: what the sync really holds, as opposed to garbage V8 had not yet collected.
+ * Those collections lower the peak resident set, so leave it off when measuring that.
+ *
  * The figures are the whole process's: on a shared machine they move with its load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
+import { capHeap } from '../../bin/heap-cap.js';
 import { builtinConnectors } from '../../connectors/builtin.ts';
 import { MemoryRateLimiter, type RateBudget, type RateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -24,7 +36,20 @@ import type { StepName } from '../../src/pipeline/types.ts';
 import { createSandboxWorkspace, type SandboxTokens } from '../e2e/helpers.ts';
 import { benchArgs, openBenchStore } from './bench-store.ts';
 
-const { count, backend, source } = benchArgs(3000);
+// Under the heap cap `leadstage sync` runs with (bin/heap-cap.js): this process re-executes itself
+// with it, unless --max-old-space-size is given or LEADSTAGE_MAX_HEAP_MB=0 (Node's default heap).
+capHeap('sync');
+
+const { count, backend, source, liveHeapEvery } = benchArgs(3000);
+
+// A full collection on demand without a command-line flag: V8 reads --expose-gc when a context is
+// made, so a new context gets `gc`, which collects the whole isolate's heap.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+const liveHeap = () => {
+  collect();
+  return process.memoryUsage().heapUsed;
+};
 
 /** Starts the sandboxes in a child process and reads the line it prints. */
 async function startSandboxChild(): Promise<{ child: ChildProcess; url: string; tokens: SandboxTokens }> {
@@ -83,6 +108,11 @@ const rssPoll = setInterval(() => {
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
 }, 100);
+let peakLive = 0;
+const livePoll =
+  liveHeapEvery > 0
+    ? setInterval(() => (peakLive = Math.max(peakLive, liveHeap())), liveHeapEvery * 1000)
+    : undefined;
 
 const sandbox = await startSandboxChild();
 const { store, drop } = await openBenchStore(backend);
@@ -121,6 +151,10 @@ try {
     close();
     current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
   };
+  // Opening a new PGlite store runs initdb, whose peak the sync itself never reaches again: it is
+  // printed apart, and the sync's peak counts from here.
+  const openPeakRss = peakRss;
+  peakRss = process.memoryUsage().rss;
   const started = performance.now();
   enter('other');
   const summary = await runSync({
@@ -136,6 +170,9 @@ try {
   });
   close();
   const seconds = (performance.now() - started) / 1000;
+  clearInterval(livePoll);
+  const liveAfter = liveHeap();
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   const floor = limiter.floorSeconds();
   const fmt = (ms: number) => (ms / 1000).toFixed(1).padStart(7);
   console.log(`bench:sync ${count.toLocaleString('en-US')} ${source} contacts on ${backend}`);
@@ -166,8 +203,18 @@ try {
   }
   console.log(
     `total ${seconds.toFixed(1)} s, floor at the connectors' budgets ${floor.toFixed(1)} s (${(seconds / floor).toFixed(2)}×), ` +
-      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB ` +
-      `(JS heap used at most ${(peakHeap / 2 ** 20).toFixed(0)} MB)`,
+      `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${mb(peakRss)} MB ` +
+      `(${mb(openPeakRss)} MB while the new store opened) ` +
+      `(JS heap used at most ${mb(peakHeap)} MB)`,
+  );
+  console.log(
+    `V8 heap limit ${mb(getHeapStatistics().heap_size_limit)} MB, ` +
+      (livePoll
+        ? `live heap at most ${mb(peakLive)} MB during the sync (a full collection every ${liveHeapEvery} s), `
+        : '') +
+      `live heap after the sync ${mb(liveAfter)} MB, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   console.log(
     JSON.stringify({
@@ -175,8 +222,13 @@ try {
       contacts: count,
       seconds: +seconds.toFixed(1),
       floor: +floor.toFixed(1),
-      peakRssMb: Math.round(peakRss / 2 ** 20),
-      peakHeapMb: Math.round(peakHeap / 2 ** 20),
+      peakRssMb: mb(peakRss),
+      openPeakRssMb: mb(openPeakRss),
+      peakHeapMb: mb(peakHeap),
+      heapLimitMb: mb(getHeapStatistics().heap_size_limit),
+      ...(livePoll ? { peakLiveHeapMb: mb(peakLive) } : {}),
+      liveHeapAfterMb: mb(liveAfter),
+      load: loadavg()[0],
       steps: Object.fromEntries(
         [...steps].map(([k, s]) => [
           k,
@@ -189,6 +241,7 @@ try {
   );
 } finally {
   clearInterval(rssPoll);
+  clearInterval(livePoll);
   sandbox.child.kill();
   await drop();
 }
