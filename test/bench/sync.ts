@@ -1,11 +1,10 @@
 /**
-  console.log(`bench:sync ${count.toLocaleString('en-US')} ${source} contacts on ${backend}`);
-  console.log(
-    `load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
- * (busy); the calls
+ * `npm run bench:sync -- --contacts N --backend postgres|pglite --source hubspot|mautic`: one initial
+ * sync from the HubSpot (or Mautic) sandbox to the Salesforce sandbox (run in a child process, as
+ * `leadstage sandbox` runs them) at the connectors' real pacing, on a fresh store. Prints per step its
+ * wall time, the time its calls spent waiting on the rate limiter (summed over calls made at once, so
+ * where steps overlap — the two pulls; qualify, write-back and handoff — it can exceed the wall time)
+ * and wall less wait (busy); the calls
  * made against the fewest the vendors' page and batch sizes allow; the floor those calls set at the
  * connectors' rate budgets; contacts per second; and the sync process's peak resident set.
  *
