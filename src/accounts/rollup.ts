@@ -61,19 +61,40 @@ function text(v: unknown): string | undefined {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** An account's dimensions from its contacts' scores and its company's fields. */
-export function accountScores(
-  dimensions: readonly AccountDimensionSpec[],
-  contactScores: Scores[],
-  company: Properties,
-): Scores {
-  const out: Scores = {};
-  for (const d of dimensions) {
-    let v = 0;
-    if ('sum' in d) for (const s of contactScores) v += s[d.sum] ?? 0;
-    else if ('max' in d) v = contactScores.length ? Math.max(...contactScores.map((s) => s[d.max] ?? 0)) : 0;
-    else for (const r of d.fit) if (r.holds(company)) v += r.points;
-    out[d.key] = round2(v);
+/**
+ * An account's dimensions from its contacts' scores and its company's fields, accumulated one
+ * contact at a time in the order given (sums add in that order): a large account is read page by
+ * page without holding its contacts' scores.
+ */
+export class AccountTally {
+  private readonly dimensions: readonly AccountDimensionSpec[];
+  private readonly sums: number[];
+  private readonly maxes: number[];
+  private counted = 0;
+
+  constructor(dimensions: readonly AccountDimensionSpec[]) {
+    this.dimensions = dimensions;
+    this.sums = dimensions.map(() => 0);
+    this.maxes = dimensions.map(() => -Infinity);
   }
-  return out;
+
+  add(s: Scores): void {
+    this.counted += 1;
+    this.dimensions.forEach((d, i) => {
+      if ('sum' in d) this.sums[i]! += s[d.sum] ?? 0;
+      else if ('max' in d) this.maxes[i] = Math.max(this.maxes[i]!, s[d.max] ?? 0);
+    });
+  }
+
+  scores(company: Properties): Scores {
+    const out: Scores = {};
+    this.dimensions.forEach((d, i) => {
+      let v = 0;
+      if ('sum' in d) v = this.sums[i]!;
+      else if ('max' in d) v = this.counted ? this.maxes[i]! : 0;
+      else for (const r of d.fit) if (r.holds(company)) v += r.points;
+      out[d.key] = round2(v);
+    });
+    return out;
+  }
 }

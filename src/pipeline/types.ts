@@ -28,6 +28,10 @@ export interface PipelineTuning {
   handoffBatchSize?: number;
   /** Contacts qualified per store round trip. @default 500 */
   qualifyBatchSize?: number;
+  /** Contacts per page of the account roll-up (its memory bound). @default 1000 */
+  accountPageSize?: number;
+  /** Accounts recomputed per members query of the account roll-up. @default 500 */
+  accountsPerQuery?: number;
   /**
    * source.writeBack calls in flight at once (different contacts each): a second one keeps the
    * source's rate budget used while the first one's answer is stored. @default 2

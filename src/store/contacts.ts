@@ -242,6 +242,21 @@ export class ContactRepo {
     );
   }
 
+  /**
+   * Flags the members of some accounts for qualification, except `keep` (contacts the run
+   * qualifies anyway): a roll-up whose account changed re-qualifies its members without reading
+   * their ids into memory.
+   */
+  async markAccountsPending(workspaceId: string, accountIds: string[], keep: string[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    await this.db.query(
+      `UPDATE contacts SET needs_qualification = true
+       WHERE workspace_id = $1 AND account_id = ANY($2::text[]) AND NOT needs_qualification
+         AND NOT (contact_id = ANY($3::text[]))`,
+      [workspaceId, accountIds, keep],
+    );
+  }
+
   async markQualified(workspaceId: string, contactIds: string[]): Promise<void> {
     if (contactIds.length === 0) return;
     await this.db.query(

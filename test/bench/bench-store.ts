@@ -1,12 +1,21 @@
-/** What `bench:qualify` and `bench:sync` share: their arguments and a fresh store on either backend. */
+/**
+ * What the store benches share: their arguments, a fresh store on either backend, and a run context
+ * for the steps that never call a vendor.
+ */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { openStore, type Store } from '../../src/store/index.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { CompiledModel } from '../../src/model.ts';
+import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
+import type { CrmConnector, SourceConnector } from '../../src/pipeline/ports.ts';
+import { DEFAULT_TUNING, emptyTally, type RunContext } from '../../src/pipeline/run-context.ts';
+import { openStore, type Store, type Workspace } from '../../src/store/index.ts';
 import { adminQuery, TEST_DATABASE_URL, type Backend } from '../helpers/db.ts';
+import { BENCH_NOW } from './contacts.ts';
 
 /**
  * `--contacts N --backend postgres|pglite`, checked; `--source hubspot|mautic` and
@@ -63,5 +72,25 @@ export async function openBenchStore(backend: Backend): Promise<{ store: Store; 
       if (backend === 'postgres') await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The qualify step's context at BENCH_NOW, default tuning, no connectors (it never calls a vendor). */
+export function qualifyContext(store: Store, workspace: Workspace, model: CompiledModel): RunContext {
+  return {
+    store,
+    workspace,
+    model,
+    source: null as unknown as SourceConnector,
+    crm: null as CrmConnector | null,
+    slaWebhook: null,
+    log: silentLogger,
+    at: BENCH_NOW,
+    clock: () => BENCH_NOW,
+    tuning: DEFAULT_TUNING,
+    tally: emptyTally(),
+    calls: new ApiCallTally(),
+    progress: () => Promise.resolve(),
+    step: 'qualify',
   };
 }

@@ -7,14 +7,11 @@
  */
 
 import type { Contact, EngagementEvent } from '../../src/model.ts';
-import { ApiCallTally } from '../../src/pipeline/api-calls.ts';
-import type { CrmConnector, SourceConnector } from '../../src/pipeline/ports.ts';
-import { DEFAULT_TUNING, emptyTally, type RunContext } from '../../src/pipeline/run-context.ts';
+import type { SourceConnector } from '../../src/pipeline/ports.ts';
 import { qualifyContacts } from '../../src/pipeline/steps/qualify.ts';
 import { writeBack } from '../../src/pipeline/steps/write-back.ts';
-import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PRESET, loadModel } from '../../src/qualification/index.ts';
-import { benchArgs, openBenchStore } from './bench-store.ts';
+import { benchArgs, openBenchStore, qualifyContext } from './bench-store.ts';
 import { benchContacts, BENCH_NOW } from './contacts.ts';
 
 const PAGE = 100;
@@ -52,23 +49,7 @@ try {
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
-  const ctx: RunContext = {
-    store,
-    workspace,
-    model,
-    // The qualify step never calls a vendor.
-    source: null as unknown as SourceConnector,
-    crm: null as CrmConnector | null,
-    slaWebhook: null,
-    log: silentLogger,
-    at: BENCH_NOW,
-    clock: () => BENCH_NOW,
-    tuning: DEFAULT_TUNING,
-    tally: emptyTally(),
-    calls: new ApiCallTally(),
-    progress: () => Promise.resolve(),
-    step: 'qualify',
-  };
+  const ctx = qualifyContext(store, workspace, model);
   const t = performance.now();
   const qualified = await qualifyContacts(ctx, { all: true });
   const qualifySeconds = (performance.now() - t) / 1000;

@@ -73,10 +73,11 @@ export async function qualifyContacts(
     if (contacts.length === 0) break;
     afterId = contacts[contacts.length - 1]!.id;
     const ids = contacts.map((c) => c.id);
-    const [events, previous, stays] = await Promise.all([
+    const [events, previous, stays, accountInputs] = await Promise.all([
       ctx.store.contacts.eventsFor(ws, ids),
       ctx.store.decisions.forContacts(ws, ids),
       watchingSlas ? ctx.store.sla.currentStays(ws, ids) : new Map<string, CurrentStay>(),
+      accounts.forContacts(ids),
     ]);
     const decisions: Decision[] = [];
     const timing = new Map<string, DecisionTiming>();
@@ -91,7 +92,7 @@ export async function qualifyContacts(
           events: events.get(contact.id) ?? [],
           decision: before,
           ...(stay?.outcome === 'breached' ? { derived: { [SLA_FACT]: stay.stage } } : {}),
-          ...(accounts.has(contact.id) ? { account: accounts.get(contact.id)! } : {}),
+          ...(accountInputs.has(contact.id) ? { account: accountInputs.get(contact.id)! } : {}),
         });
         const decision = ctx.model.qualify(input, ctx.at);
         decisions.push(decision);
