@@ -6,12 +6,14 @@ import type { Command } from 'commander';
 import { DEFAULT_PRESET, loadModel } from '../qualification/index.ts';
 import { parseContactLine } from '../qualification/contact-input.ts';
 import { explainDecision } from '../qualification/explain.ts';
-import { scoreStream } from './score-stream.ts';
+import { wholeNumber } from './options.ts';
+import { DEFAULT_MAX_LINE_LENGTH, scoreStream } from './score-stream.ts';
 
 interface ScoreOptions {
   model: string;
   input: string;
   now?: string;
+  maxLineLength: string;
 }
 
 export function registerScoreCommands(program: Command): void {
@@ -21,11 +23,22 @@ export function registerScoreCommands(program: Command): void {
     .option('--model <file|preset:NAME>', 'model file or shipped preset', `preset:${DEFAULT_PRESET}`)
     .requiredOption('--input <file>', 'contacts, one JSON object per line ("-" for stdin)')
     .option('--now <iso>', 'evaluate as of this time (decay, withinDays)')
+    .option(
+      '--max-line-length <chars>',
+      'a longer line is reported and skipped, never held in memory',
+      String(DEFAULT_MAX_LINE_LENGTH),
+    )
     .action(async (opts: ScoreOptions) => {
+      const maxLineLength = wholeNumber('--max-line-length', opts.maxLineLength, 1);
       const { model } = await loadModel(opts.model);
       const input = opts.input === '-' ? process.stdin : createReadStream(opts.input);
-      const result = await scoreStream(input, process.stdout, model, parseNow(opts.now), (line, message) =>
-        process.stderr.write(`${opts.input}:${line}: ${message}\n`),
+      const result = await scoreStream(
+        input,
+        process.stdout,
+        model,
+        parseNow(opts.now),
+        (line, message) => process.stderr.write(`${opts.input}:${line}: ${message}\n`),
+        maxLineLength,
       );
       if (result.failed > 0) {
         process.stderr.write(`${result.failed} line(s) could not be scored, ${result.scored} scored\n`);

@@ -19,7 +19,7 @@ scoring:
   's.yaml',
 );
 
-async function score(chunks: (string | Buffer)[]) {
+async function score(chunks: (string | Buffer)[], maxLineLength?: number) {
   let out = '';
   const bad: [number, string][] = [];
   const sink = new Writable({
@@ -28,8 +28,13 @@ async function score(chunks: (string | Buffer)[]) {
       done();
     },
   });
-  const r = await scoreStream(Readable.from(chunks), sink, model, new Date('2026-11-10T00:00:00Z'), (n, m) =>
-    bad.push([n, m]),
+  const r = await scoreStream(
+    Readable.from(chunks),
+    sink,
+    model,
+    new Date('2026-11-10T00:00:00Z'),
+    (n, m) => bad.push([n, m]),
+    maxLineLength,
   );
   const lines = out
     .trim()
@@ -60,5 +65,29 @@ describe('scoreStream', () => {
       ['big', 3000],
       ['c', 0],
     ]);
+  });
+
+  it('skips a line over the length limit, even one spread over many chunks, and scores the rest', async () => {
+    // Limit 20: line 1 is exactly 20 characters (kept, also with CRLF); line 2 has 21, line 4 has
+    // 40 (gathered from 7-character chunks) and line 6, unfinished at the end of the input, 39.
+    const text = [
+      '{"id":"a0123456789"}\r',
+      '{"id":"b01234567890"}',
+      '{"id":"c"}',
+      `{"id":"d${'y'.repeat(30)}"}`,
+      '{"id":"e"}',
+      `{"id":"f${'y'.repeat(29)}"}`,
+    ].join('\n');
+    const chunks: string[] = [];
+    for (let i = 0; i < text.length; i += 7) chunks.push(text.slice(i, i + 7));
+    const r = await score(chunks, 20);
+    const tooLong = 'longer than 20 characters (--max-line-length): not scored';
+    expect(r.bad).toEqual([
+      [2, tooLong],
+      [4, tooLong],
+      [6, tooLong],
+    ]);
+    expect(r.lines.map((l) => l.id)).toEqual(['a0123456789', 'c', 'e']);
+    expect([r.scored, r.failed]).toEqual([3, 3]);
   });
 });

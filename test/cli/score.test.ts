@@ -111,6 +111,53 @@ describe('leadstage score', () => {
     expect(r.stderr).toContain(`${input}:2501: not JSON`);
   });
 
+  it('reports a line over --max-line-length with its number, and still writes every other line whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'leadstage-score-'));
+    const input = join(dir, 'in.jsonl');
+    // Line 2 is 300,023 characters: far over the 100,000 limit and spread over several read chunks.
+    const huge = `{"id":"huge","note":"${'x'.repeat(300_000)}"}`;
+    await writeFile(
+      input,
+      [
+        '{"id":"a","properties":{"email":"a@x.example"},"events":[]}',
+        huge,
+        '{"id":"b","properties":{"email":"b@x.example"},"events":[]}',
+      ].join('\n') + '\n',
+    );
+    const r = await runCli([
+      'score',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--max-line-length',
+      '100000',
+      ...now,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${input}:2: longer than 100000 characters (--max-line-length): not scored`);
+    expect(r.stderr).toContain('1 line(s) could not be scored, 2 scored');
+    const out = r.stdout.split('\n');
+    expect(out.pop()).toBe(''); // the output ends with a newline: the last line is whole
+    expect(out.map((l) => (JSON.parse(l) as { id: string; stage: string }).id)).toEqual(['a', 'b']);
+  });
+
+  it('limits a line to 1 Mi characters by default', async () => {
+    // 1,048,576 is the documented default; this line is 1,100,023 characters long.
+    const r = await runCli(['score', '--input', '-', ...now], {
+      input: `{"id":"huge","note":"${'x'.repeat(1_100_000)}"}\n{"id":"after"}\n`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('-:1: longer than 1048576 characters (--max-line-length): not scored');
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 'after' });
+  });
+
+  it('rejects a --max-line-length that is not a whole number ≥ 1', async () => {
+    const r = await runCli(['score', '--input', 'examples/contacts.jsonl', '--max-line-length', '0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--max-line-length must be a whole number ≥ 1, got "0"');
+  });
+
   it('reads stdin and uses the default preset', async () => {
     const r = await runCli(['score', '--input', '-', ...now], {
       input:
