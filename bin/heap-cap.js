@@ -1,6 +1,6 @@
 /**
- * A V8 old-space cap for the commands that sync (`leadstage sync` and `leadstage worker`), so the
- * process stays small without the admin passing Node flags.
+ * A V8 old-space cap for the commands that sync (`leadstage sync` and `leadstage worker`) and for
+ * `leadstage score`, so the process stays small without the admin passing Node flags.
  *
  * Why a cap at all: what a sync holds at once does not grow with the portal (pages are streamed),
  * but V8 sizes its heap from the machine's memory (about 4 GB here) and, with that much room,
@@ -22,9 +22,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 
-/** The commands that run syncs, and so the only ones worth a second Node start. */
-const CAPPED = new Set(['sync', 'worker']);
-
 /**
  * Old space in MB when LEADSTAGE_MAX_HEAP_MB is unset (V8 adds its young generation, 48 MB, to
  * make the heap limit: 176 MB). A sync's live heap, the loaded code included, stays at 37-49 MB
@@ -34,6 +31,23 @@ const CAPPED = new Set(['sync', 'worker']);
  * and native memory), so 128 keeps the process within 256 MB however long the sync.
  */
 export const DEFAULT_MAX_HEAP_MB = 128;
+
+/**
+ * Old space for `leadstage score` when LEADSTAGE_MAX_HEAP_MB is unset, with a 1 MB young generation
+ * (`--max-semi-space-size=1`): it streams, holding a line and its decision at a time, but each input
+ * chunk's garbage otherwise waits in a 32 MB young generation and V8 keeps raising the old-space limit
+ * over a long input, so its resident set rose from 116 MB (100,000 contacts) to 166 MB (1,000,000).
+ * With both flags: 86–89 and 93–95 MB; either alone barely helps. The longest line `score` accepts
+ * (`--max-line-length`, 1 Mi characters, 13,239 events) scores in 78 MB with them.
+ */
+export const SCORE_MAX_HEAP_MB = 64;
+
+/** The commands worth a second Node start: the old space when unset, and flags that go with it. */
+const CAPPED = new Map([
+  ['sync', { defaultMb: DEFAULT_MAX_HEAP_MB, with: [] }],
+  ['worker', { defaultMb: DEFAULT_MAX_HEAP_MB, with: [] }],
+  ['score', { defaultMb: SCORE_MAX_HEAP_MB, with: ['--max-semi-space-size=1'] }],
+]);
 
 const FLAG = /(^|\s)--max[-_]old[-_]space[-_]size\b/;
 
@@ -50,9 +64,10 @@ function configured() {
 
 /** The cap in MB for this command, or undefined for none. Throws on a malformed setting. */
 export function heapCapMb(command, env = process.env, execArgv = process.execArgv, value = configured()) {
-  if (!CAPPED.has(command)) return undefined;
+  const capped = CAPPED.get(command);
+  if (!capped) return undefined;
   if (execArgv.some((a) => FLAG.test(a)) || FLAG.test(env.NODE_OPTIONS ?? '')) return undefined;
-  if (value === undefined || value.trim() === '') return DEFAULT_MAX_HEAP_MB;
+  if (value === undefined || value.trim() === '') return capped.defaultMb;
   const mb = Number(value);
   // Below 64 MB V8 spends its time collecting; a typo should not make the sync crawl.
   if (!Number.isInteger(mb) || (mb !== 0 && mb < 64)) {
@@ -64,7 +79,7 @@ export function heapCapMb(command, env = process.env, execArgv = process.execArg
 }
 
 /**
- * Re-executes this process with the cap when `command` is one that syncs and no cap is set yet;
+ * Re-executes this process with the cap when `command` is one that is capped and no cap is set yet;
  * returns when there is nothing to do (or no way to do it). `argv` is Node's (`process.argv`).
  */
 export function capHeap(command, argv = process.argv) {
@@ -79,7 +94,13 @@ export function capHeap(command, argv = process.argv) {
   try {
     process.execve(
       process.execPath,
-      [process.execPath, `--max-old-space-size=${mb}`, ...process.execArgv, ...argv.slice(1)],
+      [
+        process.execPath,
+        `--max-old-space-size=${mb}`,
+        ...CAPPED.get(command).with,
+        ...process.execArgv,
+        ...argv.slice(1),
+      ],
       process.env,
     );
   } catch {

@@ -8,20 +8,22 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_MAX_HEAP_MB, heapCapMb } from '../../bin/heap-cap.js';
+import { DEFAULT_MAX_HEAP_MB, heapCapMb, SCORE_MAX_HEAP_MB } from '../../bin/heap-cap.js';
 import { runCli } from '../helpers/cli.ts';
 
 describe('heapCapMb', () => {
-  it('caps only the commands that sync, at 128 MB unless told otherwise (.env.example)', () => {
+  it('caps the commands that sync at 128 MB and `score` at 64 MB unless told otherwise (.env.example)', () => {
     expect(DEFAULT_MAX_HEAP_MB).toBe(128);
+    expect(SCORE_MAX_HEAP_MB).toBe(64);
     expect([
       heapCapMb('sync', {}, [], undefined),
       heapCapMb('worker', {}, [], ''),
       heapCapMb('worker', {}, [], '256'),
+      heapCapMb('score', {}, [], undefined),
       heapCapMb('score', {}, [], '256'),
       heapCapMb('serve', {}, [], undefined),
       heapCapMb(undefined, {}, [], undefined),
-    ]).toStrictEqual([128, 128, 256, undefined, undefined, undefined]);
+    ]).toStrictEqual([128, 128, 256, 64, 256, undefined, undefined]);
   });
 
   it('leaves the heap alone when turned off or when Node’s own flag is set', () => {
@@ -76,6 +78,13 @@ describe('the leadstage binary', () => {
       flags: ['--max-old-space-size=200'],
     });
     expect(await flagsOf(['rules', 'presets'], { env })).toStrictEqual({ code: 0, flags: [] });
+  });
+
+  it('re-executes `score` with its small old space and young generation', async () => {
+    expect(await flagsOf(['score', '--help'], {})).toStrictEqual({
+      code: 0,
+      flags: ['--max-old-space-size=64', '--max-semi-space-size=1'],
+    });
   });
 
   it('reads the cap from .env, and an admin’s own Node flag wins', async () => {
