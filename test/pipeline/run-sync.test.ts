@@ -85,14 +85,11 @@ describe.each(BACKENDS)('sync pipeline on %s', (backend) => {
       seedContacts(h);
       const steps = new Set<string>();
       await h.run({ onProgress: (p) => void steps.add(p.step) });
-      expect([...steps]).toStrictEqual([
-        'pull_contacts',
-        'pull_engagement',
-        'qualify',
-        'write_back',
-        'handoff',
-        'sales_outcomes',
-      ]);
+      const order = [...steps];
+      expect(order.slice(0, 3)).toStrictEqual(['pull_contacts', 'pull_engagement', 'qualify']);
+      // Write-back and handoff start together on the first qualified batch: either may report first.
+      expect(order.slice(3, 5).sort()).toStrictEqual(['handoff', 'write_back']);
+      expect(order.slice(5)).toStrictEqual(['sales_outcomes']);
     });
 
     it("should give the contact pull the source's total, and the event pull none", async () => {

@@ -12,8 +12,8 @@ import { handoffSettings } from '../handoff-settings.ts';
 import { externalIdFor, identitySettings, sourceAccountOf } from '../identity.ts';
 import { ownerChooser } from '../owners.ts';
 import type { HandoffOptions } from '../ports.ts';
+import { pendingPages } from './pending-pages.ts';
 import {
-  failedThisRun,
   recordFailures,
   type RunContext,
   type SendScope,
@@ -78,27 +78,14 @@ export async function handOff(ctx: RunContext, scope: SendScope = {}, progress?:
   const options: HandoffOptions = chooseOwners ? { chooseOwners } : {};
   const accounts = (ctx.crm.filesUnderAccounts ?? false) && ctx.model.accountDimensions.length > 0;
   const limit = ctx.crm.handoffBatchSize ?? ctx.tuning.handoffBatchSize;
-  let afterId: string | undefined;
-  let held: string[] = [];
+  const held: string[] = [];
   let handed = 0;
   const report = () => ctx.progress({ step: 'handoff', done: (progress?.done ?? 0) + handed });
   if (!progress) await report();
-  for (;;) {
-    const page = await ctx.store.links.pendingHandoffs(ws, stages, {
-      limit,
-      skipQuarantinedStep: 'handoff',
-      accounts,
-      ...(afterId ? { afterId } : {}),
-      ...(scope.ids ? { ids: scope.ids } : {}),
-    });
-    if (page.length === 0) break;
-    if (scope.holdPartial && page.length < limit) {
-      held = page.map((p) => p.contactId);
-      break;
-    }
-    afterId = page[page.length - 1]!.contactId;
-    const batch = page.filter((p) => !failedThisRun(ctx, 'handoff', p.contactId));
-    if (batch.length === 0) continue;
+  const pages = pendingPages(ctx, 'handoff', { scope, limit, held }, (page) =>
+    ctx.store.links.pendingHandoffs(ws, stages, { ...page, skipQuarantinedStep: 'handoff', accounts }),
+  );
+  for await (const batch of pages) {
     const records = batch.map((p) => ({
       pending: p,
       record: toHandoffRecord(source, p),

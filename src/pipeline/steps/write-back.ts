@@ -6,8 +6,8 @@ import { RecordRejectedError } from '../../errors.ts';
 import type { StageChange, WriteResult } from '../../model.ts';
 import type { PendingWrite } from '../../store/index.ts';
 import { InFlight } from '../in-flight.ts';
+import { pendingPages } from './pending-pages.ts';
 import {
-  failedThisRun,
   recordFailures,
   type RunContext,
   type SendScope,
@@ -52,8 +52,7 @@ async function send(ctx: RunContext, changes: StageChange[]): Promise<WriteResul
 export async function writeBack(ctx: RunContext, scope: SendScope = {}, progress?: StepCount): Promise<Sent> {
   const ws = ctx.workspace.id;
   const limit = ctx.source.writeBatchSize ?? ctx.tuning.writeBatchSize;
-  let afterId: string | undefined;
-  let held: string[] = [];
+  const held: string[] = [];
   let written = 0;
   const total = progress
     ? undefined
@@ -106,23 +105,10 @@ export async function writeBack(ctx: RunContext, scope: SendScope = {}, progress
     await report();
   };
   try {
-    for (;;) {
-      const page = await ctx.store.decisions.pendingWrites(ws, {
-        limit,
-        skipQuarantinedStep: 'write_back',
-        ...(afterId ? { afterId } : {}),
-        ...(scope.ids ? { ids: scope.ids } : {}),
-      });
-      if (page.length === 0) break;
-      if (scope.holdPartial && page.length < limit) {
-        held = page.map((p) => p.contactId);
-        break;
-      }
-      afterId = page[page.length - 1]!.contactId;
-      const batch = page.filter((w) => !failedThisRun(ctx, 'write_back', w.contactId));
-      if (batch.length === 0) continue;
-      await sending.start(() => sendBatch(batch));
-    }
+    const pages = pendingPages(ctx, 'write_back', { scope, limit, held }, (page) =>
+      ctx.store.decisions.pendingWrites(ws, { ...page, skipQuarantinedStep: 'write_back' }),
+    );
+    for await (const batch of pages) await sending.start(() => sendBatch(batch));
   } catch (err) {
     // Never return while a write is still in flight: the run's lock is released after us.
     await sending.drain().catch(() => undefined);
