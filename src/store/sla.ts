@@ -101,7 +101,16 @@ export class SlaRepo {
    * Stays in the given stages with no outcome yet, entered since `since`: every open one, and
    * closed ones the last run did not settle (their contact left the stage in this run).
    */
-  async watched(workspaceId: string, stages: string[], since: Date): Promise<WatchedStay[]> {
+  /**
+   * Stays in these stages entered since `since` with no outcome yet, in id order, `limit` at a time
+   * after `afterId` (every MQL of a large portal can be waiting on its SLA).
+   */
+  async watched(
+    workspaceId: string,
+    stages: string[],
+    since: Date,
+    page: { limit: number; afterId?: string } = { limit: 1000 },
+  ): Promise<WatchedStay[]> {
     if (stages.length === 0) return [];
     const { rows } = await this.db.query<{
       id: string;
@@ -116,9 +125,11 @@ export class SlaRepo {
        FROM stage_history h
        JOIN contacts c ON c.workspace_id = h.workspace_id AND c.contact_id = h.contact_id
        WHERE h.workspace_id = $1 AND h.stage = ANY($2::text[]) AND h.entered_at >= $3
+         AND ($4::bigint IS NULL OR h.id > $4::bigint)
          AND NOT EXISTS (SELECT 1 FROM sla_outcomes o WHERE o.stay_id = h.id)
-       ORDER BY h.id`,
-      [workspaceId, stages, since],
+       ORDER BY h.id
+       LIMIT $5`,
+      [workspaceId, stages, since, page.afterId ?? null, page.limit],
     );
     return rows.map((r) => ({
       stayId: r.id,

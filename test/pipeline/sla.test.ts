@@ -152,3 +152,32 @@ describe('when an SQL waits for sales', () => {
     expect(h.source.stageOf('ignored')).toBe('lead');
   });
 });
+
+describe('when many stays wait on their SLA', () => {
+  it('should read them a page at a time, in stay order, each once', async () => {
+    const h = await createHarness(store, { model: WATCHING });
+    for (let i = 0; i < 5; i++) {
+      h.source.setContact(`w${i}`, { email: `w${i}@acme.io` });
+      h.source.addEvent({
+        id: `m-w${i}`,
+        contactId: `w${i}`,
+        type: 'meeting_booked',
+        at: '2026-03-06T15:00:00.000Z',
+      });
+    }
+    await syncAt(h, '2026-03-06T16:00:00.000Z');
+    const since = new Date('2026-03-01T00:00:00.000Z');
+    const pages: string[][] = [];
+    for (let afterId: string | undefined; ;) {
+      const page = await store.sla.watched(h.workspace.id, ['sql'], since, {
+        limit: 2,
+        ...(afterId ? { afterId } : {}),
+      });
+      if (page.length === 0) break;
+      afterId = page[page.length - 1]!.stayId;
+      pages.push(page.map((s) => s.contactId));
+    }
+    expect(pages.map((p) => p.length)).toStrictEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toStrictEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
+  });
+});

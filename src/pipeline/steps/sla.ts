@@ -6,7 +6,7 @@
  * once; one that failed stays pending and is retried on the next sync.
  */
 import type { StageInfo } from '../../model.ts';
-import type { CurrentStay, NewSlaOutcome } from '../../store/index.ts';
+import type { CurrentStay, NewSlaOutcome, WatchedStay } from '../../store/index.ts';
 import { slaDeadline, slaOutcome } from '../../sla/outcome.ts';
 import { breachMessage, postWebhook } from '../../sla/webhook.ts';
 import { errorMessage, type RunContext } from '../run-context.ts';
@@ -21,6 +21,8 @@ export const SLA_FACT = 'sla_breached';
  */
 export const NOTIFY_WINDOW_MS = 7 * 86_400_000;
 const NOTIFY_BATCH = 50;
+/** Watched stays read and settled per store round trip. */
+const WATCHED_PAGE = 1000;
 /** Per run, so a backlog never holds a sync for long; the rest go on the next ones. */
 const NOTIFY_PER_RUN = 500;
 
@@ -53,11 +55,31 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
   if (stages.length === 0) return 0;
   const byKey = new Map(stages.map((s) => [s.key, s]));
   const ws = ctx.workspace.id;
-  const watched = await ctx.store.sla.watched(
-    ws,
-    stages.map((s) => s.key),
-    new Date(ctx.at.getTime() - HORIZON_MS),
-  );
+  const since = new Date(ctx.at.getTime() - HORIZON_MS);
+  let breached = 0;
+  // A page of stays at a time: on a large portal every MQL can be waiting on its SLA.
+  for (let afterId: string | undefined; ;) {
+    const watched = await ctx.store.sla.watched(
+      ws,
+      stages.map((s) => s.key),
+      since,
+      { limit: WATCHED_PAGE, ...(afterId ? { afterId } : {}) },
+    );
+    if (watched.length === 0) break;
+    afterId = watched[watched.length - 1]!.stayId;
+    breached += await settleStays(ctx, byKey, watched);
+  }
+  if (breached) ctx.log.info('SLA breaches found', { breached });
+  return breached;
+}
+
+/** Settles one page of watched stays: stores their outcomes, flags contacts still in a breached stay. */
+async function settleStays(
+  ctx: RunContext,
+  byKey: Map<string, StageInfo>,
+  watched: WatchedStay[],
+): Promise<number> {
+  const ws = ctx.workspace.id;
   const outcomes: NewSlaOutcome[] = [];
   const stillIn: string[] = [];
   const breachedStays: { contactId: string; stage: string }[] = [];
@@ -84,7 +106,6 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
   });
   const breached = outcomes.filter((o) => o.outcome === 'breached').length;
   ctx.tally.slaBreaches += breached;
-  if (breached) ctx.log.info('SLA breaches found', { breached, stillInStage: stillIn.length });
   // Each breach is found once (its outcome is stored above), so a record is reassigned once per stay.
   await reassignBreached(ctx, breachedStays);
   return breached;
