@@ -194,19 +194,26 @@ export async function addWorkspace(
     now ?? Date.now,
     { accountId },
   );
-  return {
-    workspaceId,
-    sync: (extra = {}) =>
-      runSync({
-        store,
-        registry,
-        limiter: new MemoryRateLimiter(),
-        log: silentLogger,
-        workspace: workspaceId,
-        ...(now ? { now: () => new Date(now()) } : {}),
-        ...extra,
-      }),
-  };
+  return { workspaceId, sync: syncOf(store, registry, workspaceId, now) };
+}
+
+/** A workspace's sync, run in-process on a rate limiter of its own (and `now`, when given). */
+function syncOf(
+  store: Store,
+  registry: ConnectorRegistry,
+  workspaceId: string,
+  now?: () => number,
+): E2eWorld['sync'] {
+  return (extra = {}) =>
+    runSync({
+      store,
+      registry,
+      limiter: new MemoryRateLimiter(),
+      log: silentLogger,
+      workspace: workspaceId,
+      ...(now ? { now: () => new Date(now()) } : {}),
+      ...extra,
+    });
 }
 
 /**
@@ -217,21 +224,7 @@ export async function startMauticWorld(store: Store, contacts: number, now: () =
   const sandbox = await startSandboxServer({ port: 0, contacts, seed: 7, now, epoch: now() });
   const registry = createRegistry(await builtinConnectors());
   const workspaceId = await createMauticWorkspace(store, sandbox, now);
-  return {
-    sandbox,
-    registry,
-    workspaceId,
-    sync: (extra = {}) =>
-      runSync({
-        store,
-        registry,
-        limiter: new MemoryRateLimiter(),
-        log: silentLogger,
-        workspace: workspaceId,
-        now: () => new Date(now()),
-        ...extra,
-      }),
-  };
+  return { sandbox, registry, workspaceId, sync: syncOf(store, registry, workspaceId, now) };
 }
 
 /**
