@@ -25,6 +25,11 @@ export interface Db {
    * when the holder's process dies.
    */
   tryLock(key: string): Promise<(() => Promise<void>) | null>;
+  /**
+   * PGlite only: the size of its WebAssembly memory in bytes, a share of the process that never
+   * shrinks (the benches print it to tell it from the JS heap).
+   */
+  readonly engineMemoryBytes?: () => number;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,9 @@
 /** The store's `Db` over embedded PGlite in a data folder (or in memory when no folder is given). */
-import { mkdir } from 'node:fs/promises';
-
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 
 import { type Db, KeyedMutex, NamedLocks, type QueryResult } from './db.ts';
+import { ensurePgliteFolder } from './pglite-folder.ts';
+import { PGLITE_START_PARAMS } from './pglite-params.ts';
 
 type Runner = Pick<PGlite, 'query'> | Transaction;
 
@@ -12,20 +12,11 @@ async function run<Row>(runner: Runner, sql: string, params?: unknown[]): Promis
   return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
 }
 
-/**
- * PGlite's WebAssembly memory grows as PostgreSQL touches it and is never given back to the
- * system, so the buffer pool, 128 MB by PostgreSQL's default, ends up resident once the data
- * outgrows it. A smaller pool bounds that share of the process; the pages it no longer holds are
- * read from the data folder's files, which the operating system caches.
- */
-const SHARED_BUFFERS = '16MB';
-
 export async function openPglite(dataDir?: string): Promise<Db> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  if (dataDir) await ensurePgliteFolder(dataDir);
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
-    // PGlite's own start parameters, which passing any replaces, plus the pool's size.
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+    startParams: PGLITE_START_PARAMS,
   });
   const locks = new KeyedMutex();
   const named = new NamedLocks();
@@ -49,6 +40,9 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     // No transaction here: PGlite would block every other query of the process while `fn` waits on I/O.
     exclusive: (key, fn) => locks.run(key, () => fn(db)),
     tryLock: (key) => named.tryLock(key),
+    // PGlite 0.5 has no public accessor: its Emscripten module is a private field, read for a figure.
+    engineMemoryBytes: () =>
+      (pglite as unknown as { mod?: { HEAPU8: Uint8Array } }).mod?.HEAPU8.byteLength ?? 0,
     close: () => pglite.close(),
   };
   return db;

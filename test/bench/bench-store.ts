@@ -57,10 +57,8 @@ export async function openBenchStore(backend: Backend): Promise<{ store: Store; 
   const dataDir = await mkdtemp(join(tmpdir(), 'leadstage-bench-'));
   const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   if (backend === 'postgres') await adminQuery(`CREATE SCHEMA ${schema}`);
-  // A new PGlite folder is made by initdb, whose WebAssembly memory (about 600 MB resident, against
-  // 170 MB when opening an existing folder) the instance keeps. A deployment creates its folder once:
-  // the bench creates it, closes it and opens it again, as every later start does.
-  if (backend === 'pglite') await (await openStore({ dataDir })).close();
+  // A new PGlite folder is made by initdb in a child process (src/store/pglite-folder.ts), as on a
+  // deployment's first start: its memory is not this process's.
   const store = await openStore({
     dataDir,
     ...(backend === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, schema } : {}),

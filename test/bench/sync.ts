@@ -11,8 +11,8 @@
  * It runs under the same V8 heap cap as `leadstage sync` and loads its modules through the same
  * stripped-source cache (package.json), so its memory is the command's, plus the bench's own few MB.
  *
- * Memory: the peak resident set and JS heap used (sampled every 100 ms), the V8 heap limit the
- * process ran under, and the live heap (heap used right after a full collection) once the sync has
+ * Memory: the peak resident set and JS heap used (sampled every 100 ms), on PGlite the most its
+ * WebAssembly memory reached (a share that never shrinks), the V8 heap limit the process ran under, and the live heap (heap used right after a full collection) once the sync has
  * returned. `--live-heap-every S` also collects every S seconds during the sync and prints the most
  * heap that was live: what the sync really holds, as opposed to garbage V8 had not yet collected.
  * Those collections lower the peak resident set, so leave it off when measuring that.
@@ -100,12 +100,16 @@ class TimedLimiter implements RateLimiter {
 }
 
 let peakRss = 0;
+// PGlite's WebAssembly memory (0 on PostgreSQL): a share of the resident set that never shrinks.
+let peakEngine = 0;
+let engineMemory = (): number => 0;
 // The JS heap's share of the peak, to tell V8 growth from memory outside it (PGlite's wasm, buffers).
 let peakHeap = 0;
 const rssPoll = setInterval(() => {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
+  peakEngine = Math.max(peakEngine, engineMemory());
 }, 100);
 let peakLive = 0;
 const livePoll =
@@ -115,6 +119,7 @@ const livePoll =
 
 const sandbox = await startSandboxChild();
 const { store, drop } = await openBenchStore(backend);
+engineMemory = store.db.engineMemoryBytes ?? engineMemory;
 
 const STEP_GROUP: Partial<Record<StepName, string>> = {
   pull_contacts: 'pull',
@@ -150,8 +155,7 @@ try {
     close();
     current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
   };
-  // Opening a new PGlite store runs initdb, whose peak the sync itself never reaches again: it is
-  // printed apart, and the sync's peak counts from here.
+  // Opening the new store (and the sandboxes' start) is printed apart; the sync's peak counts from here.
   const openPeakRss = peakRss;
   peakRss = process.memoryUsage().rss;
   const started = performance.now();
@@ -204,7 +208,8 @@ try {
     `total ${seconds.toFixed(1)} s, floor at the connectors' budgets ${floor.toFixed(1)} s (${(seconds / floor).toFixed(2)}×), ` +
       `${(count / seconds).toFixed(0)} contacts/s, peak RSS ${mb(peakRss)} MB ` +
       `(${mb(openPeakRss)} MB while the new store opened) ` +
-      `(JS heap used at most ${mb(peakHeap)} MB)`,
+      `(JS heap used at most ${mb(peakHeap)} MB` +
+      (backend === 'pglite' ? `, PGlite's WebAssembly memory at most ${mb(peakEngine)} MB)` : ')'),
   );
   console.log(
     `V8 heap limit ${mb(getHeapStatistics().heap_size_limit)} MB, ` +
@@ -224,6 +229,7 @@ try {
       peakRssMb: mb(peakRss),
       openPeakRssMb: mb(openPeakRss),
       peakHeapMb: mb(peakHeap),
+      ...(backend === 'pglite' ? { peakWasmMb: mb(peakEngine) } : {}),
       heapLimitMb: mb(getHeapStatistics().heap_size_limit),
       ...(livePoll ? { peakLiveHeapMb: mb(peakLive) } : {}),
       liveHeapAfterMb: mb(liveAfter),
