@@ -393,7 +393,7 @@ export class HubspotSourceConnector implements SourceConnector {
   }
 
   /**
-   * Searches of 200 (one more window per 10,000), each engagement stream the model reads at least a
+   * Searches of 200 in windows of 10,000 (searchCallsAtLeast), each engagement stream the model reads at least a
    * page at its page size, batch updates of 100 (recycled moves twice), and the properties read of
    * ensureSchema.
    */
@@ -401,7 +401,7 @@ export class HubspotSourceConnector implements SourceConnector {
     const { emailEvents, webEvents, meetingBookedProperty } = readStreams(this.mapping, work.eventTypes);
     const types = (streams: [string, string][]) => streams.map(([, type]) => type);
     const out: MinimumCalls = {
-      contacts: readPages(work.contacts, SEARCH_PAGE_SIZE) + Math.floor(work.contacts / SEARCH_RESULT_CAP),
+      contacts: searchCallsAtLeast(work.contacts),
       write_back: Math.ceil(work.writtenBack / BATCH_SIZE) + Math.ceil(work.recycled / BATCH_SIZE),
       schema: 1,
     };
@@ -666,4 +666,17 @@ export function readStreams(
 
 function optionsOf(p: PropertyDefinition | undefined): LifecycleOption[] {
   return (p?.options ?? []).filter((o) => !o.hidden).map((o) => ({ value: o.value, label: o.label }));
+}
+
+/**
+ * The fewest searches that walk `contacts` records (search.ts): pages of 200, and a query reads at
+ * most 10,000 results, so the walk restarts from the last timestamp it saw, which reads that
+ * record again. The first window yields at most 10,000 new records and each later one at most
+ * 9,999, and every restart is one more record read: at 100,000 contacts, 10 restarts and 501 pages
+ * (not one more page per window: a restart costs a page only when its extra reads cross one).
+ */
+export function searchCallsAtLeast(contacts: number): number {
+  const restarts =
+    contacts > SEARCH_RESULT_CAP ? Math.ceil((contacts - SEARCH_RESULT_CAP) / (SEARCH_RESULT_CAP - 1)) : 0;
+  return readPages(contacts + restarts, SEARCH_PAGE_SIZE);
 }
