@@ -329,12 +329,17 @@ export function registerWorkspaceCommands(program: Command): void {
           const changing =
             owners.length > 0 || why !== undefined || reassign !== undefined || opts.slaWebhook !== undefined;
           const settings = changing
-            ? await saveHandoffSettings(store, current, {
-                ...(owners[0] ? { owner: owners[0] } : {}),
-                ...(why ? { why } : {}),
-                ...(reassign ? { reassign } : {}),
-                ...(opts.slaWebhook !== undefined ? { slaWebhookUrl: opts.slaWebhook } : {}),
-              })
+            ? await saveHandoffSettings(
+                store,
+                current,
+                {
+                  ...(owners[0] ? { owner: owners[0] } : {}),
+                  ...(why ? { why } : {}),
+                  ...(reassign ? { reassign } : {}),
+                  ...(opts.slaWebhook !== undefined ? { slaWebhookUrl: opts.slaWebhook } : {}),
+                },
+                cliActor(),
+              )
             : handoffSettings(current);
           out(`${changing ? 'saved: ' : ''}handoff of ${current.name}`);
           for (const line of describeHandoffSettings(settings)) out(`  ${line}`);

@@ -65,11 +65,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // New Leads go round-robin to three of the sandbox org's reps; each gets a Task saying why; a
     // Lead nobody worked within its SLA goes to the next of two other reps.
     const rotation = [SANDBOX_USERS.ava, SANDBOX_USERS.ben, SANDBOX_USERS.cleo];
-    await saveHandoffSettings(o.store, await o.store.workspaces.require(workspaceId), {
-      owner: { mode: 'round_robin', users: rotation },
-      why: { as: 'task', events: 5 },
-      reassign: { mode: 'round_robin', users: REASSIGN_TO },
-    });
+    await saveHandoffSettings(
+      o.store,
+      await o.store.workspaces.require(workspaceId),
+      {
+        owner: { mode: 'round_robin', users: rotation },
+        why: { as: 'task', events: 5 },
+        reassign: { mode: 'round_robin', users: REASSIGN_TO },
+      },
+      'demo',
+    );
     const registry = createRegistry(await builtinConnectors());
     const sync = (now?: () => Date) =>
       runSync({

@@ -3,11 +3,15 @@
  * the "why" is written into the CRM. One parser for the pipeline, the CLI and the API, so a bad
  * value is refused the same way at every door, naming the field.
  */
+import { isDeepStrictEqual } from 'node:util';
+
 import { z } from 'zod';
 
 import { ConfigError, ValidationError } from '../errors.ts';
+import type { CompiledModel } from '../model.ts';
 import { parseSlaWebhookUrl, slaWebhookBox, withSlaWebhookUrl } from '../sla/webhook.ts';
 import type { Store, Workspace } from '../store/index.ts';
+import { workspaceModel } from './engine.ts';
 
 /** A CRM user or queue id (Salesforce: 15 or 18 characters, `005…` users, `00G…` queues). */
 const ownerId = z
@@ -127,6 +131,8 @@ export async function saveHandoffSettings(
   store: Store,
   workspace: Workspace,
   changes: HandoffChanges,
+  actor: string,
+  now: () => Date = () => new Date(),
 ): Promise<HandoffSettings> {
   const current = handoffSettings(workspace);
   const next = parseHandoffSettings({
@@ -134,16 +140,53 @@ export async function saveHandoffSettings(
     why: changes.why ?? current.why,
     reassign: changes.reassign ?? current.reassign,
   });
+  // Checked when the rule is saved, against the model in use then.
+  const r = next.reassign;
+  if (changes.reassign !== undefined && r.mode !== 'off' && r.stages) {
+    checkBreachStages(r.stages, await workspaceModel(workspace));
+  }
   let settings: Record<string, unknown> = { ...workspace.settings, handoff: next };
-  if (changes.slaWebhookUrl !== undefined) {
-    settings = withSlaWebhookUrl(
-      settings,
-      parseSlaWebhookUrl(changes.slaWebhookUrl),
-      slaWebhookBox(store, workspace.id),
+  const webhook = changes.slaWebhookUrl === undefined ? undefined : parseSlaWebhookUrl(changes.slaWebhookUrl);
+  if (webhook !== undefined) {
+    settings = withSlaWebhookUrl(settings, webhook, slaWebhookBox(store, workspace.id));
+  }
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const part of ['owner', 'why', 'reassign'] as const) {
+    if (!isDeepStrictEqual(current[part], next[part])) {
+      changed[part] = { from: current[part], to: next[part] };
+    }
+  }
+  // The URL is a credential: the audit says only that it was set or removed.
+  if (webhook !== undefined) changed.slaWebhook = { from: null, to: webhook === null ? 'removed' : 'set' };
+  await store.transaction(async (tx) => {
+    await tx.workspaces.update(workspace.id, { settings });
+    if (Object.keys(changed).length === 0) return;
+    await tx.audit.append({
+      workspaceId: workspace.id,
+      at: now(),
+      actor,
+      action: 'workspace.handoff',
+      dataKinds: [],
+      details: { changed },
+    });
+  });
+  return next;
+}
+
+/**
+ * A reassignment rule's stages must be the model's and have an SLA: any other never breaches, so
+ * the rule would silently never apply.
+ */
+function checkBreachStages(stages: readonly string[], model: CompiledModel): void {
+  const withSla = new Set(model.stages.filter((st) => st.sla).map((st) => st.key));
+  for (const key of stages) {
+    if (withSla.has(key)) continue;
+    const known = model.stages.some((st) => st.key === key);
+    const which = withSla.size ? [...withSla].join(', ') : 'none';
+    throw new ValidationError(
+      `settings.handoff.reassign.stages: ${known ? `stage "${key}" has no SLA in the model` : `the model has no stage "${key}"`} (stages with an SLA: ${which})`,
     );
   }
-  await store.workspaces.update(workspace.id, { settings });
-  return next;
 }
 
 /** One line per setting, for the CLI and logs. */

@@ -203,7 +203,7 @@ export function apiRouter(ctx: ServerContext): Router {
         .strict()
         .parse(req.body ?? {});
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      const saved = await saveHandoffSettings(ctx.store, ws, body);
+      const saved = await saveHandoffSettings(ctx.store, ws, body, 'api');
       // The URL is a credential: the answer and the log carry only where it points (host).
       const slaWebhook = slaWebhookView((await requireWorkspace(ctx, ws.id)).settings);
       ctx.log.info('workspace handoff settings changed', {

@@ -199,6 +199,13 @@ try {
       ).toFixed(0)} per 1,000 contacts`,
     );
   }
+  // Per stream, against its share of the minimum: where calls above the floor come from.
+  for (const [vendor, streams] of Object.entries(summary.apiCallsByStream)) {
+    for (const [stream, n] of Object.entries(streams)) {
+      const min = summary.minimumApiCallsByStream[`${vendor} ${stream}`];
+      console.log(`  ${vendor} ${stream}: ${n}${min === undefined ? '' : ` against at least ${min}`}`);
+    }
+  }
   for (const [bucket, c] of limiter.calls) {
     console.log(
       `  bucket ${bucket}: ${c.n} calls at ${c.budget.max} per ${c.budget.windowMs / 1000} s, ${((c.n / count) * 1000).toFixed(0)} per 1,000 contacts`,

@@ -63,7 +63,7 @@ const leadOf = (w: E2eWorld, contactId: string) =>
 
 async function configure(w: E2eWorld, changes: { owner?: unknown; why?: unknown }) {
   const ws = await t.store.workspaces.require(w.workspaceId);
-  await saveHandoffSettings(t.store, ws, changes);
+  await saveHandoffSettings(t.store, ws, changes, 'test');
 }
 
 describe('owners of handed-off records', () => {

@@ -60,10 +60,15 @@ describe('when an SQL breaches its SLA and the workspace reassigns', () => {
       now,
     });
     const { ava, ben, cleo } = SANDBOX_USERS;
-    await saveHandoffSettings(t.store, ws, {
-      owner: { mode: 'round_robin', users: [ava] },
-      reassign: { mode: 'round_robin', users: [ben, ava, cleo] },
-    });
+    await saveHandoffSettings(
+      t.store,
+      ws,
+      {
+        owner: { mode: 'round_robin', users: [ava] },
+        reassign: { mode: 'round_robin', users: [ben, ava, cleo] },
+      },
+      'test',
+    );
     const registry = createRegistry(await builtinConnectors());
     const syncAt = (iso: string) => {
       nowMs = Date.parse(iso);

@@ -84,7 +84,7 @@ describe('when a workspace has its own SLA webhook', () => {
       namePrefix: 'hook',
       now: () => nowMs,
     });
-    await saveHandoffSettings(t.store, ws, { slaWebhookUrl: `${own.url}/services/T1/B2/tok` });
+    await saveHandoffSettings(t.store, ws, { slaWebhookUrl: `${own.url}/services/T1/B2/tok` }, 'test');
 
     const registry = createRegistry(await builtinConnectors());
     const syncAt = (iso: string) => {

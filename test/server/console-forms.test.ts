@@ -27,6 +27,31 @@ async function storedWebhook(id: string): Promise<string | null> {
   return hook ? h.ctx.store.workspaces.openSecret(id, 'sla-webhook', hook.sealed) : null;
 }
 
+/** A model whose SAL and SQL stages have an SLA (no preset has one). */
+const SLA_MODEL = `
+name: handoff form
+dimensions: [fit]
+stages:
+  - key: lead
+  - key: sal
+    owner: sales
+    requires: { property: accepted, equals: "yes" }
+    sla: { within: 48h }
+  - key: sql
+    handoff: true
+    owner: sales
+    requires: { property: budget, equals: approved }
+    sla: { within: 24h }
+`;
+
+const slaWorkspace = () =>
+  h.ctx.store.workspaces.create({
+    name: 'acme',
+    sourceVendor: 'hubspot',
+    crmVendor: 'salesforce',
+    model: { text: SLA_MODEL, ref: 'handoff-form.yaml', version: 'handoff-form' },
+  });
+
 /** The text of the message tied to an input by aria-describedby, and the input's own markup. */
 function fieldError(html: string, inputId: string): string | undefined {
   return new RegExp(`<span id="${inputId}-error" class="field-error bad">([^<]*)</span>`).exec(html)?.[1];
@@ -211,7 +236,7 @@ describe('the handoff page', () => {
   });
 
   it('saves reassignment on an SLA breach and a workspace webhook, showing only its host', async () => {
-    const ws = await h.createWorkspace('acme', 'hubspot');
+    const ws = await slaWorkspace();
     const b = await browser();
     const page = await (await b.get(`/workspaces/${ws.id}/handoff`)).text();
     expect(page).toContain('<legend>Reassign on an SLA breach</legend>');
@@ -274,6 +299,55 @@ describe('the handoff page', () => {
     });
     expect((await h.ctx.store.workspaces.require(ws.id)).settings.sla).toStrictEqual({});
     expect(await storedWebhook(ws.id)).toBeNull();
+
+    // Each save is in the audit log, by whom and what changed; the URL only as set or removed.
+    const audit = (await h.ctx.store.audit.list(ws.id)).filter((e) => e.action === 'workspace.handoff');
+    expect(audit.map((e) => [e.actor, Object.keys(e.details.changed as object).sort()])).toStrictEqual([
+      ['web', ['reassign', 'slaWebhook']],
+      ['web', ['reassign']],
+      ['web', ['slaWebhook']],
+    ]);
+    expect(audit[0]!.details.changed).toMatchObject({
+      reassign: { from: { mode: 'off' }, to: { mode: 'round_robin', stages: ['sql', 'sal'] } },
+      slaWebhook: { to: 'set' },
+    });
+    expect(audit[2]!.details.changed).toStrictEqual({ slaWebhook: { from: null, to: 'removed' } });
+    expect(JSON.stringify(audit)).not.toContain('XyZsecretTOKEN123');
+  });
+
+  it('refuses reassignment stages the model has no SLA for, naming them beside the field', async () => {
+    const ws = await slaWorkspace();
+    const b = await browser();
+    const post = (reassignStages: string) =>
+      b.post(`/workspaces/${ws.id}/handoff`, `/workspaces/${ws.id}/handoff`, {
+        ownerMode: 'default',
+        whyAs: 'task',
+        whyEvents: '10',
+        reassignMode: 'owner',
+        reassignOwner: '005000000000003',
+        reassignStages,
+      });
+    const unknown = await post('sql, mql');
+    expect(unknown.status).toBe(400);
+    expect(fieldError(await unknown.text(), 'h-reassign-stages')).toBe(
+      'settings.handoff.reassign.stages: the model has no stage &quot;mql&quot; (stages with an SLA: sal, sql)',
+    );
+    const noSla = await post('lead');
+    expect(noSla.status).toBe(400);
+    expect(fieldError(await noSla.text(), 'h-reassign-stages')).toBe(
+      'settings.handoff.reassign.stages: stage &quot;lead&quot; has no SLA in the model (stages with an SLA: sal, sql)',
+    );
+    // The API door refuses the same, through the same core; nothing was saved or audited.
+    const api = await h.admin(`/api/workspaces/${ws.id}/handoff`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reassign: { mode: 'owner', ownerId: '005000000000003', stages: ['mql'] } }),
+    });
+    expect(api.status).toBe(400);
+    expect(await api.text()).toContain('the model has no stage \\"mql\\"');
+    const stored = await h.ctx.store.workspaces.require(ws.id);
+    expect(handoffSettings(stored).reassign).toStrictEqual({ mode: 'off' });
+    expect(await h.ctx.store.audit.list(ws.id)).toStrictEqual([]);
   });
 
   it('names a reassign owner that is not an id beside its field, keeping what was typed', async () => {

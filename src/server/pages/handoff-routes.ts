@@ -344,7 +344,7 @@ export const registerHandoffRoutes: PageRoutes = (router, ctx) => {
       Object.entries(formOf(handoffSettings(ws))).map(([k]) => [k, typeof raw[k] === 'string' ? raw[k] : '']),
     ) as unknown as HandoffForm;
     try {
-      const saved = await saveHandoffSettings(ctx.store, ws, settingsInput(values));
+      const saved = await saveHandoffSettings(ctx.store, ws, settingsInput(values), 'web');
       ctx.log.info('workspace handoff settings changed', {
         workspace: ws.name,
         owner: saved.owner.mode,
