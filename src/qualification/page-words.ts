@@ -6,11 +6,24 @@
 import { WORDS } from './messages.ts';
 import type { ModelLocale } from './messages.ts';
 
+/** The hint beside an absolute time: `in 12 min`, `3 h ago`. */
+export interface RelativeWords {
+  lessThanMinute: string;
+  minutes: (n: number) => string;
+  hours: (n: number) => string;
+  days: (n: number) => string;
+  future: (amount: string) => string;
+  past: (amount: string) => string;
+}
+
 export interface PageWords {
+  /** The pages' language (BCP 47), for `<html lang>`: screen readers pronounce the text by it. */
+  lang: string;
   /** For numbers and amounts (`Intl`). */
   numberLocale: string;
   percent: (v: string) => string;
   daysUnit: string;
+  relative: RelativeWords;
   funnel: {
     title: string;
     contacts: (n: string) => string;
@@ -45,6 +58,12 @@ export interface PageWords {
     firstSeen: string;
     contactsColumn: string;
     noHistory: string;
+    /** The funnel drawing: its accessible name and the note under each stage's label. */
+    drawing: {
+      label: string;
+      note: (reached: string, now: string) => string;
+      toNext: (pct: string) => string;
+    };
   };
   contact: {
     search: {
@@ -97,9 +116,18 @@ export interface PageWords {
 }
 
 const EN: PageWords = {
+  lang: 'en',
   numberLocale: 'en-US',
   percent: (v) => `${v}%`,
   daysUnit: 'd',
+  relative: {
+    lessThanMinute: 'less than a minute',
+    minutes: (n) => `${n} min`,
+    hours: (n) => `${n} h`,
+    days: (n) => `${n} days`,
+    future: (a) => `in ${a}`,
+    past: (a) => `${a} ago`,
+  },
   funnel: {
     title: 'Funnel',
     contacts: (n) => `${n} contacts`,
@@ -147,6 +175,11 @@ const EN: PageWords = {
     firstSeen: 'first seen',
     contactsColumn: 'contacts',
     noHistory: 'No stage history yet.',
+    drawing: {
+      label: 'Lead funnel',
+      note: (reached, now) => `${reached} reached · ${now} now`,
+      toNext: (pct) => ` · ${pct} → next`,
+    },
   },
   contact: {
     search: {
@@ -201,9 +234,18 @@ const EN: PageWords = {
 };
 
 const FR: PageWords = {
+  lang: 'fr',
   numberLocale: 'fr-FR',
   percent: (v) => `${v} %`,
   daysUnit: 'j',
+  relative: {
+    lessThanMinute: 'moins d’une minute',
+    minutes: (n) => `${n} min`,
+    hours: (n) => `${n} h`,
+    days: (n) => `${n} jours`,
+    future: (a) => `dans ${a}`,
+    past: (a) => `il y a ${a}`,
+  },
   funnel: {
     title: 'Entonnoir',
     contacts: (n) => `${n} contacts`,
@@ -253,6 +295,12 @@ const FR: PageWords = {
     firstSeen: 'première apparition',
     contactsColumn: 'contacts',
     noHistory: 'Pas encore d’historique des étapes.',
+    drawing: {
+      label: 'Entonnoir des leads',
+      // The table's column words, as `label : value` so no count needs a plural agreement.
+      note: (reached, now) => `atteinte : ${reached} · actuellement : ${now}`,
+      toNext: (pct) => ` · vers la suivante : ${pct}`,
+    },
   },
   contact: {
     search: {

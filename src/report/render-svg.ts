@@ -1,7 +1,11 @@
 /**
  * The funnel drawn as SVG for the web app: a centred trapezoid per stage, width proportional to
- * the contacts who reached it, labelled with counts and conversion to the next stage.
+ * the contacts who reached it, labelled with counts and conversion to the next stage, in the words
+ * of the page it sits on (a French model's Funnel page draws it in French).
  */
+import type { ModelLocale } from '../qualification/messages.ts';
+import { PAGE_WORDS, type PageWords } from '../qualification/page-words.ts';
+
 import type { FunnelReport } from './funnel.ts';
 
 const esc = (s: string) =>
@@ -13,17 +17,28 @@ const esc = (s: string) =>
  */
 const GLYPH = { bold14: 8.6, small12: 7 };
 
-function stageNote(s: FunnelReport['stages'][number]): string {
-  const conv = s.conversionToNext === null ? '' : ` · ${(s.conversionToNext * 100).toFixed(1)}% → next`;
-  return `${s.reached.toLocaleString('en-US')} reached · ${s.current.toLocaleString('en-US')} now${conv}`;
+function stageNote(s: FunnelReport['stages'][number], t: PageWords): string {
+  const w = t.funnel.drawing;
+  // English keeps its original `toFixed` output; other locales write their own decimal mark.
+  const pct = (v: number) =>
+    t.percent(
+      t.numberLocale === 'en-US'
+        ? v.toFixed(1)
+        : v.toLocaleString(t.numberLocale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    );
+  const conv = s.conversionToNext === null ? '' : w.toNext(pct(s.conversionToNext * 100));
+  return `${w.note(s.reached.toLocaleString(t.numberLocale), s.current.toLocaleString(t.numberLocale))}${conv}`;
 }
 
-export function renderFunnelSvg(report: FunnelReport, width = 640): string {
+export function renderFunnelSvg(report: FunnelReport, locale: ModelLocale = 'en', width = 640): string {
+  const t = PAGE_WORDS[locale];
   const rowHeight = 44;
   const gap = 6;
   const longest = Math.max(
     0,
-    ...report.stages.map((s) => Math.max(s.label.length * GLYPH.bold14, stageNote(s).length * GLYPH.small12)),
+    ...report.stages.map((s) =>
+      Math.max(s.label.length * GLYPH.bold14, stageNote(s, t).length * GLYPH.small12),
+    ),
   );
   const labelWidth = Math.ceil(longest) + 20;
   // The bars keep at least 300 units; a long label widens the drawing, scaled down by the viewBox.
@@ -51,12 +66,12 @@ export function renderFunnelSvg(report: FunnelReport, width = 640): string {
       `<g class="stage" data-stage="${esc(s.key)}">`,
       `<polygon points="${points}" fill="${fill}" opacity="0.9"/>`,
       `<text x="10" y="${y + 18}" font-weight="600">${esc(s.label)}</text>`,
-      `<text x="10" y="${y + 35}" font-size="12" fill="#555">${esc(stageNote(s))}</text>`,
+      `<text x="10" y="${y + 35}" font-size="12" fill="#555">${esc(stageNote(s, t))}</text>`,
       `</g>`,
     ].join('');
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Lead funnel" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif" font-size="14">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(t.funnel.drawing.label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif" font-size="14">`,
     ...rows,
     '</svg>',
   ].join('\n');

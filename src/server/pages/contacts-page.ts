@@ -12,7 +12,7 @@ import { confirmForm } from './forms.ts';
 import { fmtNumber, fmtTime } from './format.ts';
 import { esc, workspaceHref } from './layout.ts';
 
-type ContactWords = PageWords['contact'] & { numberLocale: string };
+type ContactWords = PageWords['contact'] & Pick<PageWords, 'numberLocale' | 'relative'>;
 
 export const CONTACT_STYLE = `
 .bars{display:grid;grid-template-columns:minmax(6rem,max-content) 1fr minmax(7rem,max-content);gap:.45rem .75rem;align-items:center}
@@ -98,7 +98,9 @@ export function renderContactPage(
   csrf: string,
   now: Date,
 ): string {
-  const t = { ...PAGE_WORDS[e.model.locale].contact, numberLocale: PAGE_WORDS[e.model.locale].numberLocale };
+  const words = PAGE_WORDS[e.model.locale];
+  const t: ContactWords = { ...words.contact, numberLocale: words.numberLocale, relative: words.relative };
+  const time = (iso: string) => fmtTime(iso, now, t.relative);
   const title = e.contact.name ?? e.contact.email ?? e.contact.id;
   const next = e.nextStage;
   const missing = e.missing.length
@@ -117,17 +119,17 @@ export function renderContactPage(
   const src = vendorName(e.workspace.sourceVendor);
   const crm = vendorName(e.workspace.crmVendor);
   const written = `<dl class="facts">
-<dt>${esc(src)}</dt><dd>${w ? t.stageWritten(esc(w.stage), fmtTime(w.at, now)) : `<span class="muted">${t.nothingWritten}</span>`}${links.source ? ` · <a href="${esc(links.source)}" target="_blank" rel="noopener noreferrer">${t.openIn(esc(src))}</a>` : ''}</dd>
+<dt>${esc(src)}</dt><dd>${w ? t.stageWritten(esc(w.stage), time(w.at)) : `<span class="muted">${t.nothingWritten}</span>`}${links.source ? ` · <a href="${esc(links.source)}" target="_blank" rel="noopener noreferrer">${t.openIn(esc(src))}</a>` : ''}</dd>
 ${
   e.workspace.crmVendor
     ? `<dt>${esc(crm)}</dt><dd>${
         e.handoff?.handedAt
-          ? `${t.handedOffAs} ${esc(e.handoff.crmObject ?? 'record')} <code>${esc(e.handoff.crmId ?? '?')}</code> ${t.atStage} <strong>${esc(e.handoff.handedStage ?? '?')}</strong> ${fmtTime(e.handoff.handedAt, now)}${e.handoff.convertedContactId ? ` · ${t.convertedTo} Contact <code>${esc(e.handoff.convertedContactId)}</code>` : ''}${e.handoff.convertedOpportunityId ? ` · Opportunity <code>${esc(e.handoff.convertedOpportunityId)}</code>` : ''}`
+          ? `${t.handedOffAs} ${esc(e.handoff.crmObject ?? 'record')} <code>${esc(e.handoff.crmId ?? '?')}</code> ${t.atStage} <strong>${esc(e.handoff.handedStage ?? '?')}</strong> ${time(e.handoff.handedAt)}${e.handoff.convertedContactId ? ` · ${t.convertedTo} Contact <code>${esc(e.handoff.convertedContactId)}</code>` : ''}${e.handoff.convertedOpportunityId ? ` · Opportunity <code>${esc(e.handoff.convertedOpportunityId)}</code>` : ''}`
           : `<span class="muted">${t.notHandedOff}</span>`
       }${links.crm ? ` · <a href="${esc(links.crm)}" target="_blank" rel="noopener noreferrer">${t.openIn(esc(crm))}</a>` : ''}</dd>`
     : ''
 }
-<dt>${t.decided}</dt><dd>${e.stored ? `${fmtTime(e.stored.decidedAt, now)} ${t.withModel} <code>${esc(e.stored.modelVersion.slice(0, 12))}</code>` : `<span class="muted">${t.notBySync}</span>`}</dd>
+<dt>${t.decided}</dt><dd>${e.stored ? `${time(e.stored.decidedAt)} ${t.withModel} <code>${esc(e.stored.modelVersion.slice(0, 12))}</code>` : `<span class="muted">${t.notBySync}</span>`}</dd>
 </dl>`;
   const erase = confirmForm(
     `${workspaceHref(e.workspace.id, 'contacts')}/${encodeURIComponent(e.contact.id)}/erase`,

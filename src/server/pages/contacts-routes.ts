@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { explainStoredContact, searchContacts } from '../../pipeline/explain-contact.ts';
 import { workspaceModel } from '../../pipeline/engine.ts';
 import { eraseInWorkspace } from '../../pipeline/erasure.ts';
+import { PAGE_WORDS } from '../../qualification/page-words.ts';
 import type { Workspace } from '../../store/index.ts';
 import { requireWorkspace } from '../api.ts';
 import type { ServerContext } from '../context.ts';
@@ -57,9 +58,11 @@ export const registerContactsRoutes: PageRoutes = (router, ctx) => {
             text: `Erased: ${erased.data.erased} stored contact(s) removed and suppressed.`,
           }
         : undefined;
+    const locale = model.locale ?? 'en';
     res.type('html').send(
-      page(`Contacts · ${ws.name}`, renderContactSearch(ws.id, q, matches, model.locale ?? 'en'), {
+      page(`Contacts · ${ws.name}`, renderContactSearch(ws.id, q, matches, locale), {
         ...layout,
+        lang: PAGE_WORDS[locale].lang,
         ...(notice ? { notice } : {}),
       }),
     );
@@ -76,6 +79,7 @@ export const registerContactsRoutes: PageRoutes = (router, ctx) => {
     res.type('html').send(
       page(`${label} · ${ws.name}`, renderContactPage(explanation, links, csrfTokenOf(res), now), {
         ...layout,
+        lang: PAGE_WORDS[explanation.model.locale].lang,
         crumbs: [{ label }],
       }),
     );

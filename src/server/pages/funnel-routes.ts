@@ -23,8 +23,8 @@ export const registerFunnelRoutes: PageRoutes = (router, ctx) => {
       .send(
         page(
           `${PAGE_WORDS[format.locale].funnel.title} · ${ws.name}`,
-          renderFunnelPage(ws.id, report, renderFunnelSvg(report), shown, format.locale),
-          layout,
+          renderFunnelPage(ws.id, report, renderFunnelSvg(report, format.locale), shown, format.locale),
+          { ...layout, lang: PAGE_WORDS[format.locale].lang },
         ),
       );
   });

@@ -54,6 +54,12 @@ export interface PageOptions {
   /** Breadcrumb entries after the workspace (e.g. a contact), the last one being this page. */
   crumbs?: { label: string; href?: string }[];
   notice?: Notice;
+  /**
+   * The language of the page's content (BCP 47, default `en`): a French model's Funnel and Contacts
+   * pages are `fr`. The console's own chrome stays English and then says so on its elements
+   * (`lang="en"`), so a screen reader reads each part in its language (WCAG 3.1.2).
+   */
+  lang?: string;
 }
 
 const STYLE = `
@@ -129,10 +135,19 @@ d.querySelector('.confirm-text').textContent=f.dataset.confirm;
 d.querySelector('.confirm-ok').textContent=f.dataset.confirmLabel||'Confirm';d.showModal();d.querySelector('.confirm-cancel').focus();},true);
 d.addEventListener('close',function(){var f=pending;pending=null;if(f&&d.returnValue==='ok'){f.dataset.confirmed='1';f.requestSubmit?f.requestSubmit():f.submit();}});})();`;
 
-const CONFIRM_DIALOG = `<dialog class="confirm" id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog">
-<h2 id="confirm-title">Are you sure?</h2><p class="confirm-text"></p>
-<div class="actions"><button type="submit" value="cancel" class="confirm-cancel">Cancel</button><button type="submit" value="ok" class="danger confirm-ok">Confirm</button></div>
+/**
+ * The dialog's question and its OK label come from the page's form, so they keep the page's
+ * language; only its own English words carry `chrome` (` lang="en"` on a page in another language).
+ */
+const confirmDialog = (
+  chrome: string,
+) => `<dialog class="confirm" id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog">
+<h2 id="confirm-title"${chrome}>Are you sure?</h2><p class="confirm-text"></p>
+<div class="actions"><button type="submit" value="cancel" class="confirm-cancel"${chrome}>Cancel</button><button type="submit" value="ok" class="danger confirm-ok">Confirm</button></div>
 </form></dialog>`;
+
+/** ` lang="en"` for the console's English chrome on a page in another language; nothing on an English page. */
+const chromeLang = (lang: string) => (lang === 'en' ? '' : ' lang="en"');
 
 function switcher(options: PageOptions): string {
   if (!options.workspaces?.length) return '';
@@ -168,33 +183,36 @@ function breadcrumb(options: PageOptions): string {
   return `<nav class="crumbs" aria-label="Breadcrumb"><ol>${items}</ol></nav>`;
 }
 
-function tabs(options: PageOptions): string {
+function tabs(options: PageOptions, chrome: string): string {
   const ws = options.workspace;
   if (!ws) return '';
   const items = WORKSPACE_TABS.map(
     (t) =>
       `<li><a href="${esc(workspaceHref(ws.id, t.tab))}"${t.tab === options.tab ? ' aria-current="page"' : ''} data-tab="${t.tab}">${t.label}</a></li>`,
   ).join('');
-  return `<nav class="tabs" aria-label="${esc(ws.name)}"><ul>${items}</ul></nav>`;
+  return `<nav class="tabs"${chrome} aria-label="${esc(ws.name)}"><ul>${items}</ul></nav>`;
 }
 
-export function noticeHtml(notice: Notice | undefined): string {
+/** `chrome`: ` lang="en"` when the page is in another language (notices are the console's words). */
+export function noticeHtml(notice: Notice | undefined, chrome = ''): string {
   if (!notice) return '';
-  return `<p class="notice${notice.kind === 'error' ? ' error' : ''}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${esc(notice.text)}</p>`;
+  return `<p class="notice${notice.kind === 'error' ? ' error' : ''}"${chrome} role="${notice.kind === 'error' ? 'alert' : 'status'}">${esc(notice.text)}</p>`;
 }
 
 export function page(title: string, body: string, options: PageOptions = {}): string {
   const signedIn = options.signedIn ?? false;
+  const lang = options.lang ?? 'en';
+  const chrome = chromeLang(lang);
   const nav = signedIn ? breadcrumb(options) : '';
   const right = signedIn
     ? `<div class="right">${switcher(options)}<form class="inline" method="post" action="/logout"><button type="submit">Sign out</button></form></div>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${esc(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <link rel="icon" href="data:,"><title>${esc(title)} · leadstage</title><style>${STYLE}</style></head>
-<body><header class="top"><div class="left" style="display:flex;align-items:center;flex-wrap:wrap;min-width:0"><a class="brand" href="/">leadstage</a>${nav}</div>${right}</header>
-${signedIn ? tabs(options) : ''}
-<main>${noticeHtml(options.notice)}${body}</main>${signedIn ? CONFIRM_DIALOG : ''}
+<body><header class="top"${chrome}><div class="left" style="display:flex;align-items:center;flex-wrap:wrap;min-width:0"><a class="brand" href="/">leadstage</a>${nav}</div>${right}</header>
+${signedIn ? tabs(options, chrome) : ''}
+<main>${noticeHtml(options.notice, chrome)}${body}</main>${signedIn ? confirmDialog(chrome) : ''}
 ${signedIn ? `<script>${CONFIRM_SCRIPT}</script>` : ''}${options.script ? `<script>${options.script}</script>` : ''}</body></html>`;
 }
 

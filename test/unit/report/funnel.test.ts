@@ -173,5 +173,18 @@ describe('funnel report', () => {
     expect(svg.match(/<polygon /g)).toHaveLength(4);
     expect(svg).toContain('data-stage="customer"');
     expect(svg).toContain('60.0% → next');
+    expect(svg).toContain('aria-label="Lead funnel"');
+    expect(svg).toContain('>10 reached · 4 now · 60.0% → next</text>');
+    expect(svg).toContain('>1 reached · 1 now</text>');
+  });
+
+  it('draws the SVG in French for a French model', () => {
+    const svg = renderFunnelSvg(report, 'fr');
+    expect(svg).toContain('aria-label="Entonnoir des leads"');
+    // LEAD: 10 reached, 4 still there, 6 of 10 went on; SQL: 1 of 3; CUSTOMER is last.
+    expect(svg).toContain('>atteinte : 10 · actuellement : 4 · vers la suivante : 60,0 %</text>');
+    expect(svg).toContain('>atteinte : 3 · actuellement : 2 · vers la suivante : 33,3 %</text>');
+    expect(svg).toContain('>atteinte : 1 · actuellement : 1</text>');
+    expect(svg).not.toMatch(/reached|now|next/);
   });
 });
