@@ -19,22 +19,11 @@ import { createRegistry } from '../../src/pipeline/registry.ts';
 import { REASSIGN_ROTATION } from '../../src/pipeline/steps/sla-reassign.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/db.ts';
+import { sqlSlaModel } from '../helpers/sla-model.ts';
 
 import { modelWorkspace } from './helpers.ts';
 
-const MODEL_TEXT = `
-name: reassign retry e2e
-dimensions: [fit]
-businessHours: { timeZone: UTC, days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00" }
-stages:
-  - key: lead
-  - key: sql
-    label: SQL
-    handoff: true
-    owner: sales
-    requires: { property: budget, equals: approved }
-    sla: { within: 24h, businessHours: true, until: [working] }
-`;
+const MODEL_TEXT = sqlSlaModel('reassign retry e2e');
 /** The same, and a breached SQL goes back to lead in the run that finds the breach. */
 const RECYCLING_TEXT = `${MODEL_TEXT}recycle:
   - { when: { property: sla_breached, equals: sql }, to: lead, from: [sql] }
@@ -123,6 +112,26 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
     expect(w.owners()).toStrictEqual([ben, cleo]);
     // The retry took no turn: after turns 0 and 1 the next one is 2.
     expect(await w.store.ownership.reserveTurns(w.ws.id, REASSIGN_ROTATION, 1)).toBe(2);
+  });
+
+  it('should take a new round-robin turn when the CRM refused the owner itself', async () => {
+    // Not a user of the org: Salesforce refuses the OwnerId (INVALID_CROSS_REFERENCE_KEY).
+    const nobody = '005000000000000AAA';
+    const w = await world(MODEL_TEXT, { mode: 'round_robin', users: [nobody, ben, cleo] });
+
+    // Turns 0 and 1: c1 gets the unknown user's (refused), c2 Ben's.
+    const due = await w.syncAt(DUE);
+    expect(due).toMatchObject({ slaBreaches: 2, slaReassigned: 1 });
+    expect(due.warnings).toStrictEqual([
+      `SLA reassignment of contact ${w.c1} (record ${w.recordOf(w.c1)}) refused: INVALID_CROSS_REFERENCE_KEY; tried again on the next sync (attempt 1 of 5)`,
+    ]);
+    expect(w.owners()).toStrictEqual([ava, ben]);
+
+    // Retrying that owner cannot succeed: c1 takes turn 2, Cleo's.
+    const retried = await w.syncAt(after(15));
+    expect(retried).toMatchObject({ slaReassigned: 1, warnings: [] });
+    expect(w.owners()).toStrictEqual([cleo, ben]);
+    expect(await w.store.ownership.reserveTurns(w.ws.id, REASSIGN_ROTATION, 1)).toBe(3);
   });
 
   it('should give up after the fifth attempt and never try again', async () => {
