@@ -183,7 +183,14 @@ export type {
 } from './decisions.ts';
 export type { CrmLink, PendingHandoff } from './links.ts';
 export type { RecordErrorEntry, RecordErrorFilter } from './record-errors.ts';
-export type { CurrentStay, NewSlaOutcome, SlaBreach, WatchedStay } from './sla.ts';
+export type {
+  CurrentStay,
+  NewSlaOutcome,
+  PendingReassignment,
+  ReassignAttempt,
+  SlaBreach,
+  WatchedStay,
+} from './sla.ts';
 export type { AuditEntry } from './audit.ts';
 export type { StoredAccount } from './accounts.ts';
 export type { CrmErasureTarget, ErasedCounts, PendingCrmErasure } from './erasures.ts';

@@ -30,7 +30,31 @@ export interface NewSlaOutcome {
   outcome: 'met' | 'breached';
   /** Breaches only: queue it for the webhook. */
   notify: boolean;
+  /** Breaches of a stay still open only: queue the CRM record's reassignment. */
+  reassign?: boolean;
 }
+
+/** A breached stay whose CRM record is still to be reassigned, with what decides whether it still is. */
+export interface PendingReassignment {
+  stayId: string;
+  contactId: string;
+  stage: string;
+  /** Attempts made so far (refused or failed). */
+  attempts: number;
+  /** The owner an earlier attempt chose (kept so a retry takes no new round-robin turn). */
+  ownerId: string | null;
+  /** Still in the stage. */
+  open: boolean;
+  salesStatus: string | null;
+}
+
+/** What one attempt came to, for one breached stay. */
+export type ReassignAttempt =
+  | { stayId: string; result: 'done'; ownerId: string }
+  /** Refused or failed: `giveUp` on the last attempt, else tried again by a later sync. */
+  | { stayId: string; result: 'failed'; ownerId: string | null; error: string; giveUp: boolean }
+  /** The stay ended or the rule no longer applies: nothing left to do. */
+  | { stayId: string; result: 'stopped' };
 
 export interface SlaBreach {
   stayId: string;
@@ -145,10 +169,11 @@ export class SlaRepo {
   async record(workspaceId: string, outcomes: NewSlaOutcome[], foundAt: Date): Promise<number> {
     if (outcomes.length === 0) return 0;
     const { rows } = await this.db.query<{ stay_id: string }>(
-      `INSERT INTO sla_outcomes (stay_id, workspace_id, contact_id, stage, entered_at, due_at, outcome, found_at, notify)
-       SELECT o.stay_id::bigint, $1, o.contact_id, o.stage, o.entered_at, o.due_at, o.outcome, $3, o.notify
+      `INSERT INTO sla_outcomes (stay_id, workspace_id, contact_id, stage, entered_at, due_at, outcome, found_at, notify,
+                                 reassign)
+       SELECT o.stay_id::bigint, $1, o.contact_id, o.stage, o.entered_at, o.due_at, o.outcome, $3, o.notify, o.reassign
        FROM jsonb_to_recordset($2::jsonb) AS o(stay_id text, contact_id text, stage text, entered_at timestamptz,
-                                               due_at timestamptz, outcome text, notify text)
+                                               due_at timestamptz, outcome text, notify text, reassign text)
        ON CONFLICT (stay_id) DO NOTHING
        RETURNING stay_id::text`,
       [
@@ -162,6 +187,7 @@ export class SlaRepo {
             due_at: o.dueAt.toISOString(),
             outcome: o.outcome,
             notify: o.outcome === 'breached' && o.notify ? 'pending' : 'none',
+            reassign: o.outcome === 'breached' && o.reassign ? 'pending' : 'none',
           })),
         ),
         foundAt,
@@ -216,6 +242,77 @@ export class SlaRepo {
       `UPDATE sla_outcomes SET notify_attempts = notify_attempts + 1, notify_error = $2
        WHERE stay_id = $1::bigint AND notify = 'pending'`,
       [stayId, error.slice(0, 500)],
+    );
+  }
+
+  /** Breached stays whose CRM record is still to be reassigned, oldest first. */
+  async toReassign(workspaceId: string, limit: number): Promise<PendingReassignment[]> {
+    const { rows } = await this.db.query<{
+      stay_id: string;
+      contact_id: string;
+      stage: string;
+      reassign_attempts: number;
+      reassign_owner: string | null;
+      open: boolean;
+      sales_status: string | null;
+    }>(
+      `SELECT o.stay_id::text AS stay_id, o.contact_id, o.stage, o.reassign_attempts, o.reassign_owner,
+              (h.exited_at IS NULL) AS open, c.sales_facts->>'sales_status' AS sales_status
+       FROM sla_outcomes o JOIN stage_history h ON h.id = o.stay_id
+       LEFT JOIN contacts c ON c.workspace_id = o.workspace_id AND c.contact_id = o.contact_id
+       WHERE o.workspace_id = $1 AND o.reassign = 'pending' ORDER BY o.stay_id LIMIT $2`,
+      [workspaceId, limit],
+    );
+    return rows.map((r) => ({
+      stayId: r.stay_id,
+      contactId: r.contact_id,
+      stage: r.stage,
+      attempts: Number(r.reassign_attempts),
+      ownerId: r.reassign_owner,
+      open: r.open,
+      salesStatus: r.sales_status,
+    }));
+  }
+
+  /** The owner each pending stay's attempt is about to set (kept for its retries). */
+  async keepReassignOwners(owners: { stayId: string; ownerId: string }[]): Promise<void> {
+    if (owners.length === 0) return;
+    await this.db.query(
+      `UPDATE sla_outcomes o SET reassign_owner = a.owner_id
+       FROM jsonb_to_recordset($1::jsonb) AS a(stay_id text, owner_id text)
+       WHERE o.stay_id = a.stay_id::bigint AND o.reassign = 'pending'`,
+      [JSON.stringify(owners.map((x) => ({ stay_id: x.stayId, owner_id: x.ownerId })))],
+    );
+  }
+
+  /**
+   * Records what attempts came to. Only a pending row changes: a stay done, given up or stopped
+   * is never tried again.
+   */
+  async recordReassignments(attempts: ReassignAttempt[], at: Date): Promise<void> {
+    if (attempts.length === 0) return;
+    await this.db.query(
+      `UPDATE sla_outcomes o SET
+         reassign = CASE a.result WHEN 'done' THEN 'done' WHEN 'stopped' THEN 'stopped'
+                                  ELSE CASE WHEN a.give_up THEN 'given_up' ELSE 'pending' END END,
+         reassign_attempts = o.reassign_attempts + CASE WHEN a.result = 'stopped' THEN 0 ELSE 1 END,
+         reassign_owner = CASE WHEN a.result = 'stopped' THEN o.reassign_owner ELSE a.owner_id END,
+         reassign_error = CASE a.result WHEN 'failed' THEN a.error WHEN 'done' THEN NULL ELSE o.reassign_error END,
+         reassigned_at = CASE WHEN a.result = 'done' THEN $2::timestamptz ELSE o.reassigned_at END
+       FROM jsonb_to_recordset($1::jsonb) AS a(stay_id text, result text, owner_id text, error text, give_up boolean)
+       WHERE o.stay_id = a.stay_id::bigint AND o.reassign = 'pending'`,
+      [
+        JSON.stringify(
+          attempts.map((a) => ({
+            stay_id: a.stayId,
+            result: a.result,
+            owner_id: a.result === 'stopped' ? null : a.ownerId,
+            error: a.result === 'failed' ? a.error.slice(0, 500) : null,
+            give_up: a.result === 'failed' && a.giveUp,
+          })),
+        ),
+        at,
+      ],
     );
   }
 

@@ -18,22 +18,11 @@ import { runSync } from '../../src/pipeline/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
+import { sqlSlaModel } from '../helpers/sla-model.ts';
 
 import { modelWorkspace } from './helpers.ts';
 
-const MODEL_TEXT = `
-name: webhook e2e
-dimensions: [fit]
-businessHours: { timeZone: UTC, days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00" }
-stages:
-  - key: lead
-  - key: sql
-    label: SQL
-    handoff: true
-    owner: sales
-    requires: { property: budget, equals: approved }
-    sla: { within: 24h, businessHours: true, until: [working] }
-`;
+const MODEL_TEXT = sqlSlaModel('webhook e2e');
 
 /** A receiver on this machine that keeps what it is sent. */
 async function receiver(): Promise<{ url: string; bodies: unknown[]; server: Server }> {

@@ -13,22 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModelText } from '../../src/qualification/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/db.ts';
+import { sqlSlaModel } from '../helpers/sla-model.ts';
 
 import { createHarness, type Harness } from './harness.ts';
 
-const MODEL = `
-name: sla test
-dimensions: [fit]
-businessHours: { timeZone: UTC, days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00" }
-stages:
-  - key: lead
-  - key: sql
-    label: SQL
-    handoff: true
-    owner: sales
-    requires: { event: meeting_booked }
-    sla: { within: 24h, businessHours: true, until: [working] }
-recycle:
+const MODEL = `${sqlSlaModel('sla test', '{ event: meeting_booked }')}recycle:
   - { when: { property: sla_breached, equals: sql }, to: lead, from: [sql] }
 `;
 const RECYCLING = compileModelText(MODEL, 'sla.yaml');

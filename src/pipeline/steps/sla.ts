@@ -2,8 +2,9 @@
  * SLAs on each sync: every stay in a stage with an SLA that has no outcome yet is settled as met or
  * breached once its deadline or its end is known (pure `slaOutcome`, the run's instant as "now"),
  * stored once per stay; contacts still sitting in a breached stay are flagged so that recycle rules
- * on the `sla_breached` fact apply in the same run. Breaches are then sent to the webhook, each
- * once; one that failed stays pending and is retried on the next sync.
+ * on the `sla_breached` fact apply in the same run, and their CRM records are queued for the
+ * workspace's reassignment rule, which then tries every queued one (sla-reassign.ts). Breaches are
+ * then sent to the webhook, each once; one that failed stays pending and is retried on the next sync.
  */
 import type { StageInfo } from '../../model.ts';
 import type { CurrentStay, NewSlaOutcome, WatchedStay } from '../../store/index.ts';
@@ -11,7 +12,7 @@ import { slaDeadline, slaOutcome } from '../../sla/outcome.ts';
 import { breachMessage, postWebhook } from '../../sla/webhook.ts';
 import { errorMessage, type RunContext } from '../run-context.ts';
 import { HORIZON_MS } from '../next-change.ts';
-import { reassignBreached } from './sla-reassign.ts';
+import { reassignBreached, reassigns } from './sla-reassign.ts';
 
 /** Property the engine sees on a contact whose current stay breached its SLA: the stage's key. */
 export const SLA_FACT = 'sla_breached';
@@ -70,6 +71,8 @@ export async function checkSlas(ctx: RunContext): Promise<number> {
     breached += await settleStays(ctx, byKey, watched);
   }
   if (breached) ctx.log.info('SLA breaches found', { breached });
+  // The breaches found above and the earlier ones a refusal left pending, in one pass.
+  await reassignBreached(ctx);
   return breached;
 }
 
@@ -82,10 +85,10 @@ async function settleStays(
   const ws = ctx.workspace.id;
   const outcomes: NewSlaOutcome[] = [];
   const stillIn: string[] = [];
-  const breachedStays: { contactId: string; stage: string }[] = [];
   for (const stay of watched) {
     const o = slaOutcome(stay, byKey.get(stay.stage)!.sla!, ctx.model.businessHours, ctx.at);
     if (o.kind === 'pending') continue;
+    const open = o.kind === 'breached' && stay.exitedAt === null;
     outcomes.push({
       stayId: stay.stayId,
       contactId: stay.contactId,
@@ -94,11 +97,10 @@ async function settleStays(
       dueAt: o.dueAt,
       outcome: o.kind,
       notify: ctx.slaWebhook !== null && o.dueAt.getTime() >= ctx.at.getTime() - NOTIFY_WINDOW_MS,
+      // Queued once, with the outcome: a stay's breach is found once, so it is reassigned at most once.
+      reassign: open && reassigns(ctx, stay.stage),
     });
-    if (o.kind === 'breached' && stay.exitedAt === null) {
-      stillIn.push(stay.contactId);
-      breachedStays.push({ contactId: stay.contactId, stage: stay.stage });
-    }
+    if (open) stillIn.push(stay.contactId);
   }
   await ctx.store.transaction(async (tx) => {
     await tx.sla.record(ws, outcomes, ctx.at);
@@ -106,8 +108,6 @@ async function settleStays(
   });
   const breached = outcomes.filter((o) => o.outcome === 'breached').length;
   ctx.tally.slaBreaches += breached;
-  // Each breach is found once (its outcome is stored above), so a record is reassigned once per stay.
-  await reassignBreached(ctx, breachedStays);
   return breached;
 }
 
