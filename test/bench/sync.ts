@@ -55,7 +55,8 @@ async function startSandboxChild(): Promise<{ child: ChildProcess; url: string; 
   const child = spawn(
     process.execPath,
     [new URL('./sandbox-child.ts', import.meta.url).pathname, '--contacts', String(count)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // stdin stays open while this process lives: the child ends when it closes (sandbox-child.ts).
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
