@@ -198,13 +198,23 @@ it.skipIf(SKIP_BROWSER)(
     await page.keyboard.press('ArrowDown');
     expect(await page.getByLabel('To one user or queue').isChecked()).toBe(true);
     await page.getByLabel('User or queue id').fill('00G000000000009');
+    // The preset has no stage "sql" and no SLA at all: limiting the rule to it is refused beside
+    // the field, everything typed kept; without the limit the rule covers every stage with an SLA.
     await page.getByLabel('Only these stages (optional)').fill('sql');
+    await page.getByRole('button', { name: 'Save handoff settings' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#h-reassign-stages-error');
+    expect(await page.locator('#h-reassign-stages-error').textContent()).toBe(
+      'settings.handoff.reassign.stages: the model has no stage "sql" (stages with an SLA: none)',
+    );
+    expect(await page.getByLabel('User or queue id').inputValue()).toBe('00G000000000009');
+    await page.getByLabel('Only these stages (optional)').fill('');
     await page.getByRole('button', { name: 'Save handoff settings' }).focus();
     await Promise.all([page.waitForURL(/handoff\?saved=1/), page.keyboard.press('Enter')]);
     expect((await h.ctx.store.workspaces.require(ws.id)).settings.handoff).toStrictEqual({
       owner: { mode: 'round_robin', users: ['005000000000001', '005000000000002'] },
       why: { as: 'note', events: 5 },
-      reassign: { mode: 'owner', ownerId: '00G000000000009', stages: ['sql'] },
+      reassign: { mode: 'owner', ownerId: '00G000000000009' },
     });
     await shoot(page, 'handoff-saved');
 
@@ -236,9 +246,10 @@ it.skipIf(SKIP_BROWSER)(
     expect(await h.ctx.store.workspaces.get(ws.id)).toBeNull();
     expect(h.sandbox.hubspot.stats().calls['POST /oauth/v3/token/revoke']).toBe(1);
     await shoot(page, 'workspaces-after-delete');
-    // Chromium logs each refused submit's 400 (model, mapping, handoff); nothing else may fail.
+    // Chromium logs each refused submit's 400 (model, mapping, handoff owners, handoff stages);
+    // nothing else may fail.
     const refused = consoleErrors.filter((e) => e.includes('status of 400 (Bad Request)'));
-    expect(refused).toHaveLength(3);
+    expect(refused).toHaveLength(4);
     expect(consoleErrors.filter((e) => !refused.includes(e))).toStrictEqual([]);
   },
 );
