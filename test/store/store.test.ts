@@ -245,6 +245,35 @@ describe.each(BACKENDS)('store on %s', (backend) => {
       expect(events.map((e) => e.id)).toStrictEqual(['e2', 'e1', 'e3']);
     });
 
+    it("should read each contact's latest events only, keeping every event tied with the last one kept", async () => {
+      const ws = await workspace();
+      const ev = (contactId: string, id: string, at: string) => ({
+        id,
+        contactId,
+        type: 'page_view',
+        at,
+        properties: {},
+      });
+      await store.contacts.insertEvents(ws.id, [
+        ev('a', 'a1', '2026-01-01T00:00:00.000Z'),
+        ev('a', 'a2', '2026-01-02T00:00:00.000Z'),
+        ev('a', 'a3y', '2026-01-03T00:00:00.000Z'),
+        ev('a', 'a3x', '2026-01-03T00:00:00.000Z'),
+        ev('a', 'a4', '2026-01-04T00:00:00.000Z'),
+        ev('b', 'b1', '2026-01-01T00:00:00.000Z'),
+        ev('c', 'c1', '2026-01-01T00:00:00.000Z'),
+      ]);
+      // Two per contact: a4, then a3x and a3y tied for second (both kept, a2 and a1 not); b's one.
+      const latest = await store.contacts.latestEventsFor(ws.id, ['a', 'b'], 2);
+      expect([...latest.keys()].sort()).toStrictEqual(['a', 'b']);
+      expect(latest.get('a')!.map((e) => e.id)).toStrictEqual(['a3x', 'a3y', 'a4']);
+      expect(latest.get('b')!.map((e) => e.id)).toStrictEqual(['b1']);
+      expect(
+        (await store.contacts.latestEventsFor(ws.id, ['a'], 1)).get('a')!.map((e) => e.id),
+      ).toStrictEqual(['a4']);
+      expect(await store.contacts.latestEventsFor(ws.id, ['a'], 0)).toStrictEqual(new Map());
+    });
+
     it('should merge sales facts and flag the contact only when a fact changed', async () => {
       const ws = await workspace();
       await store.contacts.upsert(ws.id, [

@@ -29,7 +29,7 @@ export async function writeWhy(
   const [decisions, events] = await Promise.all([
     ctx.store.decisions.forContacts(ws, ids),
     settings.events > 0
-      ? ctx.store.contacts.eventsFor(ws, ids)
+      ? ctx.store.contacts.latestEventsFor(ws, ids, settings.events)
       : Promise.resolve(new Map<string, EngagementEvent[]>()),
   ]);
   const labels = new Map(ctx.model.stages.map((s) => [s.key, s.label]));
