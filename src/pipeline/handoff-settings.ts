@@ -9,7 +9,12 @@ import { z } from 'zod';
 
 import { ConfigError, ValidationError } from '../errors.ts';
 import type { CompiledModel } from '../model.ts';
-import { parseSlaWebhookUrl, slaWebhookBox, withSlaWebhookUrl } from '../sla/webhook.ts';
+import {
+  parseSlaWebhookUrl,
+  slaWebhookBox,
+  withSlaWebhookUrl,
+  workspaceSlaWebhookUrl,
+} from '../sla/webhook.ts';
 import type { Store, Workspace } from '../store/index.ts';
 import { workspaceModel } from './engine.ts';
 
@@ -156,8 +161,17 @@ export async function saveHandoffSettings(
       changed[part] = { from: current[part], to: next[part] };
     }
   }
-  // The URL is a credential: the audit says only that it was set or removed.
-  if (webhook !== undefined) changed.slaWebhook = { from: null, to: webhook === null ? 'removed' : 'set' };
+  // The URL is a credential: the audit says only that it was set, changed or removed, and only when
+  // it differs from the one kept (each console save of the Handoff page sends the field again).
+  if (webhook !== undefined) {
+    const before = keptSlaWebhookUrl(store, workspace);
+    if (before !== webhook) {
+      changed.slaWebhook = {
+        from: before === null ? null : 'set',
+        to: webhook === null ? 'removed' : before === null ? 'set' : 'changed',
+      };
+    }
+  }
   await store.transaction(async (tx) => {
     await tx.workspaces.update(workspace.id, { settings });
     if (Object.keys(changed).length === 0) return;
@@ -171,6 +185,15 @@ export async function saveHandoffSettings(
     });
   });
   return next;
+}
+
+/** The workspace's own SLA webhook URL; a damaged stored value counts as none (saving replaces it). */
+function keptSlaWebhookUrl(store: Store, workspace: Workspace): string | null {
+  try {
+    return workspaceSlaWebhookUrl(workspace.settings, slaWebhookBox(store, workspace.id));
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -117,4 +117,31 @@ describe('when a workspace has its own SLA webhook', () => {
     await syncAt('2026-03-12T10:00:00.000Z');
     expect(own.bodies).toHaveLength(1);
   });
+
+  it('should audit the URL only when it differs from the one kept: set, changed, removed, never the URL', async () => {
+    sandbox = await startSandboxServer({ port: 0, contacts: 0, seed: 6 });
+    const ws = await modelWorkspace(t.store, sandbox, {
+      modelText: MODEL_TEXT,
+      ref: 'audit.yaml',
+      namePrefix: 'hookaudit',
+    });
+    const save = async (url: string | null) =>
+      saveHandoffSettings(t.store, await t.store.workspaces.require(ws.id), { slaWebhookUrl: url }, 'test');
+    const hooks = async () =>
+      (await t.store.audit.list(ws.id))
+        .filter((e) => e.action === 'workspace.handoff')
+        .map((e) => (e.details.changed as { slaWebhook?: unknown }).slaWebhook);
+
+    await save('https://hooks.slack.com/services/T1/B2/firstSECRET');
+    await save('https://hooks.slack.com/services/T1/B2/firstSECRET');
+    await save('https://hooks.slack.com/services/T1/B2/secondSECRET');
+    await save(null);
+    await save(null);
+    expect(await hooks()).toStrictEqual([
+      { from: null, to: 'set' },
+      { from: 'set', to: 'changed' },
+      { from: 'set', to: 'removed' },
+    ]);
+    expect(JSON.stringify(await t.store.audit.list(ws.id))).not.toMatch(/SECRET/);
+  });
 });

@@ -311,7 +311,7 @@ describe('the handoff page', () => {
       reassign: { from: { mode: 'off' }, to: { mode: 'round_robin', stages: ['sql', 'sal'] } },
       slaWebhook: { to: 'set' },
     });
-    expect(audit[2]!.details.changed).toStrictEqual({ slaWebhook: { from: null, to: 'removed' } });
+    expect(audit[2]!.details.changed).toStrictEqual({ slaWebhook: { from: 'set', to: 'removed' } });
     expect(JSON.stringify(audit)).not.toContain('XyZsecretTOKEN123');
   });
 
