@@ -73,13 +73,21 @@ export async function refreshMetrics(ctx: ServerContext): Promise<void> {
   metrics.stageTransitions.reset();
   for (const r of transitions.rows) metrics.stageTransitions.inc({ to: r.stage }, num(r.n));
 
-  const [slaOutcomes, slaPending] = await Promise.all([store.sla.counts(), store.sla.pendingNotifications()]);
+  const [slaOutcomes, slaPending, slaReassignments] = await Promise.all([
+    store.sla.counts(),
+    store.sla.pendingNotifications(),
+    store.sla.reassignments(),
+  ]);
   metrics.slaOutcomes.reset();
   for (const o of slaOutcomes) {
     metrics.slaOutcomes.inc({ workspace: o.workspace, stage: o.stage, outcome: o.outcome }, o.count);
   }
   metrics.slaNotificationsPending.reset();
   for (const p of slaPending) metrics.slaNotificationsPending.set({ workspace: p.workspace }, p.count);
+  metrics.slaReassignments.reset();
+  for (const r of slaReassignments) {
+    metrics.slaReassignments.set({ workspace: r.workspace, state: r.state }, r.count);
+  }
 
   metrics.queueDepth.reset();
   for (const queue of Object.values(ctx.queues)) {

@@ -54,6 +54,12 @@ export function createMetrics() {
       labelNames: ['workspace'] as const,
       registers: [registry],
     }),
+    slaReassignments: new Gauge({
+      name: 'leadstage_sla_reassignments',
+      help: 'Breached stays by reassignment state: pending (tried again by the next syncs), done, given_up (after the last attempt) or stopped',
+      labelNames: ['workspace', 'state'] as const,
+      registers: [registry],
+    }),
     webhooks: new Counter({
       name: 'leadstage_webhooks_total',
       help: 'Webhook deliveries by vendor and outcome',

@@ -60,9 +60,40 @@ export function renderSlaText(report: SlaReport): string {
         : b.notify === 'pending'
           ? `not sent yet (${b.notifyError ?? 'queued'})`
           : 'not sent';
+    const reassign = reassignText(b);
     lines.push(
-      `  contact ${b.contactId} ${b.stageLabel} entered ${b.enteredAt}, due ${b.dueAt}, ${where}; webhook ${sent}`,
+      `  contact ${b.contactId} ${b.stageLabel} entered ${b.enteredAt}, due ${b.dueAt}, ${where}; webhook ${sent}${reassign ? `; ${reassign}` : ''}`,
     );
   }
   return lines.join('\n');
+}
+
+type ReassignFields = Pick<
+  SlaBreach,
+  'reassign' | 'reassignAttempts' | 'reassignOwner' | 'reassignError' | 'reassignedAt'
+>;
+
+/**
+ * Where a breach's reassignment stands, in words ('' when no rule applied to it), for the terminal
+ * and the dashboard: a pending one names how often it failed and why, so an admin can tell a
+ * passing outage from an owner the CRM will never accept.
+ */
+export function reassignText(b: ReassignFields): string {
+  const to = b.reassignOwner ? ` to ${b.reassignOwner}` : '';
+  const why = b.reassignError ? ` (${b.reassignError})` : '';
+  const failures = (n: number) => `${n} failed attempt${n === 1 ? '' : 's'}`;
+  switch (b.reassign) {
+    case 'none':
+      return '';
+    case 'pending':
+      return b.reassignAttempts === 0
+        ? 'reassignment pending'
+        : `reassignment${to} pending after ${failures(b.reassignAttempts)}${why}`;
+    case 'done':
+      return `reassigned${to}${b.reassignedAt ? ` ${b.reassignedAt}` : ''}`;
+    case 'given_up':
+      return `reassignment${to} given up after ${failures(b.reassignAttempts)}${why}`;
+    case 'stopped':
+      return 'reassignment stopped (the stay ended, the rule changed, or there is no CRM record)';
+  }
 }

@@ -188,6 +188,7 @@ export type {
   NewSlaOutcome,
   PendingReassignment,
   ReassignAttempt,
+  ReassignState,
   SlaBreach,
   WatchedStay,
 } from './sla.ts';

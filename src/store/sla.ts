@@ -69,9 +69,20 @@ export interface SlaBreach {
   notifyAttempts: number;
   notifyError: string | null;
   notifiedAt: string | null;
+  /** Reassignment on the breach (settings.handoff.reassign); 'none' when no rule applied. */
+  reassign: ReassignState;
+  reassignAttempts: number;
+  /** The owner the attempts gave (or tried to give) the CRM record. */
+  reassignOwner: string | null;
+  /** The last refusal or failure, while pending or once given up. */
+  reassignError: string | null;
+  reassignedAt: string | null;
   email: string | null;
   crmId: string | null;
 }
+
+/** Where a breached stay's reassignment stands (migration 0012). */
+export type ReassignState = 'none' | 'pending' | 'done' | 'given_up' | 'stopped';
 
 interface BreachRow {
   stay_id: string;
@@ -85,12 +96,18 @@ interface BreachRow {
   notify_attempts: number;
   notify_error: string | null;
   notified_at: Date | null;
+  reassign: ReassignState;
+  reassign_attempts: number;
+  reassign_owner: string | null;
+  reassign_error: string | null;
+  reassigned_at: Date | null;
   email: string | null;
   crm_id: string | null;
 }
 
 const BREACH_COLUMNS = `o.stay_id::text AS stay_id, o.contact_id, o.stage, o.entered_at, o.due_at, o.found_at,
   (h.exited_at IS NULL) AS open, o.notify, o.notify_attempts, o.notify_error, o.notified_at,
+  o.reassign, o.reassign_attempts, o.reassign_owner, o.reassign_error, o.reassigned_at,
   c.properties->>'email' AS email, l.crm_id`;
 const BREACH_JOINS = `JOIN stage_history h ON h.id = o.stay_id
   LEFT JOIN contacts c ON c.workspace_id = o.workspace_id AND c.contact_id = o.contact_id
@@ -109,6 +126,11 @@ function toBreach(r: BreachRow): SlaBreach {
     notifyAttempts: r.notify_attempts,
     notifyError: r.notify_error,
     notifiedAt: isoOrNull(r.notified_at),
+    reassign: r.reassign,
+    reassignAttempts: r.reassign_attempts,
+    reassignOwner: r.reassign_owner,
+    reassignError: r.reassign_error,
+    reassignedAt: isoOrNull(r.reassigned_at),
     email: r.email,
     crmId: r.crm_id,
   };
@@ -337,6 +359,16 @@ export class SlaRepo {
       `SELECT w.name AS workspace, o.stage, o.outcome, count(*)::text AS count
        FROM sla_outcomes o JOIN workspaces w ON w.id = o.workspace_id
        GROUP BY w.name, o.stage, o.outcome`,
+    );
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
+  /** Breached stays per workspace and reassignment state, 'none' left out (for `/metrics`). */
+  async reassignments(): Promise<{ workspace: string; state: ReassignState; count: number }[]> {
+    const { rows } = await this.db.query<{ workspace: string; state: ReassignState; count: string }>(
+      `SELECT w.name AS workspace, o.reassign AS state, count(*)::text AS count
+       FROM sla_outcomes o JOIN workspaces w ON w.id = o.workspace_id
+       WHERE o.reassign <> 'none' GROUP BY w.name, o.reassign`,
     );
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }

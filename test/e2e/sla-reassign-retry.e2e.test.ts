@@ -13,11 +13,14 @@ import { builtinConnectors } from '../../connectors/builtin.ts';
 import { SANDBOX_USERS } from '../../connectors/salesforce/sandbox/assignment.ts';
 import { MemoryRateLimiter } from '../../src/http/rate-limiter.ts';
 import { silentLogger } from '../../src/log.ts';
+import { workspaceModel } from '../../src/pipeline/engine.ts';
 import { saveHandoffSettings, type HandoffChanges } from '../../src/pipeline/handoff-settings.ts';
 import { runSync } from '../../src/pipeline/index.ts';
 import { createRegistry } from '../../src/pipeline/registry.ts';
 import { REASSIGN_ROTATION } from '../../src/pipeline/steps/sla-reassign.ts';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
+import { renderSlaSection } from '../../src/server/pages/sla-section.ts';
+import { loadSlaReport, reassignText, renderSlaText } from '../../src/sla/report.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/db.ts';
 import { sqlSlaModel } from '../helpers/sla-model.ts';
 
@@ -83,7 +86,16 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
     expect(handed.handedOff).toBe(2);
     expect(owners()).toStrictEqual([ava, ava]);
     const recordOf = (id: string) => String(salesforce.sales.lead(external(id))?.Id);
-    return { store, ws, syncAt, salesforce, c1, c2, external, owners, recordOf };
+    /** What `leadstage sla`, the API and the dashboard say of each contact's reassignment. */
+    const shown = async () => {
+      const report = await loadSlaReport(
+        store,
+        await store.workspaces.require(ws.id),
+        await workspaceModel(ws),
+      );
+      return [c1, c2].map((id) => reassignText(report.breaches.find((b) => b.contactId === id)!));
+    };
+    return { store, ws, syncAt, salesforce, c1, c2, external, owners, recordOf, shown };
   }
 
   it('should retry on the next sync, reassign once and take no second round-robin turn', async () => {
@@ -97,6 +109,19 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
       `SLA reassignment of contact ${w.c1} (record ${w.recordOf(w.c1)}) refused: FIELD_CUSTOM_VALIDATION_EXCEPTION; tried again on the next sync (attempt 1 of 5)`,
     ]);
     expect(w.owners()).toStrictEqual([ava, cleo]);
+    expect(await w.shown()).toStrictEqual([
+      `reassignment to ${ben} pending after 1 failed attempt (FIELD_CUSTOM_VALIDATION_EXCEPTION: Owner locked)`,
+      `reassigned to ${cleo} ${DUE}`,
+    ]);
+    // The terminal's lines and the dashboard's table say the same.
+    const ws = await w.store.workspaces.require(w.ws.id);
+    const text = renderSlaText(await loadSlaReport(w.store, ws, await workspaceModel(ws)));
+    expect(text).toContain(
+      `webhook not sent; reassignment to ${ben} pending after 1 failed attempt (FIELD_CUSTOM_VALIDATION_EXCEPTION: Owner locked)`,
+    );
+    const section = await renderSlaSection(w.store, ws, silentLogger);
+    expect(section).toContain('<th>webhook</th><th>owner</th>');
+    expect(section).toContain(`<td>reassigned to ${cleo} ${DUE}</td></tr>`);
 
     // The rule lifted: the next sync gives c1 the owner its first attempt chose, Ben.
     w.salesforce.faults.clearRejections();
@@ -105,6 +130,10 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
     expect(w.owners()).toStrictEqual([ben, cleo]);
     const links = await w.store.links.forContacts(w.ws.id, [w.c1, w.c2]);
     expect([links.get(w.c1)?.ownerId, links.get(w.c2)?.ownerId]).toStrictEqual([ben, cleo]);
+    expect(await w.shown()).toStrictEqual([
+      `reassigned to ${ben} ${after(15)}`,
+      `reassigned to ${cleo} ${DUE}`,
+    ]);
 
     // Done once: a later sync leaves both alone.
     const later = await w.syncAt(after(30));
@@ -152,6 +181,12 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
       [refused(w.c1, attempt(4)), refused(w.c2, attempt(4))],
       [refused(w.c1, 'given up after 5 attempts'), refused(w.c2, 'given up after 5 attempts')],
     ]);
+    // The owner itself was refused, so none is kept to show; the CRM's reason is.
+    for (const text of await w.shown()) {
+      expect(text).toMatch(
+        /^reassignment given up after 5 failed attempts \(INVALID_CROSS_REFERENCE_KEY: .+\)$/,
+      );
+    }
 
     // Even once the rule names a real user, a given-up stay is not tried again.
     await saveHandoffSettings(w.store, w.ws, { reassign: { mode: 'owner', ownerId: ben } }, 'test');
@@ -174,6 +209,10 @@ describe.each(BACKENDS)('on %s, when the CRM refuses an SLA reassignment', (back
     const next = await w.syncAt(after(15));
     expect(next).toMatchObject({ slaReassigned: 0, warnings: [] });
     expect(w.owners()).toStrictEqual([ava, ben]);
+    expect(await w.shown()).toStrictEqual([
+      'reassignment stopped (the stay ended, the rule changed, or there is no CRM record)',
+      `reassigned to ${ben} ${DUE}`,
+    ]);
   });
 
   it('should not retry once sales worked the Lead (the SLA clock stopped)', async () => {

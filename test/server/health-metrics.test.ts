@@ -65,7 +65,7 @@ describe('when /healthz is asked', () => {
 });
 
 describe('when /metrics is scraped', () => {
-  it('should report runs, records, API calls, queue depth and stage transitions from the store and queues', async () => {
+  it('should report runs, records, API calls, queue depth, stage transitions and SLA outcomes from the store and queues', async () => {
     const ws = await h.createWorkspace('acme', 'hubspot');
     const { store } = h.ctx;
     const at = new Date('2026-11-01T10:00:00Z');
@@ -104,6 +104,25 @@ describe('when /metrics is scraped', () => {
       [ws.id, at],
     );
     await enqueueRequalify(h.ctx.queues.requalify, ws.id, ['c1', 'c2']);
+    // Three SQL stays breached: one reassigned, one still being tried, one given up; one met.
+    const stays = await store.db.query<{ id: string }>(
+      `INSERT INTO stage_history (workspace_id, contact_id, stage, entered_at, exited_at)
+       SELECT $1, 'c1', 'sql', $2, $2 FROM generate_series(1, 4) RETURNING id::text AS id`,
+      [ws.id, at],
+    );
+    const outcomes: [string, string, string][] = [
+      ['breached', 'done', 'none'],
+      ['breached', 'pending', 'pending'],
+      ['breached', 'given_up', 'sent'],
+      ['met', 'none', 'none'],
+    ];
+    for (const [i, [outcome, reassign, notify]] of outcomes.entries()) {
+      await store.db.query(
+        `INSERT INTO sla_outcomes (stay_id, workspace_id, contact_id, stage, entered_at, due_at, outcome, found_at, notify, reassign)
+         VALUES ($1::bigint, $2, 'c1', 'sql', $3, $3, $4, $3, $5, $6)`,
+        [stays.rows[i]!.id, ws.id, at, outcome, notify, reassign],
+      );
+    }
 
     const res = await fetch(`${h.url}/metrics`);
     expect(res.status).toBe(200);
@@ -123,11 +142,20 @@ describe('when /metrics is scraped', () => {
       'leadstage_stage_transitions_total{to="lead"} 1',
       // The latest run's word on the budget, not the sum or the first.
       'leadstage_api_budget_remaining{vendor="salesforce",workspace="acme"} 14100',
+      'leadstage_sla_outcomes_total{workspace="acme",stage="sql",outcome="breached"} 3',
+      'leadstage_sla_outcomes_total{workspace="acme",stage="sql",outcome="met"} 1',
+      'leadstage_sla_notifications_pending{workspace="acme"} 1',
+      'leadstage_sla_reassignments{workspace="acme",state="done"} 1',
+      'leadstage_sla_reassignments{workspace="acme",state="pending"} 1',
+      'leadstage_sla_reassignments{workspace="acme",state="given_up"} 1',
     ]) {
       expect(lines).toContain(expected);
     }
     // A second scrape reports the same totals, not doubled ones.
     const again = (await (await fetch(`${h.url}/metrics`)).text()).split('\n');
     expect(again).toContain('leadstage_api_calls_total{vendor="hubspot"} 8');
+    expect(again).toContain('leadstage_sla_reassignments{workspace="acme",state="pending"} 1');
+    // A stay no rule applied to is not a reassignment.
+    expect(again.filter((l) => l.startsWith('leadstage_sla_reassignments{'))).toHaveLength(3);
   });
 });

@@ -1,7 +1,7 @@
 /** The dashboard's SLA section of a workspace: its SLAs and latest breaches (same report as the API). */
 import type { Logger } from '../../log.ts';
 import { workspaceModel } from '../../pipeline/engine.ts';
-import { loadSlaReport } from '../../sla/report.ts';
+import { loadSlaReport, reassignText } from '../../sla/report.ts';
 import type { Store, Workspace } from '../../store/index.ts';
 import { esc } from './layout.ts';
 
@@ -17,14 +17,14 @@ export async function renderSlaSection(store: Store, ws: Workspace, log: Logger)
     const rows = report.breaches
       .map(
         (b) =>
-          `<tr><td>${esc(b.contactId)}</td><td>${esc(b.stageLabel)}</td><td>${esc(b.enteredAt)}</td><td class="bad">${esc(b.dueAt)}</td><td>${b.open ? 'still there' : 'left late'}</td><td>${esc(b.notify)}</td></tr>`,
+          `<tr><td>${esc(b.contactId)}</td><td>${esc(b.stageLabel)}</td><td>${esc(b.enteredAt)}</td><td class="bad">${esc(b.dueAt)}</td><td>${b.open ? 'still there' : 'left late'}</td><td>${esc(b.notify)}</td><td>${esc(reassignText(b))}</td></tr>`,
       )
       .join('');
     return `<h3>SLAs</h3>
 <p class="muted">${slas} (hours in ${esc(report.timeZone)})</p>
 ${
   rows
-    ? `<table class="sla"><tr><th>contact</th><th>stage</th><th>entered</th><th>due</th><th>now</th><th>webhook</th></tr>${rows}</table>`
+    ? `<table class="sla"><tr><th>contact</th><th>stage</th><th>entered</th><th>due</th><th>now</th><th>webhook</th><th>owner</th></tr>${rows}</table>`
     : '<p class="muted">no breaches</p>'
 }`;
   } catch (err) {
