@@ -29,6 +29,7 @@ import {
 import { handoffSettings, saveHandoffSettings } from '../pipeline/handoff-settings.ts';
 import { slaWebhookView } from '../sla/webhook.ts';
 import { workspaceModel } from '../pipeline/engine.ts';
+import { PAGE_WORDS } from '../qualification/page-words.ts';
 import { loadFunnel } from '../report/load.ts';
 import { loadSlaReport } from '../sla/report.ts';
 import { renderFunnelSvg } from '../report/render-svg.ts';
@@ -398,8 +399,11 @@ export function apiRouter(ctx: ServerContext): Router {
     '/workspaces/:id/funnel.svg',
     handle(async (req, res) => {
       const ws = await requireWorkspace(ctx, param(req, 'id'));
-      const { report } = await loadFunnel(ctx.store, ws.id);
-      res.type('image/svg+xml').send(renderFunnelSvg(report));
+      const { report, format } = await loadFunnel(ctx.store, ws.id);
+      res
+        .type('image/svg+xml')
+        .set('Content-Language', PAGE_WORDS[format.locale].lang)
+        .send(renderFunnelSvg(report, format.locale));
     }),
   );
 

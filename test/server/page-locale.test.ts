@@ -166,6 +166,23 @@ describe('when the model is French', () => {
     expect(html).not.toContain('reached');
     expect(html).not.toContain('→ next');
   });
+
+  it('should draw the funnel in French on the English dashboard, marked, and in funnel.svg', async () => {
+    const id = await workspaceWithContact(FRENCH);
+    await decideAtLead(id);
+    const line = 'atteinte : 1 · actuellement : 1 · vers la suivante : 0,0 %';
+    const dashboard = await page('/');
+    expect(languages(dashboard)).toMatchObject({ html: 'en', marked: 1 });
+    expect(dashboard).toMatch(
+      /<div class="funnel"><div lang="fr"><svg [^>]*aria-label="Entonnoir des leads"/,
+    );
+    expect(dashboard).toContain(`>${line}</text>`);
+    const svg = await h.admin(`/api/workspaces/${id}/funnel.svg`);
+    expect(svg.headers.get('content-language')).toBe('fr');
+    const drawing = await svg.text();
+    expect(drawing).toContain(`>${line}</text>`);
+    expect(drawing).not.toContain('reached');
+  });
 });
 
 describe('when the model is English', () => {
@@ -199,5 +216,11 @@ describe('when the model is English', () => {
     // all of it went on) and sits at Lead, which nobody has left for the next stage.
     expect(funnel).toContain('>1 reached · 0 now · 100.0% → next</text>');
     expect(funnel).toContain('>1 reached · 1 now · 0.0% → next</text>');
+    const dashboard = await page('/');
+    expect(languages(dashboard)).toMatchObject({ html: 'en', marked: 0 });
+    expect(dashboard).toContain('>1 reached · 1 now · 0.0% → next</text>');
+    const svg = await h.admin(`/api/workspaces/${id}/funnel.svg`);
+    expect(svg.headers.get('content-language')).toBe('en');
+    expect(await svg.text()).toContain('>1 reached · 1 now · 0.0% → next</text>');
   });
 });

@@ -21,6 +21,7 @@ import {
   updateSettings,
   workspaceHealth,
 } from '../../admin/workspaces.ts';
+import { PAGE_WORDS } from '../../qualification/page-words.ts';
 import { loadFunnel } from '../../report/load.ts';
 import { renderFunnelSvg } from '../../report/render-svg.ts';
 import type { Workspace } from '../../store/index.ts';
@@ -56,7 +57,10 @@ async function renderDashboard(ctx: ServerContext, res: Response, notice?: Notic
       const view = await workspaceView(ctx.store, ctx.queues.sync, ws);
       let svg: string | null = null;
       try {
-        svg = renderFunnelSvg((await loadFunnel(ctx.store, ws.id)).report);
+        const { report, format } = await loadFunnel(ctx.store, ws.id);
+        const drawn = renderFunnelSvg(report, format.locale);
+        // The dashboard is English; a workspace whose model speaks another language is drawn in it, marked.
+        svg = format.locale === 'en' ? drawn : `<div lang="${PAGE_WORDS[format.locale].lang}">${drawn}</div>`;
       } catch (err) {
         ctx.log.warn('funnel unavailable', {
           workspace: ws.name,
