@@ -26,6 +26,7 @@ export function benchArgs(defaultContacts: number): {
   backend: Backend;
   source: 'hubspot' | 'mautic';
   liveHeapEvery: number;
+  heapSnapshotAbove: number;
 } {
   const { values } = parseArgs({
     options: {
@@ -33,11 +34,16 @@ export function benchArgs(defaultContacts: number): {
       backend: { type: 'string', default: 'postgres' },
       source: { type: 'string', default: 'hubspot' },
       'live-heap-every': { type: 'string', default: '0' },
+      'heap-snapshot-above': { type: 'string', default: '0' },
     },
   });
   const liveHeapEvery = Number(values['live-heap-every']);
   if (!(liveHeapEvery >= 0)) {
     throw new Error(`--live-heap-every must be a number of seconds, got ${values['live-heap-every']}`);
+  }
+  const heapSnapshotAbove = Number(values['heap-snapshot-above']);
+  if (!(heapSnapshotAbove >= 0)) {
+    throw new Error(`--heap-snapshot-above must be a number of MB, got ${values['heap-snapshot-above']}`);
   }
   const count = Number(values.contacts);
   if (!Number.isInteger(count) || count <= 0) {
@@ -49,7 +55,7 @@ export function benchArgs(defaultContacts: number): {
   if (values.source !== 'hubspot' && values.source !== 'mautic') {
     throw new Error(`--source must be hubspot or mautic, got ${values.source}`);
   }
-  return { count, backend: values.backend, source: values.source, liveHeapEvery };
+  return { count, backend: values.backend, source: values.source, liveHeapEvery, heapSnapshotAbove };
 }
 
 /** A store in a new PostgreSQL schema (no statistics yet, as on a new deployment) or a new PGlite folder. */

@@ -20,9 +20,10 @@
  * The figures are the whole process's: on a shared machine they move with its load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { capHeap } from '../../bin/heap-cap.js';
@@ -39,7 +40,7 @@ import { benchArgs, openBenchStore } from './bench-store.ts';
 // with it, unless --max-old-space-size is given or LEADSTAGE_MAX_HEAP_MB=0 (Node's default heap).
 capHeap('sync');
 
-const { count, backend, source, liveHeapEvery } = benchArgs(3000);
+const { count, backend, source, liveHeapEvery, heapSnapshotAbove } = benchArgs(3000);
 
 // A full collection on demand without a command-line flag: V8 reads --expose-gc when a context is
 // made, so a new context gets `gc`, which collects the whole isolate's heap.
@@ -113,9 +114,26 @@ const rssPoll = setInterval(() => {
   peakEngine = Math.max(peakEngine, engineMemory());
 }, 100);
 let peakLive = 0;
+// The step group running now and when the sync began, for the live-heap timeline.
+let stepNow = 'start';
+let syncStarted = performance.now();
+let snapshotTaken = false;
 const livePoll =
   liveHeapEvery > 0
-    ? setInterval(() => (peakLive = Math.max(peakLive, liveHeap())), liveHeapEvery * 1000)
+    ? setInterval(() => {
+        const live = liveHeap();
+        peakLive = Math.max(peakLive, live);
+        const at = ((performance.now() - syncStarted) / 1000).toFixed(0);
+        // On stderr, one line per collection: where in the sync the live heap grew.
+        console.error(`live heap ${(live / 2 ** 20).toFixed(1)} MB at ${at} s (${stepNow})`);
+        // `--heap-snapshot-above MB`: one snapshot the first time the live heap passes it, to see what holds it.
+        if (heapSnapshotAbove > 0 && !snapshotTaken && live > heapSnapshotAbove * 2 ** 20) {
+          snapshotTaken = true;
+          console.error(
+            `heap snapshot written to ${writeHeapSnapshot(join(tmpdir(), `bench-sync-${process.pid}.heapsnapshot`))}`,
+          );
+        }
+      }, liveHeapEvery * 1000)
     : undefined;
 
 const sandbox = await startSandboxChild();
@@ -155,11 +173,13 @@ try {
     if (current?.step === step) return;
     close();
     current = { step, at: performance.now(), waited: limiter.waitedMs, cpu: process.cpuUsage() };
+    stepNow = step;
   };
   // Opening the new store (and the sandboxes' start) is printed apart; the sync's peak counts from here.
   const openPeakRss = peakRss;
   peakRss = process.memoryUsage().rss;
   const started = performance.now();
+  syncStarted = started;
   enter('other');
   const summary = await runSync({
     store,
