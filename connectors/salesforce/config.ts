@@ -15,11 +15,15 @@ export const SALESFORCE_SCOPES = ['api', 'refresh_token'];
 export const COLLECTION_CHUNK = 200;
 
 /**
- * Records one handoff call takes from the pipeline: more than the bulk threshold, so a large
- * handoff reaches Bulk API 2.0 (Salesforce advises it above 2,000 records) instead of arriving in
- * Collection-sized pieces. 10,000 rows of a Lead are a few MB, far below a job's 150 MB upload.
+ * Records one handoff call takes from the pipeline, at most: one more than the default bulk
+ * threshold, so a large handoff still reaches Bulk API 2.0 (Salesforce advises it above 2,000
+ * records) instead of arriving in Collection-sized pieces, and no more, because a call's records
+ * are held in memory while it runs (properties, explanation, the why's events: about 10 KB each in
+ * the heap). At 10,000 a call, a first sync's handoffs mostly waited for the closing sweep and went
+ * in one call: at 100,000 contacts 2,725 records, +29 MB of live heap; at 300,000 (about three times
+ * as many) the sync ran out of its heap.
  */
-export const HANDOFF_CALL_SIZE = 10_000;
+export const HANDOFF_CALL_MAX = 2_001;
 
 export const salesforceConfigSchema = z
   .object({
@@ -27,7 +31,10 @@ export const salesforceConfigSchema = z
     handoffObject: z.enum(['Lead', 'Contact']).default('Lead'),
     /** Share of the org's daily API requests leadstage may use before it stops (0–1]. */
     apiShare: z.number().gt(0).lte(1).default(0.5),
-    /** Above this many records one handoff goes through Bulk API 2.0 instead of Collections. */
+    /**
+     * Above this many records one handoff goes through Bulk API 2.0 instead of Collections. A call
+     * takes at most HANDOFF_CALL_MAX records, so a threshold of 2,001 or more means Collections only.
+     */
     bulkThreshold: z.number().int().positive().default(2000),
     /** Records per SOQL page when reading sales outcomes (Salesforce serves at most 2,000). */
     pageSize: z.number().int().min(1).max(2000).default(200),

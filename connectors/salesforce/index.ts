@@ -27,7 +27,7 @@ import type {
 } from '../../src/pipeline/ports.ts';
 import { type ApiUsage, SalesforceClient, type SalesforceApp } from './client.ts';
 import {
-  HANDOFF_CALL_SIZE,
+  HANDOFF_CALL_MAX,
   parseSalesforceConfig,
   SALESFORCE_LOGIN_URL,
   SALESFORCE_SCOPES,
@@ -127,7 +127,7 @@ export function createSalesforceConnector(
 
   return {
     vendor: 'salesforce',
-    handoffBatchSize: Math.max(HANDOFF_CALL_SIZE, config.bulkThreshold + 1),
+    handoffBatchSize: Math.min(config.bulkThreshold + 1, HANDOFF_CALL_MAX),
     // Contacts are filed under Accounts, which carry the account score.
     filesUnderAccounts: config.handoffObject === 'Contact',
     async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
