@@ -125,9 +125,12 @@ export function createSalesforceConnector(
       };
     }));
 
+  const handoffBatchSize = Math.min(config.bulkThreshold + 1, HANDOFF_CALL_MAX);
+  // A call goes through Bulk API 2.0 only when it can hold more than the threshold.
+  const bulkPossible = handoffBatchSize > config.bulkThreshold;
   return {
     vendor: 'salesforce',
-    handoffBatchSize: Math.min(config.bulkThreshold + 1, HANDOFF_CALL_MAX),
+    handoffBatchSize,
     // Contacts are filed under Accounts, which carry the account score.
     filesUnderAccounts: config.handoffObject === 'Contact',
     async handoff(records: HandoffRecord[], options?: HandoffOptions): Promise<HandoffResult> {
@@ -173,7 +176,10 @@ export function createSalesforceConnector(
     minimumCalls(work: ApiWork): MinimumCalls {
       return {
         schema: config.handoffObject === 'Lead' ? 2 : 1,
-        handoff: work.handedOff > config.bulkThreshold ? 5 : Math.ceil(work.handedOff / COLLECTION_SIZE),
+        handoff:
+          bulkPossible && work.handedOff > config.bulkThreshold
+            ? 5
+            : Math.ceil(work.handedOff / COLLECTION_SIZE),
         sales_outcomes: Math.max(2, Math.ceil(work.salesOutcomes / config.pageSize)),
         existence: Math.ceil((work.firstHandoffs ?? 0) / IN_LIST),
         // A Contact handoff looks each call's Accounts up by account id, 100 per query (adoption,

@@ -153,6 +153,12 @@ describe('handoff', () => {
       accounts: 0,
     });
     expect(sf.minimumCalls!({ ...work, firstHandoffs: 250 })).toMatchObject({ existence: 3 });
+    // 5,000 records: past the default threshold, one Bulk job (five calls) at least. A threshold
+    // above the 2,001 records a call takes means Collections only: 25 of 200.
+    expect(sf.minimumCalls!({ ...work, handedOff: 5_000 })).toMatchObject({ handoff: 5 });
+    const collectionsOnly = connect({ bulkThreshold: 3_000 }).sf;
+    expect(collectionsOnly.handoffBatchSize).toBe(2_001);
+    expect(collectionsOnly.minimumCalls!({ ...work, handedOff: 5_000 })).toMatchObject({ handoff: 25 });
   });
 
   it('upserts Contact handoff Accounts by account id, and counts their lookups in the minimum calls', async () => {
