@@ -1,9 +1,9 @@
 /**
  * A handoff of more than 2,000 records, through the path an admin takes: the demo's sandboxes and
- * workspace, then `leadstage sync --sandbox URL` in a child process. A call of more than 2,000 records
- * (at most 2,001) the connector hands off with jsforce's Bulk API 2.0 support (Salesforce advises Bulk above 2,000:
- * API-NOTES §2.4), which builds its URLs from the instance origin, so this passes only with the
- * Salesforce sandbox at the root of its own port, as a real instance is.
+ * workspace, then `leadstage sync --sandbox URL` in a child process. A handoff call of more than
+ * 2,000 records (a call takes at most 2,001) goes through jsforce's Bulk API 2.0 support (Salesforce
+ * advises Bulk above 2,000: API-NOTES §2.4), which builds its URLs from the instance origin, so this
+ * passes only with the Salesforce sandbox at the root of its own port, as a real instance is.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

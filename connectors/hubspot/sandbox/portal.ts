@@ -363,7 +363,10 @@ export class Portal {
     this.changed(mergedId);
   }
 
-  /** The contact with this email (case aside); of several (HubSpot keeps emails unique, the sandbox does not check), the first created. */
+  /**
+   * The contact with this email (case aside); of several (HubSpot keeps emails unique, the sandbox
+   * does not check), the first created.
+   */
   byEmail(email: string): StoredContact | undefined {
     const wanted = email.toLowerCase();
     let found: StoredContact | undefined;
